@@ -1,0 +1,47 @@
+/**
+ * Reads intent from files and folders (`*.yaml`, `*.yml`, `*.json`, recursively,
+ * in name order) for the offline commands.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { groupResources, type Intent } from "../compile/index.js";
+import { type Issue, parseDocuments, type Resource } from "../model/index.js";
+import { CliError, EXIT } from "./exit-codes.js";
+
+export interface Loaded {
+  readonly intent: Intent;
+  readonly resources: Resource[];
+  readonly issues: Issue[];
+}
+
+async function listFiles(path: string): Promise<string[]> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch {
+    throw new CliError(`cannot read ${path}: no such file or folder`, EXIT.io);
+  }
+  if (!info.isDirectory()) return [path];
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const out: string[] = [];
+  for (const e of entries) {
+    const full = join(path, e.name);
+    if (e.isDirectory()) out.push(...(await listFiles(full)));
+    else if (/\.(ya?ml|json)$/.test(e.name)) out.push(full);
+  }
+  return out;
+}
+
+export async function loadIntent(paths: readonly string[]): Promise<Loaded> {
+  if (paths.length === 0) throw new CliError("give at least one file or folder of YAML");
+  const resources: Resource[] = [];
+  const issues: Issue[] = [];
+  for (const path of paths) {
+    for (const file of await listFiles(path)) {
+      const parsed = parseDocuments(await readFile(file, "utf8"), file);
+      resources.push(...parsed.resources);
+      issues.push(...parsed.issues);
+    }
+  }
+  return { intent: groupResources(resources), resources, issues };
+}

@@ -1,0 +1,7 @@
+/** Validation and compilation of intent into per-node desired state. Pure. */
+export * from "./compile.js";
+export * from "./intent.js";
+export * from "./intent-diff.js";
+export * from "./interfaces.js";
+export * from "./resolve.js";
+export type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";

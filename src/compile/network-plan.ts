@@ -1,0 +1,41 @@
+/**
+ * Per-network facts the node compilers share: rules, destination classes,
+ * which hub each spoke is active on, and the network-wide prefix set.
+ */
+
+import { DestinationClasses } from "./destinations.js";
+import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
+import { type ResolvedRule, resolveRules } from "./selectors.js";
+
+export interface CompileOptions {
+  /**
+   * Which hub currently carries each spoke's traffic, from agent reports. A
+   * spoke absent here (or naming a hub it does not list) is on its first hub.
+   */
+  readonly activeHubs?: Readonly<Record<string, string>>;
+}
+
+export interface NetworkPlan {
+  readonly net: ResolvedNetwork;
+  readonly rules: readonly ResolvedRule[];
+  readonly destinations: DestinationClasses;
+  readonly hubNames: readonly string[];
+  /** Nodes that can be peers: those with a public key. */
+  readonly ready: readonly ResolvedNode[];
+  activeHub(node: ResolvedNode): string;
+}
+
+export function planNetwork(net: ResolvedNetwork, options: CompileOptions): NetworkPlan {
+  const rules = resolveRules(net);
+  return {
+    net,
+    rules,
+    destinations: new DestinationClasses(net, rules),
+    hubNames: net.hubs.map((h) => h.name),
+    ready: net.nodes.filter((n) => n.publicKey !== undefined),
+    activeHub(node) {
+      const reported = options.activeHubs?.[node.name];
+      return reported !== undefined && node.hubs.includes(reported) ? reported : node.hubs[0]!;
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * Validation of a whole intent and its resolution into the compiler's input.
+ * Collects every issue; resolves only when there are none, so nothing invalid
+ * is ever partly compiled.
+ */
+import type { EnrollmentPolicy, Issue } from "../model/index.js";
+import { allocateAddresses, hostPrefix, PoolExhaustedError, type Prefix } from "../netaddr/index.js";
+import { effectiveNodes, type Intent, issueFor } from "./intent.js";
+import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
+import { type CheckedNode, checkAcrossNodes, checkNode, type NetworkFacts } from "./validate-nodes.js";
+import {
+  checkAccessPolicy,
+  checkEnrollment,
+  checkEnrollmentPolicy,
+  checkNetwork,
+  checkNetworkOverlaps,
+  checkPeerOverride,
+  type NetworkView,
+} from "./validate-policies.js";
+
+export type ResolveResult = { ok: true; resolved: ResolvedIntent } | { ok: false; issues: Issue[] };
+
+function checkDuplicateNames(intent: Intent, issues: Issue[]): void {
+  const lists = [
+    intent.networks,
+    intent.nodes,
+    intent.enrollmentPolicies,
+    intent.enrollments,
+    intent.accessPolicies,
+    intent.peerOverrides,
+  ];
+  for (const list of lists) {
+    const seen = new Set<string>();
+    for (const r of list) {
+      if (seen.has(r.metadata.name)) {
+        issues.push(
+          issueFor(
+            "duplicate-name",
+            { kind: r.kind, name: r.metadata.name },
+            "metadata.name",
+            "defined twice",
+          ),
+        );
+      }
+      seen.add(r.metadata.name);
+    }
+  }
+}
+
+/** Validates the whole intent; on success returns it resolved, with tunnel addresses allocated. */
+export function resolveIntent(intent: Intent): ResolveResult {
+  const issues: Issue[] = [];
+  checkDuplicateNames(intent, issues);
+
+  const facts = new Map<string, NetworkFacts>();
+  for (const net of intent.networks) {
+    const f = checkNetwork(net, issues);
+    if (f) facts.set(net.metadata.name, f);
+  }
+  checkNetworkOverlaps([...facts.values()], issues);
+
+  const nodes = effectiveNodes(intent);
+  const hubsOf = new Map<string, Map<string, (typeof nodes)[number]>>();
+  const roles = new Map<string, Map<string, string>>();
+  for (const eff of nodes) {
+    const { network, role } = eff.node.spec;
+    if (!roles.has(network)) roles.set(network, new Map());
+    roles.get(network)!.set(eff.node.metadata.name, role);
+    if (role !== "hub") continue;
+    if (!hubsOf.has(network)) hubsOf.set(network, new Map());
+    hubsOf.get(network)!.set(eff.node.metadata.name, eff);
+  }
+  const checked: CheckedNode[] = [];
+  for (const eff of nodes) {
+    const c = checkNode(eff, facts, hubsOf, issues);
+    if (c) checked.push(c);
+  }
+  checkAcrossNodes(checked, issues);
+
+  const views = new Map<string, NetworkView>();
+  for (const [name, f] of facts) views.set(name, { facts: f, nodeRoles: roles.get(name) ?? new Map() });
+  const policies = new Map<string, EnrollmentPolicy>(
+    intent.enrollmentPolicies.map((p) => [p.metadata.name, p]),
+  );
+  for (const p of intent.enrollmentPolicies) checkEnrollmentPolicy(p, views, issues);
+  for (const p of intent.accessPolicies) checkAccessPolicy(p, views, issues);
+  for (const o of intent.peerOverrides) checkPeerOverride(o, views, issues);
+  for (const e of intent.enrollments) checkEnrollment(e, policies, views, issues);
+
+  if (issues.length > 0) return { ok: false, issues };
+  return buildResolved(intent, facts, checked);
+}
+
+function buildResolved(
+  intent: Intent,
+  facts: ReadonlyMap<string, NetworkFacts>,
+  checked: readonly CheckedNode[],
+): ResolveResult {
+  const issues: Issue[] = [];
+  const byNetwork = new Map<string, CheckedNode[]>();
+  for (const c of checked) {
+    const list = byNetwork.get(c.eff.node.spec.network) ?? [];
+    list.push(c);
+    byNetwork.set(c.eff.node.spec.network, list);
+  }
+  const networks = new Map<string, ResolvedNetwork>();
+  for (const [name, f] of facts) {
+    const members = (byNetwork.get(name) ?? []).sort((a, b) =>
+      cmp(a.eff.node.metadata.name, b.eff.node.metadata.name),
+    );
+    const v4 = allocate(f.cidr, members, (c) => c.address4, issues, "spec.tunnelAddress");
+    const v6 = f.cidr6
+      ? allocate(f.cidr6, members, (c) => c.address6, issues, "spec.tunnelAddress6")
+      : undefined;
+    if (!v4 || (f.cidr6 && !v6)) continue;
+    const resolvedNodes = members.map((c): ResolvedNode => {
+      const n = c.eff.node;
+      const address4 = c.address4 ?? v4.get(n.metadata.name)!;
+      const address6 = f.cidr6 ? (c.address6 ?? v6!.get(n.metadata.name)!) : undefined;
+      const tunnelPrefixes: Prefix[] = [hostPrefix({ family: 4, value: address4 })];
+      if (address6 !== undefined) tunnelPrefixes.push(hostPrefix({ family: 6, value: address6 }));
+      return {
+        name: n.metadata.name,
+        role: n.spec.role,
+        source: n,
+        labels: n.metadata.labels ?? {},
+        address4,
+        address6,
+        allocated: c.address4 === undefined,
+        tunnelPrefixes,
+        subnets: c.subnets,
+        endpoint: c.endpoint,
+        basePort: c.basePort,
+        publicKey: n.spec.publicKey,
+        hubs: n.spec.hubs,
+        persistentKeepalive: n.spec.persistentKeepalive,
+      };
+    });
+    const accessPolicies = intent.accessPolicies
+      .filter((p) => p.spec.network === name)
+      .sort((a, b) => a.spec.priority - b.spec.priority || cmp(a.metadata.name, b.metadata.name));
+    const peerOverrides = intent.peerOverrides
+      .filter((o) => o.spec.network === name)
+      .sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+    networks.set(name, {
+      name,
+      spec: f.resource.spec,
+      cidr: f.cidr,
+      cidr6: f.cidr6,
+      nodes: resolvedNodes,
+      hubs: resolvedNodes.filter((n) => n.role === "hub"),
+      byName: new Map(resolvedNodes.map((n) => [n.name, n])),
+      accessPolicies,
+      peerOverrides,
+    });
+  }
+  if (issues.length > 0) return { ok: false, issues };
+  return { ok: true, resolved: { networks } };
+}
+
+function allocate(
+  pool: Prefix,
+  members: readonly CheckedNode[],
+  get: (c: CheckedNode) => bigint | undefined,
+  issues: Issue[],
+  path: string,
+): Map<string, bigint> | undefined {
+  const taken = new Set<bigint>();
+  const wanting: string[] = [];
+  for (const c of members) {
+    const a = get(c);
+    if (a === undefined) wanting.push(c.eff.node.metadata.name);
+    else taken.add(a);
+  }
+  try {
+    return allocateAddresses(pool, wanting, taken);
+  } catch (error) {
+    if (!(error instanceof PoolExhaustedError)) throw error;
+    const first = members.find((c) => get(c) === undefined)!;
+    issues.push(
+      issueFor(
+        "pool-exhausted",
+        { kind: first.eff.origin.kind, name: first.eff.origin.name },
+        path,
+        "the overlay has no free address left",
+      ),
+    );
+    return undefined;
+  }
+}
+
+/** Byte-order comparison, independent of locale: the order of every sorted output. */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,83 @@
+/**
+ * Access-policy selectors resolved against a network: which nodes and which
+ * prefixes each side of each rule stands for.
+ */
+import type { AccessRule, Selector } from "../model/index.js";
+import { containsPrefix, type Prefix, parsePrefix } from "../netaddr/index.js";
+import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
+
+export interface ResolvedSide {
+  readonly nodes: ReadonlySet<ResolvedNode>;
+  readonly cidrs: readonly Prefix[];
+  /** Nodes' tunnel addresses and subnets, plus the cidrs. */
+  readonly prefixes: readonly Prefix[];
+}
+
+export interface ResolvedRule {
+  readonly policy: string;
+  readonly index: number;
+  readonly rule: AccessRule;
+  readonly from: ResolvedSide;
+  readonly to: ResolvedSide;
+  /** No port or protocol restriction. */
+  readonly allPorts: boolean;
+}
+
+/** `labels: {}` selects every node, as an empty label selector does in Kubernetes. */
+export function selectsNode(s: Selector, node: ResolvedNode, cidrs: readonly Prefix[]): boolean {
+  if (s.nodes?.includes(node.name)) return true;
+  if (s.labels && Object.entries(s.labels).every(([k, v]) => node.labels[k] === v)) return true;
+  if (cidrs.length > 0) {
+    const own = [...node.tunnelPrefixes, ...node.subnets];
+    return own.length > 0 && own.every((p) => cidrs.some((c) => containsPrefix(c, p)));
+  }
+  return false;
+}
+
+function resolveSide(s: Selector, net: ResolvedNetwork): ResolvedSide {
+  const cidrs = (s.cidrs ?? []).flatMap((t) => {
+    const p = parsePrefix(t);
+    return p.ok ? [p.prefix] : [];
+  });
+  const nodes = new Set(net.nodes.filter((n) => selectsNode(s, n, cidrs)));
+  const prefixes: Prefix[] = [...cidrs];
+  for (const n of nodes) prefixes.push(...n.tunnelPrefixes, ...n.subnets);
+  return { nodes, cidrs, prefixes };
+}
+
+/** Every rule of every policy of the network, in evaluation order (first match wins). */
+export function resolveRules(net: ResolvedNetwork): ResolvedRule[] {
+  const rules: ResolvedRule[] = [];
+  for (const p of net.accessPolicies) {
+    p.spec.rules.forEach((rule, index) => {
+      rules.push({
+        policy: p.metadata.name,
+        index,
+        rule,
+        from: resolveSide(rule.from, net),
+        to: resolveSide(rule.to, net),
+        allPorts: rule.ports === undefined || rule.ports.length === 0,
+      });
+    });
+  }
+  return rules;
+}
+
+/**
+ * Whether all traffic from `a` to `b` is allowed. Rules apply per packet, first
+ * match wins: a port-limited allow lets other ports fall through to later
+ * rules; any deny on the way means not everything is allowed.
+ */
+export function allowsAllTraffic(
+  rules: readonly ResolvedRule[],
+  defaultAction: "allow" | "deny",
+  a: ResolvedNode,
+  b: ResolvedNode,
+): boolean {
+  for (const r of rules) {
+    if (!r.from.nodes.has(a) || !r.to.nodes.has(b)) continue;
+    if (r.rule.action === "deny") return false;
+    if (r.allPorts) return true;
+  }
+  return defaultAction === "allow";
+}

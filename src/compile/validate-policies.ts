@@ -1,0 +1,336 @@
+/**
+ * Checks of networks, enrollment policies, access policies, peer overrides and
+ * enrollments: references, prefix bounds and port syntax.
+ */
+import type {
+  AccessPolicy,
+  Enrollment,
+  EnrollmentPolicy,
+  Issue,
+  Network,
+  PeerOverride,
+  Selector,
+} from "../model/index.js";
+import { matchesNamePattern } from "../model/index.js";
+import {
+  containsPrefix,
+  familyBits,
+  formatPrefix,
+  isDefaultRoute,
+  overlaps,
+  parsePrefix,
+} from "../netaddr/index.js";
+import { enrollmentState, issueFor } from "./intent.js";
+import type { NetworkFacts } from "./validate-nodes.js";
+
+const at = (r: { kind: string; metadata: { name: string } }) => ({ kind: r.kind, name: r.metadata.name });
+
+export function checkNetwork(net: Network, issues: Issue[]): NetworkFacts | undefined {
+  const before = issues.length;
+  const { cidr, cidr6, listenPortRange } = net.spec;
+  const v4 = parsePrefix(cidr);
+  const v6 = cidr6 === undefined ? undefined : parsePrefix(cidr6);
+  if (v4.ok && v4.prefix.length > 30) {
+    issues.push(issueFor("invalid-field", at(net), "spec.cidr", `${cidr} is too small: use /30 or shorter`));
+  }
+  if (v6?.ok && v6.prefix.length > 126) {
+    issues.push(
+      issueFor("invalid-field", at(net), "spec.cidr6", `${cidr6} is too small: use /126 or shorter`),
+    );
+  }
+  if (v4.ok && isDefaultRoute(v4.prefix)) {
+    issues.push(issueFor("default-route", at(net), "spec.cidr", "the overlay cannot be the default route"));
+  }
+  if (listenPortRange.from > listenPortRange.to) {
+    issues.push(
+      issueFor(
+        "port-range",
+        at(net),
+        "spec.listenPortRange",
+        `from ${listenPortRange.from} is greater than to ${listenPortRange.to}`,
+      ),
+    );
+  }
+  if (issues.length > before || !v4.ok || (v6 && !v6.ok)) return undefined;
+  return { resource: net, cidr: v4.prefix, cidr6: v6?.ok ? v6.prefix : undefined };
+}
+
+/** Networks whose overlays overlap would make one host's routes ambiguous. */
+export function checkNetworkOverlaps(facts: readonly NetworkFacts[], issues: Issue[]): void {
+  for (let i = 0; i < facts.length; i++) {
+    for (let j = i + 1; j < facts.length; j++) {
+      const a = facts[i]!;
+      const b = facts[j]!;
+      if (overlaps(a.cidr, b.cidr)) {
+        issues.push(
+          issueFor(
+            "overlap",
+            at(b.resource),
+            "spec.cidr",
+            `overlaps network ${a.resource.metadata.name} (${formatPrefix(a.cidr)})`,
+          ),
+        );
+      }
+      if (a.cidr6 && b.cidr6 && overlaps(a.cidr6, b.cidr6)) {
+        issues.push(
+          issueFor("overlap", at(b.resource), "spec.cidr6", `overlaps network ${a.resource.metadata.name}`),
+        );
+      }
+    }
+  }
+}
+
+export interface NetworkView {
+  readonly facts: NetworkFacts;
+  readonly nodeRoles: ReadonlyMap<string, string>;
+}
+
+export function checkEnrollmentPolicy(
+  p: EnrollmentPolicy,
+  networks: ReadonlyMap<string, NetworkView>,
+  issues: Issue[],
+): void {
+  const net = networks.get(p.spec.network);
+  if (!net) {
+    issues.push(
+      issueFor("dangling-reference", at(p), "spec.network", `network ${p.spec.network} does not exist`),
+    );
+    return;
+  }
+  const { cidr, cidr6 } = net.facts;
+  p.spec.tunnelAddressPrefixes.forEach((text, i) => {
+    const parsed = parsePrefix(text);
+    if (!parsed.ok) return;
+    const pool = parsed.prefix.family === 4 ? cidr : cidr6;
+    if (!pool || !containsPrefix(pool, parsed.prefix)) {
+      issues.push(
+        issueFor(
+          "outside-network",
+          at(p),
+          `spec.tunnelAddressPrefixes[${i}]`,
+          `${text} is outside network ${p.spec.network}`,
+        ),
+      );
+    }
+  });
+  p.spec.subnetPrefixes.forEach((bound, i) => {
+    const path = `spec.subnetPrefixes[${i}]`;
+    const parsed = parsePrefix(bound.prefix);
+    if (!parsed.ok) return;
+    const { length, family } = parsed.prefix;
+    if (isDefaultRoute(parsed.prefix)) {
+      issues.push(
+        issueFor(
+          "default-route",
+          at(p),
+          `${path}.prefix`,
+          "site subnets may not come from the default route",
+        ),
+      );
+    }
+    if (overlaps(parsed.prefix, cidr) || (cidr6 && overlaps(parsed.prefix, cidr6))) {
+      issues.push(
+        issueFor("overlay-claimed", at(p), `${path}.prefix`, `${bound.prefix} overlaps the overlay`),
+      );
+    }
+    if (bound.minLength > bound.maxLength) {
+      issues.push(
+        issueFor(
+          "prefix-bounds",
+          at(p),
+          `${path}.minLength`,
+          `minLength ${bound.minLength} > maxLength ${bound.maxLength}`,
+        ),
+      );
+    }
+    if (bound.minLength < length) {
+      issues.push(
+        issueFor(
+          "prefix-bounds",
+          at(p),
+          `${path}.minLength`,
+          `minLength ${bound.minLength} is shorter than /${length}`,
+        ),
+      );
+    }
+    if (bound.maxLength > familyBits(family)) {
+      issues.push(
+        issueFor(
+          "prefix-bounds",
+          at(p),
+          `${path}.maxLength`,
+          `maxLength exceeds ${familyBits(family)} for IPv${family}`,
+        ),
+      );
+    }
+  });
+  p.spec.hubs.forEach((hub, i) => {
+    const role = net.nodeRoles.get(hub);
+    if (role === undefined) {
+      issues.push(
+        issueFor(
+          "dangling-reference",
+          at(p),
+          `spec.hubs[${i}]`,
+          `node ${hub} does not exist in ${p.spec.network}`,
+        ),
+      );
+    } else if (role !== "hub") {
+      issues.push(issueFor("wrong-role", at(p), `spec.hubs[${i}]`, `node ${hub} is a ${role}, not a hub`));
+    }
+  });
+  if (p.spec.role !== "hub" && p.spec.hubs.length === 0) {
+    issues.push(
+      issueFor("hub-required", at(p), "spec.hubs", `${p.spec.role} nodes joining by this policy need hubs`),
+    );
+  }
+}
+
+export function checkAccessPolicy(
+  p: AccessPolicy,
+  networks: ReadonlyMap<string, NetworkView>,
+  issues: Issue[],
+): void {
+  const net = networks.get(p.spec.network);
+  if (!net) {
+    issues.push(
+      issueFor("dangling-reference", at(p), "spec.network", `network ${p.spec.network} does not exist`),
+    );
+    return;
+  }
+  p.spec.rules.forEach((rule, i) => {
+    checkSelector(p, rule.from, `spec.rules[${i}].from`, net, issues);
+    checkSelector(p, rule.to, `spec.rules[${i}].to`, net, issues);
+    rule.ports?.forEach((text, j) => {
+      const m = /^(tcp|udp)\/([0-9]+)(?:-([0-9]+))?$/.exec(text);
+      if (!m) return; // icmp, or reported by the schema
+      const lo = Number(m[2]);
+      const hi = m[3] === undefined ? lo : Number(m[3]);
+      if (lo < 1 || hi > 65535 || lo > hi) {
+        issues.push(
+          issueFor(
+            "invalid-field",
+            at(p),
+            `spec.rules[${i}].ports[${j}]`,
+            `${text}: ports must be 1–65535, low ≤ high`,
+          ),
+        );
+      }
+    });
+  });
+}
+
+function checkSelector(p: AccessPolicy, s: Selector, path: string, net: NetworkView, issues: Issue[]): void {
+  if (!s.labels && !s.nodes && !s.cidrs) {
+    issues.push(issueFor("missing-field", at(p), path, "a selector needs labels, nodes or cidrs"));
+  }
+  s.nodes?.forEach((name, i) => {
+    if (!net.nodeRoles.has(name)) {
+      issues.push(
+        issueFor(
+          "dangling-reference",
+          at(p),
+          `${path}.nodes[${i}]`,
+          `node ${name} does not exist in ${p.spec.network}`,
+        ),
+      );
+    }
+  });
+}
+
+export function checkPeerOverride(
+  o: PeerOverride,
+  networks: ReadonlyMap<string, NetworkView>,
+  issues: Issue[],
+): void {
+  const net = networks.get(o.spec.network);
+  if (!net) {
+    issues.push(
+      issueFor("dangling-reference", at(o), "spec.network", `network ${o.spec.network} does not exist`),
+    );
+    return;
+  }
+  if (!net.nodeRoles.has(o.spec.peer)) {
+    issues.push(
+      issueFor(
+        "dangling-reference",
+        at(o),
+        "spec.peer",
+        `node ${o.spec.peer} does not exist in ${o.spec.network}`,
+      ),
+    );
+  }
+  o.spec.nodes?.forEach((name, i) => {
+    if (!net.nodeRoles.has(name)) {
+      issues.push(
+        issueFor(
+          "dangling-reference",
+          at(o),
+          `spec.nodes[${i}]`,
+          `node ${name} does not exist in ${o.spec.network}`,
+        ),
+      );
+    }
+  });
+  o.spec.allowedIPs?.forEach((text, i) => {
+    const parsed = parsePrefix(text);
+    if (parsed.ok && isDefaultRoute(parsed.prefix)) {
+      issues.push(
+        issueFor(
+          "default-route",
+          at(o),
+          `spec.allowedIPs[${i}]`,
+          "an override may not claim the default route",
+        ),
+      );
+    }
+  });
+}
+
+export function checkEnrollment(
+  e: Enrollment,
+  policies: ReadonlyMap<string, EnrollmentPolicy>,
+  networks: ReadonlyMap<string, NetworkView>,
+  issues: Issue[],
+): void {
+  const policy = policies.get(e.spec.policy);
+  if (!policy) {
+    issues.push(
+      issueFor(
+        "dangling-reference",
+        at(e),
+        "spec.policy",
+        `enrollment policy ${e.spec.policy} does not exist`,
+      ),
+    );
+    return;
+  }
+  if (!networks.has(e.spec.network)) {
+    issues.push(
+      issueFor("dangling-reference", at(e), "spec.network", `network ${e.spec.network} does not exist`),
+    );
+  } else if (policy.spec.network !== e.spec.network) {
+    issues.push(
+      issueFor(
+        "invalid-field",
+        at(e),
+        "spec.network",
+        `policy ${policy.metadata.name} is for network ${policy.spec.network}`,
+      ),
+    );
+  }
+  if (e.spec.nodeName !== e.metadata.name) {
+    issues.push(
+      issueFor("invalid-field", at(e), "spec.nodeName", `must equal metadata.name (${e.metadata.name})`),
+    );
+  }
+  if (!policy.spec.nodeNames.some((pattern) => matchesNamePattern(pattern, e.spec.nodeName))) {
+    issues.push(
+      issueFor("invalid-field", at(e), "spec.nodeName", `not allowed by policy ${policy.metadata.name}`),
+    );
+  }
+  const state = enrollmentState(e);
+  if (state !== undefined && !["Pending", "Approved", "Rejected", "Revoked", "Expired"].includes(state)) {
+    issues.push(issueFor("invalid-field", at(e), "status.state", `unknown state ${JSON.stringify(state)}`));
+  }
+}

@@ -1,0 +1,9 @@
+/** Resource schemas, names, keys, issues and the agent wire types. Pure. */
+export * from "./desired-state.js";
+export * from "./documents.js";
+export * from "./fields.js";
+export * from "./issues.js";
+export * from "./names.js";
+export * from "./parse.js";
+export * from "./resources.js";
+export * from "./wgkey.js";

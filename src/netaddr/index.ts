@@ -1,0 +1,5 @@
+/** Pure address arithmetic: prefixes, overlap, summarisation, endpoints and allocation. */
+export * from "./endpoint.js";
+export * from "./ipam.js";
+export * from "./overlap.js";
+export * from "./prefix.js";

@@ -1,0 +1,151 @@
+/**
+ * IP addresses and prefixes as integers, so that containment, overlap and
+ * allocation are plain arithmetic. Parsing is delegated to ipaddr.js; nothing
+ * here does I/O.
+ */
+import ipaddr from "ipaddr.js";
+
+export type IpFamily = 4 | 6;
+
+/** A parsed address. `value` is the address as an unsigned integer. */
+export interface IpAddress {
+  readonly family: IpFamily;
+  readonly value: bigint;
+}
+
+/** A parsed prefix with host bits zero (`start` is the network address). */
+export interface Prefix {
+  readonly family: IpFamily;
+  readonly start: bigint;
+  readonly length: number;
+}
+
+export const familyBits = (family: IpFamily): number => (family === 4 ? 32 : 128);
+
+/** Parses a literal IPv4 or IPv6 address (no zone, no brackets); `undefined` when it is not one. */
+export function parseIp(text: string): IpAddress | undefined {
+  if (text.includes("%")) return undefined;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) addr = ipaddr.IPv4.parse(text);
+  else if (ipaddr.IPv6.isValid(text) && text.includes(":")) addr = ipaddr.IPv6.parse(text);
+  else return undefined;
+  let value = 0n;
+  for (const byte of addr.toByteArray()) value = (value << 8n) | BigInt(byte);
+  return { family: addr.kind() === "ipv4" ? 4 : 6, value };
+}
+
+/** Canonical text of an address (dotted quad, or RFC 5952 IPv6). */
+export function formatIp(address: IpAddress): string {
+  const bytes: number[] = [];
+  let v = address.value;
+  for (let i = 0; i < familyBits(address.family) / 8; i++) {
+    bytes.unshift(Number(v & 0xffn));
+    v >>= 8n;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+export type PrefixParse =
+  | { ok: true; prefix: Prefix }
+  | { ok: false; reason: "malformed" | "non-canonical"; message: string; canonical?: string };
+
+/**
+ * Parses `addr/len`. Host bits must be zero: `10.0.0.1/24` is refused with the
+ * canonical form in the message, because a config that silently means something
+ * else than it says is how routing incidents start.
+ */
+export function parsePrefix(text: string): PrefixParse {
+  const slash = text.indexOf("/");
+  if (slash < 0) return malformed(text, "missing '/length'");
+  const lengthText = text.slice(slash + 1);
+  const address = parseIp(text.slice(0, slash));
+  if (!address) return malformed(text, "not an IP address");
+  if (!/^(0|[1-9][0-9]{0,2})$/.test(lengthText)) return malformed(text, "prefix length is not a number");
+  const length = Number(lengthText);
+  if (length > familyBits(address.family))
+    return malformed(text, `prefix length exceeds ${familyBits(address.family)}`);
+  const prefix: Prefix = {
+    family: address.family,
+    start: address.value & netmask(address.family, length),
+    length,
+  };
+  if (prefix.start !== address.value || formatIp(address) !== text.slice(0, slash)) {
+    const canonical = formatPrefix(prefix);
+    if (prefix.start !== address.value) {
+      return {
+        ok: false,
+        reason: "non-canonical",
+        message: `${text} has host bits set; the network is ${canonical}`,
+        canonical,
+      };
+    }
+    return {
+      ok: false,
+      reason: "non-canonical",
+      message: `${text} is not in canonical form (${canonical})`,
+      canonical,
+    };
+  }
+  return { ok: true, prefix };
+}
+
+function malformed(text: string, why: string): PrefixParse {
+  return { ok: false, reason: "malformed", message: `${JSON.stringify(text)} is not a CIDR prefix: ${why}` };
+}
+
+export function formatPrefix(prefix: Prefix): string {
+  return `${formatIp({ family: prefix.family, value: prefix.start })}/${prefix.length}`;
+}
+
+export function netmask(family: IpFamily, length: number): bigint {
+  const bits = BigInt(familyBits(family));
+  const all = (1n << bits) - 1n;
+  return (all << (bits - BigInt(length))) & all;
+}
+
+/** Last address inside the prefix. */
+export function prefixEnd(prefix: Prefix): bigint {
+  return prefix.start + (1n << BigInt(familyBits(prefix.family) - prefix.length)) - 1n;
+}
+
+/** Number of addresses in the prefix. */
+export function prefixSize(prefix: Prefix): bigint {
+  return 1n << BigInt(familyBits(prefix.family) - prefix.length);
+}
+
+export function hostPrefix(address: IpAddress): Prefix {
+  return { family: address.family, start: address.value, length: familyBits(address.family) };
+}
+
+export function containsAddress(prefix: Prefix, address: IpAddress): boolean {
+  return (
+    prefix.family === address.family && address.value >= prefix.start && address.value <= prefixEnd(prefix)
+  );
+}
+
+/** True when `inner` lies entirely inside `outer` (equal counts). */
+export function containsPrefix(outer: Prefix, inner: Prefix): boolean {
+  return (
+    outer.family === inner.family && outer.length <= inner.length && containsAddress(outer, addressOf(inner))
+  );
+}
+
+export function overlaps(a: Prefix, b: Prefix): boolean {
+  return a.family === b.family && a.start <= prefixEnd(b) && b.start <= prefixEnd(a);
+}
+
+export function addressOf(prefix: Prefix): IpAddress {
+  return { family: prefix.family, value: prefix.start };
+}
+
+/** The default route of either family (`0.0.0.0/0`, `::/0`). */
+export function isDefaultRoute(prefix: Prefix): boolean {
+  return prefix.length === 0;
+}
+
+/** Total order: family, then start, then shorter first. Used for deterministic output. */
+export function comparePrefixes(a: Prefix, b: Prefix): number {
+  if (a.family !== b.family) return a.family - b.family;
+  if (a.start !== b.start) return a.start < b.start ? -1 : 1;
+  return a.length - b.length;
+}

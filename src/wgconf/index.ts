@@ -1,0 +1,4 @@
+/** WireGuard config text: rendering (and, with the agent, parsing and diffing). Pure. */
+
+export * from "./diff.js";
+export * from "./wgquick.js";
