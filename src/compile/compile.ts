@@ -2,12 +2,14 @@
  * The compiler: intent → every node's desired state. Pure and deterministic:
  * the same intent, in any document order, gives byte-identical output.
  */
-import type { DesiredState, Issue } from "../model/index.js";
+import { DESIRED_STATE_VERSION, type DesiredState, type Issue } from "../model/index.js";
 import { formatIp } from "../netaddr/index.js";
-import { withRevision } from "./fingerprint.js";
+import { withHubRevision, withRevision } from "./fingerprint.js";
+import { compileFirewall } from "./firewall.js";
+import { FragmentCache, hubInterfaces } from "./hub-state.js";
 import type { Intent } from "./intent.js";
 import { type CompileOptions, type NetworkPlan, planNetwork } from "./network-plan.js";
-import { compileNodeState } from "./node-state.js";
+import { compact, nodeInterfaces, sortByName } from "./node-state.js";
 import { applyOverrides } from "./overrides.js";
 import { resolveIntent } from "./resolve.js";
 import type { ResolvedIntent, ResolvedNode } from "./resolved.js";
@@ -42,8 +44,9 @@ export function compileResolved(resolved: ResolvedIntent, options: CompileOption
   const allocations: Allocation[] = [];
   for (const net of resolved.networks.values()) {
     const plan = planNetwork(net, options);
+    const cache = new FragmentCache();
     for (const node of net.nodes) {
-      entries.push([node.name, compileNode(plan, node, issues)]);
+      entries.push([node.name, compileNode(plan, node, issues, cache)]);
       if (node.allocated) allocations.push(allocationOf(node));
     }
   }
@@ -53,10 +56,35 @@ export function compileResolved(resolved: ResolvedIntent, options: CompileOption
   return { ok: true, states: new Map(entries), allocations, resolved };
 }
 
-export function compileNode(plan: NetworkPlan, node: ResolvedNode, issues: Issue[]): DesiredState {
-  const state = compileNodeState(plan, node);
-  const interfaces = applyOverrides(node.name, state.interfaces, plan.net.peerOverrides, issues);
-  return withRevision({ ...state, interfaces });
+/** One node's desired state. `cache` carries hub fragments across compiles (see hub-state.ts). */
+export function compileNode(
+  plan: NetworkPlan,
+  node: ResolvedNode,
+  issues: Issue[],
+  cache: FragmentCache,
+): DesiredState {
+  const header = {
+    apiVersion: "hubwire/v1" as const,
+    kind: "NodeConfig" as const,
+    protocol: DESIRED_STATE_VERSION,
+    node: node.name,
+    network: plan.net.name,
+    role: node.role,
+    forwarding: node.role === "hub",
+  };
+  if (node.role !== "hub") {
+    const interfaces = applyOverrides(node.name, nodeInterfaces(plan, node), plan.net.peerOverrides, issues);
+    return withRevision({ ...header, interfaces });
+  }
+  const hub = hubInterfaces(plan, node, cache);
+  const generated = sortByName(hub.interfaces.map(compact));
+  const firewall = compileFirewall(
+    plan,
+    generated.map((i) => i.name),
+  );
+  const interfaces = applyOverrides(node.name, generated, plan.net.peerOverrides, issues);
+  const state = { ...header, interfaces, firewall };
+  return interfaces === generated ? withHubRevision(state, hub.fragmentDigests) : withRevision(state);
 }
 
 function allocationOf(node: ResolvedNode): Allocation {

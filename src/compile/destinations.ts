@@ -73,7 +73,7 @@ export class DestinationClasses {
  * fine, the LAN's connected route is more specific.
  */
 export function withoutOwn(set: DestinationSet, node: ResolvedNode): readonly string[] {
-  const own = [...node.tunnelPrefixes, ...node.subnets].map(formatPrefix).filter((p) => set.index.has(p));
+  const own = node.ownPrefixes.filter((p) => set.index.has(p));
   if (own.length === 0) return set.prefixes;
   const drop = new Set(own);
   return set.prefixes.filter((p) => !drop.has(p));

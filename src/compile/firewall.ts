@@ -3,86 +3,111 @@
  * atomically (`nft -f` runs the whole script as one transaction). Only packets
  * entering or leaving this network's interfaces are judged; everything else on
  * the host passes through untouched.
+ *
+ * Sets use `auto-merge`, so elements need no summarising or sorting: each side
+ * lists its CIDRs then its nodes' prefixes in node-name order. The rule body is
+ * computed once per rule list and shared by every hub of the network.
  */
 import type { FirewallConfig } from "../model/index.js";
-import { formatPrefix, type Prefix, summarize } from "../netaddr/index.js";
+import { formatPrefix } from "../netaddr/index.js";
+import type { NetworkPlan } from "./network-plan.js";
 import type { ResolvedNetwork } from "./resolved.js";
-import type { ResolvedRule } from "./selectors.js";
+import type { ResolvedRule, ResolvedSide } from "./selectors.js";
 
 export const FIREWALL_TABLE = "hubwire";
 
-function elements(prefixes: readonly Prefix[], family: 4 | 6): string[] {
-  return summarize(prefixes.filter((p) => p.family === family)).map(formatPrefix);
+const sideElements = new WeakMap<ResolvedSide, { 4: string; 6: string }>();
+const bodies = new WeakMap<readonly ResolvedRule[], string>();
+
+function elements(side: ResolvedSide, net: ResolvedNetwork): { 4: string; 6: string } {
+  let cached = sideElements.get(side);
+  if (!cached) {
+    const v4: string[] = [];
+    const v6: string[] = [];
+    for (const c of side.cidrs) (c.family === 4 ? v4 : v6).push(formatPrefix(c));
+    for (const n of net.nodes) {
+      if (!side.nodes.has(n)) continue;
+      for (const p of n.ownPrefixes) (p.includes(":") ? v6 : v4).push(p);
+    }
+    cached = { 4: v4.join(", "), 6: v6.join(", ") };
+    sideElements.set(side, cached);
+  }
+  return cached;
 }
 
 function l4Matches(ports: readonly string[] | undefined, family: 4 | 6): string[] {
   if (!ports || ports.length === 0) return [""];
   const tcp: string[] = [];
   const udp: string[] = [];
-  const out: string[] = [];
+  const icmp: string[] = [];
   for (const p of ports) {
     if (p === "icmp") {
-      if (family === 4) out.push("meta l4proto icmp ");
+      if (family === 4) icmp.push("meta l4proto icmp ");
     } else if (p === "icmpv6") {
-      if (family === 6) out.push("meta l4proto ipv6-icmp ");
+      if (family === 6) icmp.push("meta l4proto ipv6-icmp ");
     } else {
       const [proto, range] = p.split("/") as [string, string];
       (proto === "tcp" ? tcp : udp).push(range);
     }
   }
-  if (tcp.length) out.unshift(`meta l4proto tcp th dport { ${tcp.join(", ")} } `);
-  if (udp.length) out.splice(tcp.length ? 1 : 0, 0, `meta l4proto udp th dport { ${udp.join(", ")} } `);
-  return out;
+  const out: string[] = [];
+  if (tcp.length) out.push(`meta l4proto tcp th dport { ${tcp.join(", ")} } `);
+  if (udp.length) out.push(`meta l4proto udp th dport { ${udp.join(", ")} } `);
+  return [...out, ...icmp];
 }
 
-/** Builds the hub's table for its network; `interfaces` are the hub's hubwire interface names. */
-export function compileFirewall(
-  net: ResolvedNetwork,
-  rules: readonly ResolvedRule[],
-  interfaces: readonly string[],
-): FirewallConfig {
+function body(plan: NetworkPlan): string {
+  let cached = bodies.get(plan.rules);
+  if (cached !== undefined) return cached;
   const sets: string[] = [];
   const lines: string[] = [];
-  rules.forEach((r, i) => {
+  plan.rules.forEach((r, i) => {
     const verdict = r.rule.action === "allow" ? "accept" : "drop";
     const comment = `comment "${r.policy} rule ${r.index}"`;
+    const from = elements(r.from, plan.net);
+    const to = elements(r.to, plan.net);
     for (const family of [4, 6] as const) {
-      const from = elements(r.from.prefixes, family);
-      const to = elements(r.to.prefixes, family);
-      if (from.length === 0 || to.length === 0) continue;
+      if (!from[family] || !to[family]) continue;
       const type = family === 4 ? "ipv4_addr" : "ipv6_addr";
       const ip = family === 4 ? "ip" : "ip6";
-      const setName = (side: string) => `r${i}_${side}${family}`;
+      const set = (side: string) => `r${i}_${side}${family}`;
       sets.push(
-        `  set ${setName("from")} { type ${type}; flags interval; elements = { ${from.join(", ")} } }`,
+        `  set ${set("from")} { type ${type}; flags interval; auto-merge; elements = { ${from[family]} } }`,
       );
-      sets.push(`  set ${setName("to")} { type ${type}; flags interval; elements = { ${to.join(", ")} } }`);
+      sets.push(
+        `  set ${set("to")} { type ${type}; flags interval; auto-merge; elements = { ${to[family]} } }`,
+      );
       for (const l4 of l4Matches(r.rule.ports, family)) {
-        lines.push(
-          `    ${ip} saddr @${setName("from")} ${ip} daddr @${setName("to")} ${l4}${verdict} ${comment}`,
-        );
+        lines.push(`    ${ip} saddr @${set("from")} ${ip} daddr @${set("to")} ${l4}${verdict} ${comment}`);
       }
     }
   });
-  const names = [...interfaces]
-    .sort()
-    .map((n) => `"${n}"`)
-    .join(", ");
-  const script = [
-    `table inet ${FIREWALL_TABLE}`,
-    `delete table inet ${FIREWALL_TABLE}`,
-    `table inet ${FIREWALL_TABLE} {`,
+  const action = plan.net.spec.defaultAction === "allow" ? "accept" : "drop";
+  cached = [
     ...sets,
-    "  chain forward {",
-    "    type filter hook forward priority filter; policy accept;",
-    `    iifname { ${names} } jump net`,
-    `    oifname { ${names} } jump net`,
-    "  }",
     "  chain net {",
     "    ct state established,related accept",
     "    ct state invalid drop",
     ...lines,
-    `    ${net.spec.defaultAction === "allow" ? "accept" : "drop"} comment "network ${net.name} default"`,
+    `    ${action} comment "network ${plan.net.name} default"`,
+    "  }",
+  ].join("\n");
+  bodies.set(plan.rules, cached);
+  return cached;
+}
+
+/** The hub's table for its network; `interfaces` are the hub's hubwire interface names. */
+export function compileFirewall(plan: NetworkPlan, interfaces: readonly string[]): FirewallConfig {
+  const names = interfaces.map((n) => `"${n}"`).join(", ");
+  const script = [
+    `table inet ${FIREWALL_TABLE}`,
+    `delete table inet ${FIREWALL_TABLE}`,
+    `table inet ${FIREWALL_TABLE} {`,
+    body(plan),
+    "  chain forward {",
+    "    type filter hook forward priority filter; policy accept;",
+    `    iifname { ${names} } jump net`,
+    `    oifname { ${names} } jump net`,
     "  }",
     "}",
     "",

@@ -13,9 +13,9 @@ export function applyOverrides(
   interfaces: readonly InterfaceConfig[],
   overrides: readonly PeerOverride[],
   issues: Issue[],
-): InterfaceConfig[] {
+): readonly InterfaceConfig[] {
   const mine = overrides.filter((o) => !o.spec.nodes || o.spec.nodes.includes(node));
-  if (mine.length === 0) return [...interfaces];
+  if (mine.length === 0) return interfaces;
   return interfaces.map((iface) => {
     let touched: PeerOverride | undefined;
     const peers = iface.peers.map((p): PeerConfig => {

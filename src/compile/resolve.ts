@@ -4,7 +4,14 @@
  * is ever partly compiled.
  */
 import type { EnrollmentPolicy, Issue } from "../model/index.js";
-import { allocateAddresses, hostPrefix, PoolExhaustedError, type Prefix } from "../netaddr/index.js";
+import {
+  allocateAddresses,
+  comparePrefixes,
+  formatPrefix,
+  hostPrefix,
+  PoolExhaustedError,
+  type Prefix,
+} from "../netaddr/index.js";
 import { effectiveNodes, type Intent, issueFor } from "./intent.js";
 import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
 import { type CheckedNode, checkAcrossNodes, checkNode, type NetworkFacts } from "./validate-nodes.js";
@@ -129,6 +136,7 @@ function buildResolved(
         allocated: c.address4 === undefined,
         tunnelPrefixes,
         subnets: c.subnets,
+        ownPrefixes: [...tunnelPrefixes, ...c.subnets].sort(comparePrefixes).map(formatPrefix),
         endpoint: c.endpoint,
         basePort: c.basePort,
         publicKey: n.spec.publicKey,

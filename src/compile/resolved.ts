@@ -17,6 +17,8 @@ export interface ResolvedNode {
   /** The node's own prefixes: tunnel host addresses, then site subnets. */
   readonly tunnelPrefixes: readonly Prefix[];
   readonly subnets: readonly Prefix[];
+  /** Canonical text of tunnelPrefixes then subnets (IPv4 before IPv6, each as declared): what peers carry. */
+  readonly ownPrefixes: readonly string[];
   readonly endpoint?: Endpoint;
   /** First local UDP port; interfaces use consecutive ports from here. */
   readonly basePort: number;

@@ -8,7 +8,7 @@
  */
 import type { NodeRole } from "./resources.js";
 
-export const DESIRED_STATE_VERSION = 1;
+export const DESIRED_STATE_VERSION = 1 as const;
 
 /** What an interface is for; the agent's failover treats uplinks and links as alternative paths. */
 export type InterfacePurpose = "hub-spokes" | "hub-link" | "uplink" | "mesh";

@@ -22,8 +22,17 @@ export interface Prefix {
 
 export const familyBits = (family: IpFamily): number => (family === 4 ? 32 : 128);
 
+const DOTTED_QUAD =
+  /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+
 /** Parses a literal IPv4 or IPv6 address (no zone, no brackets); `undefined` when it is not one. */
 export function parseIp(text: string): IpAddress | undefined {
+  // Fast path for canonical dotted quads: validation of 10,000 sites parses tens of thousands.
+  const quad = DOTTED_QUAD.exec(text);
+  if (quad) {
+    const value = ((Number(quad[1]) * 256 + Number(quad[2])) * 256 + Number(quad[3])) * 256 + Number(quad[4]);
+    return { family: 4, value: BigInt(value) };
+  }
   if (text.includes("%")) return undefined;
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) addr = ipaddr.IPv4.parse(text);
@@ -36,6 +45,10 @@ export function parseIp(text: string): IpAddress | undefined {
 
 /** Canonical text of an address (dotted quad, or RFC 5952 IPv6). */
 export function formatIp(address: IpAddress): string {
+  if (address.family === 4) {
+    const v = Number(address.value);
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
   const bytes: number[] = [];
   let v = address.value;
   for (let i = 0; i < familyBits(address.family) / 8; i++) {
@@ -55,6 +68,19 @@ export type PrefixParse =
  * else than it says is how routing incidents start.
  */
 export function parsePrefix(text: string): PrefixParse {
+  let result = parsed.get(text);
+  if (result === undefined) {
+    // A bounded memo: the same prefixes are parsed by schema, validation and compiler alike.
+    if (parsed.size >= 200_000) parsed.clear();
+    result = parsePrefixUncached(text);
+    parsed.set(text, result);
+  }
+  return result;
+}
+
+const parsed = new Map<string, PrefixParse>();
+
+function parsePrefixUncached(text: string): PrefixParse {
   const slash = text.indexOf("/");
   if (slash < 0) return malformed(text, "missing '/length'");
   const lengthText = text.slice(slash + 1);

@@ -1,0 +1,34 @@
+/** Small builders shared by the spoke and hub compilers. */
+import type { PeerConfig } from "../model/index.js";
+import { formatPrefix } from "../netaddr/index.js";
+import type { NetworkPlan } from "./network-plan.js";
+import type { ResolvedNode } from "./resolved.js";
+
+/** Metrics: the active path 100, a spoke's uplinks 100 + priority, direct-but-inactive 200, fallbacks 300+, mesh 50. */
+export const METRIC = { mesh: 50, active: 100, direct: 200, fallback: 300 } as const;
+
+/** Name of the preshared key of a pair of nodes (same on both sides); absent when the network has none. */
+export function pskRef(plan: NetworkPlan, a: string, b: string): string | undefined {
+  if (!plan.net.spec.presharedKeys) return undefined;
+  return a < b ? `${plan.net.name}.${a}.${b}` : `${plan.net.name}.${b}.${a}`;
+}
+
+/** A peer without undefined fields, so JSON and equality see only what is set. */
+export function peer(fields: PeerConfig): PeerConfig {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
+  return out as unknown as PeerConfig;
+}
+
+export function baseInterface(plan: NetworkPlan, node: ResolvedNode, offset: number) {
+  const listen = node.role !== "external" || node.endpoint || node.source.spec.listenPort !== undefined;
+  return {
+    listenPort: listen ? node.basePort + offset : undefined,
+    addresses: node.tunnelPrefixes.map(formatPrefix),
+    mtu: plan.net.spec.mtu,
+  };
+}
+
+export function keepalive(plan: NetworkPlan, node: ResolvedNode): number {
+  return node.persistentKeepalive ?? plan.net.spec.persistentKeepalive;
+}
