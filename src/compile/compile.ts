@@ -5,8 +5,8 @@
 import { DESIRED_STATE_VERSION, type DesiredState, type Issue } from "../model/index.js";
 import { formatIp } from "../netaddr/index.js";
 import { withHubRevision, withRevision } from "./fingerprint.js";
-import { compileFirewall } from "./firewall.js";
-import { FragmentCache, hubInterfaces } from "./hub-state.js";
+import { compileFirewall, firewallDigest } from "./firewall.js";
+import { FragmentCache, hubInterfaces, type NodeChange } from "./hub-state.js";
 import type { Intent } from "./intent.js";
 import { type CompileOptions, type NetworkPlan, planNetwork } from "./network-plan.js";
 import { compact, nodeInterfaces, sortByName } from "./node-state.js";
@@ -39,21 +39,36 @@ export function compile(intent: Intent, options: CompileOptions = {}): CompileRe
 }
 
 export function compileResolved(resolved: ResolvedIntent, options: CompileOptions = {}): CompileResult {
+  return compileWithPlans(resolved, options).result;
+}
+
+/** What a full compile used per network, for the incremental compiler to continue from. */
+export interface NetworkWork {
+  readonly plan: NetworkPlan;
+  readonly cache: FragmentCache;
+}
+
+export function compileWithPlans(
+  resolved: ResolvedIntent,
+  options: CompileOptions,
+): { result: CompileResult; work: Map<string, NetworkWork> } {
+  const work = new Map<string, NetworkWork>();
   const issues: Issue[] = [];
   const entries: Array<[string, DesiredState]> = [];
   const allocations: Allocation[] = [];
   for (const net of resolved.networks.values()) {
     const plan = planNetwork(net, options);
     const cache = new FragmentCache();
+    work.set(net.name, { plan, cache });
     for (const node of net.nodes) {
       entries.push([node.name, compileNode(plan, node, issues, cache)]);
       if (node.allocated) allocations.push(allocationOf(node));
     }
   }
-  if (issues.length > 0) return { ok: false, issues };
+  if (issues.length > 0) return { result: { ok: false, issues }, work };
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   allocations.sort((a, b) => (a.node < b.node ? -1 : 1));
-  return { ok: true, states: new Map(entries), allocations, resolved };
+  return { result: { ok: true, states: new Map(entries), allocations, resolved }, work };
 }
 
 /** One node's desired state. `cache` carries hub fragments across compiles (see hub-state.ts). */
@@ -62,6 +77,7 @@ export function compileNode(
   node: ResolvedNode,
   issues: Issue[],
   cache: FragmentCache,
+  change?: NodeChange,
 ): DesiredState {
   const header = {
     apiVersion: "hubwire/v1" as const,
@@ -76,7 +92,7 @@ export function compileNode(
     const interfaces = applyOverrides(node.name, nodeInterfaces(plan, node), plan.net.peerOverrides, issues);
     return withRevision({ ...header, interfaces });
   }
-  const hub = hubInterfaces(plan, node, cache);
+  const hub = hubInterfaces(plan, node, cache, change);
   const generated = sortByName(hub.interfaces.map(compact));
   const firewall = compileFirewall(
     plan,
@@ -84,7 +100,13 @@ export function compileNode(
   );
   const interfaces = applyOverrides(node.name, generated, plan.net.peerOverrides, issues);
   const state = { ...header, interfaces, firewall };
-  return interfaces === generated ? withHubRevision(state, hub.fragmentDigests) : withRevision(state);
+  return interfaces === generated
+    ? withHubRevision(
+        state,
+        hub.fragmentDigests,
+        firewallDigest(plan, firewall.script ? generated.map((i) => i.name) : []),
+      )
+    : withRevision(state);
 }
 
 function allocationOf(node: ResolvedNode): Allocation {

@@ -9,7 +9,7 @@
  */
 import { formatPrefix, type Prefix, summarize } from "../netaddr/index.js";
 import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
-import type { ResolvedRule } from "./selectors.js";
+import { type ResolvedRule, sidePrefixes } from "./selectors.js";
 
 export interface DestinationSet {
   readonly prefixes: readonly string[];
@@ -18,6 +18,8 @@ export interface DestinationSet {
 
 export class DestinationClasses {
   private readonly cache = new Map<string, DestinationSet>();
+  /** Which class key each node was last given, for finding the nodes a change affects. */
+  private keyOf = new Map<string, string>();
   private readonly everything: Prefix[];
   private readonly hubAddresses: Prefix[];
 
@@ -39,21 +41,54 @@ export class DestinationClasses {
 
   /** The destination set of one node (shared with every node matching the same rule sides). */
   of(node: ResolvedNode): DestinationSet {
-    if (this.net.spec.defaultAction === "allow") return this.all();
+    if (this.net.spec.defaultAction === "allow") {
+      this.keyOf.set(node.name, "*");
+      return this.all();
+    }
     const sides: number[] = [];
     this.rules.forEach((r, i) => {
       if (r.rule.action !== "allow") return;
       if (r.from.nodes.has(node)) sides.push(2 * i);
       if (r.to.nodes.has(node)) sides.push(2 * i + 1);
     });
-    return this.memo(sides.join(","), () => {
+    const key = sides.join(",");
+    this.keyOf.set(node.name, key);
+    return this.memo(key, () => {
       const prefixes = [...this.hubAddresses];
       for (const side of sides) {
         const r = this.rules[side >> 1]!;
-        prefixes.push(...(side % 2 === 0 ? r.to.prefixes : r.from.prefixes));
+        prefixes.push(...sidePrefixes(side % 2 === 0 ? r.to : r.from));
       }
       return prefixes;
     });
+  }
+
+  /**
+   * The classes for a network where the rule sides in `changedSides` (indices
+   * 2i = rule i's from-side, 2i+1 = its to-side) now hold other prefixes, and
+   * `ownChanged` says whether any node's prefixes changed. Unaffected classes
+   * are kept; `affected` receives the names of nodes whose class was dropped.
+   */
+  rebase(
+    net: ResolvedNetwork,
+    rules: readonly ResolvedRule[],
+    changedSides: ReadonlySet<number>,
+    ownChanged: boolean,
+    affected: Set<string>,
+  ): DestinationClasses {
+    const next = new DestinationClasses(net, rules);
+    const dropped = new Set<string>();
+    for (const [key, set] of this.cache) {
+      // A class uses the opposite side of each side it is in: 2i → to (2i+1), 2i+1 → from (2i).
+      const stale =
+        key === "*" ? ownChanged : key !== "" && key.split(",").some((k) => changedSides.has(Number(k) ^ 1));
+      if (stale) dropped.add(key);
+      else next.cache.set(key, set);
+    }
+    // The map moves to the new instance (this one is discarded): copying 10,000 entries per update costs more than the update.
+    next.keyOf = this.keyOf;
+    if (dropped.size > 0) for (const [name, key] of this.keyOf) if (dropped.has(key)) affected.add(name);
+    return next;
   }
 
   private memo(key: string, build: () => Prefix[]): DestinationSet {

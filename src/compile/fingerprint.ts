@@ -17,7 +17,8 @@ export function withRevision(state: Omit<DesiredState, "revision">): DesiredStat
  */
 export function withHubRevision(
   state: Omit<DesiredState, "revision">,
-  fragmentDigests: readonly string[],
+  fragmentDigests: Buffer,
+  firewallDigest: string,
 ): DesiredState {
   const hash = createHash("sha256");
   const { interfaces, firewall, ...header } = state;
@@ -32,8 +33,8 @@ export function withHubRevision(
       }),
     );
   }
-  for (const d of fragmentDigests) hash.update(d);
-  hash.update(firewall?.script ?? "");
+  hash.update(fragmentDigests);
+  hash.update(firewall ? firewallDigest : "");
   return place(state, hash.digest("hex").slice(0, 32));
 }
 

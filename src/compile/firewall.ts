@@ -8,6 +8,7 @@
  * lists its CIDRs then its nodes' prefixes in node-name order. The rule body is
  * computed once per rule list and shared by every hub of the network.
  */
+import { createHash } from "node:crypto";
 import type { FirewallConfig } from "../model/index.js";
 import { formatPrefix } from "../netaddr/index.js";
 import type { NetworkPlan } from "./network-plan.js";
@@ -18,6 +19,7 @@ export const FIREWALL_TABLE = "hubwire";
 
 const sideElements = new WeakMap<ResolvedSide, { 4: string; 6: string }>();
 const bodies = new WeakMap<readonly ResolvedRule[], string>();
+const bodyDigests = new WeakMap<readonly ResolvedRule[], string>();
 
 function elements(side: ResolvedSide, net: ResolvedNetwork): { 4: string; 6: string } {
   let cached = sideElements.get(side);
@@ -113,4 +115,17 @@ export function compileFirewall(plan: NetworkPlan, interfaces: readonly string[]
     "",
   ].join("\n");
   return { table: FIREWALL_TABLE, script };
+}
+
+/**
+ * A digest that changes exactly when the hub's script does: the rule body
+ * (hashed once per rule list, shared by every hub) and the interface names.
+ */
+export function firewallDigest(plan: NetworkPlan, interfaces: readonly string[]): string {
+  let digest = bodyDigests.get(plan.rules);
+  if (digest === undefined) {
+    digest = createHash("sha256").update(body(plan)).digest("hex");
+    bodyDigests.set(plan.rules, digest);
+  }
+  return `${digest}:${interfaces.join(",")}`;
 }

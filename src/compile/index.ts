@@ -1,5 +1,6 @@
 /** Validation and compilation of intent into per-node desired state. Pure. */
 export * from "./compile.js";
+export * from "./incremental.js";
 export * from "./intent.js";
 export * from "./intent-diff.js";
 export * from "./interfaces.js";

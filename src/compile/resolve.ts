@@ -120,29 +120,13 @@ function buildResolved(
       ? allocate(f.cidr6, members, (c) => c.address6, issues, "spec.tunnelAddress6")
       : undefined;
     if (!v4 || (f.cidr6 && !v6)) continue;
-    const resolvedNodes = members.map((c): ResolvedNode => {
-      const n = c.eff.node;
-      const address4 = c.address4 ?? v4.get(n.metadata.name)!;
-      const address6 = f.cidr6 ? (c.address6 ?? v6!.get(n.metadata.name)!) : undefined;
-      const tunnelPrefixes: Prefix[] = [hostPrefix({ family: 4, value: address4 })];
-      if (address6 !== undefined) tunnelPrefixes.push(hostPrefix({ family: 6, value: address6 }));
-      return {
-        name: n.metadata.name,
-        role: n.spec.role,
-        source: n,
-        labels: n.metadata.labels ?? {},
-        address4,
-        address6,
-        allocated: c.address4 === undefined,
-        tunnelPrefixes,
-        subnets: c.subnets,
-        ownPrefixes: [...tunnelPrefixes, ...c.subnets].sort(comparePrefixes).map(formatPrefix),
-        endpoint: c.endpoint,
-        basePort: c.basePort,
-        publicKey: n.spec.publicKey,
-        hubs: n.spec.hubs,
-        persistentKeepalive: n.spec.persistentKeepalive,
-      };
+    const resolvedNodes = members.map((c) => {
+      const name = c.eff.node.metadata.name;
+      return toResolvedNode(
+        c,
+        c.address4 ?? v4.get(name)!,
+        f.cidr6 ? (c.address6 ?? v6!.get(name)!) : undefined,
+      );
     });
     const accessPolicies = intent.accessPolicies
       .filter((p) => p.spec.network === name)
@@ -200,4 +184,28 @@ function allocate(
 /** Byte-order comparison, independent of locale: the order of every sorted output. */
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A checked node with its final addresses, as the compiler sees it. */
+export function toResolvedNode(c: CheckedNode, address4: bigint, address6: bigint | undefined): ResolvedNode {
+  const n = c.eff.node;
+  const tunnelPrefixes: Prefix[] = [hostPrefix({ family: 4, value: address4 })];
+  if (address6 !== undefined) tunnelPrefixes.push(hostPrefix({ family: 6, value: address6 }));
+  return {
+    name: n.metadata.name,
+    role: n.spec.role,
+    source: n,
+    labels: n.metadata.labels ?? {},
+    address4,
+    address6,
+    allocated: c.address4 === undefined,
+    tunnelPrefixes,
+    subnets: c.subnets,
+    ownPrefixes: [...tunnelPrefixes, ...c.subnets].sort(comparePrefixes).map(formatPrefix),
+    endpoint: c.endpoint,
+    basePort: c.basePort,
+    publicKey: n.spec.publicKey,
+    hubs: n.spec.hubs,
+    persistentKeepalive: n.spec.persistentKeepalive,
+  };
 }

@@ -7,10 +7,23 @@ import { containsPrefix, type Prefix, parsePrefix } from "../netaddr/index.js";
 import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
 
 export interface ResolvedSide {
+  readonly selector: Selector;
   readonly nodes: ReadonlySet<ResolvedNode>;
   readonly cidrs: readonly Prefix[];
-  /** Nodes' tunnel addresses and subnets, plus the cidrs. */
-  readonly prefixes: readonly Prefix[];
+}
+
+const prefixMemo = new WeakMap<ResolvedSide, readonly Prefix[]>();
+
+/** The side's CIDRs plus its nodes' tunnel addresses and subnets (computed once per side). */
+export function sidePrefixes(side: ResolvedSide): readonly Prefix[] {
+  let prefixes = prefixMemo.get(side);
+  if (!prefixes) {
+    const list: Prefix[] = [...side.cidrs];
+    for (const n of side.nodes) list.push(...n.tunnelPrefixes, ...n.subnets);
+    prefixes = list;
+    prefixMemo.set(side, list);
+  }
+  return prefixes;
 }
 
 export interface ResolvedRule {
@@ -39,10 +52,22 @@ function resolveSide(s: Selector, net: ResolvedNetwork): ResolvedSide {
     const p = parsePrefix(t);
     return p.ok ? [p.prefix] : [];
   });
-  const nodes = new Set(net.nodes.filter((n) => selectsNode(s, n, cidrs)));
-  const prefixes: Prefix[] = [...cidrs];
-  for (const n of nodes) prefixes.push(...n.tunnelPrefixes, ...n.subnets);
-  return { nodes, cidrs, prefixes };
+  return { selector: s, nodes: new Set(net.nodes.filter((n) => selectsNode(s, n, cidrs))), cidrs };
+}
+
+/**
+ * The side after one node changed (`before` → `after`, either may be absent):
+ * the same object when membership and prefixes are unaffected, else a new one
+ * that takes over the node set (the old side must no longer be used).
+ */
+export function updateSide(side: ResolvedSide, before?: ResolvedNode, after?: ResolvedNode): ResolvedSide {
+  const was = before !== undefined && side.nodes.has(before);
+  const is = after !== undefined && selectsNode(side.selector, after, side.cidrs);
+  if (!was && !is) return side;
+  const nodes = side.nodes as Set<ResolvedNode>;
+  if (was) nodes.delete(before!);
+  if (is) nodes.add(after!);
+  return { selector: side.selector, nodes, cidrs: side.cidrs };
 }
 
 /** Every rule of every policy of the network, in evaluation order (first match wins). */

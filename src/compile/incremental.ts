@@ -1,0 +1,241 @@
+/**
+ * Incremental compilation: after one full compile, a change to one spoke or
+ * external node is checked against indexes and recompiles only what it
+ * affects — the node itself, the hubs of its network (from cached fragments),
+ * nodes whose destination class included it, and mesh peers. The result is
+ * identical to a full compile of the same intent (a test holds it to that).
+ *
+ * Changes the incremental path cannot express exactly — hubs, networks,
+ * policies, unpinned tunnel addresses, enrollments — fall back to a full
+ * compile, so callers never need to know which path ran.
+ */
+import type { DesiredState, Issue, Node } from "../model/index.js";
+import { type CompileResult, compileNode, compileWithPlans, type NetworkWork } from "./compile.js";
+import type { FragmentCache } from "./hub-state.js";
+import { type EffectiveNode, groupResources, type Intent } from "./intent.js";
+import { type CompileOptions, makePlan, type NetworkPlan } from "./network-plan.js";
+import { NodeIndex } from "./node-index.js";
+import { resolveIntent, toResolvedNode } from "./resolve.js";
+import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
+import { type ResolvedRule, updateSide } from "./selectors.js";
+import { checkNode, type NetworkFacts } from "./validate-nodes.js";
+
+export interface UpdateResult {
+  readonly ok: true;
+  readonly states: ReadonlyMap<string, DesiredState>;
+  /** Nodes whose revision changed (or that appeared or disappeared), in name order. */
+  readonly changed: readonly string[];
+  /** Whether the change was compiled incrementally (false: a full compile ran). */
+  readonly incremental: boolean;
+}
+
+export type UpdateOutcome = UpdateResult | { readonly ok: false; readonly issues: Issue[] };
+
+interface NetworkState {
+  net: ResolvedNetwork;
+  plan: NetworkPlan;
+  cache: FragmentCache;
+  facts: NetworkFacts;
+}
+
+export class IncrementalCompiler {
+  private intent: Intent = groupResources([]);
+  private states = new Map<string, DesiredState>();
+  private networks = new Map<string, NetworkState>();
+  private index = new NodeIndex([]);
+
+  constructor(private readonly options: CompileOptions = {}) {}
+
+  /** Full compile; the baseline for later updates. Nothing changes when it fails. */
+  compile(intent: Intent): CompileResult {
+    const resolved = resolveIntent(intent);
+    if (!resolved.ok) return resolved;
+    const { result, work } = compileWithPlans(resolved.resolved, this.options);
+    if (!result.ok) return result;
+    this.adopt(intent, resolved.resolved, result.states, work);
+    return result;
+  }
+
+  get currentStates(): ReadonlyMap<string, DesiredState> {
+    return this.states;
+  }
+
+  /** Creates or replaces one Node. Nothing changes when it fails. */
+  upsertNode(node: Node): UpdateOutcome {
+    const name = node.metadata.name;
+    const prev = this.intent.nodes.find((n) => n.metadata.name === name);
+    const nodes = prev ? this.intent.nodes.map((n) => (n === prev ? node : n)) : [...this.intent.nodes, node];
+    const next = { ...this.intent, nodes };
+    const ns = this.networks.get(node.spec.network);
+    const prevResolved = ns?.net.byName.get(name);
+    const simple =
+      ns !== undefined &&
+      node.spec.role !== "hub" &&
+      (!prev || (prev.spec.role !== "hub" && prev.spec.network === node.spec.network && prevResolved)) &&
+      node.spec.tunnelAddress !== undefined &&
+      (ns.net.cidr6 === undefined || node.spec.tunnelAddress6 !== undefined) &&
+      !ns.net.nodes.some((n) => n.allocated) &&
+      !this.intent.enrollments.some((e) => e.spec.nodeName === name);
+    if (!simple) return this.fallback(next);
+
+    const issues: Issue[] = [];
+    const at = { kind: "Node", name };
+    const origin = { kind: "Node" as const, name, pathPrefix: "" };
+    const hubs = new Map<string, EffectiveNode>(ns.net.hubs.map((h) => [h.name, { node: h.source, origin }]));
+    const checked = checkNode(
+      { node, origin },
+      new Map([[ns.net.name, ns.facts]]),
+      new Map([[ns.net.name, hubs]]),
+      issues,
+    );
+    if (!checked || issues.length > 0) return { ok: false, issues };
+    const resolved = toResolvedNode(checked, checked.address4!, checked.address6);
+    if (prevResolved) this.index.remove(ns.net.name, prevResolved);
+    const conflicts = this.index.check(ns.net.name, resolved, at);
+    if (conflicts.length > 0) {
+      if (prevResolved) this.index.add(ns.net.name, prevResolved);
+      return { ok: false, issues: conflicts };
+    }
+    this.index.add(ns.net.name, resolved);
+    this.intent = next;
+    return this.apply(ns, prevResolved, resolved);
+  }
+
+  /** Removes one Node. */
+  removeNode(name: string): UpdateOutcome {
+    const prev = this.intent.nodes.find((n) => n.metadata.name === name);
+    if (!prev) return { ok: true, states: this.states, changed: [], incremental: true };
+    const next = { ...this.intent, nodes: this.intent.nodes.filter((n) => n !== prev) };
+    const ns = this.networks.get(prev.spec.network);
+    const prevResolved = ns?.net.byName.get(name);
+    const referenced =
+      this.intent.accessPolicies.some((p) =>
+        p.spec.rules.some((r) => r.from.nodes?.includes(name) || r.to.nodes?.includes(name)),
+      ) ||
+      this.intent.peerOverrides.some((o) => o.spec.peer === name || o.spec.nodes?.includes(name)) ||
+      this.intent.enrollments.some((e) => e.spec.nodeName === name);
+    if (!ns || !prevResolved || prev.spec.role === "hub" || referenced) return this.fallback(next);
+    this.index.remove(ns.net.name, prevResolved);
+    this.intent = next;
+    return this.apply(ns, prevResolved, undefined);
+  }
+
+  private fallback(intent: Intent): UpdateOutcome {
+    const before = this.states;
+    const result = this.compile(intent);
+    if (!result.ok) return result;
+    return { ok: true, states: this.states, changed: changedNames(before, this.states), incremental: false };
+  }
+
+  private adopt(
+    intent: Intent,
+    resolved: ResolvedIntent,
+    states: ReadonlyMap<string, DesiredState>,
+    work: ReadonlyMap<string, NetworkWork>,
+  ): void {
+    this.intent = intent;
+    this.states = new Map(states);
+    this.networks = new Map();
+    const all: Array<{ network: string; node: ResolvedNode }> = [];
+    for (const net of resolved.networks.values()) {
+      this.networks.set(net.name, {
+        net,
+        plan: work.get(net.name)!.plan,
+        cache: work.get(net.name)!.cache,
+        facts: {
+          resource: intent.networks.find((n) => n.metadata.name === net.name)!,
+          cidr: net.cidr,
+          cidr6: net.cidr6,
+        },
+      });
+      for (const node of net.nodes) all.push({ network: net.name, node });
+    }
+    this.index = new NodeIndex(all);
+  }
+
+  /** Swaps `before` for `after` in the network and recompiles what that affects. */
+  private apply(
+    ns: NetworkState,
+    before: ResolvedNode | undefined,
+    after: ResolvedNode | undefined,
+  ): UpdateResult {
+    const name = (after ?? before)!.name;
+    const nodes = ns.net.nodes.filter((n) => n !== before);
+    if (after) nodes.splice(lowerBound(nodes, after.name), 0, after);
+    // The compiler owns these maps; results handed out earlier never expose them.
+    const byName = ns.net.byName as Map<string, ResolvedNode>;
+    if (after) byName.set(name, after);
+    else byName.delete(name);
+    const net: ResolvedNetwork = { ...ns.net, nodes, byName };
+
+    const changedSides = new Set<number>();
+    const rules: ResolvedRule[] = ns.plan.rules.map((r, i) => {
+      const from = updateSide(r.from, before, after);
+      const to = updateSide(r.to, before, after);
+      if (from !== r.from) changedSides.add(2 * i);
+      if (to !== r.to) changedSides.add(2 * i + 1);
+      return from === r.from && to === r.to ? r : { ...r, from, to };
+    });
+    const affected = new Set<string>([name]);
+    const destinations = ns.plan.destinations.rebase(
+      net,
+      changedSides.size ? rules : ns.plan.rules,
+      changedSides,
+      true,
+      affected,
+    );
+    const plan = makePlan(net, changedSides.size ? rules : ns.plan.rules, destinations, this.options);
+    for (const h of net.hubs) affected.add(h.name);
+    if (net.spec.topology === "mesh")
+      for (const n of plan.ready) if (n.role === "spoke") affected.add(n.name);
+    ns.net = net;
+    ns.plan = plan;
+
+    const issues: Issue[] = [];
+    const changed: string[] = [];
+    for (const n of affected) {
+      const node = net.byName.get(n);
+      if (!node) {
+        if (this.states.delete(n)) changed.push(n);
+        continue;
+      }
+      const state = compileNode(
+        plan,
+        node,
+        issues,
+        ns.cache,
+        node.role === "hub" ? { before, after } : undefined,
+      );
+      if (this.states.get(n)?.revision !== state.revision) changed.push(n);
+      this.states.set(n, state);
+    }
+    this.states = sortedMap(this.states);
+    return { ok: true, states: this.states, changed: changed.sort(), incremental: true };
+  }
+}
+
+function lowerBound(nodes: readonly ResolvedNode[], name: string): number {
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (nodes[mid]!.name < name) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function sortedMap<V>(map: Map<string, V>): Map<string, V> {
+  const keys = [...map.keys()];
+  for (let i = 1; i < keys.length; i++)
+    if (keys[i - 1]! > keys[i]!) return new Map([...map].sort(([a], [b]) => (a < b ? -1 : 1)));
+  return map;
+}
+
+function changedNames(
+  before: ReadonlyMap<string, DesiredState>,
+  after: ReadonlyMap<string, DesiredState>,
+): string[] {
+  const names = new Set([...before.keys(), ...after.keys()]);
+  return [...names].filter((n) => before.get(n)?.revision !== after.get(n)?.revision).sort();
+}
