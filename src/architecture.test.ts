@@ -35,7 +35,8 @@ describe("pure modules", () => {
           .split("\n")
           .forEach((line, i) => {
             if (/^\s*(\/\/|\*|\/\*)/.test(line)) return;
-            for (const [pattern, why] of FORBIDDEN) if (pattern.test(line)) found.push(`${file}:${i + 1} ${why}`);
+            for (const [pattern, why] of FORBIDDEN)
+              if (pattern.test(line)) found.push(`${file}:${i + 1} ${why}`);
           });
       }
       expect(found).toEqual([]);

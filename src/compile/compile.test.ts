@@ -380,12 +380,12 @@ describe("peer overrides", () => {
         code: "overlap",
         kind: "PeerOverride",
         name: "fix-s1",
-        path: "spec.allowedIPs",
+        path: "spec.allowedIPs[0]",
       }),
     );
   });
 
-  // BUG: with Table = off only listed routes exist, so an override that moves a
+  // With Table = off only listed routes exist, so an override that moves a
   // peer's AllowedIPs must move the interface's routes with it, or the new
   // prefixes are accepted from the peer but never sent to it.
   it("route the overridden AllowedIPs into the interface instead of the generated ones", () => {
@@ -478,12 +478,10 @@ describe("interface names", () => {
   });
 });
 
-/** Bugs found while writing these tests: each fails until fixed (see the report in the test names). */
-describe("known gaps", () => {
-  // An allow rule whose side is a CIDR selects no node (a node is selected only
-  // when all its prefixes, tunnel address included, lie inside), so the spoke
-  // behind that CIDR gets neither a route nor AllowedIPs for the other side:
-  // the hub forwards the packet and the spoke's WireGuard drops it.
+/** Regression guards for bugs these tests once found. */
+describe("fixed gaps", () => {
+  // A spoke behind an allow rule's CIDR needs a route and AllowedIPs back to the
+  // other side, or the hub forwards the packet and the spoke's WireGuard drops it.
   it("gives a spoke reached through a CIDR rule the route and AllowedIPs back to the source", () => {
     const s = states([
       network({ defaultAction: "deny" }),

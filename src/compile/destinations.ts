@@ -9,7 +9,7 @@
  */
 import { formatPrefix, type Prefix, summarize } from "../netaddr/index.js";
 import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
-import { type ResolvedRule, sidePrefixes } from "./selectors.js";
+import { type ResolvedRule, sidePrefixes, touches } from "./selectors.js";
 
 export interface DestinationSet {
   readonly prefixes: readonly string[];
@@ -48,8 +48,9 @@ export class DestinationClasses {
     const sides: number[] = [];
     this.rules.forEach((r, i) => {
       if (r.rule.action !== "allow") return;
-      if (r.from.nodes.has(node)) sides.push(2 * i);
-      if (r.to.nodes.has(node)) sides.push(2 * i + 1);
+      // A node behind a rule's CIDR needs a route back to the other side too (replies).
+      if (touches(r.from, node)) sides.push(2 * i);
+      if (touches(r.to, node)) sides.push(2 * i + 1);
     });
     const key = sides.join(",");
     this.keyOf.set(node.name, key);

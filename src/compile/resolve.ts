@@ -59,6 +59,8 @@ export function resolveIntent(intent: Intent): ResolveResult {
   const issues: Issue[] = [];
   checkDuplicateNames(intent, issues);
 
+  // Networks that fail their own checks have no facts, but resources naming them do not dangle.
+  const declared = new Set(intent.networks.map((n) => n.metadata.name));
   const facts = new Map<string, NetworkFacts>();
   for (const net of intent.networks) {
     const f = checkNetwork(net, issues);
@@ -79,7 +81,7 @@ export function resolveIntent(intent: Intent): ResolveResult {
   }
   const checked: CheckedNode[] = [];
   for (const eff of nodes) {
-    const c = checkNode(eff, facts, hubsOf, issues);
+    const c = checkNode(eff, facts, hubsOf, issues, { declared, roles });
     if (c) checked.push(c);
   }
   checkAcrossNodes(checked, issues);
@@ -89,10 +91,10 @@ export function resolveIntent(intent: Intent): ResolveResult {
   const policies = new Map<string, EnrollmentPolicy>(
     intent.enrollmentPolicies.map((p) => [p.metadata.name, p]),
   );
-  for (const p of intent.enrollmentPolicies) checkEnrollmentPolicy(p, views, issues);
-  for (const p of intent.accessPolicies) checkAccessPolicy(p, views, issues);
-  for (const o of intent.peerOverrides) checkPeerOverride(o, views, issues);
-  for (const e of intent.enrollments) checkEnrollment(e, policies, views, issues);
+  for (const p of intent.enrollmentPolicies) checkEnrollmentPolicy(p, views, issues, declared);
+  for (const p of intent.accessPolicies) checkAccessPolicy(p, views, issues, declared);
+  for (const o of intent.peerOverrides) checkPeerOverride(o, views, issues, declared);
+  for (const e of intent.enrollments) checkEnrollment(e, policies, views, issues, declared);
 
   if (issues.length > 0) return { ok: false, issues };
   return buildResolved(intent, facts, checked);
@@ -198,7 +200,7 @@ export function toResolvedNode(c: CheckedNode, address4: bigint, address6: bigin
     labels: n.metadata.labels ?? {},
     address4,
     address6,
-    allocated: c.address4 === undefined,
+    allocated: c.address4 === undefined || (address6 !== undefined && c.address6 === undefined),
     tunnelPrefixes,
     subnets: c.subnets,
     ownPrefixes: [...tunnelPrefixes, ...c.subnets].sort(comparePrefixes).map(formatPrefix),

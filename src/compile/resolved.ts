@@ -12,7 +12,7 @@ export interface ResolvedNode {
   readonly labels: Readonly<Record<string, string>>;
   readonly address4: bigint;
   readonly address6?: bigint;
-  /** Set when IPAM chose the address (the controller pins it). */
+  /** Set when IPAM chose either tunnel address (the controller pins them). */
   readonly allocated: boolean;
   /** The node's own prefixes: tunnel host addresses, then site subnets. */
   readonly tunnelPrefixes: readonly Prefix[];

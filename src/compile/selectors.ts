@@ -3,7 +3,7 @@
  * prefixes each side of each rule stands for.
  */
 import type { AccessRule, Selector } from "../model/index.js";
-import { containsPrefix, type Prefix, parsePrefix } from "../netaddr/index.js";
+import { overlaps, type Prefix, parsePrefix } from "../netaddr/index.js";
 import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
 
 export interface ResolvedSide {
@@ -36,15 +36,21 @@ export interface ResolvedRule {
   readonly allPorts: boolean;
 }
 
-/** `labels: {}` selects every node, as an empty label selector does in Kubernetes. */
-export function selectsNode(s: Selector, node: ResolvedNode, cidrs: readonly Prefix[]): boolean {
+/**
+ * Whether a selector names the node (by name or labels; `labels: {}` selects
+ * every node, as an empty label selector does in Kubernetes). CIDRs select
+ * addresses, not nodes: see `touches`.
+ */
+export function selectsNode(s: Selector, node: ResolvedNode): boolean {
   if (s.nodes?.includes(node.name)) return true;
-  if (s.labels && Object.entries(s.labels).every(([k, v]) => node.labels[k] === v)) return true;
-  if (cidrs.length > 0) {
-    const own = [...node.tunnelPrefixes, ...node.subnets];
-    return own.length > 0 && own.every((p) => cidrs.some((c) => containsPrefix(c, p)));
-  }
-  return false;
+  return s.labels !== undefined && Object.entries(s.labels).every(([k, v]) => node.labels[k] === v);
+}
+
+/** Whether a rule side concerns the node: it names the node, or one of its CIDRs overlaps the node's prefixes. */
+export function touches(side: ResolvedSide, node: ResolvedNode): boolean {
+  if (side.nodes.has(node)) return true;
+  if (side.cidrs.length === 0) return false;
+  return [...node.tunnelPrefixes, ...node.subnets].some((p) => side.cidrs.some((c) => overlaps(c, p)));
 }
 
 function resolveSide(s: Selector, net: ResolvedNetwork): ResolvedSide {
@@ -52,7 +58,7 @@ function resolveSide(s: Selector, net: ResolvedNetwork): ResolvedSide {
     const p = parsePrefix(t);
     return p.ok ? [p.prefix] : [];
   });
-  return { selector: s, nodes: new Set(net.nodes.filter((n) => selectsNode(s, n, cidrs))), cidrs };
+  return { selector: s, nodes: new Set(net.nodes.filter((n) => selectsNode(s, n))), cidrs };
 }
 
 /**
@@ -62,7 +68,7 @@ function resolveSide(s: Selector, net: ResolvedNetwork): ResolvedSide {
  */
 export function updateSide(side: ResolvedSide, before?: ResolvedNode, after?: ResolvedNode): ResolvedSide {
   const was = before !== undefined && side.nodes.has(before);
-  const is = after !== undefined && selectsNode(side.selector, after, side.cidrs);
+  const is = after !== undefined && selectsNode(side.selector, after);
   if (!was && !is) return side;
   const nodes = side.nodes as Set<ResolvedNode>;
   if (was) nodes.delete(before!);

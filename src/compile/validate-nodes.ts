@@ -32,6 +32,8 @@ export interface CheckedNode {
   readonly subnets: Prefix[];
   readonly endpoint?: Endpoint;
   readonly basePort: number;
+  /** UDP ports its interfaces use, from basePort (and from the endpoint's port on the public side). */
+  readonly portCount: number;
 }
 
 export interface NetworkFacts {
@@ -42,18 +44,32 @@ export interface NetworkFacts {
 
 const where = (e: EffectiveNode) => ({ kind: e.origin.kind, name: e.origin.name });
 
+/** What checkNode knows of the whole intent besides the valid networks and their hubs. */
+export interface NodeContext {
+  /** Every declared network, valid or not: a node in an invalid one is not checked further. */
+  readonly declared?: ReadonlySet<string>;
+  /** Roles of all nodes, per network: naming a non-hub as a hub is a wrong role, not a dangling one. */
+  readonly roles?: ReadonlyMap<string, ReadonlyMap<string, string>>;
+}
+
 /** Checks each node on its own and against its network; returns the parsed node or nothing. */
 export function checkNode(
   eff: EffectiveNode,
   networks: ReadonlyMap<string, NetworkFacts>,
   hubsOf: ReadonlyMap<string, ReadonlyMap<string, EffectiveNode>>,
   issues: Issue[],
+  context: NodeContext = {},
 ): CheckedNode | undefined {
   const { spec } = eff.node;
   const at = where(eff);
   const net = networks.get(spec.network);
   if (!net) {
-    issues.push(issueFor("dangling-reference", at, "spec.network", `network ${spec.network} does not exist`));
+    // A declared network that failed its own checks is reported there, not once per node.
+    if (!context.declared?.has(spec.network)) {
+      issues.push(
+        issueFor("dangling-reference", at, "spec.network", `network ${spec.network} does not exist`),
+      );
+    }
     return undefined;
   }
   const before = issues.length;
@@ -73,8 +89,11 @@ export function checkNode(
       if (seen.has(hub)) issues.push(issueFor("invalid-field", at, path, `hub ${hub} is listed twice`));
       seen.add(hub);
       if (hubs.has(hub)) return;
+      const role = context.roles?.get(spec.network)?.get(hub);
       if (hub === eff.node.metadata.name)
         issues.push(issueFor("wrong-role", at, path, "a node cannot be its own hub"));
+      else if (role !== undefined)
+        issues.push(issueFor("wrong-role", at, path, `node ${hub} is a ${role}, not a hub`));
       else
         issues.push(
           issueFor("dangling-reference", at, path, `${hub} is not a hub of network ${spec.network}`),
@@ -139,7 +158,7 @@ export function checkNode(
     }
   }
   if (issues.length > before) return undefined;
-  return { eff, address4, address6, subnets, endpoint, basePort };
+  return { eff, address4, address6, subnets, endpoint, basePort, portCount: count };
 }
 
 function checkTunnelAddress(
@@ -246,7 +265,8 @@ function checkEndpoints(nodes: readonly CheckedNode[], issues: Issue[]): void {
   const sweep: Tagged<{ c: CheckedNode; subnet?: number }>[] = [];
   for (const c of nodes) {
     if (!c.endpoint) continue;
-    const count = Math.max(1, c.eff.node.spec.hubs.length);
+    // Interface k listens on basePort + k and is reached at the endpoint's port + k.
+    const count = Math.max(1, c.portCount);
     for (let i = 0; i < count; i++) {
       const id = `${c.endpoint.host.toLowerCase()}:${c.endpoint.port + i}`;
       const other = ports.get(id);

@@ -41,6 +41,9 @@ export function checkNetwork(net: Network, issues: Issue[]): NetworkFacts | unde
   if (v4.ok && isDefaultRoute(v4.prefix)) {
     issues.push(issueFor("default-route", at(net), "spec.cidr", "the overlay cannot be the default route"));
   }
+  if (v6?.ok && isDefaultRoute(v6.prefix)) {
+    issues.push(issueFor("default-route", at(net), "spec.cidr6", "the overlay cannot be the default route"));
+  }
   if (listenPortRange.from > listenPortRange.to) {
     issues.push(
       issueFor(
@@ -85,18 +88,33 @@ export interface NetworkView {
   readonly nodeRoles: ReadonlyMap<string, string>;
 }
 
+/**
+ * The view of a resource's network, or nothing. A network that is declared
+ * but failed its own checks has no view: its error is reported once, on the
+ * network, and the resources in it get no network-dependent checks.
+ */
+function networkOf(
+  r: { kind: string; metadata: { name: string } },
+  network: string,
+  networks: ReadonlyMap<string, NetworkView>,
+  issues: Issue[],
+  declared: ReadonlySet<string> | undefined,
+): NetworkView | undefined {
+  const net = networks.get(network);
+  if (!net && !declared?.has(network)) {
+    issues.push(issueFor("dangling-reference", at(r), "spec.network", `network ${network} does not exist`));
+  }
+  return net;
+}
+
 export function checkEnrollmentPolicy(
   p: EnrollmentPolicy,
   networks: ReadonlyMap<string, NetworkView>,
   issues: Issue[],
+  declared?: ReadonlySet<string>,
 ): void {
-  const net = networks.get(p.spec.network);
-  if (!net) {
-    issues.push(
-      issueFor("dangling-reference", at(p), "spec.network", `network ${p.spec.network} does not exist`),
-    );
-    return;
-  }
+  const net = networkOf(p, p.spec.network, networks, issues, declared);
+  if (!net) return;
   const { cidr, cidr6 } = net.facts;
   p.spec.tunnelAddressPrefixes.forEach((text, i) => {
     const parsed = parsePrefix(text);
@@ -190,14 +208,10 @@ export function checkAccessPolicy(
   p: AccessPolicy,
   networks: ReadonlyMap<string, NetworkView>,
   issues: Issue[],
+  declared?: ReadonlySet<string>,
 ): void {
-  const net = networks.get(p.spec.network);
-  if (!net) {
-    issues.push(
-      issueFor("dangling-reference", at(p), "spec.network", `network ${p.spec.network} does not exist`),
-    );
-    return;
-  }
+  const net = networkOf(p, p.spec.network, networks, issues, declared);
+  if (!net) return;
   p.spec.rules.forEach((rule, i) => {
     checkSelector(p, rule.from, `spec.rules[${i}].from`, net, issues);
     checkSelector(p, rule.to, `spec.rules[${i}].to`, net, issues);
@@ -242,14 +256,10 @@ export function checkPeerOverride(
   o: PeerOverride,
   networks: ReadonlyMap<string, NetworkView>,
   issues: Issue[],
+  declared?: ReadonlySet<string>,
 ): void {
-  const net = networks.get(o.spec.network);
-  if (!net) {
-    issues.push(
-      issueFor("dangling-reference", at(o), "spec.network", `network ${o.spec.network} does not exist`),
-    );
-    return;
-  }
+  const net = networkOf(o, o.spec.network, networks, issues, declared);
+  if (!net) return;
   if (!net.nodeRoles.has(o.spec.peer)) {
     issues.push(
       issueFor(
@@ -292,6 +302,7 @@ export function checkEnrollment(
   policies: ReadonlyMap<string, EnrollmentPolicy>,
   networks: ReadonlyMap<string, NetworkView>,
   issues: Issue[],
+  declared?: ReadonlySet<string>,
 ): void {
   const policy = policies.get(e.spec.policy);
   if (!policy) {
@@ -305,7 +316,7 @@ export function checkEnrollment(
     );
     return;
   }
-  if (!networks.has(e.spec.network)) {
+  if (!networks.has(e.spec.network) && !declared?.has(e.spec.network)) {
     issues.push(
       issueFor("dangling-reference", at(e), "spec.network", `network ${e.spec.network} does not exist`),
     );

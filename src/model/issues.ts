@@ -51,11 +51,36 @@ export function formatIssue(issue: Issue): string {
   return `${where}${issue.kind}/${issue.name}${path} ${issue.message} [${issue.code}]`;
 }
 
+/** Keys printed as they are; any other key is quoted, e.g. `spec."x\n[Peer]"`. */
+const PLAIN_KEY = /^[A-Za-z0-9_$@/+:-]+(?: [A-Za-z0-9_$@/+:-]+)*$/;
+
+/**
+ * A JSON string literal with every control character escaped: JSON.stringify
+ * leaves DEL, C1 controls, line/paragraph separators and bidi overrides as they
+ * are, and those reach terminals and logs from untrusted input.
+ */
+export function quoteText(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * `spec.subnets[1]`. Keys come from untrusted documents (unknown fields, label
+ * keys), so a key that is not plain is quoted: it can then neither forge lines
+ * nor be mistaken for a deeper path.
+ */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = "";
   for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
+    if (typeof part === "number") {
+      out += `[${part}]`;
+      continue;
+    }
+    const text = typeof part === "symbol" ? (part.description ?? "") : part;
+    const key = PLAIN_KEY.test(text) ? text : quoteText(text);
+    out += out ? `.${key}` : key;
   }
   return out;
 }

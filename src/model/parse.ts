@@ -4,7 +4,7 @@
  * could be read of them.
  */
 import type { z } from "zod";
-import { formatPath, type Issue, type IssueCode } from "./issues.js";
+import { formatPath, type Issue, type IssueCode, quoteText } from "./issues.js";
 import { RESOURCE_KINDS, RESOURCE_SCHEMAS, type Resource, type ResourceKind } from "./resources.js";
 
 export type ParseResult = { ok: true; resource: Resource } | { ok: false; issues: Issue[] };
@@ -47,11 +47,11 @@ export function parseResource(doc: unknown, source?: string): ParseResult {
   for (const zi of result.error.issues) {
     if (zi.code === "unrecognized_keys") {
       for (const key of zi.keys) {
-        issues.push(
-          at("unknown-field", formatPath([...zi.path, key]), `unknown field ${JSON.stringify(key)}`),
-        );
+        issues.push(at("unknown-field", formatPath([...zi.path, key]), `unknown field ${quoteText(key)}`));
       }
-    } else if (zi.code === "invalid_type" && zi.input === undefined) {
+    } else if (valueAt(doc, zi.path) === undefined) {
+      // zod 4 attaches `input` to an issue only with `reportInput`, so whether the
+      // field is absent is read from the document itself.
       issues.push(at("missing-field", formatPath(zi.path), "is required"));
     } else {
       const reason =
@@ -62,4 +62,15 @@ export function parseResource(doc: unknown, source?: string): ParseResult {
     }
   }
   return { ok: false, issues };
+}
+
+/** The value at `path` in an untrusted document; `undefined` where the path leads nowhere. */
+function valueAt(doc: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let cursor = doc;
+  for (const key of path) {
+    if (cursor === null || typeof cursor !== "object" || typeof key === "symbol") return undefined;
+    if (!Object.hasOwn(cursor, key)) return undefined;
+    cursor = (cursor as Record<string | number, unknown>)[key];
+  }
+  return cursor;
 }

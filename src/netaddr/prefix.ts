@@ -36,11 +36,30 @@ export function parseIp(text: string): IpAddress | undefined {
   if (text.includes("%")) return undefined;
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) addr = ipaddr.IPv4.parse(text);
-  else if (ipaddr.IPv6.isValid(text) && text.includes(":")) addr = ipaddr.IPv6.parse(text);
-  else return undefined;
+  else if (text.includes(":")) {
+    const v6 = withoutDottedQuad(text);
+    if (v6 === undefined || !ipaddr.IPv6.isValid(v6)) return undefined;
+    addr = ipaddr.IPv6.parse(v6);
+  } else return undefined;
   let value = 0n;
   for (const byte of addr.toByteArray()) value = (value << 8n) | BigInt(byte);
   return { family: addr.kind() === "ipv4" ? 4 : 6, value };
+}
+
+/**
+ * IPv6 text with a trailing dotted quad (`::ffff:10.0.0.1`, `64:ff9b::10.0.0.1`)
+ * rewritten as two hex groups, since ipaddr.js reads `::a.b.c.d` as
+ * `::ffff:a.b.c.d` and accepts octets with leading zeros there. `undefined`
+ * when the dotted quad is not a valid IPv4 address.
+ */
+function withoutDottedQuad(text: string): string | undefined {
+  const colon = text.lastIndexOf(":");
+  const tail = text.slice(colon + 1);
+  if (!tail.includes(".")) return text;
+  const quad = DOTTED_QUAD.exec(tail);
+  if (!quad) return undefined;
+  const [a, b, c, d] = quad.slice(1, 5).map(Number) as [number, number, number, number];
+  return `${text.slice(0, colon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
 }
 
 /** Canonical text of an address (dotted quad, or RFC 5952 IPv6). */

@@ -19,13 +19,24 @@ export interface RenderedFile {
   readonly text: string;
 }
 
-/** Refuses anything that could break out of a config line (defence in depth; validation already refuses it). */
-function safe(value: string | number): string {
+/**
+ * Every value is checked against what its field may hold before it is written:
+ * wg-quick runs PostUp lines through bash, so a value that passed intent
+ * validation by mistake must still never become a command (defence in depth).
+ */
+const FIELD: Record<string, RegExp> = {
+  key: /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/,
+  prefix: /^[0-9a-fA-F:.]{2,39}\/[0-9]{1,3}$/,
+  number: /^[0-9]{1,6}$/,
+  endpoint: /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/,
+  name: /^[a-z0-9][a-z0-9.-]{0,200}$/,
+  ifname: /^[a-zA-Z0-9_=+.-]{1,15}$/,
+};
+
+function safe(kind: keyof typeof FIELD, value: string | number): string {
   const text = String(value);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
-  if (/[\u0000-\u001f\u007f]/.test(text) || (text.includes("=") && !/^[A-Za-z0-9+/]{43}=$/.test(text))) {
-    throw new Error(`refusing to render unsafe value ${JSON.stringify(text)}`);
-  }
+  if (!FIELD[kind]!.test(text))
+    throw new Error(`refusing to render unsafe value ${JSON.stringify(text)} as ${kind}`);
   return text;
 }
 
@@ -33,6 +44,13 @@ function safePath(path: string): string {
   if (!/^\/[A-Za-z0-9._/-]+$/.test(path))
     throw new Error(`refusing unsafe file path ${JSON.stringify(path)}`);
   return path;
+}
+
+/** The key file of a preshared-key reference; the reference may not climb out of the folder. */
+function pskPath(dir: string, ref: string): string {
+  if (!FIELD.name!.test(ref) || ref.includes(".."))
+    throw new Error(`refusing unsafe file path for key ${JSON.stringify(ref)}`);
+  return safePath(`${dir}/${ref}.psk`);
 }
 
 export function renderInterface(
@@ -62,32 +80,35 @@ export function renderInterface(
     lines.push("# One file per hub: bring up only one of them at a time.");
   }
   lines.push("[Interface]");
-  if (iface.listenPort !== undefined) lines.push(`ListenPort = ${safe(iface.listenPort)}`);
-  lines.push(`Address = ${iface.addresses.map(safe).join(", ")}`);
-  lines.push(`MTU = ${safe(iface.mtu)}`);
+  if (iface.listenPort !== undefined) lines.push(`ListenPort = ${safe("number", iface.listenPort)}`);
+  lines.push(`Address = ${iface.addresses.map((a) => safe("prefix", a)).join(", ")}`);
+  lines.push(`MTU = ${safe("number", iface.mtu)}`);
   if (!external) lines.push("Table = off");
   lines.push(`PostUp = wg set %i private-key ${keyFile}`);
   for (const peer of iface.peers) {
     if (peer.presharedKeyRef) {
       lines.push(
-        `PostUp = wg set %i peer ${safe(peer.publicKey)} preshared-key ${safePath(`${pskDir}/${peer.presharedKeyRef}.psk`)}`,
+        `PostUp = wg set %i peer ${safe("key", peer.publicKey)} preshared-key ${pskPath(pskDir, peer.presharedKeyRef)}`,
       );
     }
   }
   if (!external) {
     for (const r of iface.routes)
-      lines.push(`PostUp = ip route add ${safe(r.prefix)} dev %i metric ${safe(r.metric)}`);
+      lines.push(
+        `PostUp = ip route add ${safe("prefix", r.prefix)} dev %i metric ${safe("number", r.metric)}`,
+      );
   }
   for (const peer of iface.peers) {
     lines.push(
       "",
       "[Peer]",
-      `# ${safe(peer.name)}${peer.override ? ` (override ${safe(peer.override)})` : ""}`,
+      `# ${safe("name", peer.name)}${peer.override ? ` (override ${safe("name", peer.override)})` : ""}`,
     );
-    lines.push(`PublicKey = ${safe(peer.publicKey)}`);
-    if (peer.endpoint) lines.push(`Endpoint = ${safe(peer.endpoint)}`);
-    lines.push(`AllowedIPs = ${peer.allowedIPs.map(safe).join(", ")}`);
-    if (peer.persistentKeepalive) lines.push(`PersistentKeepalive = ${safe(peer.persistentKeepalive)}`);
+    lines.push(`PublicKey = ${safe("key", peer.publicKey)}`);
+    if (peer.endpoint) lines.push(`Endpoint = ${safe("endpoint", peer.endpoint)}`);
+    lines.push(`AllowedIPs = ${peer.allowedIPs.map((a) => safe("prefix", a)).join(", ")}`);
+    if (peer.persistentKeepalive)
+      lines.push(`PersistentKeepalive = ${safe("number", peer.persistentKeepalive)}`);
   }
   return `${lines.join("\n")}\n`;
 }
