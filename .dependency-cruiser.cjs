@@ -10,7 +10,8 @@ module.exports = {
   forbidden: [
     {
       name: "pure-modules-no-io",
-      comment: "model, netaddr, compile and wgconf are pure: the only Node built-in they may use is crypto (hashing).",
+      comment:
+        "model, netaddr, compile and wgconf are pure: the only Node built-in they may use is crypto (hashing).",
       severity: "error",
       from: { path: PURE, pathNot: TESTS },
       to: { dependencyTypes: ["core"], pathNot: "^(node:)?crypto$" },
@@ -54,6 +55,9 @@ module.exports = {
     exclude: { path: "(^dist/|testdata/)" },
     tsConfig: { fileName: "tsconfig.json" },
     tsPreCompilationDeps: true,
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+    },
   },
 };

@@ -47,48 +47,60 @@ function livePeers(text: string): Map<string, string[]> {
   return peers;
 }
 
-describeWith(["root", "netns", "wireguard-go", "wg", "wg-quick", "ip", "nft"], "rendered examples in wireguard-go", () => {
-  const lab = useLab();
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
+describeWith(
+  ["root", "netns", "wireguard-go", "wg", "wg-quick", "ip", "nft"],
+  "rendered examples in wireguard-go",
+  () => {
+    const lab = useLab();
+    const dirs: string[] = [];
+    afterAll(async () => {
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
+    });
 
-  for (const [example, nodes] of Object.entries(EXAMPLES)) {
-    for (const node of nodes) {
-      it(`${example}/${node}: every interface loads with its exact peers, routes and firewall`, async () => {
-        const out = await mkdtemp(join(tmpdir(), `hwt-render-${node}-`));
-        dirs.push(out);
-        await run(process.execPath, [CLI, "render", join(ROOT, "examples", example), "--node", node, "--out", out]);
-        const files = (await readdir(out)).sort();
-        const confs = files.filter((f) => f.endsWith(".conf"));
-        expect(confs.length).toBeGreaterThan(0);
-        const host = await lab.addHost(node.slice(0, 10));
-        for (const conf of confs) {
-          const ifname = conf.slice(0, -".conf".length);
-          const text = await readFile(join(out, conf), "utf8");
-          const loaded = await loadWgQuickFile(host, join(out, conf), ifname);
-          const declared = declaredPeers(text);
-          expect(loaded.peerCount).toBe(declared.size);
-          expect(livePeers((await host.wg("show", ifname, "allowed-ips")).stdout)).toEqual(declared);
-          const port = /^ListenPort = (\d+)$/m.exec(text)?.[1];
-          if (port) expect(loaded.listenPort).toBe(Number(port));
-          // The PostUp route lines are real `ip route` commands on this interface.
-          await host.ip("link", "set", ifname, "up");
-          const routes = [...text.matchAll(/^PostUp = ip route add (\S+) dev %i metric (\d+)$/gm)];
-          for (const [, prefix, metric] of routes) {
-            await host.ip("route", "add", prefix!, "dev", ifname, "metric", metric!);
+    for (const [example, nodes] of Object.entries(EXAMPLES)) {
+      for (const node of nodes) {
+        it(`${example}/${node}: every interface loads with its exact peers, routes and firewall`, async () => {
+          const out = await mkdtemp(join(tmpdir(), `hwt-render-${node}-`));
+          dirs.push(out);
+          await run(process.execPath, [
+            CLI,
+            "render",
+            join(ROOT, "examples", example),
+            "--node",
+            node,
+            "--out",
+            out,
+          ]);
+          const files = (await readdir(out)).sort();
+          const confs = files.filter((f) => f.endsWith(".conf"));
+          expect(confs.length).toBeGreaterThan(0);
+          const host = await lab.addHost(node.slice(0, 10));
+          for (const conf of confs) {
+            const ifname = conf.slice(0, -".conf".length);
+            const text = await readFile(join(out, conf), "utf8");
+            const loaded = await loadWgQuickFile(host, join(out, conf), ifname);
+            const declared = declaredPeers(text);
+            expect(loaded.peerCount).toBe(declared.size);
+            expect(livePeers((await host.wg("show", ifname, "allowed-ips")).stdout)).toEqual(declared);
+            const port = /^ListenPort = (\d+)$/m.exec(text)?.[1];
+            if (port) expect(loaded.listenPort).toBe(Number(port));
+            // The PostUp route lines are real `ip route` commands on this interface.
+            await host.ip("link", "set", ifname, "up");
+            const routes = [...text.matchAll(/^PostUp = ip route add (\S+) dev %i metric (\d+)$/gm)];
+            for (const [, prefix, metric] of routes) {
+              await host.ip("route", "add", prefix!, "dev", ifname, "metric", metric!);
+            }
+            const table = `${(await host.ip("-4", "route", "show", "dev", ifname)).stdout}${(await host.ip("-6", "route", "show", "dev", ifname)).stdout}`;
+            for (const [, prefix] of routes) expect(table).toContain(prefix!.replace(/\/(32|128)$/, ""));
           }
-          const table = `${(await host.ip("-4", "route", "show", "dev", ifname)).stdout}${(await host.ip("-6", "route", "show", "dev", ifname)).stdout}`;
-          for (const [, prefix] of routes) expect(table).toContain(prefix!.replace(/\/(32|128)$/, ""));
-        }
-        if (files.includes("hubwire.nft")) {
-          const script = join(out, "hubwire.nft");
-          await host.nft(["-f", script]);
-          await host.nft(["-f", script]);
-          expect((await host.nft(["list", "table", "inet", "hubwire"])).stdout).toContain("chain forward");
-        }
-      });
+          if (files.includes("hubwire.nft")) {
+            const script = join(out, "hubwire.nft");
+            await host.nft(["-f", script]);
+            await host.nft(["-f", script]);
+            expect((await host.nft(["list", "table", "inet", "hubwire"])).stdout).toContain("chain forward");
+          }
+        });
+      }
     }
-  }
-});
+  },
+);

@@ -154,7 +154,8 @@ function countsOf(f: Fragment, hubCount: number): number[] {
 }
 
 function pushCounts(counts: number[][], f: Fragment, hubCount: number): void {
-  countsOf(f, hubCount).forEach((c, k) => counts[k]!.push(c));
+  const c = countsOf(f, hubCount);
+  for (let k = 0; k < c.length; k++) counts[k]!.push(c[k]!);
 }
 
 /** Where fragment `index` starts in each concatenated array. */
