@@ -17,7 +17,7 @@ export function withRevision(state: Omit<DesiredState, "revision">): DesiredStat
  */
 export function withHubRevision(
   state: Omit<DesiredState, "revision">,
-  fragmentDigests: Buffer,
+  fragmentDigests: string,
   firewallDigest: string,
 ): DesiredState {
   const hash = createHash("sha256");

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import type { FirewallConfig } from "../model/index.js";
 import { formatPrefix } from "../netaddr/index.js";
 import type { NetworkPlan } from "./network-plan.js";
-import type { ResolvedNetwork } from "./resolved.js";
+import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
 import type { ResolvedRule, ResolvedSide } from "./selectors.js";
 
 export const FIREWALL_TABLE = "hubwire";
@@ -20,6 +20,21 @@ export const FIREWALL_TABLE = "hubwire";
 const sideElements = new WeakMap<ResolvedSide, { 4: string; 6: string }>();
 const bodies = new WeakMap<readonly ResolvedRule[], string>();
 const bodyDigests = new WeakMap<readonly ResolvedRule[], string>();
+
+const nodeElements = new WeakMap<ResolvedNode, { 4: string; 6: string }>();
+
+/** A node's prefixes as set-element text per family (cached: a side is rebuilt from these after every change). */
+function elementsOfNode(n: ResolvedNode): { 4: string; 6: string } {
+  let e = nodeElements.get(n);
+  if (!e) {
+    e = {
+      4: n.ownPrefixes.filter((p) => !p.includes(":")).join(", "),
+      6: n.ownPrefixes.filter((p) => p.includes(":")).join(", "),
+    };
+    nodeElements.set(n, e);
+  }
+  return e;
+}
 
 function elements(side: ResolvedSide, net: ResolvedNetwork): { 4: string; 6: string } {
   let cached = sideElements.get(side);
@@ -29,7 +44,9 @@ function elements(side: ResolvedSide, net: ResolvedNetwork): { 4: string; 6: str
     for (const c of side.cidrs) (c.family === 4 ? v4 : v6).push(formatPrefix(c));
     for (const n of net.nodes) {
       if (!side.nodes.has(n)) continue;
-      for (const p of n.ownPrefixes) (p.includes(":") ? v6 : v4).push(p);
+      const e = elementsOfNode(n);
+      if (e[4]) v4.push(e[4]);
+      if (e[6]) v6.push(e[6]);
     }
     cached = { 4: v4.join(", "), 6: v6.join(", ") };
     sideElements.set(side, cached);
@@ -101,19 +118,12 @@ function body(plan: NetworkPlan): string {
 /** The hub's table for its network; `interfaces` are the hub's hubwire interface names. */
 export function compileFirewall(plan: NetworkPlan, interfaces: readonly string[]): FirewallConfig {
   const names = interfaces.map((n) => `"${n}"`).join(", ");
-  const script = [
-    `table inet ${FIREWALL_TABLE}`,
-    `delete table inet ${FIREWALL_TABLE}`,
-    `table inet ${FIREWALL_TABLE} {`,
-    body(plan),
-    "  chain forward {",
-    "    type filter hook forward priority filter; policy accept;",
-    `    iifname { ${names} } jump net`,
-    `    oifname { ${names} } jump net`,
-    "  }",
-    "}",
-    "",
-  ].join("\n");
+  // `+` keeps the shared body as one piece of a rope instead of copying it per hub.
+  const script =
+    `table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\ntable inet ${FIREWALL_TABLE} {\n` +
+    body(plan) +
+    "\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n" +
+    `    iifname { ${names} } jump net\n    oifname { ${names} } jump net\n  }\n}\n`;
   return { table: FIREWALL_TABLE, script };
 }
 

@@ -20,8 +20,13 @@ interface Fragment {
   readonly spokeRoutes: readonly RouteConfig[];
   /** Routes via the link to each hub, indexed like `NetworkPlan.hubNames` (arrays: this is the hot loop). */
   readonly linkRoutes: ReadonlyArray<readonly RouteConfig[] | undefined>;
-  /** 16 bytes of SHA-256 over the fragment's JSON. */
-  readonly digest: Buffer;
+  /**
+   * Stands for the fragment's content within its hub: the node's digests (see
+   * nodeDigest) and its active hub. A fragment is a function of exactly these,
+   * the hub and the network spec, so equal digests mean equal fragments — at
+   * two hashes per node instead of a serialisation and hash per node per hub.
+   */
+  readonly digest: string;
 }
 
 /** One hub's fragments in node order and their concatenation. */
@@ -38,7 +43,46 @@ interface Assembly {
    */
   readonly counts: number[][];
   /** The fragments' digests, concatenated. */
-  digests: Buffer;
+  digests: string;
+  /** Hash of each block of BLOCK fragments' digests; undefined: not computed since it changed. */
+  readonly blockHashes: Array<string | undefined>;
+}
+
+/**
+ * Fragments per hashed block. A hub's revision hashes block hashes, so a patch
+ * rehashes one block (a node replaced) or the blocks from the change on (a
+ * node added or removed shifts the rest) instead of every digest.
+ */
+const BLOCK = 256;
+
+/** Block hashes after a patch at `index`: a replacement stales one block, an insert or removal all from there. */
+function inPlaceBlocks(
+  blocks: Array<string | undefined>,
+  index: number,
+  replaced: boolean,
+): Array<string | undefined> {
+  const first = Math.floor(index / BLOCK);
+  if (replaced) blocks[first] = undefined;
+  else blocks.length = first;
+  return blocks;
+}
+
+/** Concatenated block hashes: the part of a hub's revision that stands for all its fragments. */
+function blocksDigest(a: Assembly): string {
+  const count = Math.ceil(a.fragments.length / BLOCK);
+  const width = BLOCK * DIGEST_LENGTH;
+  let out = "";
+  for (let b = 0; b < count; b++) {
+    let h = a.blockHashes[b];
+    if (h === undefined) {
+      h = createHash("sha256")
+        .update(a.digests.slice(b * width, (b + 1) * width))
+        .digest("base64");
+      a.blockHashes[b] = h;
+    }
+    out += h;
+  }
+  return out;
 }
 
 /** One node replaced, added (no `before`) or removed (no `after`) since the last assembly. */
@@ -62,6 +106,32 @@ export class FragmentCache {
   }
 }
 
+/** Fragment digests have a fixed length, so a patch can splice the concatenation by offset. */
+const DIGEST_LENGTH = 22 + 22 + 3;
+const NO_PEER = "-".repeat(22);
+
+const nodeDigests = new WeakMap<ResolvedNode, { routing: string; peer: string }>();
+
+/**
+ * Digests of exactly the fields a hub fragment reads: `routing` (prefixes and
+ * hub order: every hub's routes) and `peer` (name, key, endpoint: only hubs
+ * the node dials). A field no fragment reads, such as labels, is in neither,
+ * so changing it never changes a hub's revision.
+ */
+function nodeDigest(n: ResolvedNode): { routing: string; peer: string } {
+  let d = nodeDigests.get(n);
+  if (d === undefined) {
+    const hash = (text: string) => createHash("sha256").update(text).digest("base64").slice(0, 22);
+    const e = n.endpoint;
+    d = {
+      routing: hash([n.role === "hub" ? "hub" : "", n.hubs.join(","), ...n.ownPrefixes].join("\n")),
+      peer: hash([n.name, n.publicKey ?? "", e ? `${e.host}:${e.port}` : ""].join("\n")),
+    };
+    nodeDigests.set(n, d);
+  }
+  return d;
+}
+
 function fragmentOf(
   perHub: WeakMap<ResolvedNode, Fragment>,
   plan: NetworkPlan,
@@ -72,11 +142,9 @@ function fragmentOf(
   const cached = perHub.get(n);
   if (cached !== undefined && cached.key === key) return cached;
   const built = buildFragment(plan, hub, n, key);
-  const digest = createHash("sha256")
-    .update(JSON.stringify([built.peer ?? null, built.spokeRoutes, built.linkRoutes]))
-    .digest()
-    .subarray(0, 16);
-  const fragment = { ...built, key, digest };
+  const d = nodeDigest(n);
+  const active = (plan.hubNames.indexOf(key) + 1).toString(36).padStart(3, "0");
+  const fragment = { ...built, key, digest: `${d.routing}${built.peer ? d.peer : NO_PEER}${active}` };
   perHub.set(n, fragment);
   return fragment;
 }
@@ -112,8 +180,8 @@ function buildFragment(plan: NetworkPlan, hub: ResolvedNode, n: ResolvedNode, ac
 
 export interface HubInterfaces {
   readonly interfaces: InterfaceConfig[];
-  /** Digests of every fragment, in node order: with the interface headers they determine the interfaces. */
-  readonly fragmentDigests: Buffer;
+  /** Stands for every fragment, in node order: with the interface headers it determines the interfaces. */
+  readonly fragmentDigests: string;
 }
 
 function assembleAll(plan: NetworkPlan, hub: ResolvedNode, cache: FragmentCache): Assembly {
@@ -124,7 +192,8 @@ function assembleAll(plan: NetworkPlan, hub: ResolvedNode, cache: FragmentCache)
     spokeRoutes: [],
     linkRoutes: plan.hubNames.map(() => []),
     counts: [[], [], ...plan.hubNames.map(() => [])],
-    digests: Buffer.alloc(0),
+    digests: "",
+    blockHashes: [],
   };
   const perHub = cache.forHub(hub.name);
   const hubCount = plan.hubNames.length;
@@ -143,7 +212,7 @@ function assembleAll(plan: NetworkPlan, hub: ResolvedNode, cache: FragmentCache)
       for (let i = 0; i < routes.length; i++) list.push(routes[i]!);
     }
   }
-  a.digests = Buffer.concat(a.fragments.map((f) => f.digest));
+  a.digests = a.fragments.map((f) => f.digest).join("");
   return a;
 }
 
@@ -196,28 +265,33 @@ function patch(
   const drop = present ? 1 : 0;
   const at = offsetsOf(prev.counts, index);
   const before = removed ? countsOf(removed, hubCount) : new Array<number>(2 + hubCount).fill(0);
+  const inPlace = <T>(list: T[], start: number, remove: number, insert: readonly T[]): T[] => {
+    list.splice(start, remove, ...insert);
+    return list;
+  };
   const swap = <T>(list: readonly T[], start: number, remove: number, insert: readonly T[]): T[] => {
     const out = list.slice();
     out.splice(start, remove, ...insert);
     return out;
   };
-  const d = 16;
   return {
-    order: swap(prev.order, index, drop, added ? [change.after!] : []),
-    fragments: swap(prev.fragments, index, drop, added ? [added] : []),
+    // order, fragments and counts are internal: patched in place. The rest are
+    // handed out in states and must not change under their holders: copied.
+    order: inPlace(prev.order, index, drop, added ? [change.after!] : []),
+    fragments: inPlace(prev.fragments, index, drop, added ? [added] : []),
     peers: swap(prev.peers, at[0]!, before[0]!, added?.peer ? [added.peer] : []),
     spokeRoutes: swap(prev.spokeRoutes, at[1]!, before[1]!, added?.spokeRoutes ?? []),
     linkRoutes: prev.linkRoutes.map((l, h) =>
       swap(l, at[2 + h]!, before[2 + h]!, added?.linkRoutes[h] ?? []),
     ),
     counts: prev.counts.map((list, k) =>
-      swap(list, index, drop, added ? [countsOf(added, hubCount)[k]!] : []),
+      inPlace(list, index, drop, added ? [countsOf(added, hubCount)[k]!] : []),
     ),
-    digests: Buffer.concat([
-      prev.digests.subarray(0, index * d),
-      ...(added ? [added.digest] : []),
-      prev.digests.subarray((index + drop) * d),
-    ]),
+    blockHashes: inPlaceBlocks(prev.blockHashes, index, drop === 1 && added !== undefined),
+    digests:
+      prev.digests.slice(0, index * DIGEST_LENGTH) +
+      (added?.digest ?? "") +
+      prev.digests.slice((index + drop) * DIGEST_LENGTH),
   };
 }
 
@@ -276,5 +350,5 @@ export function hubInterfaces(
       routes: linkPeers.length ? a.linkRoutes[plan.hubNames.indexOf(remote.name)]! : [],
     });
   }
-  return { interfaces, fragmentDigests: a.digests };
+  return { interfaces, fragmentDigests: blocksDigest(a) };
 }

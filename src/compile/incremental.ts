@@ -17,7 +17,7 @@ import { type CompileOptions, makePlan, type NetworkPlan } from "./network-plan.
 import { NodeIndex } from "./node-index.js";
 import { resolveIntent, toResolvedNode } from "./resolve.js";
 import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
-import { type ResolvedRule, updateSide } from "./selectors.js";
+import { type ResolvedRule, type ResolvedSide, updateSide } from "./selectors.js";
 import { checkNode, type NetworkFacts } from "./validate-nodes.js";
 
 export interface UpdateResult {
@@ -169,9 +169,19 @@ export class IncrementalCompiler {
     const net: ResolvedNetwork = { ...ns.net, nodes, byName };
 
     const changedSides = new Set<number>();
+    // Rules share equal sides (see resolveRules): update each side once, keep them shared.
+    const sideUpdates = new Map<ResolvedSide, ResolvedSide>();
+    const updated = (side: ResolvedSide) => {
+      let next = sideUpdates.get(side);
+      if (!next) {
+        next = updateSide(side, before, after);
+        sideUpdates.set(side, next);
+      }
+      return next;
+    };
     const rules: ResolvedRule[] = ns.plan.rules.map((r, i) => {
-      const from = updateSide(r.from, before, after);
-      const to = updateSide(r.to, before, after);
+      const from = updated(r.from);
+      const to = updated(r.to);
       if (from !== r.from) changedSides.add(2 * i);
       if (to !== r.to) changedSides.add(2 * i + 1);
       return from === r.from && to === r.to ? r : { ...r, from, to };

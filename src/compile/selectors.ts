@@ -79,14 +79,30 @@ export function updateSide(side: ResolvedSide, before?: ResolvedNode, after?: Re
 /** Every rule of every policy of the network, in evaluation order (first match wins). */
 export function resolveRules(net: ResolvedNetwork): ResolvedRule[] {
   const rules: ResolvedRule[] = [];
+  // Equal selectors share one side: policies repeat `tier: branch` a lot, and
+  // each side's node set and set-element text are then built once.
+  const sides = new Map<string, ResolvedSide>();
+  const side = (s: Selector) => {
+    const key = JSON.stringify([
+      s.nodes ?? null,
+      s.labels ? Object.entries(s.labels).sort() : null,
+      s.cidrs ?? null,
+    ]);
+    let r = sides.get(key);
+    if (!r) {
+      r = resolveSide(s, net);
+      sides.set(key, r);
+    }
+    return r;
+  };
   for (const p of net.accessPolicies) {
     p.spec.rules.forEach((rule, index) => {
       rules.push({
         policy: p.metadata.name,
         index,
         rule,
-        from: resolveSide(rule.from, net),
-        to: resolveSide(rule.to, net),
+        from: side(rule.from),
+        to: side(rule.to),
         allPorts: rule.ports === undefined || rule.ports.length === 0,
       });
     });
