@@ -14,7 +14,8 @@ export interface Loaded {
   readonly issues: Issue[];
 }
 
-async function listFiles(path: string): Promise<string[]> {
+/** Files under `path` (itself when a file), YAML/JSON only, in name order. */
+export async function listYamlFiles(path: string): Promise<string[]> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
@@ -26,7 +27,7 @@ async function listFiles(path: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of entries) {
     const full = join(path, e.name);
-    if (e.isDirectory()) out.push(...(await listFiles(full)));
+    if (e.isDirectory()) out.push(...(await listYamlFiles(full)));
     else if (/\.(ya?ml|json)$/.test(e.name)) out.push(full);
   }
   return out;
@@ -37,7 +38,7 @@ export async function loadIntent(paths: readonly string[]): Promise<Loaded> {
   const resources: Resource[] = [];
   const issues: Issue[] = [];
   for (const path of paths) {
-    for (const file of await listFiles(path)) {
+    for (const file of await listYamlFiles(path)) {
       const parsed = parseDocuments(await readFile(file, "utf8"), file);
       resources.push(...parsed.resources);
       issues.push(...parsed.issues);

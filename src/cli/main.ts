@@ -4,6 +4,8 @@
  * and turns errors into exit codes (see exit-codes.ts).
  */
 import { Command, CommanderError } from "commander";
+import { registerApiVerbs } from "./commands/api-verbs.js";
+import { registerController } from "./commands/controller.js";
 import { registerJoinHmac } from "./commands/join-hmac.js";
 import { registerKeygen, registerPubkey } from "./commands/keys.js";
 import { registerPlan } from "./commands/plan.js";
@@ -22,12 +24,14 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .exitOverride();
+  registerController(program, io);
   registerValidate(program, io);
   registerRender(program, io);
   registerPlan(program, io);
   registerKeygen(program, io);
   registerPubkey(program, io);
   registerJoinHmac(program, io);
+  registerApiVerbs(program, io);
   return program;
 }
 

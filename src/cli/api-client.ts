@@ -1,0 +1,121 @@
+/**
+ * The CLI's client for the controller API. Credentials come from
+ * HUBWIRE_CONTROLLER / HUBWIRE_TOKEN / HUBWIRE_CA_FILE, or from what
+ * `hubwire login` saved (a session cookie and its CSRF token, file mode 0600).
+ * HTTPS verifies the controller against the given CA file.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { CliError, EXIT } from "./exit-codes.js";
+
+export interface Credentials {
+  readonly controller: string;
+  readonly token?: string;
+  readonly session?: string;
+  readonly csrfToken?: string;
+  readonly caFile?: string;
+}
+
+export function credentialsPath(): string {
+  return join(process.env.HUBWIRE_CONFIG_DIR ?? join(homedir(), ".config", "hubwire"), "credentials.json");
+}
+
+export async function saveCredentials(c: Credentials): Promise<void> {
+  const file = credentialsPath();
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await writeFile(file, `${JSON.stringify(c, null, 2)}\n`, { mode: 0o600 });
+}
+
+export async function loadCredentials(): Promise<Credentials> {
+  const env = process.env;
+  if (env.HUBWIRE_CONTROLLER && env.HUBWIRE_TOKEN) {
+    return { controller: env.HUBWIRE_CONTROLLER, token: env.HUBWIRE_TOKEN, caFile: env.HUBWIRE_CA_FILE };
+  }
+  try {
+    return JSON.parse(await readFile(credentialsPath(), "utf8")) as Credentials;
+  } catch {
+    throw new CliError(
+      "not logged in: run `hubwire login --controller URL --user NAME`, or set HUBWIRE_CONTROLLER and HUBWIRE_TOKEN",
+      EXIT.usage,
+    );
+  }
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly text: string;
+  json<T>(): T;
+}
+
+export interface RequestOptions {
+  readonly body?: string;
+  readonly contentType?: string;
+  readonly accept?: string;
+}
+
+/** One request; network errors and non-2xx answers become CliErrors with the API's own message. */
+export async function apiRequest(
+  c: Credentials,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse> {
+  const url = new URL(path, c.controller);
+  const ca = c.caFile
+    ? await readFile(c.caFile, "utf8").catch(() => {
+        throw new CliError(`cannot read the CA file ${c.caFile}`, EXIT.io);
+      })
+    : undefined;
+  const headers: Record<string, string> = { accept: options.accept ?? "application/json" };
+  if (options.body !== undefined) headers["content-type"] = options.contentType ?? "application/json";
+  if (c.token) headers.authorization = `Bearer ${c.token}`;
+  if (c.session) headers.cookie = `__Host-hubwire_session=${c.session}`;
+  if (c.csrfToken && method !== "GET") headers["x-csrf-token"] = c.csrfToken;
+  const response = await new Promise<ApiResponse>((resolve, reject) => {
+    const lib = url.protocol === "https:" ? https : http;
+    const req = lib.request(url, { method, headers, ...(ca ? { ca } : {}), timeout: 60_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text,
+          json: <T>() => JSON.parse(text) as T,
+        });
+      });
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", (e) => reject(new CliError(`cannot reach ${url.origin}: ${e.message}`, EXIT.io)));
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
+  if (response.status >= 200 && response.status < 300) return response;
+  let message = `${response.status}`;
+  let details = "";
+  try {
+    const err = response.json<{
+      error: {
+        code: string;
+        message: string;
+        issues?: Array<{ kind: string; name: string; path: string; message: string; code: string }>;
+      };
+    }>().error;
+    message = `${err.message} [${err.code}]`;
+    details = (err.issues ?? [])
+      .map((i) => `\n${i.kind}/${i.name}${i.path ? ` ${i.path}` : ""}: ${i.message} [${i.code}]`)
+      .join("");
+  } catch {
+    // not an API error body
+  }
+  throw new CliError(
+    `${method} ${url.pathname}: ${message}${details}`,
+    response.status === 422 ? EXIT.invalid : EXIT.usage,
+  );
+}

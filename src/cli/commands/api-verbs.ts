@@ -1,0 +1,185 @@
+/**
+ * API verbs: `login`, `apply`, `get`, `delete`, `export` — thin commands over
+ * the controller's REST API (see api-client.ts for credentials).
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { type Command, Option } from "commander";
+import { stringify } from "yaml";
+import { KIND_PATHS } from "../../controller/api/kinds.js";
+import { RESOURCE_KINDS, type ResourceKind } from "../../model/index.js";
+import { apiRequest, loadCredentials, saveCredentials } from "../api-client.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { listYamlFiles } from "../load.js";
+
+/** `node`, `nodes`, `Node`, `access-policy`, `accesspolicies` → the kind. */
+export function kindOf(text: string): ResourceKind {
+  const norm = (s: string) => s.toLowerCase().replace(/-/g, "");
+  for (const kind of RESOURCE_KINDS) {
+    const names = [
+      kind,
+      KIND_PATHS[kind],
+      KIND_PATHS[kind].replace(/s$/, ""),
+      KIND_PATHS[kind].replace(/ies$/, "y"),
+    ];
+    if (names.some((n) => norm(n) === norm(text))) return kind;
+  }
+  throw new CliError(`unknown kind ${JSON.stringify(text)}; kinds: ${RESOURCE_KINDS.join(", ")}`);
+}
+
+export function registerApiVerbs(program: Command, io: Io): void {
+  program
+    .command("login")
+    .description("log in to a controller and save the session for later commands")
+    .requiredOption("--controller <url>", "https://controller:7070")
+    .requiredOption("--user <name>", "user name")
+    .option("--password-stdin", "read the password from standard input")
+    .option("--ca-file <file>", "the controller's CA certificate (DATA_DIR/tls/ca.crt)")
+    .action(async (flags: { controller: string; user: string; passwordStdin?: boolean; caFile?: string }) => {
+      const password = flags.passwordStdin
+        ? (await io.readStdin()).replace(/\r?\n$/, "")
+        : process.env.HUBWIRE_PASSWORD;
+      if (!password)
+        throw new CliError("give the password on stdin with --password-stdin (or HUBWIRE_PASSWORD)");
+      const creds = { controller: flags.controller, caFile: flags.caFile };
+      const res = await apiRequest(creds, "POST", "/api/v1/login", {
+        body: JSON.stringify({ name: flags.user, password }),
+      });
+      const cookie = /__Host-hubwire_session=([^;]+)/.exec(String(res.headers["set-cookie"] ?? ""))?.[1];
+      const { csrfToken, role } = res.json<{ csrfToken: string; role: string }>();
+      if (!cookie) throw new CliError("the controller did not return a session", EXIT.internal);
+      await saveCredentials({ ...creds, session: cookie, csrfToken });
+      io.stdout(`logged in to ${flags.controller} as ${flags.user} (${role})\n`);
+    });
+
+  program
+    .command("apply")
+    .description("apply YAML files or folders to the controller, all or nothing")
+    .argument("<paths...>", "YAML/JSON files or folders")
+    .option("--dry-run", "show the plan without changing anything")
+    .action(async (paths: string[], flags: { dryRun?: boolean }) => {
+      const texts: string[] = [];
+      for (const p of paths) for (const f of await listYamlFiles(p)) texts.push(await readFile(f, "utf8"));
+      const res = await apiRequest(
+        await loadCredentials(),
+        "POST",
+        `/api/v1/apply${flags.dryRun ? "?dryRun=true" : ""}`,
+        {
+          body: texts.join("\n---\n"),
+          contentType: "application/yaml",
+        },
+      );
+      const plan = res.json<{
+        revision: number;
+        dryRun: boolean;
+        changes: Array<{
+          op: string;
+          kind: string;
+          name: string;
+          fields: Array<{ path: string; from: string; to: string }>;
+        }>;
+        nodes: string[];
+      }>();
+      if (plan.changes.length === 0) {
+        io.stdout("no changes\n");
+        return;
+      }
+      for (const c of plan.changes) {
+        io.stdout(`${c.op === "add" ? "+" : c.op === "remove" ? "-" : "~"} ${c.kind}/${c.name}\n`);
+        for (const f of c.fields) io.stdout(`    ${f.path}: ${f.from} → ${f.to}\n`);
+      }
+      io.stdout(
+        `${plan.dryRun ? "would change" : "changed"} ${plan.nodes.length} node configuration(s)${plan.dryRun ? "" : `; revision ${plan.revision}`}\n`,
+      );
+    });
+
+  program
+    .command("get")
+    .description("list resources of a kind, or show one")
+    .argument("<kind>", "networks, nodes, enrollment-policies, enrollments, access-policies, peer-overrides")
+    .argument("[name]", "one resource")
+    .addOption(
+      new Option("-o, --output <format>", "output format")
+        .choices(["yaml", "json", "table"])
+        .default("table"),
+    )
+    .option("--network <name>", "only this network")
+    .option("--label <key=value...>", "only resources with these labels")
+    .action(
+      async (
+        kindText: string,
+        name: string | undefined,
+        flags: { output: string; network?: string; label?: string[] },
+      ) => {
+        const kind = kindOf(kindText);
+        const creds = await loadCredentials();
+        const base = `/api/v1/${KIND_PATHS[kind]}`;
+        let items: Array<{
+          kind: string;
+          metadata: { name: string; labels?: Record<string, string> };
+          spec: Record<string, unknown>;
+        }>;
+        if (name) items = [(await apiRequest(creds, "GET", `${base}/${encodeURIComponent(name)}`)).json()];
+        else {
+          items = [];
+          let cursor: string | undefined;
+          do {
+            const q = new URLSearchParams({ limit: "1000" });
+            if (flags.network) q.set("network", flags.network);
+            for (const l of flags.label ?? []) q.append("label", l);
+            if (cursor) q.set("continue", cursor);
+            const page = (await apiRequest(creds, "GET", `${base}?${q}`)).json<{
+              items: typeof items;
+              continue?: string;
+            }>();
+            items.push(...page.items);
+            cursor = page.continue;
+          } while (cursor);
+        }
+        if (flags.output === "json") io.stdout(`${JSON.stringify(name ? items[0] : { items }, null, 2)}\n`);
+        else if (flags.output === "yaml")
+          io.stdout(items.map((i) => stringify(i, { lineWidth: 0 })).join("---\n"));
+        else {
+          const rows = items.map((i) => [
+            i.metadata.name,
+            String(i.spec.network ?? ""),
+            String(i.spec.role ?? ""),
+          ]);
+          const widths = [4, 7, 4].map((w, c) => Math.max(w, ...rows.map((r) => r[c]!.length)));
+          const line = (r: string[]) =>
+            r
+              .map((v, c) => v.padEnd(widths[c]!))
+              .join("  ")
+              .trimEnd();
+          io.stdout(`${[line(["NAME", "NETWORK", "ROLE"]), ...rows.map(line)].join("\n")}\n`);
+        }
+      },
+    );
+
+  program
+    .command("delete")
+    .description("delete one resource")
+    .argument("<kind>", "the resource kind")
+    .argument("<name>", "its name")
+    .action(async (kindText: string, name: string) => {
+      const kind = kindOf(kindText);
+      await apiRequest(
+        await loadCredentials(),
+        "DELETE",
+        `/api/v1/${KIND_PATHS[kind]}/${encodeURIComponent(name)}`,
+      );
+      io.stdout(`deleted ${kind}/${name}\n`);
+    });
+
+  program
+    .command("export")
+    .description("every resource as YAML that re-applies to the same state")
+    .option("-o, --output <file>", "write to a file instead of stdout")
+    .action(async (flags: { output?: string }) => {
+      const res = await apiRequest(await loadCredentials(), "GET", "/api/v1/export", {
+        accept: "application/yaml",
+      });
+      if (flags.output) await writeFile(flags.output, res.text);
+      else io.stdout(res.text);
+    });
+}

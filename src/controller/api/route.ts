@@ -1,0 +1,50 @@
+/**
+ * One table of routes. Each entry says its method, path, the permission it
+ * needs and its zod schemas; the same entry registers the Fastify handler and
+ * becomes the route's OpenAPI operation, so the document cannot drift from
+ * what the server does. A route without a permission cannot be declared.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { Principal } from "../auth/principal.js";
+
+/** `public`: no credentials; `read`: any role; `write`: operator or admin; `admin`: admin only. */
+export type Permission = "public" | "read" | "write" | "admin";
+
+export interface RouteContext<P, Q, B> {
+  readonly params: P;
+  readonly query: Q;
+  readonly body: B;
+  /** Absent only on public routes. */
+  readonly principal: Principal;
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+}
+
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Fastify syntax: `/api/v1/nodes/:name`. */
+  readonly path: string;
+  readonly permission: Permission;
+  readonly summary: string;
+  readonly tag: string;
+  readonly params?: P;
+  readonly query?: Q;
+  /** Parsed from JSON, or YAML when `yamlBody` is set. */
+  readonly body?: B;
+  /** Accept application/yaml bodies too (apply). */
+  readonly yamlBody?: boolean;
+  /** Successful status and response schema (documentation; responses are built by handlers). */
+  readonly status?: number;
+  readonly response?: z.ZodType;
+  readonly handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the table holds routes of every schema type
+export type AnyRoute = RouteSpec<any, any, any>;
+
+export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<P, Q, B>,
+): AnyRoute {
+  return spec;
+}

@@ -1,0 +1,98 @@
+/**
+ * `POST /api/v1/apply`: a whole set of resources (YAML documents or JSON),
+ * all or nothing; `?dryRun=true` returns the plan without changing anything.
+ * `GET /api/v1/export`: every resource as YAML that re-applies to the same state.
+ */
+import { stringify } from "yaml";
+import { z } from "zod";
+import { type Issue, parseDocuments, parseResource, type Resource } from "../../../model/index.js";
+import { allResources } from "../../db/repo-resources.js";
+import { fromRow } from "../../state/rows.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+const planSchema = z.object({
+  revision: z.number(),
+  dryRun: z.boolean(),
+  changes: z.array(
+    z.object({
+      op: z.enum(["add", "remove", "change"]),
+      kind: z.string(),
+      name: z.string(),
+      fields: z.array(z.object({ path: z.string(), from: z.string(), to: z.string() })),
+    }),
+  ),
+  nodes: z.array(z.string()),
+});
+
+/** Body: YAML/JSON text (application/yaml) or `{ items: [...] }` (application/json). */
+function resourcesOf(body: unknown): Resource[] {
+  const issues: Issue[] = [];
+  const resources: Resource[] = [];
+  if (typeof body === "string") {
+    const parsed = parseDocuments(body, "body");
+    issues.push(...parsed.issues);
+    resources.push(...parsed.resources);
+  } else {
+    const items = (body as { items?: unknown })?.items;
+    if (!Array.isArray(items))
+      throw new ApiError("bad-request", "send YAML documents, or JSON { items: [...] }");
+    items.forEach((doc, i) => {
+      const parsed = parseResource(doc, `items[${i}]`);
+      if (parsed.ok) resources.push(parsed.resource);
+      else issues.push(...parsed.issues);
+    });
+  }
+  if (issues.length > 0)
+    throw new ApiError("validation-failed", `${issues.length} invalid document(s)`, issues);
+  return resources;
+}
+
+/** A resource as exported: intent only, without controller-owned status. */
+export function exportable(r: Resource): Omit<Resource, "status"> {
+  const { status: _status, ...intent } = r;
+  return intent;
+}
+
+export function applyRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "POST",
+      path: "/api/v1/apply",
+      permission: "write",
+      summary: "Apply a set of resources, all or nothing (dryRun: the plan only)",
+      tag: "Apply",
+      query: z.strictObject({ dryRun: z.enum(["true", "false"]).optional() }),
+      body: z.union([z.string(), z.object({ items: z.array(z.unknown()) })]),
+      yamlBody: true,
+      response: planSchema,
+      handler: async ({ query, body, principal, request }) => {
+        const resources = resourcesOf(body);
+        const seen = new Set<string>();
+        for (const r of resources) {
+          const key = `${r.kind}/${r.metadata.name}`;
+          if (seen.has(key)) throw new ApiError("bad-request", `${key} appears twice in the body`);
+          seen.add(key);
+        }
+        return s.intent.apply(
+          s.actor(principal, request),
+          resources.map((resource) => ({ op: "put" as const, resource })),
+          { dryRun: query.dryRun === "true" },
+        );
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/export",
+      permission: "read",
+      summary: "Every resource as YAML documents that re-apply to the same intent",
+      tag: "Apply",
+      handler: async ({ reply }) => {
+        const rows = await s.db.transaction((tx) => allResources(tx));
+        reply.type("application/yaml; charset=utf-8");
+        return rows.map((row) => stringify(exportable(fromRow(row)), { lineWidth: 0 })).join("---\n");
+      },
+    }),
+  ];
+}

@@ -1,0 +1,75 @@
+/**
+ * The audit log, newest first, filtered and paginated; and an export as JSON
+ * lines. Entries are structured (never pre-formatted text), so a name with
+ * control characters cannot forge a line.
+ */
+import { z } from "zod";
+import { type AuditEntry, listAudit } from "../../db/repo-audit.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+const filters = z.strictObject({
+  actor: z.string().max(200).optional(),
+  action: z.string().max(64).optional(),
+  kind: z.string().max(64).optional(),
+  name: z.string().max(200).optional(),
+  since: z.iso.datetime().optional(),
+  until: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** The `next` of the previous page. */
+  before: z.coerce.number().int().positive().optional(),
+});
+
+const entry = z.object({
+  id: z.number(),
+  at: z.string(),
+  actor: z.string(),
+  source: z.string(),
+  action: z.string(),
+  kind: z.string().nullable(),
+  name: z.string().nullable(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+});
+
+const view = (r: AuditEntry) => ({ ...r, id: Number(r.id) });
+
+export function auditRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "GET",
+      path: "/api/v1/audit",
+      permission: "read",
+      summary: "Audit log entries, newest first",
+      tag: "Audit",
+      query: filters,
+      response: z.object({ items: z.array(entry), next: z.number().optional() }),
+      handler: async ({ query }) => {
+        const page = await s.db.transaction((tx) => listAudit(tx, query));
+        return {
+          items: page.items.map(view),
+          ...(page.next !== undefined ? { next: Number(page.next) } : {}),
+        };
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/audit/export",
+      permission: "read",
+      summary: "Audit log entries as JSON lines (newest first, same filters; up to 100,000)",
+      tag: "Audit",
+      query: filters.omit({ limit: true, before: true }),
+      handler: async ({ query, reply }) => {
+        const lines: string[] = [];
+        let before: number | undefined;
+        do {
+          const page = await s.db.transaction((tx) => listAudit(tx, { ...query, limit: 1000, before }));
+          for (const r of page.items) lines.push(JSON.stringify(view(r)));
+          before = page.next === undefined ? undefined : Number(page.next);
+        } while (before !== undefined && lines.length < 100_000);
+        reply.type("application/x-ndjson; charset=utf-8");
+        return lines.length ? `${lines.join("\n")}\n` : "";
+      },
+    }),
+  ];
+}

@@ -1,0 +1,144 @@
+/**
+ * Login, logout and the caller's own profile. Login is rate-limited per source
+ * address and per user name — counted the same whether the name exists or not
+ * — and every failure gets the same answer and costs the same time.
+ */
+import { z } from "zod";
+import { ApiError } from "../../api/errors.js";
+import { SESSION_COOKIE } from "../../auth/authenticate.js";
+import { burnPasswordCheck, hashSecret, newSecret, verifyPassword } from "../../auth/secrets.js";
+import { appendAudit } from "../../db/repo-audit.js";
+import { hitRateLimit } from "../../db/repo-rate-limits.js";
+import { createSession, deleteSession } from "../../db/repo-sessions.js";
+import { getUserById, getUserByName, updateUser } from "../../db/repo-users.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+export const SESSION_TTL_MS = 12 * 3600_000;
+const LOGIN_WINDOW_MS = 60_000;
+const MAX_PER_ADDRESS = 20;
+const MAX_PER_NAME = 10;
+
+export const userName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: "invalid user name" });
+export const language = z.enum(["en", "zh-CN"]);
+
+const sessionCookie = (value: string, maxAgeSeconds: number) =>
+  `${SESSION_COOKIE}=${value}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
+
+export function sessionRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "POST",
+      path: "/api/v1/login",
+      permission: "public",
+      summary: "Log in; sets the session cookie and returns the CSRF token for changes",
+      tag: "Session",
+      body: z.strictObject({ name: z.string().max(200), password: z.string().max(1024) }),
+      response: z.object({ name: z.string(), role: z.string(), language: z.string(), csrfToken: z.string() }),
+      handler: async ({ body, request, reply }) => {
+        const now = s.now();
+        const nameKey = userName.safeParse(body.name).success ? body.name : "(invalid)";
+        const [perAddress, perName] = await s.db.transaction(async (tx) => [
+          await hitRateLimit(tx, `login-ip:${request.ip}`, LOGIN_WINDOW_MS, now.getTime()),
+          await hitRateLimit(tx, `login-user:${nameKey}`, LOGIN_WINDOW_MS, now.getTime()),
+        ]);
+        if (perAddress > MAX_PER_ADDRESS || perName > MAX_PER_NAME) {
+          throw new ApiError("rate-limited", "too many login attempts; try again later", undefined, {
+            "retry-after": String(LOGIN_WINDOW_MS / 1000),
+          });
+        }
+        const user =
+          nameKey === "(invalid)" ? undefined : await s.db.transaction((tx) => getUserByName(tx, nameKey));
+        const ok = user ? await verifyPassword(user.password_hash, body.password) : await burnPasswordCheck();
+        if (!user || !ok || user.disabled) {
+          await s.db.transaction((tx) =>
+            appendAudit(tx, {
+              at: now.toISOString(),
+              actor: `user:${nameKey}`,
+              source: request.ip,
+              action: "login-failed",
+              kind: null,
+              name: null,
+              before: null,
+              after: null,
+            }),
+          );
+          s.metrics.logins.inc({ result: "failed" });
+          throw new ApiError("unauthenticated", "wrong user name or password");
+        }
+        const sessionId = newSecret();
+        const csrfToken = newSecret();
+        await s.db.transaction(async (tx) => {
+          await createSession(tx, {
+            id_hash: hashSecret(sessionId),
+            user_id: user.id,
+            csrf_hash: hashSecret(csrfToken),
+            created_at: now.toISOString(),
+            expires_at: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
+            last_seen_at: now.toISOString(),
+          });
+          await appendAudit(tx, {
+            at: now.toISOString(),
+            actor: `user:${user.name}`,
+            source: request.ip,
+            action: "login",
+            kind: null,
+            name: null,
+            before: null,
+            after: null,
+          });
+        });
+        s.metrics.logins.inc({ result: "ok" });
+        reply.header("set-cookie", sessionCookie(sessionId, SESSION_TTL_MS / 1000));
+        return { name: user.name, role: user.role, language: user.language, csrfToken };
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/logout",
+      permission: "read",
+      summary: "End the current session (server-side)",
+      tag: "Session",
+      status: 204,
+      handler: async ({ principal, reply }) => {
+        if (principal.sessionIdHash)
+          await s.db.transaction((tx) => deleteSession(tx, principal.sessionIdHash!));
+        reply.header("set-cookie", sessionCookie("", 0));
+        reply.code(204);
+        return undefined;
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/me",
+      permission: "read",
+      summary: "Who the credentials belong to",
+      tag: "Session",
+      response: z.object({ actor: z.string(), role: z.string(), language: z.string().optional() }),
+      handler: async ({ principal }) => {
+        const user =
+          principal.kind === "user"
+            ? await s.db.transaction((tx) => getUserById(tx, principal.id))
+            : undefined;
+        return { actor: principal.actor, role: principal.role, ...(user ? { language: user.language } : {}) };
+      },
+    }),
+    route({
+      method: "PATCH",
+      path: "/api/v1/me",
+      permission: "read",
+      summary: "Change your own preferences (language)",
+      tag: "Session",
+      body: z.strictObject({ language }),
+      status: 204,
+      handler: async ({ principal, body, reply }) => {
+        if (principal.kind !== "user") throw new ApiError("bad-request", "API tokens have no preferences");
+        await s.db.transaction((tx) =>
+          updateUser(tx, principal.id, { language: body.language, updated_at: s.now().toISOString() }),
+        );
+        reply.code(204);
+        return undefined;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,132 @@
+/**
+ * API tokens for automation (admin only): scoped to a role, optionally
+ * expiring, revocable; the secret is shown once and stored only as a hash.
+ */
+import { z } from "zod";
+import { duration, durationSeconds } from "../../../model/index.js";
+import { ROLES } from "../../auth/principal.js";
+import { hashSecret, newApiToken } from "../../auth/secrets.js";
+import { appendAudit } from "../../db/repo-audit.js";
+import { createToken, getToken, listTokens, revokeToken } from "../../db/repo-tokens.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+const tokenView = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+});
+
+type TokenRow = {
+  id: string;
+  name: string;
+  role: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+};
+const view = (t: TokenRow) => ({
+  id: t.id,
+  name: t.name,
+  role: t.role,
+  createdBy: t.created_by,
+  createdAt: t.created_at,
+  expiresAt: t.expires_at,
+  revokedAt: t.revoked_at,
+  lastUsedAt: t.last_used_at,
+});
+
+export function tokenRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "GET",
+      path: "/api/v1/tokens",
+      permission: "admin",
+      summary: "List API tokens (never their secrets)",
+      tag: "Tokens",
+      response: z.object({ items: z.array(tokenView) }),
+      handler: async () => ({ items: (await s.db.transaction((tx) => listTokens(tx))).map(view) }),
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/tokens",
+      permission: "admin",
+      summary: "Create an API token; the token is in this answer only",
+      tag: "Tokens",
+      body: z.strictObject({
+        name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: "invalid token name" }),
+        role: z.enum(ROLES),
+        ttl: duration.optional(),
+      }),
+      status: 201,
+      response: tokenView.extend({ token: z.string() }),
+      handler: async ({ body, principal, request, reply }) => {
+        const { id, secret, token } = newApiToken();
+        const now = s.now();
+        const expires = body.ttl
+          ? new Date(now.getTime() + durationSeconds(body.ttl) * 1000).toISOString()
+          : null;
+        const row = await s.db.transaction(async (tx) => {
+          const created = await createToken(tx, {
+            id,
+            name: body.name,
+            secret_hash: hashSecret(secret),
+            role: body.role,
+            created_by: principal.actor,
+            created_at: now.toISOString(),
+            expires_at: expires,
+          });
+          await appendAudit(tx, {
+            at: now.toISOString(),
+            actor: principal.actor,
+            source: request.ip,
+            action: "create",
+            kind: "ApiToken",
+            name: `${body.name} (${id})`,
+            before: null,
+            after: { id, name: body.name, role: body.role, expiresAt: expires },
+          });
+          return created;
+        });
+        reply.code(201);
+        return { ...view(row), token };
+      },
+    }),
+    route({
+      method: "DELETE",
+      path: "/api/v1/tokens/:id",
+      permission: "admin",
+      summary: "Revoke an API token (effective at once)",
+      tag: "Tokens",
+      params: z.strictObject({ id: z.string().regex(/^[a-z0-9]{12}$/) }),
+      status: 204,
+      handler: async ({ params, principal, request, reply }) => {
+        await s.db.transaction(async (tx) => {
+          const token = await getToken(tx, params.id);
+          if (!token) throw new ApiError("not-found", `token ${params.id} does not exist`);
+          await revokeToken(tx, params.id, s.now().toISOString());
+          await appendAudit(tx, {
+            at: s.now().toISOString(),
+            actor: principal.actor,
+            source: request.ip,
+            action: "revoke",
+            kind: "ApiToken",
+            name: `${token.name} (${token.id})`,
+            before: null,
+            after: null,
+          });
+        });
+        reply.code(204);
+        return undefined;
+      },
+    }),
+  ];
+}

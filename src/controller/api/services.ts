@@ -1,0 +1,14 @@
+/** What route handlers may use; built once per app, so tests can inject their own clock. */
+import type { FastifyRequest } from "fastify";
+import type { Principal } from "../auth/principal.js";
+import type { Db } from "../db/open.js";
+import type { Metrics } from "../metrics.js";
+import type { Actor, IntentStore } from "../state/intent-store.js";
+
+export interface Services {
+  readonly db: Db;
+  readonly intent: IntentStore;
+  readonly metrics: Metrics;
+  now(): Date;
+  actor(principal: Principal, request: FastifyRequest): Actor;
+}

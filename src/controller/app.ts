@@ -1,0 +1,184 @@
+/**
+ * The controller's HTTP application, built without listening so that tests
+ * drive it with `app.inject()`. Every route comes from the route table; this
+ * file wires authentication, permission and CSRF checks, input parsing, error
+ * mapping and metrics around each handler, in one place.
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { z } from "zod";
+import type { Issue } from "../model/index.js";
+import { formatPath } from "../model/index.js";
+import { API_ERRORS, ApiError } from "./api/errors.js";
+import { openApiDocument } from "./api/openapi.js";
+import type { AnyRoute } from "./api/route.js";
+import { applyRoutes } from "./api/routes/apply.js";
+import { auditRoutes } from "./api/routes/audit.js";
+import { resourceRoutes } from "./api/routes/resources.js";
+import { sessionRoutes } from "./api/routes/session.js";
+import { tokenRoutes } from "./api/routes/tokens.js";
+import { userRoutes } from "./api/routes/users.js";
+import type { Services } from "./api/services.js";
+import { authenticate, checkCsrf } from "./auth/authenticate.js";
+import { allows, type Principal } from "./auth/principal.js";
+import type { Db } from "./db/open.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { IntentStore } from "./state/intent-store.js";
+
+export const API_VERSION_STRING = "0.1.0";
+
+export interface AppOptions {
+  readonly db: Db;
+  readonly now?: () => Date;
+  /** pino options or false; default: warnings and errors only. */
+  readonly logger?: boolean | object;
+  readonly metrics?: Metrics;
+  readonly intent?: IntentStore;
+  /** TLS for this listener (PEM). */
+  readonly https?: { readonly cert: string; readonly key: string };
+}
+
+function zodIssues(error: z.ZodError, where: string): Issue[] {
+  return error.issues.map((i) => ({
+    code: "invalid-field" as const,
+    kind: "Request",
+    name: where,
+    path: formatPath(i.path),
+    message: i.message,
+  }));
+}
+
+function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return value as T;
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new ApiError("bad-request", `invalid ${where}`, zodIssues(result.error, where));
+  return result.data;
+}
+
+export function allRoutes(s: Services): AnyRoute[] {
+  return [
+    ...sessionRoutes(s),
+    ...resourceRoutes(s),
+    ...applyRoutes(s),
+    ...auditRoutes(s),
+    ...userRoutes(s),
+    ...tokenRoutes(s),
+  ];
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { db } = options;
+  const now = options.now ?? (() => new Date());
+  const metrics = options.metrics ?? createMetrics(db);
+  const intent = options.intent ?? new IntentStore(db);
+  const app = Fastify({
+    ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
+    logger: options.logger ?? { level: "warn" },
+    bodyLimit: 16 * 1024 * 1024,
+    trustProxy: false,
+  });
+  const services: Services = {
+    db,
+    intent,
+    metrics,
+    now,
+    actor: (principal: Principal, request: FastifyRequest) => ({
+      actor: principal.actor,
+      source: request.ip,
+    }),
+  };
+
+  app.addContentTypeParser(
+    ["application/yaml", "application/x-yaml", "text/yaml"],
+    { parseAs: "string" },
+    (_req, body, done) => done(null, body),
+  );
+
+  const routes = allRoutes(services);
+  for (const r of routes) {
+    if (!r.permission) throw new Error(`route ${r.method} ${r.path} declares no permission`);
+    app.route({
+      method: r.method,
+      url: r.path,
+      handler: async (request, reply) => {
+        const principal = r.permission === "public" ? undefined : await authenticate(db, request, now());
+        if (principal && !allows(principal.role, r.permission)) {
+          throw new ApiError("forbidden", `role ${principal.role} may not do this`);
+        }
+        if (principal) checkCsrf(principal, request);
+        if (typeof request.body === "string" && !r.yamlBody) {
+          throw new ApiError("unsupported-media-type", "this route takes application/json");
+        }
+        const params = parsePart(r.params, request.params, "params");
+        const query = parsePart(r.query, request.query, "query");
+        const body = r.body ? parsePart(r.body, request.body, "body") : undefined;
+        const result = await r.handler({
+          params,
+          query,
+          body,
+          principal: principal as Principal,
+          request,
+          reply,
+        });
+        return result === undefined ? reply.send() : result;
+      },
+    });
+  }
+
+  const document = openApiDocument(routes, API_VERSION_STRING);
+  app.get("/api/v1/openapi.json", async () => document);
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    try {
+      await db.transaction(async (tx) => (await import("./db/repo-meta.js")).getRevision(tx));
+      return { status: "ready" };
+    } catch {
+      metrics.databaseErrors.inc();
+      reply.code(503);
+      return { status: "database unreachable" };
+    }
+  });
+  app.get("/metrics", async (_req, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const routePattern = request.routeOptions.url ?? "unmatched";
+    metrics.httpRequests.inc({
+      method: request.method,
+      route: routePattern,
+      status: String(reply.statusCode),
+    });
+    metrics.httpDuration.observe({ method: request.method, route: routePattern }, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler(async (_request, reply) => {
+    reply.code(404).send(new ApiError("not-found", "no such route").toBody());
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof ApiError) {
+      for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
+      return reply.code(error.status).send(error.toBody());
+    }
+    const fastifyCode = (error as { code?: string }).code ?? "";
+    const mapped: Record<string, ApiError> = {
+      FST_ERR_CTP_BODY_TOO_LARGE: new ApiError("payload-too-large", "the body is too large"),
+      FST_ERR_CTP_INVALID_MEDIA_TYPE: new ApiError(
+        "unsupported-media-type",
+        "send application/json or application/yaml",
+      ),
+      FST_ERR_CTP_EMPTY_JSON_BODY: new ApiError("bad-request", "the JSON body is empty"),
+      FST_ERR_CTP_INVALID_JSON_BODY: new ApiError("bad-request", "the body is not valid JSON"),
+    };
+    const known =
+      mapped[fastifyCode] ??
+      (error instanceof SyntaxError ? new ApiError("bad-request", "the body is not valid JSON") : undefined);
+    if (known) return reply.code(known.status).send(known.toBody());
+    metrics.databaseErrors.inc();
+    request.log.error({ err: error, route: request.routeOptions.url }, "request failed");
+    return reply.code(API_ERRORS.internal.status).send(new ApiError("internal", "internal error").toBody());
+  });
+
+  return app;
+}

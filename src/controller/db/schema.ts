@@ -1,0 +1,121 @@
+/**
+ * The controller's tables as Kysely sees them, shared by SQLite and PostgreSQL. Column types are
+ * the lowest common denominator of the two: JSON and timestamps are TEXT (JSON text, ISO-8601 UTC
+ * strings, which sort correctly as text), booleans are INTEGER 0/1, and BIGINT values arrive as
+ * numbers in both (open.ts installs an int8 parser for PostgreSQL). Repository functions translate
+ * these rows to the shapes callers use; nothing outside `controller/db` should need this file.
+ */
+import type { Generated } from "kysely";
+
+/** Which engine a database runs on; the few places that differ (DDL, locking) switch on it. */
+export type DialectName = "sqlite" | "postgres";
+
+/** Every table, by name. `hubwire_migrations` belongs to migrations.ts. */
+export interface Database {
+  hubwire_migrations: MigrationsTable;
+  meta: MetaTable;
+  resources: ResourcesTable;
+  resource_labels: ResourceLabelsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  rate_limits: RateLimitsTable;
+}
+
+/** One row per applied migration; its presence is what makes re-running a no-op. */
+export interface MigrationsTable {
+  id: string;
+  applied_at: string;
+}
+
+/** Small controller-wide values: the intent revision, the controller id, bootstrap markers. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/**
+ * Intent, one row per resource. `network`, `role` and `state` are copies of fields inside the
+ * JSON, kept as columns only so lists and metrics can filter on an index; NULL means the kind has
+ * no such field.
+ */
+export interface ResourcesTable {
+  kind: string;
+  name: string;
+  network: string | null;
+  role: string | null;
+  state: string | null;
+  /** JSON of `metadata` (name, labels, annotations). */
+  metadata: string;
+  /** JSON of `spec`. */
+  spec: string;
+  /** JSON of `status`; NULL when the controller has recorded none. */
+  status: string | null;
+  generation: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** `metadata.labels` of each resource, one row per label, so label selectors use an index. */
+export interface ResourceLabelsTable {
+  kind: string;
+  name: string;
+  key: string;
+  value: string;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  password_hash: string;
+  /** 0 or 1. */
+  disabled: number;
+  language: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Browser sessions, stored by the hash of the cookie value so a database leak reveals no session. */
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_hash: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+/** API tokens, stored by the hash of their secret. NULL `expires_at` means never expires. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  role: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+/** Append-only record of every change. `before`/`after` are JSON; NULL where there is no side. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  source: string;
+  action: string;
+  kind: string | null;
+  name: string | null;
+  before: string | null;
+  after: string | null;
+}
+
+/** Fixed-window counters shared by all replicas. `window_start` is milliseconds since the epoch. */
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}

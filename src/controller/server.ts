@@ -1,0 +1,121 @@
+/**
+ * Starting the controller: open the database (migrating it), make sure there
+ * is exactly one first admin, load or create TLS material, and listen on each
+ * address — plain HTTP on loopback only, TLS everywhere else.
+ */
+import { writeFile } from "node:fs/promises";
+import { isIP } from "node:net";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "./app.js";
+import { hashPassword, newSecret } from "./auth/secrets.js";
+import { openDatabase } from "./db/open.js";
+import { createFirstAdminIfNone } from "./db/repo-users.js";
+import { createMetrics } from "./metrics.js";
+import { IntentStore } from "./state/intent-store.js";
+import { ensureTls, formatFingerprint } from "./tls/index.js";
+
+export interface ControllerOptions {
+  readonly listen: readonly string[];
+  readonly dataDir: string;
+  readonly databaseUrl?: string;
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
+  readonly logLevel?: string;
+  /** Where start-up messages go (the admin password, addresses, CA fingerprint). */
+  readonly print: (line: string) => void;
+}
+
+export interface RunningController {
+  readonly urls: readonly string[];
+  close(): Promise<void>;
+}
+
+/** `127.0.0.1:7070`, `[::1]:7070`, `localhost:7070` → host and port; throws a clear error otherwise. */
+export function parseListen(text: string): { host: string; port: number; loopback: boolean } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port < 1 || port > 65535) throw new Error(`--listen ${JSON.stringify(text)} is not ADDRESS:PORT`);
+  const host = (m[1] ?? m[2])!;
+  if (host !== "localhost" && isIP(host) === 0 && !/^[A-Za-z0-9.-]+$/.test(host)) {
+    throw new Error(`--listen ${JSON.stringify(text)}: ${host} is not an address`);
+  }
+  const loopback = host === "localhost" || host === "::1" || /^127\./.test(host);
+  return { host, port, loopback };
+}
+
+async function firstAdmin(
+  options: ControllerOptions,
+  db: Awaited<ReturnType<typeof openDatabase>>,
+): Promise<void> {
+  const given = process.env.HUBWIRE_ADMIN_PASSWORD;
+  if (given !== undefined && given.length < 12)
+    throw new Error("HUBWIRE_ADMIN_PASSWORD must be at least 12 characters");
+  const password = given ?? newSecret(18);
+  const now = new Date().toISOString();
+  const created = await db.transaction(async (tx) =>
+    createFirstAdminIfNone(tx, {
+      id: crypto.randomUUID(),
+      name: "admin",
+      role: "admin",
+      password_hash: await hashPassword(password),
+      disabled: false,
+      language: "en",
+      created_at: now,
+      updated_at: now,
+    }),
+  );
+  if (!created || given !== undefined) return;
+  const file = join(options.dataDir, "initial-admin-password");
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  options.print(`created user admin with password ${password} (also in ${file}; change it after logging in)`);
+}
+
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const listeners = options.listen.map(parseListen);
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  const apps: FastifyInstance[] = [];
+  try {
+    await firstAdmin(options, db);
+    const needsTls = listeners.some((l) => !l.loopback) || options.tlsCert !== undefined;
+    const tls = needsTls
+      ? await ensureTls({
+          dataDir: options.dataDir,
+          certFile: options.tlsCert,
+          keyFile: options.tlsKey,
+          hostnames: listeners.map((l) => l.host).filter((h) => h !== "0.0.0.0" && h !== "::"),
+        })
+      : undefined;
+    const metrics = createMetrics(db);
+    const intent = new IntentStore(db);
+    await intent.current(); // compile the stored intent once before serving
+    const urls: string[] = [];
+    for (const l of listeners) {
+      const secure = !l.loopback || options.tlsCert !== undefined;
+      const app = await buildApp({
+        db,
+        metrics,
+        intent,
+        logger: { level: options.logLevel ?? "info" },
+        ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+      });
+      apps.push(app);
+      await app.listen({ host: l.host, port: l.port });
+      const host = l.host.includes(":") ? `[${l.host}]` : l.host;
+      urls.push(`${secure ? "https" : "http"}://${host}:${l.port}`);
+    }
+    options.print(`hubwire controller listening on ${urls.join(", ")} (database: ${db.dialect})`);
+    if (tls) options.print(`controller CA SHA-256 fingerprint: ${formatFingerprint(tls.caFingerprint)}`);
+    return {
+      urls,
+      async close() {
+        for (const app of apps) await app.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    for (const app of apps) await app.close();
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The only writer of intent. Every change is validated as a whole against the
+ * current intent and written in one transaction with its audit entries and a
+ * new revision — or refused with every issue, changing nothing. A single node
+ * created, replaced or deleted is checked by the incremental compiler
+ * (milliseconds at 10,000 nodes); anything else by a full compile.
+ */
+import { diffResources, type ResourceChange } from "../../compile/index.js";
+import { type Node, type Resource, type ResourceKind, ValidationError } from "../../model/index.js";
+import { ApiError } from "../api/errors.js";
+import type { JsonObject } from "../db/json.js";
+import type { Db, Tx } from "../db/open.js";
+import { appendAudit } from "../db/repo-audit.js";
+import { getRevision, nextRevision } from "../db/repo-meta.js";
+import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
+import { fromRow, toRow } from "./rows.js";
+import { resourceKey, Snapshot } from "./snapshot.js";
+
+/** The database lock that orders intent writers across replicas. */
+const INTENT_WRITE_LOCK = 0x68770001;
+
+export type Change =
+  | { readonly op: "put"; readonly resource: Resource }
+  | { readonly op: "delete"; readonly kind: ResourceKind; readonly name: string };
+
+/** Who asked, for the audit log. */
+export interface Actor {
+  readonly actor: string;
+  readonly source: string;
+}
+
+export interface ApplyOptions {
+  readonly dryRun?: boolean;
+  /** `create`: refuse if the resource exists; `replace`/`delete`: refuse if it does not. */
+  readonly expect?: "create" | "replace" | "delete";
+}
+
+export interface ApplyOutcome {
+  /** The revision after the change (unchanged for a dry run or a no-op). */
+  readonly revision: number;
+  readonly dryRun: boolean;
+  readonly changes: readonly ResourceChange[];
+  /** Nodes whose configuration changes. */
+  readonly nodes: readonly string[];
+}
+
+/** Intent as users wrote it: status is controller-owned and never taken from input. */
+function withoutStatus(r: Resource): Resource {
+  const { status: _status, ...rest } = r;
+  return rest as Resource;
+}
+
+const sameIntent = (a: Resource, b: Resource) =>
+  JSON.stringify([a.metadata, a.spec]) === JSON.stringify([b.metadata, b.spec]);
+
+export class IntentStore {
+  private snapshot?: Snapshot;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly db: Db) {}
+
+  /** The current snapshot, reloaded when another replica (or a restore) moved the revision. */
+  async current(): Promise<Snapshot> {
+    const revision = await this.db.transaction((tx) => getRevision(tx));
+    if (this.snapshot?.revision === revision) return this.snapshot;
+    return this.serialize(() => this.db.transaction((tx) => this.load(tx)));
+  }
+
+  private async load(tx: Tx): Promise<Snapshot> {
+    const revision = await getRevision(tx);
+    if (this.snapshot?.revision === revision) return this.snapshot;
+    const rows = await allResources(tx);
+    this.snapshot = Snapshot.build(revision, rows.map(fromRow));
+    return this.snapshot;
+  }
+
+  /** Writers in one process go one at a time; across replicas the database lock orders them. */
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  apply(actor: Actor, changes: readonly Change[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
+    return this.serialize(async () => {
+      try {
+        const { outcome, successor } = await this.db.exclusive(INTENT_WRITE_LOCK, (tx) =>
+          this.applyIn(tx, actor, changes, options),
+        );
+        // Only a committed write moves the snapshot on.
+        if (successor) this.snapshot = successor;
+        return outcome;
+      } catch (error) {
+        // The incremental compiler may be ahead of a transaction that failed: rebuild next time.
+        if (!(error instanceof ApiError)) this.snapshot = undefined;
+        throw error;
+      }
+    });
+  }
+
+  private async applyIn(
+    tx: Tx,
+    actor: Actor,
+    changes: readonly Change[],
+    options: ApplyOptions,
+  ): Promise<{ outcome: ApplyOutcome; successor?: Snapshot }> {
+    const snap = await this.load(tx);
+    const next = new Map(snap.resources);
+    const effective: Array<{ change: Change; before?: Resource; after?: Resource }> = [];
+    for (const change of changes) {
+      const key =
+        change.op === "put"
+          ? resourceKey(change.resource.kind, change.resource.metadata.name)
+          : resourceKey(change.kind, change.name);
+      const before = next.get(key);
+      if (options.expect === "create" && before)
+        throw new ApiError("already-exists", `${key} already exists`);
+      if ((options.expect === "replace" || options.expect === "delete") && !before) {
+        throw new ApiError("not-found", `${key} does not exist`);
+      }
+      if (change.op === "put") {
+        const after = withoutStatus(change.resource);
+        if (before && sameIntent(before, after)) continue;
+        next.set(key, before?.status ? ({ ...after, status: before.status } as Resource) : after);
+        effective.push({ change, before, after });
+      } else if (before) {
+        next.delete(key);
+        effective.push({ change, before });
+      }
+    }
+    const plan = diffResources([...snap.resources.values()], [...next.values()]);
+    if (effective.length === 0) {
+      return { outcome: { revision: snap.revision, dryRun: !!options.dryRun, changes: [], nodes: [] } };
+    }
+
+    let nodes: readonly string[];
+    let successor: (revision: number) => Snapshot;
+    const only = effective.length === 1 ? effective[0]! : undefined;
+    if (!options.dryRun && only && (only.after ?? only.before)!.kind === "Node") {
+      const result =
+        only.change.op === "put"
+          ? snap.compiler.upsertNode(only.after as Node)
+          : snap.compiler.removeNode(only.before!.metadata.name);
+      if (!result.ok) throw new ApiError("validation-failed", describe(result.issues.length), result.issues);
+      nodes = result.changed;
+      successor = (revision) => Snapshot.advance(snap, revision, next);
+    } else {
+      let candidate: Snapshot;
+      try {
+        candidate = Snapshot.build(snap.revision, next.values());
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        throw new ApiError("validation-failed", describe(error.issues.length), error.issues);
+      }
+      nodes = changedNodes(snap, candidate);
+      successor = (revision) => candidate.at(revision);
+    }
+    if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
+
+    const at = new Date().toISOString();
+    for (const { change, before, after } of effective) {
+      const stored =
+        change.op === "put" ? next.get(resourceKey(after!.kind, after!.metadata.name))! : undefined;
+      if (stored) await putResource(tx, toRow(stored));
+      else await deleteResource(tx, before!.kind, before!.metadata.name);
+      const action = change.op === "delete" ? "delete" : before ? "update" : "create";
+      const target = (after ?? before)!;
+      await appendAudit(tx, {
+        at,
+        actor: actor.actor,
+        source: actor.source,
+        action,
+        kind: target.kind,
+        name: target.metadata.name,
+        before: (before as unknown as JsonObject) ?? null,
+        after: (after as unknown as JsonObject) ?? null,
+      });
+    }
+    const revision = await nextRevision(tx);
+    return { outcome: { revision, dryRun: false, changes: plan, nodes }, successor: successor(revision) };
+  }
+}
+
+function changedNodes(before: Snapshot, after: Snapshot): string[] {
+  const names = new Set([...before.compiled.keys(), ...after.compiled.keys()]);
+  return [...names]
+    .filter((n) => before.compiled.get(n)?.revision !== after.compiled.get(n)?.revision)
+    .sort();
+}
+
+function describe(count: number): string {
+  return `the change is invalid: ${count} issue${count === 1 ? "" : "s"}`;
+}

@@ -1,0 +1,42 @@
+/**
+ * The intent as of one database revision, with the compiler that checked it.
+ * Every controller replica keeps one and reloads it when the database's
+ * revision moves past it, so replicas never disagree for longer than a read.
+ */
+import { type Compiled, groupResources, IncrementalCompiler, type Intent } from "../../compile/index.js";
+import { type Resource, ValidationError } from "../../model/index.js";
+
+export const resourceKey = (kind: string, name: string): string => `${kind}/${name}`;
+
+export class Snapshot {
+  private constructor(
+    readonly revision: number,
+    readonly resources: ReadonlyMap<string, Resource>,
+    readonly compiler: IncrementalCompiler,
+    readonly compiled: Compiled["states"],
+  ) {}
+
+  /** Compiles `resources` from scratch; throws ValidationError when the stored intent is invalid. */
+  static build(revision: number, resources: Iterable<Resource>): Snapshot {
+    const map = new Map<string, Resource>();
+    for (const r of resources) map.set(resourceKey(r.kind, r.metadata.name), r);
+    const compiler = new IncrementalCompiler();
+    const result = compiler.compile(groupResources(map.values()));
+    if (!result.ok) throw new ValidationError(result.issues);
+    return new Snapshot(revision, map, compiler, result.states);
+  }
+
+  /** The same compiler, moved to a new revision after an incremental update it already applied. */
+  static advance(prev: Snapshot, revision: number, resources: ReadonlyMap<string, Resource>): Snapshot {
+    return new Snapshot(revision, resources, prev.compiler, prev.compiler.currentStates);
+  }
+
+  /** This snapshot, labelled with the revision its write produced. */
+  at(revision: number): Snapshot {
+    return new Snapshot(revision, this.resources, this.compiler, this.compiled);
+  }
+
+  intent(): Intent {
+    return groupResources(this.resources.values());
+  }
+}
