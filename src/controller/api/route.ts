@@ -6,10 +6,9 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
-import type { Principal } from "../auth/principal.js";
+import type { Permission, Principal } from "../auth/principal.js";
 
-/** `public`: no credentials; `read`: any role; `write`: operator or admin; `admin`: admin only. */
-export type Permission = "public" | "read" | "write" | "admin";
+export type { Permission } from "../auth/principal.js";
 
 export interface RouteContext<P, Q, B> {
   readonly params: P;

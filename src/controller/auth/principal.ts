@@ -3,7 +3,8 @@
  * reads; an operator also changes intent and approves enrollments; an admin
  * also manages users and API tokens.
  */
-import type { Permission } from "../api/route.js";
+/** `public`: no credentials; `read`: any role; `write`: operator or admin; `admin`: admin only. */
+export type Permission = "public" | "read" | "write" | "admin";
 
 export const ROLES = ["admin", "operator", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
