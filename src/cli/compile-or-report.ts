@@ -1,6 +1,6 @@
 /** Shared by the offline commands: load intent, compile, print issues the one way. */
-import { type Compiled, compile } from "../compile/index.js";
-import { formatIssue, type Issue } from "../model/index.js";
+import { type Compiled, compile, groupResources } from "../compile/index.js";
+import { formatIssue, type Issue, parseDocuments, type Resource } from "../model/index.js";
 import type { Io } from "./io.js";
 import { type Loaded, loadIntent } from "./load.js";
 
@@ -12,6 +12,21 @@ export async function loadAndCompile(paths: readonly string[]): Promise<Outcome>
   const compiled = compile(loaded.intent);
   if (!compiled.ok) return compiled;
   return { ok: true, loaded, compiled };
+}
+
+/** Compiles resources that are already loaded (e.g. a controller's export). */
+export function compileResources(resources: Resource[], issues: Issue[] = []): Outcome {
+  if (issues.length > 0) return { ok: false, issues };
+  const intent = groupResources(resources);
+  const compiled = compile(intent);
+  if (!compiled.ok) return compiled;
+  return { ok: true, loaded: { intent, resources, issues: [] }, compiled };
+}
+
+/** YAML text → compiled outcome. */
+export function compileText(text: string, source: string): Outcome {
+  const parsed = parseDocuments(text, source);
+  return compileResources(parsed.resources, parsed.issues);
 }
 
 /** One line per issue on stderr, then exit code 1. */

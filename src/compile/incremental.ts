@@ -10,6 +10,7 @@
  * compile, so callers never need to know which path ran.
  */
 import type { DesiredState, Issue, Node } from "../model/index.js";
+import { allocateAddresses, formatIp, type Prefix } from "../netaddr/index.js";
 import { type CompileResult, compileNode, compileWithPlans, type NetworkWork } from "./compile.js";
 import type { FragmentCache } from "./hub-state.js";
 import { type EffectiveNode, groupResources, type Intent } from "./intent.js";
@@ -54,6 +55,25 @@ export class IncrementalCompiler {
     if (!result.ok) return result;
     this.adopt(intent, resolved.resolved, result.states, work);
     return result;
+  }
+
+  /**
+   * Tunnel addresses IPAM would give a new node `name` of `network` now,
+   * avoiding every address in use — what the controller pins into the node
+   * before creating it. Undefined when the network is unknown.
+   */
+  allocate(network: string, name: string): { tunnelAddress: string; tunnelAddress6?: string } | undefined {
+    const net = this.networks.get(network)?.net;
+    if (!net) return undefined;
+    const pick = (pool: Prefix, family: 4 | 6) =>
+      formatIp({
+        family,
+        value: allocateAddresses(pool, [name], this.index.takenAddresses(network, family)).get(name)!,
+      });
+    return {
+      tunnelAddress: pick(net.cidr, 4),
+      ...(net.cidr6 ? { tunnelAddress6: pick(net.cidr6, 6) } : {}),
+    };
   }
 
   get currentStates(): ReadonlyMap<string, DesiredState> {

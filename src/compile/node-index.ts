@@ -128,6 +128,15 @@ export class NodeIndex {
       this.endpoints.remove(n.name, { family: a.family, start: a.value, length: a.family === 4 ? 32 : 128 });
   }
 
+  /** Tunnel addresses in use in a network, of one family (for allocating a new node's). */
+  takenAddresses(network: string, family: 4 | 6): Set<bigint> {
+    const prefix = `${network}/${family}/`;
+    const out = new Set<bigint>();
+    for (const id of this.addresses.keys())
+      if (id.startsWith(prefix)) out.add(BigInt(id.slice(prefix.length)));
+    return out;
+  }
+
   /** Issues `n` would have against every other indexed node (the caller removes `n`'s old entry first). */
   check(network: string, n: ResolvedNode, at: { kind: string; name: string }): Issue[] {
     const issues: Issue[] = [];

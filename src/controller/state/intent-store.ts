@@ -107,6 +107,7 @@ export class IntentStore {
     const snap = await this.load(tx);
     const next = new Map(snap.resources);
     const effective: Array<{ change: Change; before?: Resource; after?: Resource }> = [];
+    // (entries' `after` may be replaced below when addresses are pinned)
     for (const change of changes) {
       const key =
         change.op === "put"
@@ -128,7 +129,6 @@ export class IntentStore {
         effective.push({ change, before });
       }
     }
-    const plan = diffResources([...snap.resources.values()], [...next.values()]);
     if (effective.length === 0) {
       return { outcome: { revision: snap.revision, dryRun: !!options.dryRun, changes: [], nodes: [] } };
     }
@@ -136,6 +136,17 @@ export class IntentStore {
     let nodes: readonly string[];
     let successor: (revision: number) => Snapshot;
     const only = effective.length === 1 ? effective[0]! : undefined;
+    if (only?.after?.kind === "Node") {
+      // Pin the addresses IPAM chooses, so they never move afterwards.
+      const node = only.after as Node;
+      const pins = needsAddress(node, snap)
+        ? snap.compiler.allocate(node.spec.network, node.metadata.name)
+        : undefined;
+      if (pins) {
+        only.after = withAddresses(node, pins);
+        next.set(resourceKey("Node", node.metadata.name), only.after);
+      }
+    }
     if (!options.dryRun && only && (only.after ?? only.before)!.kind === "Node") {
       const result =
         only.change.op === "put"
@@ -145,16 +156,31 @@ export class IntentStore {
       nodes = result.changed;
       successor = (revision) => Snapshot.advance(snap, revision, next);
     } else {
-      let candidate: Snapshot;
-      try {
-        candidate = Snapshot.build(snap.revision, next.values());
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        throw new ApiError("validation-failed", describe(error.issues.length), error.issues);
+      let candidate = buildOrRefuse(snap.revision, next);
+      if (candidate.allocations.length > 0) {
+        // Pin what IPAM chose (also for older unpinned nodes), then compile the pinned intent.
+        for (const a of candidate.allocations) {
+          const key = resourceKey("Node", a.node);
+          const before = next.get(key) as Node;
+          const after = withAddresses(before, a);
+          next.set(key, after);
+          const entry = effective.find(
+            (e) => e.after && resourceKey(e.after.kind, e.after.metadata.name) === key,
+          );
+          if (entry) entry.after = after;
+          else
+            effective.push({
+              change: { op: "put", resource: after },
+              before: snap.resources.get(key),
+              after,
+            });
+        }
+        candidate = buildOrRefuse(snap.revision, next);
       }
       nodes = changedNodes(snap, candidate);
       successor = (revision) => candidate.at(revision);
     }
+    const plan = diffResources([...snap.resources.values()], [...next.values()]);
     if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
 
     const at = new Date().toISOString();
@@ -179,6 +205,34 @@ export class IntentStore {
     const revision = await nextRevision(tx);
     return { outcome: { revision, dryRun: false, changes: plan, nodes }, successor: successor(revision) };
   }
+}
+
+function buildOrRefuse(revision: number, resources: ReadonlyMap<string, Resource>): Snapshot {
+  try {
+    return Snapshot.build(revision, resources.values());
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ApiError("validation-failed", describe(error.issues.length), error.issues);
+  }
+}
+
+function needsAddress(node: Node, snap: Snapshot): boolean {
+  const net = snap.resources.get(resourceKey("Network", node.spec.network));
+  const v6 = net?.kind === "Network" && net.spec.cidr6 !== undefined;
+  return node.spec.tunnelAddress === undefined || (v6 && node.spec.tunnelAddress6 === undefined);
+}
+
+function withAddresses(node: Node, a: { tunnelAddress: string; tunnelAddress6?: string }): Node {
+  return {
+    ...node,
+    spec: {
+      ...node.spec,
+      tunnelAddress: node.spec.tunnelAddress ?? a.tunnelAddress,
+      ...(a.tunnelAddress6 !== undefined
+        ? { tunnelAddress6: node.spec.tunnelAddress6 ?? a.tunnelAddress6 }
+        : {}),
+    },
+  };
 }
 
 function changedNodes(before: Snapshot, after: Snapshot): string[] {

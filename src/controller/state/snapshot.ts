@@ -14,6 +14,8 @@ export class Snapshot {
     readonly resources: ReadonlyMap<string, Resource>,
     readonly compiler: IncrementalCompiler,
     readonly compiled: Compiled["states"],
+    /** Addresses IPAM chose for nodes that had none (to pin). */
+    readonly allocations: Compiled["allocations"] = [],
   ) {}
 
   /** Compiles `resources` from scratch; throws ValidationError when the stored intent is invalid. */
@@ -23,7 +25,7 @@ export class Snapshot {
     const compiler = new IncrementalCompiler();
     const result = compiler.compile(groupResources(map.values()));
     if (!result.ok) throw new ValidationError(result.issues);
-    return new Snapshot(revision, map, compiler, result.states);
+    return new Snapshot(revision, map, compiler, result.states, result.allocations);
   }
 
   /** The same compiler, moved to a new revision after an incremental update it already applied. */
