@@ -13,6 +13,7 @@ import { interfaceName, linkOffset } from "./interfaces.js";
 import type { NetworkPlan } from "./network-plan.js";
 import { baseInterface, keepalive, METRIC, peer, pskRef } from "./peers.js";
 import type { ResolvedNode } from "./resolved.js";
+import { lowerBoundByName } from "./sorted.js";
 
 interface Fragment {
   readonly key: string;
@@ -236,17 +237,6 @@ function offsetsOf(counts: readonly number[][], index: number): number[] {
   });
 }
 
-function lowerBound(order: readonly ResolvedNode[], name: string): number {
-  let lo = 0;
-  let hi = order.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (order[mid]!.name < name) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The previous assembly with one node's fragment swapped: O(log n) search, then array moves. */
 function patch(
   prev: Assembly,
@@ -257,7 +247,7 @@ function patch(
 ): Assembly {
   const hubCount = plan.hubNames.length;
   const name = (change.after ?? change.before)!.name;
-  const index = lowerBound(prev.order, name);
+  const index = lowerBoundByName(prev.order, name);
   const present = prev.order[index]?.name === name;
   const removed = present ? prev.fragments[index] : undefined;
   const keep = change.after !== undefined && change.after.publicKey !== undefined && change.after !== hub;

@@ -19,6 +19,7 @@ import { NodeIndex } from "./node-index.js";
 import { resolveIntent, toResolvedNode } from "./resolve.js";
 import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
 import { type ResolvedRule, type ResolvedSide, updateSide } from "./selectors.js";
+import { lowerBoundByName } from "./sorted.js";
 import { checkNode, type NetworkFacts } from "./validate-nodes.js";
 
 export interface UpdateResult {
@@ -181,7 +182,7 @@ export class IncrementalCompiler {
   ): UpdateResult {
     const name = (after ?? before)!.name;
     const nodes = ns.net.nodes.filter((n) => n !== before);
-    if (after) nodes.splice(lowerBound(nodes, after.name), 0, after);
+    if (after) nodes.splice(lowerBoundByName(nodes, after.name), 0, after);
     // The compiler owns these maps; results handed out earlier never expose them.
     const byName = ns.net.byName as Map<string, ResolvedNode>;
     if (after) byName.set(name, after);
@@ -242,17 +243,6 @@ export class IncrementalCompiler {
     this.states = sortedMap(this.states);
     return { ok: true, states: this.states, changed: changed.sort(), incremental: true };
   }
-}
-
-function lowerBound(nodes: readonly ResolvedNode[], name: string): number {
-  let lo = 0;
-  let hi = nodes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (nodes[mid]!.name < name) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function sortedMap<V>(map: Map<string, V>): Map<string, V> {

@@ -7,7 +7,7 @@ import { duration, durationSeconds } from "../../../model/index.js";
 import { ROLES } from "../../auth/principal.js";
 import { hashSecret, newApiToken } from "../../auth/secrets.js";
 import { appendAudit } from "../../db/repo-audit.js";
-import { createToken, getToken, listTokens, revokeToken } from "../../db/repo-tokens.js";
+import { type ApiToken, createToken, getToken, listTokens, revokeToken } from "../../db/repo-tokens.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -23,17 +23,7 @@ const tokenView = z.object({
   lastUsedAt: z.string().nullable(),
 });
 
-type TokenRow = {
-  id: string;
-  name: string;
-  role: string;
-  created_by: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  last_used_at: string | null;
-};
-const view = (t: TokenRow) => ({
+const view = (t: ApiToken) => ({
   id: t.id,
   name: t.name,
   role: t.role,

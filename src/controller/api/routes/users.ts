@@ -32,17 +32,10 @@ const userView = z.object({
   createdAt: z.string(),
 });
 
-type UserRow = {
-  name: string;
-  role: string;
-  disabled: boolean | number;
-  language: string;
-  created_at: string;
-};
-const view = (u: UserRow) => ({
+const view = (u: User) => ({
   name: u.name,
   role: u.role,
-  disabled: !!u.disabled,
+  disabled: u.disabled,
   language: u.language,
   createdAt: u.created_at,
 });
@@ -54,8 +47,8 @@ async function audit(
   source: string,
   action: string,
   name: string,
-  before?: UserRow,
-  after?: UserRow,
+  before?: User,
+  after?: User,
 ) {
   await appendAudit(tx, {
     at: s.now().toISOString(),
