@@ -16,6 +16,7 @@ import {
   deleteUser,
   getUserByName,
   listUsers,
+  type User,
   updateUser,
 } from "../../db/repo-users.js";
 import { ApiError } from "../errors.js";
