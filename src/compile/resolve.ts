@@ -14,13 +14,12 @@ import {
 } from "../netaddr/index.js";
 import { effectiveNodes, type Intent, issueFor } from "./intent.js";
 import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
+import { checkNetwork, checkNetworkOverlaps } from "./validate-network.js";
 import { type CheckedNode, checkAcrossNodes, checkNode, type NetworkFacts } from "./validate-nodes.js";
 import {
   checkAccessPolicy,
   checkEnrollment,
   checkEnrollmentPolicy,
-  checkNetwork,
-  checkNetworkOverlaps,
   checkPeerOverride,
   type NetworkView,
 } from "./validate-policies.js";
