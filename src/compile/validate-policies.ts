@@ -11,14 +11,7 @@ import type {
   Selector,
 } from "../model/index.js";
 import { matchesNamePattern } from "../model/index.js";
-import {
-  containsPrefix,
-  familyBits,
-  formatPrefix,
-  isDefaultRoute,
-  overlaps,
-  parsePrefix,
-} from "../netaddr/index.js";
+import { containsPrefix, familyBits, isDefaultRoute, overlaps, parsePrefix } from "../netaddr/index.js";
 import { enrollmentState, issueFor } from "./intent.js";
 import { at } from "./validate-network.js";
 import type { NetworkFacts } from "./validate-nodes.js";
