@@ -18,6 +18,11 @@ export interface Metrics {
 export function createMetrics(db: Db): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "hubwire_controller_" });
+  // Gauges whose names end in _total break Prometheus naming rules (promtool
+  // rejects them); the per-type nodejs_active_* gauges carry the same numbers.
+  for (const name of ["handles", "requests", "resources"]) {
+    registry.removeSingleMetric(`hubwire_controller_nodejs_active_${name}_total`);
+  }
   const httpRequests = new Counter({
     name: "hubwire_http_requests_total",
     help: "API requests by method, route pattern and status",

@@ -18,7 +18,9 @@ export type Prerequisite =
   | "nft"
   | "ip"
   | "openssl"
-  | "ping";
+  | "ping"
+  /** Prometheus' checker (Debian package `prometheus`), for the metrics and alert-rule tests. */
+  | "promtool";
 
 /** Whether every requested prerequisite is there; if not, which are missing and why. */
 export type PrerequisiteResult = { ok: true } | { ok: false; missing: Prerequisite[]; reason: string };

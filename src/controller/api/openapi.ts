@@ -62,7 +62,7 @@ export function openApiDocument(routes: readonly AnyRoute[], version: string): u
             requestBody: {
               required: true,
               content: {
-                "application/json": { schema: jsonSchema(r.body) },
+                "application/json": { schema: jsonSchema(r.documentedBody ?? r.body) },
                 ...(r.yamlBody ? { "application/yaml": { schema: { type: "string" } } } : {}),
               },
             },

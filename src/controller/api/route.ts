@@ -31,6 +31,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   readonly query?: Q;
   /** Parsed from JSON, or YAML when `yamlBody` is set. */
   readonly body?: B;
+  /**
+   * What the OpenAPI document shows for the body when `body` is looser than
+   * the real contract — resource bodies are validated by the handler, so that
+   * their errors name Kind/name and the field as everywhere else.
+   */
+  readonly documentedBody?: z.ZodType;
   /** Accept application/yaml bodies too (apply). */
   readonly yamlBody?: boolean;
   /** Successful status and response schema (documentation; responses are built by handlers). */

@@ -50,14 +50,44 @@ function withoutStatus(r: Resource): Resource {
   return rest as Resource;
 }
 
+/** JSON with object keys sorted, so equal intent compares equal however its keys were ordered. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
 const sameIntent = (a: Resource, b: Resource) =>
-  JSON.stringify([a.metadata, a.spec]) === JSON.stringify([b.metadata, b.spec]);
+  canonical([a.metadata, a.spec]) === canonical([b.metadata, b.spec]);
+
+/**
+ * A replaced node keeps the addresses pinned before when the new spec leaves
+ * them out: re-applying the YAML a node was created from must not move it.
+ */
+function keepPinned(before: Resource | undefined, after: Resource): Resource {
+  if (before?.kind !== "Node" || after.kind !== "Node") return after;
+  const spec = { ...after.spec };
+  if (spec.tunnelAddress === undefined && before.spec.tunnelAddress !== undefined) {
+    spec.tunnelAddress = before.spec.tunnelAddress;
+  }
+  if (spec.tunnelAddress6 === undefined && before.spec.tunnelAddress6 !== undefined) {
+    spec.tunnelAddress6 = before.spec.tunnelAddress6;
+  }
+  return { ...after, spec };
+}
 
 export class IntentStore {
   private snapshot?: Snapshot;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** The current snapshot, reloaded when another replica (or a restore) moved the revision. */
   async current(): Promise<Snapshot> {
@@ -120,7 +150,7 @@ export class IntentStore {
         throw new ApiError("not-found", `${key} does not exist`);
       }
       if (change.op === "put") {
-        const after = withoutStatus(change.resource);
+        const after = keepPinned(before, withoutStatus(change.resource));
         if (before && sameIntent(before, after)) continue;
         next.set(key, before?.status ? ({ ...after, status: before.status } as Resource) : after);
         effective.push({ change, before, after });
@@ -183,7 +213,7 @@ export class IntentStore {
     const plan = diffResources([...snap.resources.values()], [...next.values()]);
     if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
 
-    const at = new Date().toISOString();
+    const at = this.now().toISOString();
     for (const { change, before, after } of effective) {
       const stored =
         change.op === "put" ? next.get(resourceKey(after!.kind, after!.metadata.name))! : undefined;

@@ -23,6 +23,8 @@ import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
 const nameParam = z.strictObject({ name: dnsLabel });
+/** Resource bodies are checked by parseResource, which names Kind/name and the field in every issue. */
+const anyObject = z.record(z.string(), z.unknown());
 
 const listQuery = z.strictObject({
   network: dnsLabel.optional(),
@@ -127,7 +129,8 @@ export function resourceRoutes(s: Services): AnyRoute[] {
         permission: "write",
         summary: `Create a ${kind}`,
         tag,
-        body: schema,
+        body: anyObject,
+        documentedBody: schema,
         status: 201,
         response: schema,
         handler: async ({ body, principal, request, reply }) => {
@@ -144,7 +147,8 @@ export function resourceRoutes(s: Services): AnyRoute[] {
         summary: `Replace a ${kind}`,
         tag,
         params: nameParam,
-        body: schema,
+        body: anyObject,
+        documentedBody: schema,
         response: schema,
         handler: async ({ params, body, principal, request }) => {
           const resource = parseBody(kind, body, params.name);
@@ -159,7 +163,7 @@ export function resourceRoutes(s: Services): AnyRoute[] {
         summary: `Change fields of a ${kind} (JSON merge patch, RFC 7386)`,
         tag,
         params: nameParam,
-        body: z.record(z.string(), z.unknown()),
+        body: anyObject,
         response: schema,
         handler: async ({ params, body, principal, request }) => {
           const current = await read(params.name);

@@ -54,7 +54,8 @@ export function sessionRoutes(s: Services): AnyRoute[] {
           await s.db.transaction((tx) =>
             appendAudit(tx, {
               at: now.toISOString(),
-              actor: `user:${nameKey}`,
+              // Only a name that exists: people type passwords into the name field.
+              actor: user ? `user:${user.name}` : "anonymous",
               source: request.ip,
               action: "login-failed",
               kind: null,
