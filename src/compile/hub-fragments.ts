@@ -58,6 +58,28 @@ function nodeDigest(n: ResolvedNode): { routing: string; peer: string } {
   return d;
 }
 
+const sharedRoutes = new WeakMap<ResolvedNode, Map<number, readonly RouteConfig[]>>();
+
+/**
+ * The node's prefixes as routes with one metric. Every hub routes a node's
+ * prefixes at one of a few metrics, so the (immutable) route objects are shared
+ * across hubs instead of allocated per hub: at 10,000 spokes that is most of
+ * the garbage a full compile would make.
+ */
+function routesAt(n: ResolvedNode, metric: number): readonly RouteConfig[] {
+  let byMetric = sharedRoutes.get(n);
+  if (!byMetric) {
+    byMetric = new Map();
+    sharedRoutes.set(n, byMetric);
+  }
+  let routes = byMetric.get(metric);
+  if (!routes) {
+    routes = n.ownPrefixes.map((prefix) => ({ prefix, metric }));
+    byMetric.set(metric, routes);
+  }
+  return routes;
+}
+
 export function fragmentOf(
   perHub: WeakMap<ResolvedNode, Fragment>,
   plan: NetworkPlan,
@@ -77,14 +99,14 @@ export function fragmentOf(
 
 function buildFragment(plan: NetworkPlan, hub: ResolvedNode, n: ResolvedNode, active: string) {
   const own = n.ownPrefixes;
-  const linkRoutes: Array<RouteConfig[] | undefined> = plan.hubNames.map(() => undefined);
+  const linkRoutes: Array<readonly RouteConfig[] | undefined> = plan.hubNames.map(() => undefined);
   if (n.role === "hub") {
-    linkRoutes[plan.hubNames.indexOf(n.name)] = own.map((prefix) => ({ prefix, metric: METRIC.active }));
+    linkRoutes[plan.hubNames.indexOf(n.name)] = routesAt(n, METRIC.active);
     return { spokeRoutes: [], linkRoutes };
   }
   const priority = n.hubs.indexOf(hub.name);
   let hubPeer: PeerConfig | undefined;
-  let spokeRoutes: RouteConfig[] = [];
+  let spokeRoutes: readonly RouteConfig[] = [];
   if (priority >= 0) {
     hubPeer = peer({
       name: n.name,
@@ -94,12 +116,12 @@ function buildFragment(plan: NetworkPlan, hub: ResolvedNode, n: ResolvedNode, ac
       presharedKeyRef: pskRef(plan, hub.name, n.name),
     });
     const metric = active === hub.name ? METRIC.active : METRIC.direct;
-    spokeRoutes = own.map((prefix) => ({ prefix, metric }));
+    spokeRoutes = routesAt(n, metric);
   }
   n.hubs.forEach((other, i) => {
     if (other === hub.name) return;
     const metric = other === active ? METRIC.active : METRIC.fallback + i;
-    linkRoutes[plan.hubNames.indexOf(other)] = own.map((prefix) => ({ prefix, metric }));
+    linkRoutes[plan.hubNames.indexOf(other)] = routesAt(n, metric);
   });
   return { peer: hubPeer, spokeRoutes, linkRoutes };
 }

@@ -15,9 +15,16 @@ export function pskRef(plan: NetworkPlan, a: string, b: string): string | undefi
 
 /** A peer without undefined fields, so JSON and equality see only what is set. */
 export function peer(fields: PeerConfig): PeerConfig {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v;
-  return out as unknown as PeerConfig;
+  // Written out field by field (in PeerConfig's order): this runs once per peer per hub.
+  const out = { name: fields.name, publicKey: fields.publicKey } as {
+    -readonly [K in keyof PeerConfig]: PeerConfig[K];
+  };
+  if (fields.endpoint !== undefined) out.endpoint = fields.endpoint;
+  out.allowedIPs = fields.allowedIPs;
+  if (fields.persistentKeepalive !== undefined) out.persistentKeepalive = fields.persistentKeepalive;
+  if (fields.presharedKeyRef !== undefined) out.presharedKeyRef = fields.presharedKeyRef;
+  if (fields.override !== undefined) out.override = fields.override;
+  return out;
 }
 
 export function baseInterface(plan: NetworkPlan, node: ResolvedNode, offset: number) {
