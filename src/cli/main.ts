@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerApiVerbs } from "./commands/api-verbs.js";
+import { registerBackup } from "./commands/backup.js";
 import { registerController } from "./commands/controller.js";
 import { registerJoinHmac } from "./commands/join-hmac.js";
 import { registerKeygen, registerPubkey } from "./commands/keys.js";
@@ -32,6 +33,7 @@ export function buildProgram(io: Io): Command {
   registerPubkey(program, io);
   registerJoinHmac(program, io);
   registerApiVerbs(program, io);
+  registerBackup(program, io);
   return program;
 }
 

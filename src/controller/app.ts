@@ -20,6 +20,7 @@ import { userRoutes } from "./api/routes/users.js";
 import type { Services } from "./api/services.js";
 import { authenticate, checkCsrf } from "./auth/authenticate.js";
 import { allows, type Principal } from "./auth/principal.js";
+import { backupRoutes, registerBackupBodyParsers } from "./backup/routes.js";
 import type { Db } from "./db/open.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { IntentStore } from "./state/intent-store.js";
@@ -62,6 +63,7 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...auditRoutes(s),
     ...userRoutes(s),
     ...tokenRoutes(s),
+    ...backupRoutes(s),
   ];
 }
 
@@ -69,7 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { db } = options;
   const now = options.now ?? (() => new Date());
   const metrics = options.metrics ?? createMetrics(db);
-  const intent = options.intent ?? new IntentStore(db);
+  const intent = options.intent ?? new IntentStore(db, now);
   const app = Fastify({
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     logger: options.logger ?? { level: "warn" },
@@ -92,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { parseAs: "string" },
     (_req, body, done) => done(null, body),
   );
+  registerBackupBodyParsers(app);
 
   const routes = allRoutes(services);
   for (const r of routes) {

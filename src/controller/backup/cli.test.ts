@@ -1,0 +1,108 @@
+/** `hubwire backup` and `hubwire restore` against controllers listening on loopback. */
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { memoryIo } from "../../cli/io.js";
+import { main } from "../../cli/main.js";
+import { openDatabase } from "../db/open.js";
+import { auth, controllers, seed, type TestController } from "./backup.suite.js";
+import { inspectBackup } from "./inspect.js";
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), "hubwire-backup-cli-"));
+  dirs.push(d);
+  return d;
+}
+const saved = { controller: process.env.HUBWIRE_CONTROLLER, token: process.env.HUBWIRE_TOKEN };
+afterEach(() => {
+  for (const [k, v] of [
+    ["HUBWIRE_CONTROLLER", saved.controller],
+    ["HUBWIRE_TOKEN", saved.token],
+  ] as const) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const controller = controllers(async () => openDatabase({ dataDir: await tempDir() }));
+
+/** Points the CLI at `c` (listening on a free loopback port) with its admin token. */
+async function use(c: TestController, token = c.token): Promise<void> {
+  if (!c.app.server.listening) await c.app.listen({ host: "127.0.0.1", port: 0 });
+  const address = c.app.server.address() as { port: number };
+  process.env.HUBWIRE_CONTROLLER = `http://127.0.0.1:${address.port}`;
+  process.env.HUBWIRE_TOKEN = token;
+}
+
+async function run(...args: string[]) {
+  const io = memoryIo();
+  const code = await main(["node", "hubwire", ...args], io);
+  return { code, out: io.out, err: io.err };
+}
+
+describe("hubwire backup / restore", () => {
+  it("downloads, verifies and restores either format", async () => {
+    const source = await controller();
+    await seed(source);
+    await use(source);
+    const dir = await tempDir();
+    for (const format of ["sqlite", "jsonl"] as const) {
+      const out = join(dir, `b.${format}`);
+      const backup = await run("backup", "-o", out, "--format", format);
+      expect(backup, backup.err).toMatchObject({ code: 0 });
+      expect(backup.out).toMatch(new RegExp(`wrote .*: ${format} backup, .* verified`));
+      expect((await stat(out)).mode & 0o777).toBe(0o600);
+      expect((await inspectBackup(out)).format).toBe(format);
+
+      const target = await controller();
+      await use(target);
+      const restored = await run("restore", out);
+      expect(restored, restored.err).toMatchObject({ code: 0 });
+      expect(restored.out).toMatch(
+        new RegExp(`restored .* \\(${format} backup.*\\): \\d+ rows in \\d+ tables; revision 2`),
+      );
+      const hub = await target.app.inject({
+        method: "GET",
+        url: "/api/v1/nodes/hub-1",
+        headers: auth(source.token),
+      });
+      expect(hub.statusCode).toBe(200);
+      await use(source);
+    }
+  });
+
+  it("reports a bad file, a refused restore and an unwritable output clearly", async () => {
+    const c = await controller();
+    await seed(c);
+    await use(c);
+    const dir = await tempDir();
+    const garbage = join(dir, "garbage");
+    await writeFile(garbage, "hello\n");
+    expect(await run("restore", garbage)).toMatchObject({
+      code: 2,
+      err: expect.stringMatching(/not a hubwire backup/),
+    });
+
+    const good = join(dir, "good.jsonl");
+    expect((await run("backup", "-o", good, "--format", "jsonl")).code).toBe(0);
+    const text = await readFile(good, "utf8");
+    const cut = join(dir, "cut.jsonl");
+    await writeFile(cut, text.slice(0, text.length - 30));
+    const refused = await run("restore", cut);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/POST \/api\/v1\/restore: .*truncated.*\[bad-request\]/);
+
+    const nowhere = await run("backup", "-o", join(dir, "missing", "b.sqlite"));
+    expect(nowhere.code).toBe(3);
+    expect(nowhere.err).toMatch(/cannot write/);
+
+    await use(c, "hwt_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    const denied = await run("backup", "-o", join(dir, "x"));
+    expect(denied).toMatchObject({ code: 2, err: expect.stringMatching(/unauthenticated/) });
+  });
+});
