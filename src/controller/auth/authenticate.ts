@@ -6,7 +6,7 @@
  */
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "../api/errors.js";
-import type { Db } from "../db/open.js";
+import type { Db, Tx } from "../db/open.js";
 import { getSession, touchSession } from "../db/repo-sessions.js";
 import { getToken, touchToken } from "../db/repo-tokens.js";
 import { getUserById } from "../db/repo-users.js";
@@ -27,38 +27,52 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
+/** Last-used times are kept to the minute: writing one per request would make every read a write. */
+const TOUCH_EVERY_MS = 60_000;
+
+function stale(last: string | null, now: Date): boolean {
+  return last === null || Date.parse(last) <= now.getTime() - TOUCH_EVERY_MS;
+}
+
+/** A bookkeeping write that must never fail the request it rides on (e.g. two replicas touching one row). */
+async function bestEffort(db: Db, fn: (tx: Tx) => Promise<unknown>): Promise<void> {
+  try {
+    await db.transaction(fn);
+  } catch {
+    // the next request touches it again
+  }
+}
+
 export async function authenticate(db: Db, request: FastifyRequest, now: Date): Promise<Principal> {
   const auth = request.headers.authorization;
   if (auth !== undefined) {
     const match = /^Bearer (\S+)$/.exec(auth);
     const parsed = match ? parseApiToken(match[1]!) : undefined;
     if (!parsed) throw denied();
-    return db.transaction(async (tx) => {
-      const token = await getToken(tx, parsed.id);
-      if (!token || !safeEqualHex(token.secret_hash, hashSecret(parsed.secret))) throw denied();
-      if (token.revoked_at || (token.expires_at && token.expires_at <= now.toISOString())) throw denied();
-      await touchToken(tx, token.id, now.toISOString());
-      return { kind: "token", id: token.id, actor: `token:${token.name}`, role: token.role as Role };
-    });
+    const token = await getToken(db.kysely, parsed.id);
+    if (!token || !safeEqualHex(token.secret_hash, hashSecret(parsed.secret))) throw denied();
+    if (token.revoked_at || (token.expires_at && token.expires_at <= now.toISOString())) throw denied();
+    if (stale(token.last_used_at, now))
+      await bestEffort(db, (tx) => touchToken(tx, token.id, now.toISOString()));
+    return { kind: "token", id: token.id, actor: `token:${token.name}`, role: token.role as Role };
   }
   const sessionId = readCookie(request.headers.cookie, SESSION_COOKIE);
   if (!sessionId || !/^[A-Za-z0-9_-]{20,100}$/.test(sessionId)) throw denied();
   const idHash = hashSecret(sessionId);
-  return db.transaction(async (tx) => {
-    const session = await getSession(tx, idHash);
-    if (!session || session.expires_at <= now.toISOString()) throw denied();
-    const user = await getUserById(tx, session.user_id);
-    if (!user || user.disabled) throw denied();
-    await touchSession(tx, idHash, now.toISOString());
-    return {
-      kind: "user",
-      id: user.id,
-      actor: `user:${user.name}`,
-      role: user.role as Role,
-      sessionIdHash: idHash,
-      csrfHash: session.csrf_hash,
-    };
-  });
+  const session = await getSession(db.kysely, idHash);
+  if (!session || session.expires_at <= now.toISOString()) throw denied();
+  const user = await getUserById(db.kysely, session.user_id);
+  if (!user || user.disabled) throw denied();
+  if (stale(session.last_seen_at, now))
+    await bestEffort(db, (tx) => touchSession(tx, idHash, now.toISOString()));
+  return {
+    kind: "user",
+    id: user.id,
+    actor: `user:${user.name}`,
+    role: user.role as Role,
+    sessionIdHash: idHash,
+    csrfHash: session.csrf_hash,
+  };
 }
 
 /** Cookie-authenticated changes must echo the session's CSRF token in a header a cross-site form cannot set. */

@@ -14,6 +14,7 @@
  *    the revision past both the old and the restored one — so every replica reloads its intent —
  *    and append an audit entry saying who restored what.
  */
+
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -26,6 +27,7 @@ import { getMeta, getRevision, setMeta } from "../db/repo-meta.js";
 import { allResources } from "../db/repo-resources.js";
 import type { Database, DialectName } from "../db/schema.js";
 import type { Actor } from "../state/intent-store.js";
+import { INTENT_WRITE_LOCK } from "../state/intent-store.js";
 import { fromRow, toRow } from "../state/rows.js";
 import { Snapshot } from "../state/snapshot.js";
 import {
@@ -37,13 +39,6 @@ import {
 } from "./format.js";
 import { isSqliteDataError, loadIntoSqlite, sqliteKysely, sqliteRows } from "./sqlite-files.js";
 import { appliedMigrations, describeTables, MIGRATIONS_TABLE, quoteIdent, type TableInfo } from "./tables.js";
-
-/**
- * The database lock the intent store holds while it writes (state/intent-store.ts,
- * `INTENT_WRITE_LOCK`): a restore takes it too, so it is ordered with intent writes on every
- * replica. The two values must stay equal.
- */
-const INTENT_WRITE_LOCK = 0x68770001;
 
 /** How often a restore is retried when PostgreSQL aborts it for a deadlock. */
 const MAX_ATTEMPTS = 5;

@@ -17,7 +17,7 @@ import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
 /** The database lock that orders intent writers across replicas. */
-const INTENT_WRITE_LOCK = 0x68770001;
+export const INTENT_WRITE_LOCK = 0x68770001;
 
 export type Change =
   | { readonly op: "put"; readonly resource: Resource }
@@ -210,7 +210,13 @@ export class IntentStore {
       nodes = changedNodes(snap, candidate);
       successor = (revision) => candidate.at(revision);
     }
-    const plan = diffResources([...snap.resources.values()], [...next.values()]);
+    // Only the changed resources can differ: diff those, not the whole intent.
+    const plan = diffResources(
+      effective.flatMap((e) => (e.before ? [e.before] : [])),
+      effective.flatMap((e) =>
+        e.after ? [next.get(resourceKey(e.after.kind, e.after.metadata.name))!] : [],
+      ),
+    );
     if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
 
     const at = this.now().toISOString();

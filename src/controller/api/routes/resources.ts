@@ -85,7 +85,7 @@ export function resourceRoutes(s: Services): AnyRoute[] {
     const schema = RESOURCE_SCHEMAS[kind];
     const tag = kind;
     const read = async (name: string) => {
-      const row = await s.db.transaction((tx) => getResource(tx, kind, name));
+      const row = await getResource(s.db.kysely, kind, name);
       if (!row) throw new ApiError("not-found", `${kind}/${name} does not exist`);
       return fromRow(row);
     };
@@ -99,17 +99,15 @@ export function resourceRoutes(s: Services): AnyRoute[] {
         query: listQuery,
         response: z.object({ items: z.array(schema), continue: z.string().optional() }),
         handler: async ({ query }) => {
-          const page = await s.db.transaction((tx) =>
-            listResources(tx, {
-              kind,
-              network: query.network,
-              role: query.role,
-              state: query.state,
-              labels: parseLabels(query.label),
-              limit: query.limit,
-              after: query.continue,
-            }),
-          );
+          const page = await listResources(s.db.kysely, {
+            kind,
+            network: query.network,
+            role: query.role,
+            state: query.state,
+            labels: parseLabels(query.label),
+            limit: query.limit,
+            after: query.continue,
+          });
           return { items: page.items.map(fromRow), ...(page.next ? { continue: page.next } : {}) };
         },
       }),
