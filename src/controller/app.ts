@@ -27,6 +27,20 @@ import { IntentStore } from "./state/intent-store.js";
 
 export const API_VERSION_STRING = "0.1.0";
 
+/** What a browser sees at `/` until the web UI is served there. */
+const LANDING_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>hubwire controller</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>hubwire controller</h1>
+<p>The controller is running. The web UI is not part of this build yet; use the
+<code>hubwire</code> CLI (<code>hubwire login</code>, <code>apply</code>, <code>get</code>, <code>export</code>) or the REST API.</p>
+<ul>
+<li><a href="/api/v1/openapi.json">REST API description (OpenAPI 3.1)</a></li>
+<li><a href="/metrics">Prometheus metrics</a> · <a href="/healthz">health</a> · <a href="/readyz">readiness</a></li>
+</ul>
+</body></html>
+`;
+
 export interface AppOptions {
   readonly db: Db;
   readonly now?: () => Date;
@@ -129,6 +143,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const document = openApiDocument(routes, API_VERSION_STRING);
   app.get("/api/v1/openapi.json", async () => document);
+  app.get("/", async (_req, reply) => {
+    reply.type("text/html; charset=utf-8");
+    return LANDING_PAGE;
+  });
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     try {
