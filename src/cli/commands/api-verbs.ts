@@ -6,6 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
 import { KIND_PATHS } from "../../controller/api/kinds.js";
+import type { ApplyOutcome } from "../../controller/state/intent-store.js";
 import { RESOURCE_KINDS, type ResourceKind } from "../../model/index.js";
 import { apiRequest, loadCredentials, saveCredentials } from "../api-client.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -69,17 +70,7 @@ export function registerApiVerbs(program: Command, io: Io): void {
           contentType: "application/yaml",
         },
       );
-      const plan = res.json<{
-        revision: number;
-        dryRun: boolean;
-        changes: Array<{
-          op: string;
-          kind: string;
-          name: string;
-          fields: Array<{ path: string; from: string; to: string }>;
-        }>;
-        nodes: string[];
-      }>();
+      const plan = res.json<ApplyOutcome>();
       if (plan.changes.length === 0) {
         io.stdout("no changes\n");
         return;
