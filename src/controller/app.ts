@@ -111,17 +111,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerBackupBodyParsers(app);
 
   const routes = allRoutes(services);
+  // Credentials, role and CSRF are checked on request arrival, before the body
+  // is read: an unauthenticated caller never gets 16 MiB parsed.
+  const principals = new WeakMap<FastifyRequest, Principal>();
   for (const r of routes) {
     if (!r.permission) throw new Error(`route ${r.method} ${r.path} declares no permission`);
     app.route({
       method: r.method,
       url: r.path,
-      handler: async (request, reply) => {
-        const principal = r.permission === "public" ? undefined : await authenticate(db, request, now());
-        if (principal && !allows(principal.role, r.permission)) {
+      onRequest: async (request) => {
+        if (r.permission === "public") return;
+        const principal = await authenticate(db, request, now());
+        if (!allows(principal.role, r.permission)) {
           throw new ApiError("forbidden", `role ${principal.role} may not do this`);
         }
-        if (principal) checkCsrf(principal, request);
+        checkCsrf(principal, request);
+        principals.set(request, principal);
+      },
+      handler: async (request, reply) => {
+        const principal = principals.get(request);
         if (typeof request.body === "string" && !r.yamlBody) {
           throw new ApiError("unsupported-media-type", "this route takes application/json");
         }
