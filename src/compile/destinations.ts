@@ -20,7 +20,6 @@ export class DestinationClasses {
   private readonly cache = new Map<string, DestinationSet>();
   /** Which class key each node was last given, for finding the nodes a change affects. */
   private keyOf = new Map<string, string>();
-  private readonly everything: Prefix[];
   private readonly hubAddresses: Prefix[];
 
   constructor(
@@ -28,15 +27,17 @@ export class DestinationClasses {
     private readonly rules: readonly ResolvedRule[],
   ) {
     this.hubAddresses = net.hubs.flatMap((h) => h.tunnelPrefixes);
-    this.everything = [net.cidr, ...(net.cidr6 ? [net.cidr6] : [])];
-    for (const n of net.nodes) this.everything.push(...n.subnets);
-    for (const r of rules)
-      if (r.rule.action === "allow") this.everything.push(...r.from.cidrs, ...r.to.cidrs);
   }
 
-  /** Every prefix of the network: overlays, all site subnets, all rule CIDRs. Summarised. */
+  /** Every prefix of the network: overlays, all site subnets, all rule CIDRs. Summarised; built only on a miss. */
   all(): DestinationSet {
-    return this.memo("*", () => this.everything);
+    return this.memo("*", () => {
+      const everything = [this.net.cidr, ...(this.net.cidr6 ? [this.net.cidr6] : [])];
+      for (const n of this.net.nodes) everything.push(...n.subnets);
+      for (const r of this.rules)
+        if (r.rule.action === "allow") everything.push(...r.from.cidrs, ...r.to.cidrs);
+      return everything;
+    });
   }
 
   /** The destination set of one node (shared with every node matching the same rule sides). */

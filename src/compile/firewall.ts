@@ -36,6 +36,47 @@ function elementsOfNode(n: ResolvedNode): { 4: string; 6: string } {
   return e;
 }
 
+/** `text` with `piece` (a whole element run, between `, ` separators) replaced; undefined when not found once. */
+function replacePiece(text: string, piece: string, replacement: string): string | undefined {
+  const at = text.indexOf(piece);
+  if (at < 0 || text.indexOf(piece, at + 1) >= 0) return undefined;
+  const end = at + piece.length;
+  if (
+    (at > 0 && text.slice(at - 2, at) !== ", ") ||
+    (end < text.length && text.slice(end, end + 2) !== ", ")
+  ) {
+    return undefined;
+  }
+  return text.slice(0, at) + replacement + text.slice(end);
+}
+
+/**
+ * After one node changed from `before` to `after` while staying a member of a
+ * side (so at the same position in node order), the new side's element text is
+ * the old one with that node's piece replaced — instead of rebuilding the set
+ * from every node. Does nothing when that cannot be done exactly.
+ */
+export function carryElements(
+  oldSide: ResolvedSide,
+  newSide: ResolvedSide,
+  before: ResolvedNode,
+  after: ResolvedNode,
+): void {
+  const old = sideElements.get(oldSide);
+  if (!old || before.name !== after.name) return;
+  const a = elementsOfNode(before);
+  const b = elementsOfNode(after);
+  const next: { 4: string; 6: string } = { 4: old[4], 6: old[6] };
+  for (const family of [4, 6] as const) {
+    if (a[family] === b[family]) continue;
+    if (!a[family] || !b[family]) return; // the piece appears or vanishes: position unknown, rebuild instead
+    const replaced = replacePiece(old[family], a[family], b[family]);
+    if (replaced === undefined) return;
+    next[family] = replaced;
+  }
+  sideElements.set(newSide, next);
+}
+
 function elements(side: ResolvedSide, net: ResolvedNetwork): { 4: string; 6: string } {
   let cached = sideElements.get(side);
   if (!cached) {

@@ -12,6 +12,7 @@
 import type { DesiredState, Issue, Node } from "../model/index.js";
 import { allocateAddresses, formatIp, type Prefix } from "../netaddr/index.js";
 import { type CompileResult, compileNode, compileWithPlans, type NetworkWork } from "./compile.js";
+import { carryElements } from "./firewall.js";
 import type { FragmentCache } from "./hub-state.js";
 import { type EffectiveNode, groupResources, type Intent } from "./intent.js";
 import { type CompileOptions, makePlan, type NetworkPlan } from "./network-plan.js";
@@ -195,7 +196,9 @@ export class IncrementalCompiler {
     const updated = (side: ResolvedSide) => {
       let next = sideUpdates.get(side);
       if (!next) {
+        const stays = before !== undefined && after !== undefined && side.nodes.has(before);
         next = updateSide(side, before, after);
+        if (stays && next !== side && next.nodes.has(after)) carryElements(side, next, before, after);
         sideUpdates.set(side, next);
       }
       return next;
