@@ -6,6 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { join } from "node:path";
+import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app.js";
 import { hashPassword, newSecret } from "./auth/secrets.js";
@@ -28,8 +29,17 @@ export interface ControllerOptions {
 
 export interface RunningController {
   readonly urls: readonly string[];
+  /**
+   * Re-checks the TLS material as of `now` (re-issuing a server certificate
+   * that expires within 30 days) and swaps a new one into the running
+   * listeners; true when it did. Runs by itself twice a day.
+   */
+  renewTls(now?: Date): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** How often the running controller re-checks its server certificate. */
+const TLS_RENEW_EVERY_MS = 12 * 3600_000;
 
 /** `127.0.0.1:7070`, `[::1]:7070`, `localhost:7070` → host and port; throws a clear error otherwise. */
 export function parseListen(text: string): { host: string; port: number; loopback: boolean } {
@@ -78,14 +88,14 @@ export async function startController(options: ControllerOptions): Promise<Runni
   try {
     await firstAdmin(options, db);
     const needsTls = listeners.some((l) => !l.loopback) || options.tlsCert !== undefined;
-    const tls = needsTls
-      ? await ensureTls({
-          dataDir: options.dataDir,
-          certFile: options.tlsCert,
-          keyFile: options.tlsKey,
-          hostnames: listeners.map((l) => l.host).filter((h) => h !== "0.0.0.0" && h !== "::"),
-        })
-      : undefined;
+    const tlsOptions = {
+      dataDir: options.dataDir,
+      certFile: options.tlsCert,
+      keyFile: options.tlsKey,
+      hostnames: listeners.map((l) => l.host).filter((h) => h !== "0.0.0.0" && h !== "::"),
+    };
+    let tls = needsTls ? await ensureTls(tlsOptions) : undefined;
+    const secureApps: FastifyInstance[] = [];
     const metrics = createMetrics(db);
     const intent = new IntentStore(db);
     await intent.current(); // compile the stored intent once before serving
@@ -100,15 +110,34 @@ export async function startController(options: ControllerOptions): Promise<Runni
         ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       });
       apps.push(app);
+      if (secure && tls) secureApps.push(app);
       await app.listen({ host: l.host, port: l.port });
       const host = l.host.includes(":") ? `[${l.host}]` : l.host;
       urls.push(`${secure ? "https" : "http"}://${host}:${l.port}`);
     }
     options.print(`hubwire controller listening on ${urls.join(", ")} (database: ${db.dialect})`);
     if (tls) options.print(`controller CA SHA-256 fingerprint: ${formatFingerprint(tls.caFingerprint)}`);
+    const renewTls = async (now = new Date()): Promise<boolean> => {
+      if (!tls) return false;
+      const fresh = await ensureTls({ ...tlsOptions, now });
+      if (fresh.cert === tls.cert && fresh.key === tls.key) return false;
+      for (const app of secureApps)
+        (app.server as unknown as TlsServer).setSecureContext({ cert: fresh.cert, key: fresh.key });
+      tls = fresh;
+      options.print("controller server certificate renewed");
+      return true;
+    };
+    const timer = setInterval(() => {
+      renewTls().catch((error: Error) =>
+        options.print(`could not renew the server certificate: ${error.message}`),
+      );
+    }, TLS_RENEW_EVERY_MS);
+    timer.unref();
     return {
       urls,
+      renewTls,
       async close() {
+        clearInterval(timer);
         for (const app of apps) await app.close();
         await db.close();
       },
