@@ -7,18 +7,7 @@ import { toRow } from "./state/rows.js";
 import type { MakeController } from "./testing/api-harness.js";
 import { corpYaml, meshYaml } from "./testing/api-harness.js";
 import { expectError, expectOk, names } from "./testing/expect-api.js";
-import { KEY_SPARE, KIND_CASES } from "./testing/resources.js";
-
-const CORP_NODES = [
-  "branch-ber",
-  "branch-nyc",
-  "branch-sha",
-  "edge-rig",
-  "hub-fra",
-  "hub-sgp",
-  "laptop-alice",
-];
-const MESH_NODES = ["hub-1", "site-a", "site-b", "site-c", "site-d"];
+import { CORP_NODES, KEY_SPARE, KIND_CASES, MESH_NODES } from "./testing/resources.js";
 
 export function listsApiSuite(make: MakeController): void {
   describe("resource lists", () => {

@@ -3,18 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { MakeController } from "./testing/api-harness.js";
 import { corpYaml } from "./testing/api-harness.js";
 import { expectError, expectOk, names } from "./testing/expect-api.js";
-import { KIND_CASES } from "./testing/resources.js";
-
-const CORP_NODES = [
-  "branch-ber",
-  "branch-nyc",
-  "branch-sha",
-  "edge-rig",
-  "hub-fra",
-  "hub-sgp",
-  "laptop-alice",
-];
-const _MESH_NODES = ["hub-1", "site-a", "site-b", "site-c", "site-d"];
+import { CORP_NODES, KIND_CASES } from "./testing/resources.js";
 
 export function resourcesApiSuite(make: MakeController): void {
   describe("resources API", () => {

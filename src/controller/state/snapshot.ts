@@ -3,7 +3,7 @@
  * Every controller replica keeps one and reloads it when the database's
  * revision moves past it, so replicas never disagree for longer than a read.
  */
-import { type Compiled, groupResources, IncrementalCompiler, type Intent } from "../../compile/index.js";
+import { type Compiled, groupResources, IncrementalCompiler } from "../../compile/index.js";
 import { type Resource, ValidationError } from "../../model/index.js";
 
 export const resourceKey = (kind: string, name: string): string => `${kind}/${name}`;
@@ -36,9 +36,5 @@ export class Snapshot {
   /** This snapshot, labelled with the revision its write produced. */
   at(revision: number): Snapshot {
     return new Snapshot(revision, this.resources, this.compiler, this.compiled);
-  }
-
-  intent(): Intent {
-    return groupResources(this.resources.values());
   }
 }

@@ -30,6 +30,18 @@ const doc = (kind: ResourceKind, name: string, spec: object, labels?: Record<str
   spec,
 });
 
+/** Node names of examples/corp and examples/mesh, in name order. */
+export const CORP_NODES = [
+  "branch-ber",
+  "branch-nyc",
+  "branch-sha",
+  "edge-rig",
+  "hub-fra",
+  "hub-sgp",
+  "laptop-alice",
+];
+export const MESH_NODES = ["hub-1", "site-a", "site-b", "site-c", "site-d"];
+
 export const KEY_MUC = "ZEu5DZwuBKj364Nnju3DVQFioQ7R22S1GQyOQO3E9Nw=";
 export const KEY_LIS = "XoC2xp/hlYFBfsfKUXAoBiZxO5niH565LCrWAOvtxzw=";
 export const KEY_SPARE = "4oF875XYod5rpS0GwOvQjbkcTjg+2FZgWGo02V8kn0w=";
