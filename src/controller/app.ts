@@ -19,6 +19,7 @@ import { tokenRoutes } from "./api/routes/tokens.js";
 import { userRoutes } from "./api/routes/users.js";
 import type { Services } from "./api/services.js";
 import { authenticate, checkCsrf } from "./auth/authenticate.js";
+import { authenticateNode } from "./auth/node-credentials.js";
 import { allows, type Principal } from "./auth/principal.js";
 import { backupRoutes, registerBackupBodyParsers } from "./backup/routes.js";
 import type { Db } from "./db/open.js";
@@ -121,6 +122,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       url: r.path,
       onRequest: async (request) => {
         if (r.permission === "public") return;
+        if (r.permission === "node") {
+          principals.set(request, await authenticateNode(db, request));
+          return;
+        }
         const principal = await authenticate(db, request, now());
         if (!allows(principal.role, r.permission)) {
           throw new ApiError("forbidden", `role ${principal.role} may not do this`);

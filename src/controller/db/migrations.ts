@@ -156,6 +156,21 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    // Each approved node's own credential for the agent API (SPEC §4): only its hash is stored,
+    // one per node, replaced on re-issue; a revoked one never authenticates again.
+    id: "0002_node_credentials",
+    async up(db, dialect) {
+      await db.schema
+        .createTable("node_credentials")
+        .addColumn("node", "text", bytewise(dialect))
+        .addColumn("secret_hash", "text", (c) => c.notNull())
+        .addColumn("issued_at", "text", (c) => c.notNull())
+        .addColumn("revoked_at", "text")
+        .addPrimaryKeyConstraint("node_credentials_pk", ["node"])
+        .execute();
+    },
+  },
 ];
 
 /**

@@ -21,6 +21,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  node_credentials: NodeCredentialsTable;
 }
 
 /** One row per applied migration; its presence is what makes re-running a no-op. */
@@ -118,4 +119,15 @@ export interface RateLimitsTable {
   key: string;
   window_start: number;
   count: number;
+}
+
+/**
+ * Each node's credential for the agent API, stored by the hash of its secret. One row per node:
+ * issuing again replaces it (the old credential stops working). `revoked_at` set: never valid again.
+ */
+export interface NodeCredentialsTable {
+  node: string;
+  secret_hash: string;
+  issued_at: string;
+  revoked_at: string | null;
 }
