@@ -10,7 +10,7 @@ import type { Issue } from "../model/index.js";
 import { formatPath } from "../model/index.js";
 import { API_ERRORS, ApiError } from "./api/errors.js";
 import { openApiDocument } from "./api/openapi.js";
-import type { AnyRoute } from "./api/route.js";
+import type { AnyRoute, Surface } from "./api/route.js";
 import { applyRoutes } from "./api/routes/apply.js";
 import { auditRoutes } from "./api/routes/audit.js";
 import { resourceRoutes } from "./api/routes/resources.js";
@@ -49,6 +49,8 @@ export interface AppOptions {
   readonly logger?: boolean | object;
   readonly metrics?: Metrics;
   readonly intent?: IntentStore;
+  /** Which routes this listener serves (see `Surface`); default `api`. */
+  readonly surface?: Surface;
   /** TLS for this listener (PEM). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -111,7 +113,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   registerBackupBodyParsers(app);
 
-  const routes = allRoutes(services);
+  const surface = options.surface ?? "api";
+  const routes = allRoutes(services).filter((r) => (r.surfaces ?? ["api"]).includes(surface));
   // Credentials, role and CSRF are checked on request arrival, before the body
   // is read: an unauthenticated caller never gets 16 MiB parsed.
   const principals = new WeakMap<FastifyRequest, Principal>();

@@ -20,11 +20,19 @@ export interface RouteContext<P, Q, B> {
   readonly reply: FastifyReply;
 }
 
+/**
+ * Which listener serves a route: `api` is every `--listen` address (UI, REST API); `enroll` is the
+ * separate enrollment listener (`--enroll-listen`, SPEC §4), which serves nothing else.
+ */
+export type Surface = "api" | "enroll";
+
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Fastify syntax: `/api/v1/nodes/:name`. */
   readonly path: string;
   readonly permission: Permission;
+  /** Listeners that serve the route; absent: `["api"]` only. */
+  readonly surfaces?: readonly Surface[];
   readonly summary: string;
   readonly tag: string;
   readonly params?: P;
