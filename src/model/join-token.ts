@@ -1,7 +1,7 @@
 /**
  * The join token an operator hands to a node (SPEC §4): `hwjoin1.` + base64url
  * of a small JSON document carrying the token id and secret, the enrollment
- * policy, the controller's enrollment URLs, the SHA-256 pin of its CA
+ * policy (with its network and role, which the request must name), the controller's enrollment URLs, the SHA-256 pin of its CA
  * certificate (as kubeadm does), the controller id the request is addressed to
  * (the HMAC's audience) and the controller's static X25519 public key (for
  * proof of possession). A wire contract shared by CLI, controller and agent.
@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { dnsLabel } from "./names.js";
+import { nodeRole } from "./resources.js";
 import { wgPublicKey } from "./wgkey.js";
 
 export const JOIN_TOKEN_PREFIX = "hwjoin1.";
@@ -34,6 +35,9 @@ export const joinTokenSchema = z.strictObject({
   id: z.string().regex(JOIN_TOKEN_ID, { error: "invalid token id" }),
   secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: "invalid token secret" }),
   policy: dnsLabel,
+  /** The policy's network and role, which the signed request must name. */
+  network: dnsLabel,
+  role: nodeRole,
   urls: z.array(httpsUrl).min(1, { error: "the token names no controller URL" }),
   caSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: "must be 64 lowercase hex characters" }),
   audience: z

@@ -84,7 +84,8 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
           );
         }
         const snap = await s.intent.current();
-        if (!snap.resources.has(resourceKey("EnrollmentPolicy", body.policy))) {
+        const policy = snap.resources.get(resourceKey("EnrollmentPolicy", body.policy));
+        if (policy?.kind !== "EnrollmentPolicy") {
           throw new ApiError("not-found", `EnrollmentPolicy/${body.policy} does not exist`);
         }
         const identity = await controllerIdentity(s.db);
@@ -121,6 +122,8 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
           id,
           secret,
           policy: body.policy,
+          network: policy.spec.network,
+          role: policy.spec.role,
           urls: [...urls],
           caSha256: enroll.caSha256,
           audience: identity.id,
