@@ -6,17 +6,16 @@
 import { createServer } from "node:net";
 import { type RunningController, startController } from "../server.js";
 
+/** An API answer as tests read it. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered
+export type ApiAnswer = { status: number; json: any };
+
 export interface LiveController {
   readonly apiUrl: string;
   readonly enrollUrl: string;
   readonly running: RunningController;
   /** Calls the API as the admin; returns status and parsed JSON (or text). */
-  call(
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<{ status: number; json: any }>;
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<ApiAnswer>;
   close(): Promise<void>;
 }
 
