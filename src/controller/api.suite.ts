@@ -6,13 +6,14 @@
 import { applyApiSuite } from "./api-apply.suite.js";
 import { auditApiSuite } from "./api-audit.suite.js";
 import { authApiSuite } from "./api-auth.suite.js";
-import { enrollChecksApiSuite } from "./enroll-checks.suite.js";
 import { idempotenceApiSuite } from "./api-idempotence.suite.js";
 import { listsApiSuite } from "./api-lists.suite.js";
 import { opsApiSuite } from "./api-ops.suite.js";
 import { resourcesApiSuite } from "./api-resources.suite.js";
 import { usersApiSuite } from "./api-users.suite.js";
 import type { FreshDatabase } from "./db/suite-harness.js";
+import { enrollChecksApiSuite } from "./enroll-checks.suite.js";
+import { enrollFlowApiSuite } from "./enroll-flow.suite.js";
 import { controllers } from "./testing/api-harness.js";
 
 /** Registers every shared API test in the enclosing `describe`. */
@@ -27,4 +28,5 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   authApiSuite(make);
   opsApiSuite(make);
   enrollChecksApiSuite(make);
+  enrollFlowApiSuite(make);
 }

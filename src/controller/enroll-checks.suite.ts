@@ -44,9 +44,13 @@ export function enrollChecksApiSuite(make: MakeController): void {
   describe("enrollment refusals", () => {
     it("refuses a wrong HMAC, a wrong audience and a wrong token secret", async () => {
       const c = await enrollController(make);
-      await refused(c, "lab", "lab-a", {}, { hmacSecret: "not-the-secret" }, "bad-hmac", { nonceKept: false });
+      await refused(c, "lab", "lab-a", {}, { hmacSecret: "not-the-secret" }, "bad-hmac", {
+        nonceKept: false,
+      });
       await refused(c, "lab", "lab-a", {}, { request: { audience: "hw-someone-else" } }, "wrong-audience");
-      await refused(c, "lab", "lab-a", {}, { tokenSecret: "x".repeat(43) }, "unknown-token", { nonceKept: false });
+      await refused(c, "lab", "lab-a", {}, { tokenSecret: "x".repeat(43) }, "unknown-token", {
+        nonceKept: false,
+      });
     });
 
     it("refuses a request without proof of possession, or proven with another key", async () => {
@@ -65,7 +69,10 @@ export function enrollChecksApiSuite(make: MakeController): void {
         ["lab-past", t - SKEW_MS],
         ["lab-future", t + SKEW_MS],
       ] as const) {
-        const r = await postJoin(c, joinBody(c, token, name, generatePrivateKey(), {}, { timestamp: new Date(at) }));
+        const r = await postJoin(
+          c,
+          joinBody(c, token, name, generatePrivateKey(), {}, { timestamp: new Date(at) }),
+        );
         expect(r.statusCode, r.body).toBe(200);
       }
     });
@@ -86,7 +93,11 @@ export function enrollChecksApiSuite(make: MakeController): void {
         now: c.clock.now,
         surface: "enroll",
         logger: false,
-        enroll: (await import("./enroll/config.js")).enrollmentConfig({ urls: ["https://x.test"], caSha256: "ab".repeat(32), caPem: "" }),
+        enroll: (await import("./enroll/config.js")).enrollmentConfig({
+          urls: ["https://x.test"],
+          caSha256: "ab".repeat(32),
+          caPem: "",
+        }),
       });
       try {
         const r = await restarted.inject({ method: "POST", url: "/enroll/v1/join", payload: body });
@@ -124,7 +135,9 @@ export function enrollChecksApiSuite(make: MakeController): void {
       await refused(c, "lab", "lab-a", { subnets: ["10.64.0.0/16"] }, {}, "subnet-in-use"); // covers it
       await refused(c, "lab", "lab-a", { subnets: ["0.0.0.0/0"] }, {}, "default-route");
       // Unparseable requests cannot have their HMAC checked: their nonce is not consumed.
-      await refused(c, "lab", "lab-a", { subnets: ["10.64.60.1/24"] }, {}, "invalid-subnet", { nonceKept: false });
+      await refused(c, "lab", "lab-a", { subnets: ["10.64.60.1/24"] }, {}, "invalid-subnet", {
+        nonceKept: false,
+      });
       await refused(c, "lab", "lab-a", { subnets: ["10.80.0.0/24"] }, {}, "subnet-not-allowed");
       await refused(c, "lab", "lab-a", { subnets: ["10.64.60.0/30"] }, {}, "subnet-not-allowed");
     });
@@ -150,7 +163,9 @@ export function enrollChecksApiSuite(make: MakeController): void {
       c.clock.advance(61_000);
       await refused(c, "lab", "lab-a", {}, {}, "token-expired", { nonceKept: false, token: expiring });
       const revoked = await joinToken(c, "lab");
-      expect((await c.call(c.admin, "POST", `/api/v1/join-tokens/${revoked.id}/revoke`)).statusCode).toBe(200);
+      expect((await c.call(c.admin, "POST", `/api/v1/join-tokens/${revoked.id}/revoke`)).statusCode).toBe(
+        200,
+      );
       await refused(c, "lab", "lab-a", {}, {}, "token-revoked", { nonceKept: false, token: revoked });
       const once = await joinToken(c, "lab", { uses: 1 });
       expect((await enrollNode(c, once, "lab-first")).response.statusCode).toBe(200);

@@ -13,10 +13,10 @@ import { CSRF_HEADER, SESSION_COOKIE } from "../auth/authenticate.js";
 import type { Role } from "../auth/principal.js";
 import { hashPassword } from "../auth/secrets.js";
 import type { Db } from "../db/open.js";
-import type { EnrollmentConfig } from "../enroll/config.js";
-import { IntentStore } from "../state/intent-store.js";
 import { createFirstAdminIfNone } from "../db/repo-users.js";
 import type { FreshDatabase } from "../db/suite-harness.js";
+import type { EnrollmentConfig } from "../enroll/config.js";
+import { IntentStore } from "../state/intent-store.js";
 
 export const ADMIN_NAME = "admin";
 export const ADMIN_PASSWORD = "first-admin-password-0123";

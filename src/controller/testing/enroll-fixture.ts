@@ -115,11 +115,20 @@ export function joinBody(
       proof = "00";
     }
   }
-  return { tokenId: token.id, tokenSecret: forge.tokenSecret ?? token.secret, request: { ...request, hmac }, proof };
+  return {
+    tokenId: token.id,
+    tokenSecret: forge.tokenSecret ?? token.secret,
+    request: { ...request, hmac },
+    proof,
+  };
 }
 
 /** POSTs a join body to the enrollment surface. */
-export function postJoin(c: Controller, body: unknown, remoteAddress = "192.0.2.10"): Promise<LightMyRequestResponse> {
+export function postJoin(
+  c: Controller,
+  body: unknown,
+  remoteAddress = "192.0.2.10",
+): Promise<LightMyRequestResponse> {
   return c.enrollApp!.inject({
     method: "POST",
     url: "/enroll/v1/join",
@@ -145,7 +154,12 @@ export async function enrollNode(
 export async function stateOf(c: Controller) {
   const k = c.db.kysely;
   return {
-    resources: await k.selectFrom("resources").select(["kind", "name", "spec", "status"]).orderBy("kind").orderBy("name").execute(),
+    resources: await k
+      .selectFrom("resources")
+      .select(["kind", "name", "spec", "status"])
+      .orderBy("kind")
+      .orderBy("name")
+      .execute(),
     revision: await k.selectFrom("meta").select("value").where("key", "=", "revision").executeTakeFirst(),
     tokens: await k.selectFrom("join_tokens").select(["id", "uses"]).orderBy("id").execute(),
     credentials: await k.selectFrom("node_credentials").selectAll().orderBy("node").execute(),
@@ -162,7 +176,9 @@ export function reasonOf(r: LightMyRequestResponse): string {
 }
 
 /** The newest audit entry's action and reason. */
-export async function lastAudit(c: Controller): Promise<{ action: string; reason?: string; name: string | null }> {
+export async function lastAudit(
+  c: Controller,
+): Promise<{ action: string; reason?: string; name: string | null }> {
   const row = await c.db.kysely
     .selectFrom("audit_log")
     .select(["action", "after", "name"])
@@ -181,4 +197,20 @@ export async function nonceStored(c: Controller, scope: string, nonce: string): 
     .where("nonce", "=", nonce)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** The newest audit entry of `action` on `name`: actor and what it recorded after. */
+export async function audited(
+  c: Controller,
+  action: string,
+  name: string,
+): Promise<{ actor: string; after: Record<string, unknown> } | undefined> {
+  const row = await c.db.kysely
+    .selectFrom("audit_log")
+    .select(["actor", "after"])
+    .where("action", "=", action)
+    .where("name", "=", name)
+    .orderBy("id", "desc")
+    .executeTakeFirst();
+  return row ? { actor: row.actor, after: row.after ? JSON.parse(row.after) : {} } : undefined;
 }
