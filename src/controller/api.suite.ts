@@ -14,6 +14,7 @@ import { usersApiSuite } from "./api-users.suite.js";
 import type { FreshDatabase } from "./db/suite-harness.js";
 import { enrollChecksApiSuite } from "./enroll-checks.suite.js";
 import { enrollFlowApiSuite } from "./enroll-flow.suite.js";
+import { enrollRotateApiSuite } from "./enroll-rotate.suite.js";
 import { controllers } from "./testing/api-harness.js";
 
 /** Registers every shared API test in the enclosing `describe`. */
@@ -29,4 +30,5 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   opsApiSuite(make);
   enrollChecksApiSuite(make);
   enrollFlowApiSuite(make);
+  enrollRotateApiSuite(make);
 }

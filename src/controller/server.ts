@@ -14,7 +14,7 @@ import { hashPassword, newSecret } from "./auth/secrets.js";
 import { openDatabase } from "./db/open.js";
 import { createFirstAdminIfNone } from "./db/repo-users.js";
 import { type EnrollmentConfig, enrollmentConfig } from "./enroll/config.js";
-import { expireEnrollments } from "./enroll/decide.js";
+import { enrollmentHousekeeping } from "./enroll/housekeeping.js";
 import { controllerIdentity } from "./enroll/identity.js";
 import { createMetrics } from "./metrics.js";
 import { IntentStore } from "./state/intent-store.js";
@@ -48,7 +48,7 @@ export interface RunningController {
   close(): Promise<void>;
 }
 
-/** How often pending and approved enrollments are checked for expiry. */
+/** How often enrollments are checked for expiry and old nonces forgotten. */
 const EXPIRE_EVERY_MS = 60_000;
 
 /** The URL agents use for a listener bound to `host` (a wildcard bind is reached by this machine's name). */
@@ -186,8 +186,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     timer.unref();
     const expiry = setInterval(() => {
       if (!enroll) return;
-      expireEnrollments({ db, intent, config: enroll, now: () => new Date() }).catch((error: Error) =>
-        options.print(`could not expire enrollments: ${error.message}`),
+      enrollmentHousekeeping({ db, intent, config: enroll, now: () => new Date() }).catch((error: Error) =>
+        options.print(`enrollment housekeeping failed: ${error.message}`),
       );
     }, EXPIRE_EVERY_MS);
     expiry.unref();

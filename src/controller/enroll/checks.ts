@@ -57,7 +57,10 @@ interface Holder {
 /** Every node and live enrollment of the intent except `self` (whose own request this is). */
 function holders(resources: Iterable<Resource>, network: string, self: string): Holder[] {
   const out: Holder[] = [];
-  for (const r of resources) {
+  const all = [...resources];
+  // An approved enrollment is represented by its Node (whose key may have been rotated since).
+  const nodes = new Set(all.filter((r) => r.kind === "Node").map((r) => r.metadata.name));
+  for (const r of all) {
     if (r.metadata.name === self) continue;
     if (r.kind === "Node") {
       out.push({
@@ -66,7 +69,11 @@ function holders(resources: Iterable<Resource>, network: string, self: string): 
         subnets: r.spec.network === network ? r.spec.subnets : [],
         publicKey: r.spec.publicKey,
       });
-    } else if (r.kind === "Enrollment" && HOLDING.has(enrollmentStateOf(r) ?? "")) {
+    } else if (
+      r.kind === "Enrollment" &&
+      HOLDING.has(enrollmentStateOf(r) ?? "") &&
+      !(enrollmentStateOf(r) === "Approved" && nodes.has(r.metadata.name))
+    ) {
       out.push({
         name: r.metadata.name,
         address: r.spec.network === network ? enrollmentAddress(r) : undefined,

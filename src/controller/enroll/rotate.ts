@@ -9,6 +9,7 @@ import type { Node } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
 import { claimNonce } from "../db/repo-join-tokens.js";
 import { resourceKey } from "../state/snapshot.js";
+import { enrollmentStateOf } from "./checks.js";
 import { controllerIdentity } from "./identity.js";
 import type { EnrollServices } from "./join.js";
 import { EnrollRejection, recordRefusal } from "./rejection.js";
@@ -53,7 +54,13 @@ export async function rotateKey(
         throw new ApiError("conflict", `node ${node} has no key to rotate`);
       for (const r of snap.resources.values()) {
         if (r.metadata.name === node) continue;
-        const key = r.kind === "Node" || r.kind === "Enrollment" ? r.spec.publicKey : undefined;
+        // Nodes hold keys; of enrollments only Pending ones (an approved one is its Node).
+        const key =
+          r.kind === "Node"
+            ? r.spec.publicKey
+            : r.kind === "Enrollment" && enrollmentStateOf(r) === "Pending"
+              ? r.spec.publicKey
+              : undefined;
         if (key === body.publicKey)
           throw new EnrollRejection("key-in-use", "the public key is already held by another node");
       }
