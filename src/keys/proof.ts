@@ -8,7 +8,7 @@
  * Each use signs a different, domain-separated message (join request, status
  * poll, key rotation), so a proof made for one can never be replayed as another.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, type KeyObject, timingSafeEqual } from "node:crypto";
 import { x25519SharedSecret } from "./wgkeys.js";
 
 /** What a proof is about: the first line of the signed message. */
@@ -37,7 +37,7 @@ export function proveKey(
  * in constant time. False (never a throw) for a malformed proof or an unusable (low-order) key.
  */
 export function verifyKeyProof(
-  controllerPrivate: string,
+  controllerPrivate: string | KeyObject,
   nodePublic: string,
   purpose: ProofPurpose,
   message: string,

@@ -80,7 +80,7 @@ export async function pinnedRequest(r: PinnedRequest): Promise<PinnedResponse> {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const port = Number(url.port || 443);
   const timeoutMs = r.timeoutMs ?? 30_000;
-  const socket = await new Promise<TLSSocket>((resolve, reject) => {
+  const { socket, ca } = await new Promise<{ socket: TLSSocket; ca: X509Certificate }>((resolve, reject) => {
     const s = tls.connect({
       host,
       port,
@@ -98,15 +98,14 @@ export async function pinnedRequest(r: PinnedRequest): Promise<PinnedResponse> {
     s.once("error", fail);
     s.once("secureConnect", () => {
       try {
-        checkPin(s, r.caSha256, r.now ?? new Date());
+        const pinned = checkPin(s, r.caSha256, r.now ?? new Date());
         s.removeListener("error", fail);
-        resolve(s);
+        resolve({ socket: s, ca: pinned });
       } catch (error) {
         fail(error as Error);
       }
     });
   });
-  const ca = checkPin(socket, r.caSha256, r.now ?? new Date());
   const payload = r.body === undefined ? undefined : JSON.stringify(r.body);
   return new Promise<PinnedResponse>((resolve, reject) => {
     const req = http.request(

@@ -4,8 +4,10 @@
  * (agents prove possession of their WireGuard key against its public half). Created once, by
  * whichever replica gets there first; the others read what it stored.
  */
+
+import type { KeyObject } from "node:crypto";
 import { randomBytes } from "node:crypto";
-import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
+import { generatePrivateKey, privateKeyObjectOf, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import type { Db } from "../db/open.js";
 import { ensureControllerId, getMeta } from "../db/repo-meta.js";
 
@@ -15,7 +17,7 @@ export interface ControllerIdentity {
   readonly id: string;
   readonly publicKey: string;
   /** Never leaves the controller; kept in the database so all replicas verify the same proofs. */
-  readonly privateKey: string;
+  readonly privateKey: KeyObject;
 }
 
 const cache = new WeakMap<Db, Promise<ControllerIdentity>>();
@@ -31,8 +33,8 @@ export function controllerIdentity(db: Db): Promise<ControllerIdentity> {
         .values({ key: ENROLL_KEY, value: generatePrivateKey() })
         .onConflict((oc) => oc.column("key").doNothing())
         .execute();
-      const privateKey = (await getMeta(tx, ENROLL_KEY))!;
-      return { id, privateKey, publicKey: publicKeyFromPrivate(privateKey) };
+      const stored = (await getMeta(tx, ENROLL_KEY))!;
+      return { id, privateKey: privateKeyObjectOf(stored), publicKey: publicKeyFromPrivate(stored) };
     });
     found.catch(() => cache.delete(db));
     cache.set(db, found);
