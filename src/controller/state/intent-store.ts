@@ -166,8 +166,10 @@ export class IntentStore {
         if (successor) this.snapshot = successor;
         return { result, outcome };
       } catch (error) {
-        // fn may have seen (and the compiler taken in) a state that was rolled back: rebuild.
-        this.snapshot = undefined;
+        // As in apply: an ApiError (a refusal by fn, or a change the compiler refused, which
+        // leaves it unchanged) keeps the snapshot; anything else may have left the compiler ahead
+        // of a rolled-back transaction, so rebuild next time.
+        if (!(error instanceof ApiError)) this.snapshot = undefined;
         throw error;
       }
     });
