@@ -49,6 +49,14 @@ module.exports = {
       from: { path: "^src/wgconf/" },
       to: { path: "^src/compile/" },
     },
+    {
+      name: "agent-stays-off-the-controller",
+      comment:
+        "the agent runs on every node: it may use model, netaddr, wgconf and keys, never the controller, CLI or compiler.",
+      severity: "error",
+      from: { path: "^src/agent/", pathNot: TESTS },
+      to: { path: "^src/(controller|cli|compile|bench)/" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

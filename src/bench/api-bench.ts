@@ -16,20 +16,18 @@
  * (default `sqlite,postgres`) and `BENCH_API_CLIENTS` (default 50) change the set-up. The clients
  * run in this process, the controller in its own; on a small machine they share the cores.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { adminToken, type ControllerProcess, request, startControllerProcess } from "./api-controller.js";
+import { freshPostgres, PG_SERVER } from "./postgres-db.js";
 import { buildIntent, spokeNode } from "./topology.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WRITES = Number(process.env.BENCH_API_WRITES ?? 2000);
 const READS = Number(process.env.BENCH_API_READS ?? 10_000);
 const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 50);
-const PG_SERVER = process.env.HUBWIRE_BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const PASSWORD = "bench-admin-password";
 const DATABASES = (process.env.BENCH_API_DATABASES ?? "sqlite,postgres").split(",");
 
@@ -134,37 +132,6 @@ async function round(
     await controller?.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}
-
-/** Creates a database for one round and returns its URL and how to drop it; undefined when the server is unreachable. */
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } | string> {
-  const admin = new pg.Client({ connectionString: PG_SERVER, connectionTimeoutMillis: 3000 });
-  admin.on("error", () => undefined);
-  try {
-    await admin.connect();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  const name = `hubwire_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
-  try {
-    await admin.query(`create database "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(PG_SERVER);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_SERVER });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await c.end();
-      }
-    },
-  };
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "–");

@@ -37,6 +37,8 @@ export interface ControllerStart {
   readonly logLevel?: string;
   /** How long to wait for the "listening" line. */
   readonly timeoutMs?: number;
+  /** More `hubwire controller` flags (e.g. `--enroll-listen`). */
+  readonly extraArgs?: readonly string[];
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -67,6 +69,7 @@ export async function startControllerProcess(options: ControllerStart): Promise<
     "--log-level",
     options.logLevel ?? "warn",
     ...(options.databaseUrl ? ["--database-url", options.databaseUrl] : []),
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, HUBWIRE_ADMIN_PASSWORD: options.adminPassword },

@@ -7,6 +7,8 @@ import { Command, CommanderError } from "commander";
 import { registerApiVerbs } from "./commands/api-verbs.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerController } from "./commands/controller.js";
+import { registerEnrollVerbs } from "./commands/enroll-verbs.js";
+import { registerJoin } from "./commands/join.js";
 import { registerJoinHmac } from "./commands/join-hmac.js";
 import { registerKeygen, registerPubkey } from "./commands/keys.js";
 import { registerPlan } from "./commands/plan.js";
@@ -34,6 +36,8 @@ export function buildProgram(io: Io): Command {
   registerJoinHmac(program, io);
   registerApiVerbs(program, io);
   registerBackup(program, io);
+  registerEnrollVerbs(program, io);
+  registerJoin(program, io);
   return program;
 }
 

@@ -12,6 +12,9 @@ import { opsApiSuite } from "./api-ops.suite.js";
 import { resourcesApiSuite } from "./api-resources.suite.js";
 import { usersApiSuite } from "./api-users.suite.js";
 import type { FreshDatabase } from "./db/suite-harness.js";
+import { enrollChecksApiSuite } from "./enroll-checks.suite.js";
+import { enrollFlowApiSuite } from "./enroll-flow.suite.js";
+import { enrollRotateApiSuite } from "./enroll-rotate.suite.js";
 import { controllers } from "./testing/api-harness.js";
 
 /** Registers every shared API test in the enclosing `describe`. */
@@ -25,4 +28,7 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   usersApiSuite(make);
   authApiSuite(make);
   opsApiSuite(make);
+  enrollChecksApiSuite(make);
+  enrollFlowApiSuite(make);
+  enrollRotateApiSuite(make);
 }

@@ -13,6 +13,9 @@ import { openApiDocument } from "./api/openapi.js";
 import type { AnyRoute, Surface } from "./api/route.js";
 import { applyRoutes } from "./api/routes/apply.js";
 import { auditRoutes } from "./api/routes/audit.js";
+import { enrollRoutes } from "./api/routes/enroll.js";
+import { enrollmentRoutes } from "./api/routes/enrollments.js";
+import { joinTokenRoutes } from "./api/routes/join-tokens.js";
 import { resourceRoutes } from "./api/routes/resources.js";
 import { sessionRoutes } from "./api/routes/session.js";
 import { tokenRoutes } from "./api/routes/tokens.js";
@@ -23,6 +26,7 @@ import { authenticateNode } from "./auth/node-credentials.js";
 import { allows, type Principal } from "./auth/principal.js";
 import { backupRoutes, registerBackupBodyParsers } from "./backup/routes.js";
 import type { Db } from "./db/open.js";
+import type { EnrollmentConfig } from "./enroll/config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { IntentStore } from "./state/intent-store.js";
 
@@ -51,6 +55,8 @@ export interface AppOptions {
   readonly intent?: IntentStore;
   /** Which routes this listener serves (see `Surface`); default `api`. */
   readonly surface?: Surface;
+  /** Enrollment settings (URLs, CA pin, limits); absent: no enrollment listener. */
+  readonly enroll?: EnrollmentConfig;
   /** TLS for this listener (PEM). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -81,6 +87,9 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...userRoutes(s),
     ...tokenRoutes(s),
     ...backupRoutes(s),
+    ...joinTokenRoutes(s),
+    ...enrollmentRoutes(s),
+    ...enrollRoutes(s),
   ];
 }
 
@@ -92,7 +101,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     logger: options.logger ?? { level: "warn" },
-    bodyLimit: 16 * 1024 * 1024,
+    // The enrollment listener faces the internet: its bodies are small JSON documents.
+    bodyLimit: options.surface === "enroll" ? 64 * 1024 : 16 * 1024 * 1024,
     trustProxy: false,
   });
   const services: Services = {
@@ -100,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     intent,
     metrics,
     now,
+    ...(options.enroll ? { enroll: options.enroll } : {}),
     actor: (principal: Principal, request: FastifyRequest) => ({
       actor: principal.actor,
       source: request.ip,
@@ -157,27 +168,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
 
-  const document = openApiDocument(routes, API_VERSION_STRING);
-  app.get("/api/v1/openapi.json", async () => document);
-  app.get("/", async (_req, reply) => {
-    reply.type("text/html; charset=utf-8");
-    return LANDING_PAGE;
-  });
   app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_req, reply) => {
-    try {
-      await db.transaction(async (tx) => (await import("./db/repo-meta.js")).getRevision(tx));
-      return { status: "ready" };
-    } catch {
-      metrics.databaseErrors.inc();
-      reply.code(503);
-      return { status: "database unreachable" };
-    }
-  });
-  app.get("/metrics", async (_req, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  // The API listeners' extras; the enrollment listener serves its routes and /healthz only.
+  if (surface === "api") {
+    const document = openApiDocument(routes, API_VERSION_STRING);
+    app.get("/api/v1/openapi.json", async () => document);
+    app.get("/", async (_req, reply) => {
+      reply.type("text/html; charset=utf-8");
+      return LANDING_PAGE;
+    });
+    app.get("/readyz", async (_req, reply) => {
+      try {
+        await db.transaction(async (tx) => (await import("./db/repo-meta.js")).getRevision(tx));
+        return { status: "ready" };
+      } catch {
+        metrics.databaseErrors.inc();
+        reply.code(503);
+        return { status: "database unreachable" };
+      }
+    });
+    app.get("/metrics", async (_req, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  }
 
   app.addHook("onResponse", async (request, reply) => {
     const routePattern = request.routeOptions.url ?? "unmatched";

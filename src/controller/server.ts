@@ -5,6 +5,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
@@ -12,6 +13,9 @@ import { buildApp } from "./app.js";
 import { hashPassword, newSecret } from "./auth/secrets.js";
 import { openDatabase } from "./db/open.js";
 import { createFirstAdminIfNone } from "./db/repo-users.js";
+import { type EnrollmentConfig, enrollmentConfig } from "./enroll/config.js";
+import { enrollmentHousekeeping } from "./enroll/housekeeping.js";
+import { controllerIdentity } from "./enroll/identity.js";
 import { createMetrics } from "./metrics.js";
 import { IntentStore } from "./state/intent-store.js";
 import { ensureTls, formatFingerprint } from "./tls/index.js";
@@ -23,12 +27,18 @@ export interface ControllerOptions {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly logLevel?: string;
+  /** `ADDR:PORT` of the enrollment listener (TLS, enrollment routes only); absent: off. */
+  readonly enrollListen?: string;
+  /** Enrollment limits (skew, rate limits); defaults otherwise. */
+  readonly enrollLimits?: Partial<Pick<EnrollmentConfig, "skewMs" | "perAddress" | "perToken" | "windowMs">>;
   /** Where start-up messages go (the admin password, addresses, CA fingerprint). */
   readonly print: (line: string) => void;
 }
 
 export interface RunningController {
   readonly urls: readonly string[];
+  /** The enrollment listener's URL, when it runs. */
+  readonly enrollUrl?: string;
   /**
    * Re-checks the TLS material as of `now` (re-issuing a server certificate
    * that expires within 30 days) and swaps a new one into the running
@@ -36,6 +46,15 @@ export interface RunningController {
    */
   renewTls(now?: Date): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** How often enrollments are checked for expiry and old nonces forgotten. */
+const EXPIRE_EVERY_MS = 60_000;
+
+/** The URL agents use for a listener bound to `host` (a wildcard bind is reached by this machine's name). */
+function urlFor(host: string, port: number): string {
+  const name = host === "0.0.0.0" || host === "::" ? hostname() : host;
+  return `https://${name.includes(":") ? `[${name}]` : name}:${port}`;
 }
 
 /** How often the running controller re-checks its server certificate. */
@@ -83,22 +102,36 @@ async function firstAdmin(
 
 export async function startController(options: ControllerOptions): Promise<RunningController> {
   const listeners = options.listen.map(parseListen);
+  const enrollAt = options.enrollListen !== undefined ? parseListen(options.enrollListen) : undefined;
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const apps: FastifyInstance[] = [];
   try {
     await firstAdmin(options, db);
-    const needsTls = listeners.some((l) => !l.loopback) || options.tlsCert !== undefined;
+    const needsTls = listeners.some((l) => !l.loopback) || options.tlsCert !== undefined || !!enrollAt;
     const tlsOptions = {
       dataDir: options.dataDir,
       certFile: options.tlsCert,
       keyFile: options.tlsKey,
-      hostnames: listeners.map((l) => l.host).filter((h) => h !== "0.0.0.0" && h !== "::"),
+      // The enrollment address too: the server certificate must name it.
+      hostnames: [...listeners, ...(enrollAt ? [enrollAt] : [])]
+        .map((l) => l.host)
+        .filter((h) => h !== "0.0.0.0" && h !== "::"),
     };
     let tls = needsTls ? await ensureTls(tlsOptions) : undefined;
     const secureApps: FastifyInstance[] = [];
     const metrics = createMetrics(db);
     const intent = new IntentStore(db);
     await intent.current(); // compile the stored intent once before serving
+    const enroll =
+      enrollAt && tls
+        ? enrollmentConfig({
+            urls: [urlFor(enrollAt.host, enrollAt.port)],
+            caSha256: tls.caFingerprint,
+            caPem: tls.caCert,
+            ...options.enrollLimits,
+          })
+        : undefined;
+    if (enroll) await controllerIdentity(db);
     const urls: string[] = [];
     for (const l of listeners) {
       const secure = !l.loopback || options.tlsCert !== undefined;
@@ -107,6 +140,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         metrics,
         intent,
         logger: { level: options.logLevel ?? "info" },
+        ...(enroll ? { enroll } : {}),
         ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       });
       apps.push(app);
@@ -114,6 +148,23 @@ export async function startController(options: ControllerOptions): Promise<Runni
       await app.listen({ host: l.host, port: l.port });
       const host = l.host.includes(":") ? `[${l.host}]` : l.host;
       urls.push(`${secure ? "https" : "http"}://${host}:${l.port}`);
+    }
+    let enrollUrl: string | undefined;
+    if (enrollAt && enroll && tls) {
+      const app = await buildApp({
+        db,
+        metrics,
+        intent,
+        surface: "enroll",
+        enroll,
+        logger: { level: options.logLevel ?? "info" },
+        https: { cert: tls.cert, key: tls.key },
+      });
+      apps.push(app);
+      secureApps.push(app);
+      await app.listen({ host: enrollAt.host, port: enrollAt.port });
+      enrollUrl = enroll.urls[0];
+      options.print(`enrollment listener on ${enrollUrl}`);
     }
     options.print(`hubwire controller listening on ${urls.join(", ")} (database: ${db.dialect})`);
     if (tls) options.print(`controller CA SHA-256 fingerprint: ${formatFingerprint(tls.caFingerprint)}`);
@@ -133,11 +184,20 @@ export async function startController(options: ControllerOptions): Promise<Runni
       );
     }, TLS_RENEW_EVERY_MS);
     timer.unref();
+    const expiry = setInterval(() => {
+      if (!enroll) return;
+      enrollmentHousekeeping({ db, intent, config: enroll, now: () => new Date() }).catch((error: Error) =>
+        options.print(`enrollment housekeeping failed: ${error.message}`),
+      );
+    }, EXPIRE_EVERY_MS);
+    expiry.unref();
     return {
       urls,
+      ...(enrollUrl ? { enrollUrl } : {}),
       renewTls,
       async close() {
         clearInterval(timer);
+        clearInterval(expiry);
         for (const app of apps) await app.close();
         await db.close();
       },

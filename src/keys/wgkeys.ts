@@ -75,6 +75,14 @@ function publicKeyObject(pubBase64: string, what: string): KeyObject {
 }
 
 /**
+ * A private key as a KeyObject, for a party that derives many shared secrets with one key (the
+ * controller verifying proofs): decoding the key costs far more than the X25519 itself.
+ */
+export function privateKeyObjectOf(privBase64: string): KeyObject {
+  return privateKeyObject(privBase64, "private key");
+}
+
+/**
  * The public key of a private key, byte-for-byte what `wg pubkey` prints. An
  * unclamped private key is accepted and gives the same result as `wg`, since
  * X25519 clamps the scalar itself.
@@ -93,8 +101,9 @@ export function publicKeyFromPrivate(privBase64: string): string {
  * registers. Refuses an all-zero result (a low-order peer key, RFC 7748 §6.1),
  * which any attacker could "compute" and so proves nothing.
  */
-export function x25519SharedSecret(privBase64: string, peerPubBase64: string): Buffer {
-  const privateKey = privateKeyObject(privBase64, "private key");
+export function x25519SharedSecret(privBase64: string | KeyObject, peerPubBase64: string): Buffer {
+  const privateKey =
+    typeof privBase64 === "string" ? privateKeyObject(privBase64, "private key") : privBase64;
   const publicKey = publicKeyObject(peerPubBase64, "peer public key");
   const lowOrder = () =>
     new InvalidKeyError("peer public key is a low-order point: the shared secret would be all zeros");

@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { startController } from "../../controller/server.js";
+import { duration, durationSeconds } from "../../model/index.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
@@ -15,6 +16,29 @@ interface Flags {
   tlsCert?: string;
   tlsKey?: string;
   logLevel: string;
+  enrollSkew?: string;
+  enrollRateLimit?: string;
+}
+
+/** `--enroll-skew 5m`, `--enroll-rate-limit N` (per address per minute; per token ten times that). */
+function enrollLimits(flags: Flags): { skewMs?: number; perAddress?: number; perToken?: number } {
+  const out: { skewMs?: number; perAddress?: number; perToken?: number } = {};
+  if (flags.enrollSkew !== undefined) {
+    if (!duration.safeParse(flags.enrollSkew).success)
+      throw new CliError(
+        `--enroll-skew ${JSON.stringify(flags.enrollSkew)} is not a duration such as 5m`,
+        EXIT.usage,
+      );
+    out.skewMs = durationSeconds(flags.enrollSkew) * 1000;
+  }
+  if (flags.enrollRateLimit !== undefined) {
+    const n = Number(flags.enrollRateLimit);
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new CliError("--enroll-rate-limit must be a whole number (0: no limit)", EXIT.usage);
+    out.perAddress = n;
+    out.perToken = n * 10;
+  }
+  return out;
 }
 
 export function registerController(program: Command, io: Io): void {
@@ -29,7 +53,13 @@ export function registerController(program: Command, io: Io): void {
     )
     .option("--data-dir <dir>", "data folder (SQLite database, TLS files)", "./data")
     .option("--database-url <url>", "PostgreSQL instead of SQLite: postgres://user@host/db")
-    .option("--enroll-listen <addr:port>", "enrollment listener (off by default)")
+    .option("--enroll-listen <addr:port>", "enrollment listener, always TLS (off by default)")
+    .option("--enroll-skew <duration>", "allowed clock difference of enrollment requests", "5m")
+    .option(
+      "--enroll-rate-limit <n>",
+      "enrollment requests per source address per minute (per token: 10×; 0: no limit)",
+      "60",
+    )
     .option(
       "--tls-cert <file>",
       "server certificate chain (PEM); default: a CA and certificate made in the data folder",
@@ -37,11 +67,7 @@ export function registerController(program: Command, io: Io): void {
     .option("--tls-key <file>", "private key of --tls-cert (PEM)")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
     .action(async (flags: Flags) => {
-      if (flags.enrollListen)
-        throw new CliError(
-          "--enroll-listen: the enrollment listener is not part of this build yet",
-          EXIT.usage,
-        );
+      const limits = enrollLimits(flags);
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
         throw new CliError("give --tls-cert and --tls-key together");
       let running: Awaited<ReturnType<typeof startController>>;
@@ -53,6 +79,7 @@ export function registerController(program: Command, io: Io): void {
           tlsCert: flags.tlsCert,
           tlsKey: flags.tlsKey,
           logLevel: flags.logLevel,
+          ...(flags.enrollListen ? { enrollListen: flags.enrollListen, enrollLimits: limits } : {}),
           print: (line) => io.stdout(`${line}\n`),
         });
       } catch (error) {

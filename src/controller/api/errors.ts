@@ -22,6 +22,10 @@ export const API_ERRORS = {
   conflict: { status: 409, description: "the resource changed since it was read" },
   "payload-too-large": { status: 413, description: "the body exceeds the size limit" },
   "unsupported-media-type": { status: 415, description: "send application/json or application/yaml" },
+  "enrollment-rejected": {
+    status: 403,
+    description: "the enrollment request failed a check; `reason` names which (and `state` the enrollment's)",
+  },
   "rate-limited": { status: 429, description: "too many attempts; retry after the Retry-After header" },
   unavailable: { status: 503, description: "the database is unreachable" },
   internal: { status: 500, description: "an unexpected error; details are in the controller's log" },

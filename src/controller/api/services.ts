@@ -2,6 +2,7 @@
 import type { FastifyRequest } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/open.js";
+import type { EnrollmentConfig } from "../enroll/config.js";
 import type { Metrics } from "../metrics.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
 
@@ -9,6 +10,8 @@ export interface Services {
   readonly db: Db;
   readonly intent: IntentStore;
   readonly metrics: Metrics;
+  /** Enrollment settings; absent when the controller runs no enrollment listener. */
+  readonly enroll?: EnrollmentConfig;
   now(): Date;
   actor(principal: Principal, request: FastifyRequest): Actor;
 }

@@ -171,6 +171,36 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    // Join tokens (SPEC §4): stored by the hash of their secret; uses counted in the enrollment
+    // transaction. Nonces of enrollment requests, per scope (policy), so a replay is refused even
+    // after a restart; pruned once older than twice the allowed clock skew.
+    id: "0003_join_tokens",
+    async up(db, dialect) {
+      const key = bytewise(dialect);
+      await db.schema
+        .createTable("join_tokens")
+        .addColumn("id", "text", key)
+        .addColumn("policy", "text", key)
+        .addColumn("secret_hash", "text", (c) => c.notNull())
+        .addColumn("created_by", "text", (c) => c.notNull())
+        .addColumn("created_at", "text", (c) => c.notNull())
+        .addColumn("expires_at", "text")
+        .addColumn("max_uses", "integer")
+        .addColumn("uses", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("revoked_at", "text")
+        .addPrimaryKeyConstraint("join_tokens_pk", ["id"])
+        .execute();
+      await db.schema
+        .createTable("enroll_nonces")
+        .addColumn("scope", "text", key)
+        .addColumn("nonce", "text", key)
+        .addColumn("seen_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("enroll_nonces_pk", ["scope", "nonce"])
+        .execute();
+      await db.schema.createIndex("enroll_nonces_seen_at").on("enroll_nonces").column("seen_at").execute();
+    },
+  },
 ];
 
 /**

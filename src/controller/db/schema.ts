@@ -22,6 +22,8 @@ export interface Database {
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
   node_credentials: NodeCredentialsTable;
+  join_tokens: JoinTokensTable;
+  enroll_nonces: EnrollNoncesTable;
 }
 
 /** One row per applied migration; its presence is what makes re-running a no-op. */
@@ -130,4 +132,27 @@ export interface NodeCredentialsTable {
   secret_hash: string;
   issued_at: string;
   revoked_at: string | null;
+}
+
+/**
+ * Join tokens for enrollment, stored by the hash of their secret. NULL `expires_at`/`max_uses`:
+ * no limit. `uses` counts the enrollments the token admitted (idempotent retries do not count).
+ */
+export interface JoinTokensTable {
+  id: string;
+  policy: string;
+  secret_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  max_uses: number | null;
+  uses: Generated<number>;
+  revoked_at: string | null;
+}
+
+/** Nonces already used in enrollment requests, per scope (`policy` or `node/NAME`). */
+export interface EnrollNoncesTable {
+  scope: string;
+  nonce: string;
+  seen_at: string;
 }

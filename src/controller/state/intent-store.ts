@@ -80,6 +80,22 @@ function keepPinned(before: Resource | undefined, after: Resource): Resource {
   return { ...after, spec };
 }
 
+/**
+ * What a `transact` callback decides, having read the current intent inside the write
+ * transaction: intent changes (validated and compiled like `apply`'s) and controller-owned records
+ * stored as given, status included (Enrollment state), which the compiler does not read as
+ * they are.
+ */
+export interface TransactPlan<T> {
+  readonly changes: readonly Change[];
+  /**
+   * Stored with their status. Only kinds whose effect on compiled intent is carried by `changes`
+   * (an Enrollment, whose Node is in `changes`) belong here.
+   */
+  readonly records?: readonly Resource[];
+  readonly result: T;
+}
+
 export class IntentStore {
   private snapshot?: Snapshot;
   private queue: Promise<unknown> = Promise.resolve();
@@ -128,14 +144,47 @@ export class IntentStore {
     });
   }
 
+  /**
+   * Runs `fn` inside the intent write transaction (holding the writers' lock), with the intent as
+   * of that moment, then applies what it returns in the same transaction: so reads `fn` makes
+   * (token uses, nonces, addresses taken) and the intent written cannot be interleaved with
+   * another writer. `fn` may write its own rows through `tx`; everything is rolled back when `fn`
+   * or the validation of its changes throws.
+   */
+  transact<T>(
+    actor: Actor,
+    fn: (tx: Tx, snapshot: Snapshot) => Promise<TransactPlan<T>>,
+  ): Promise<{ result: T; outcome: ApplyOutcome }> {
+    return this.serialize(async () => {
+      try {
+        const { result, outcome, successor } = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
+          const snap = await this.load(tx);
+          const plan = await fn(tx, snap);
+          const applied = await this.applyIn(tx, actor, plan.changes, {}, plan.records ?? []);
+          return { result: plan.result, ...applied };
+        });
+        if (successor) this.snapshot = successor;
+        return { result, outcome };
+      } catch (error) {
+        // As in apply: an ApiError (a refusal by fn, or a change the compiler refused, which
+        // leaves it unchanged) keeps the snapshot; anything else may have left the compiler ahead
+        // of a rolled-back transaction, so rebuild next time.
+        if (!(error instanceof ApiError)) this.snapshot = undefined;
+        throw error;
+      }
+    });
+  }
+
   private async applyIn(
     tx: Tx,
     actor: Actor,
     changes: readonly Change[],
     options: ApplyOptions,
+    records: readonly Resource[] = [],
   ): Promise<{ outcome: ApplyOutcome; successor?: Snapshot }> {
     const snap = await this.load(tx);
     const next = new Map(snap.resources);
+    for (const r of records) next.set(resourceKey(r.kind, r.metadata.name), r);
     const effective: Array<{ change: Change; before?: Resource; after?: Resource }> = [];
     // (entries' `after` may be replaced below when addresses are pinned)
     for (const change of changes) {
@@ -159,8 +208,16 @@ export class IntentStore {
         effective.push({ change, before });
       }
     }
-    if (effective.length === 0) {
+    if (effective.length === 0 && records.length === 0) {
       return { outcome: { revision: snap.revision, dryRun: !!options.dryRun, changes: [], nodes: [] } };
+    }
+    if (effective.length === 0) {
+      for (const r of records) await putResource(tx, toRow(r));
+      const revision = await nextRevision(tx);
+      return {
+        outcome: { revision, dryRun: false, changes: [], nodes: [] },
+        successor: Snapshot.advance(snap, revision, next),
+      };
     }
 
     let nodes: readonly string[];
@@ -220,6 +277,7 @@ export class IntentStore {
     if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
 
     const at = this.now().toISOString();
+    for (const r of records) await putResource(tx, toRow(r));
     for (const { change, before, after } of effective) {
       const stored =
         change.op === "put" ? next.get(resourceKey(after!.kind, after!.metadata.name))! : undefined;

@@ -15,6 +15,8 @@ import { hashPassword } from "../auth/secrets.js";
 import type { Db } from "../db/open.js";
 import { createFirstAdminIfNone } from "../db/repo-users.js";
 import type { FreshDatabase } from "../db/suite-harness.js";
+import type { EnrollmentConfig } from "../enroll/config.js";
+import { IntentStore } from "../state/intent-store.js";
 
 export const ADMIN_NAME = "admin";
 export const ADMIN_PASSWORD = "first-admin-password-0123";
@@ -113,6 +115,10 @@ export interface Controller {
   revision(): Promise<number>;
   /** GET /api/v1/export as the admin. */
   exportYaml(): Promise<string>;
+  /** The enrollment listener's app (same database, intent store and clock), when `enroll` was given. */
+  readonly enrollApp?: FastifyInstance;
+  /** Opens another handle on the same database (a restarted controller); closed after the test. */
+  readonly reopen?: () => Promise<Db>;
 }
 
 export interface SessionLogin {
@@ -125,6 +131,8 @@ export interface ControllerOptions {
   readonly logger?: boolean | object;
   /** Skip creating the per-role tokens. */
   readonly withoutTokens?: boolean;
+  /** Also build the enrollment surface (`enrollApp`) with these settings. */
+  readonly enroll?: EnrollmentConfig;
 }
 
 /** Makes a controller on a fresh database; closed after the test. */
@@ -151,7 +159,12 @@ export function controllers(freshDatabase: FreshDatabase): MakeController {
     const open = await freshDatabase();
     const db = await open();
     cleanups.push(() => db.close());
-    return startController(db, options, cleanups);
+    const reopen = async () => {
+      const again = await open();
+      cleanups.push(() => again.close());
+      return again;
+    };
+    return { ...(await startController(db, options, cleanups)), reopen };
   };
 }
 
@@ -172,8 +185,19 @@ export async function startController(
       created_at: now,
     }),
   );
-  const app = await buildApp({ db, now: clock.now, logger: options.logger ?? false });
+  const intent = new IntentStore(db, clock.now);
+  const app = await buildApp({
+    db,
+    now: clock.now,
+    intent,
+    logger: options.logger ?? false,
+    ...(options.enroll ? { enroll: options.enroll } : {}),
+  });
   cleanups.push(() => app.close());
+  const enrollApp = options.enroll
+    ? await buildApp({ db, now: clock.now, intent, surface: "enroll", enroll: options.enroll, logger: false })
+    : undefined;
+  if (enrollApp) cleanups.push(() => enrollApp.close());
 
   const call = (cred: Credential, method: string, url: string, o: CallOptions = {}) => {
     const headers: Record<string, string> = { ...credentialHeaders(cred, method, o.csrf), ...o.headers };
@@ -227,6 +251,7 @@ export async function startController(
 
   return {
     app,
+    ...(enrollApp ? { enrollApp } : {}),
     db,
     clock,
     admin,

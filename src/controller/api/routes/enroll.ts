@@ -1,0 +1,86 @@
+/**
+ * The enrollment surface (SPEC §4), served only by the `--enroll-listen` listener: join and
+ * status for nodes without credentials (rate-limited per source address and per token), and key
+ * rotation for enrolled nodes (also on the API listeners).
+ */
+import { enrollAnswer, joinBody, rotateAnswer, rotateBody, statusBody } from "../../../model/enroll-wire.js";
+import { hitRateLimit } from "../../db/repo-rate-limits.js";
+import type { EnrollmentConfig } from "../../enroll/config.js";
+import { join } from "../../enroll/join.js";
+import { rotateKey } from "../../enroll/rotate.js";
+import { enrollmentStatus } from "../../enroll/status.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+import { enrollServicesOf } from "./enrollments.js";
+
+/** Counts one request against each key; refuses with 429 and Retry-After once any is over its limit. */
+async function limit(s: Services, config: EnrollmentConfig, keys: Array<[string, number]>): Promise<void> {
+  const now = s.now().getTime();
+  const active = keys.filter(([, max]) => max > 0);
+  if (active.length === 0) return;
+  const counts = await s.db.transaction(async (tx) => {
+    const out: number[] = [];
+    for (const [key] of active) out.push(await hitRateLimit(tx, key, config.windowMs, now));
+    return out;
+  });
+  if (counts.some((n, i) => n > active[i]![1])) {
+    throw new ApiError("rate-limited", "too many enrollment requests; try again later", undefined, {
+      "retry-after": String(Math.ceil(config.windowMs / 1000)),
+    });
+  }
+}
+
+export function enrollRoutes(s: Services): AnyRoute[] {
+  const e = enrollServicesOf(s);
+  const config = () => {
+    if (!s.enroll) throw new ApiError("not-found", "enrollment is not enabled on this controller");
+    return s.enroll;
+  };
+  return [
+    route({
+      method: "POST",
+      path: "/enroll/v1/join",
+      permission: "public",
+      surfaces: ["enroll"],
+      summary: "A node asks to join (signed request, proof of possession of its key)",
+      tag: "Enrollment",
+      body: joinBody,
+      response: enrollAnswer,
+      handler: async ({ body, request }) => {
+        const c = config();
+        await limit(s, c, [
+          [`enroll-ip:${request.ip}`, c.perAddress],
+          [`enroll-token:${body.tokenId.slice(0, 64)}`, c.perToken],
+        ]);
+        return join(e, body, request.ip);
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/enroll/v1/status",
+      permission: "public",
+      surfaces: ["enroll"],
+      summary: "A node asks how its enrollment stands; once approved, the answer carries its credential",
+      tag: "Enrollment",
+      body: statusBody,
+      response: enrollAnswer,
+      handler: async ({ body, request }) => {
+        const c = config();
+        await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
+        return enrollmentStatus(e, body, request.ip);
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/agent/v1/rotate-key",
+      permission: "node",
+      surfaces: ["api", "enroll"],
+      summary: "An enrolled node replaces its public key (proof of possession of the new key)",
+      tag: "Enrollment",
+      body: rotateBody,
+      response: rotateAnswer,
+      handler: async ({ body, principal, request }) => rotateKey(e, principal.node!, body, request.ip),
+    }),
+  ];
+}

@@ -1,0 +1,80 @@
+/**
+ * Operator decisions on enrollments (SPEC §4): approve or reject a Pending one, revoke an
+ * approved node. Listing enrollments is the generic resource list (`?state=Pending`).
+ */
+import { z } from "zod";
+import { dnsLabel, Enrollment, safeText } from "../../../model/index.js";
+import { getResource } from "../../db/repo-resources.js";
+import { enrollmentConfig } from "../../enroll/config.js";
+import { decideEnrollment, revokeNode } from "../../enroll/decide.js";
+import type { EnrollServices } from "../../enroll/join.js";
+import { fromRow } from "../../state/rows.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+const nameParam = z.strictObject({ name: dnsLabel });
+
+/** The enrollment services of `s` (operator decisions need no listener: config only shapes agent answers). */
+export function enrollServicesOf(s: Services): EnrollServices {
+  return {
+    db: s.db,
+    intent: s.intent,
+    now: () => s.now(),
+    config: s.enroll ?? enrollmentConfig({ urls: [], caSha256: "", caPem: "" }),
+  };
+}
+
+export function enrollmentRoutes(s: Services): AnyRoute[] {
+  const e = enrollServicesOf(s);
+  const stored = async (name: string) => fromRow((await getResource(s.db.kysely, "Enrollment", name))!);
+  return [
+    route({
+      method: "POST",
+      path: "/api/v1/enrollments/:name/approve",
+      permission: "write",
+      summary: "Approve a Pending enrollment: the node joins at the next revision",
+      tag: "Enrollment",
+      params: nameParam,
+      body: z.strictObject({ reason: safeText.optional() }).optional(),
+      response: Enrollment,
+      handler: async ({ params, body, principal, request }) => {
+        await decideEnrollment(
+          e,
+          s.actor(principal, request),
+          params.name,
+          "approve",
+          body?.reason ?? "approved",
+        );
+        return stored(params.name);
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/enrollments/:name/reject",
+      permission: "write",
+      summary: "Reject a Pending enrollment, saying why",
+      tag: "Enrollment",
+      params: nameParam,
+      body: z.strictObject({ reason: safeText.pipe(z.string().min(1, { error: "give a reason" })) }),
+      response: Enrollment,
+      handler: async ({ params, body, principal, request }) => {
+        await decideEnrollment(e, s.actor(principal, request), params.name, "reject", body.reason);
+        return stored(params.name);
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/nodes/:name/revoke",
+      permission: "write",
+      summary: "Revoke an enrolled node: its credential at once, its peers at the next revision",
+      tag: "Enrollment",
+      params: nameParam,
+      body: z.strictObject({ reason: safeText.optional() }).optional(),
+      response: z.object({ node: z.string(), state: z.literal("Revoked") }),
+      handler: async ({ params, body, principal, request }) => {
+        await revokeNode(e, s.actor(principal, request), params.name, body?.reason ?? "revoked");
+        return { node: params.name, state: "Revoked" as const };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,166 @@
+/**
+ * Join tokens (SPEC §4): one per enrollment policy use case, shown once, stored as a hash;
+ * expiring, limited in uses, revocable. Operators create and revoke, any role lists. Revoking a
+ * token stops new enrollments with it and disturbs no node already approved.
+ */
+import { z } from "zod";
+import { dnsLabel, duration, durationSeconds } from "../../../model/index.js";
+import { formatJoinToken, JOIN_TOKEN_ID } from "../../../model/join-token.js";
+import { hashSecret, newApiToken } from "../../auth/secrets.js";
+import { appendAudit } from "../../db/repo-audit.js";
+import {
+  createJoinToken,
+  getJoinToken,
+  type JoinTokenRecord,
+  listJoinTokens,
+  revokeJoinToken,
+} from "../../db/repo-join-tokens.js";
+import { controllerIdentity } from "../../enroll/identity.js";
+import { resourceKey } from "../../state/snapshot.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+const item = z.object({
+  id: z.string(),
+  policy: z.string(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  maxUses: z.number().nullable(),
+  uses: z.number(),
+  revokedAt: z.string().nullable(),
+});
+
+const view = (t: JoinTokenRecord) => ({
+  id: t.id,
+  policy: t.policy,
+  createdBy: t.created_by,
+  createdAt: t.created_at,
+  expiresAt: t.expires_at,
+  maxUses: t.max_uses,
+  uses: Number(t.uses),
+  revokedAt: t.revoked_at,
+});
+
+const idParam = z.strictObject({ id: z.string().regex(JOIN_TOKEN_ID, { error: "invalid token id" }) });
+
+export function joinTokenRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "GET",
+      path: "/api/v1/join-tokens",
+      permission: "read",
+      summary: "List join tokens (never their secrets)",
+      tag: "Enrollment",
+      response: z.object({ items: z.array(item) }),
+      handler: async () => ({ items: (await s.db.transaction((tx) => listJoinTokens(tx))).map(view) }),
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/join-tokens",
+      permission: "write",
+      summary: "Create a join token for a policy; the token text is in this answer only",
+      tag: "Enrollment",
+      body: z.strictObject({
+        policy: dnsLabel,
+        ttl: duration.optional(),
+        uses: z.number().int().min(1).max(1_000_000).optional(),
+        /** Enrollment URLs to put in the token instead of this controller's `--enroll-listen` ones. */
+        urls: z
+          .array(z.url({ protocol: /^https$/ }))
+          .min(1)
+          .optional(),
+      }),
+      status: 201,
+      response: item.extend({ token: z.string() }),
+      handler: async ({ body, principal, request, reply }) => {
+        const enroll = s.enroll;
+        const urls = body.urls ?? enroll?.urls ?? [];
+        if (!enroll || urls.length === 0) {
+          throw new ApiError(
+            "bad-request",
+            "this controller has no enrollment listener (start it with --enroll-listen ADDR:PORT)",
+          );
+        }
+        const snap = await s.intent.current();
+        const policy = snap.resources.get(resourceKey("EnrollmentPolicy", body.policy));
+        if (policy?.kind !== "EnrollmentPolicy") {
+          throw new ApiError("not-found", `EnrollmentPolicy/${body.policy} does not exist`);
+        }
+        const identity = await controllerIdentity(s.db);
+        const { id, secret } = newApiToken();
+        const now = s.now();
+        const expires = body.ttl
+          ? new Date(now.getTime() + durationSeconds(body.ttl) * 1000).toISOString()
+          : null;
+        const row = await s.db.transaction(async (tx) => {
+          const created = await createJoinToken(tx, {
+            id,
+            policy: body.policy,
+            secret_hash: hashSecret(secret),
+            created_by: principal.actor,
+            created_at: now.toISOString(),
+            expires_at: expires,
+            max_uses: body.uses ?? null,
+            revoked_at: null,
+          });
+          await appendAudit(tx, {
+            at: now.toISOString(),
+            actor: principal.actor,
+            source: request.ip,
+            action: "create",
+            kind: "JoinToken",
+            name: id,
+            before: null,
+            after: { id, policy: body.policy, expiresAt: expires, maxUses: body.uses ?? null },
+          });
+          return created;
+        });
+        const token = formatJoinToken({
+          v: 1,
+          id,
+          secret,
+          policy: body.policy,
+          network: policy.spec.network,
+          role: policy.spec.role,
+          urls: [...urls],
+          caSha256: enroll.caSha256,
+          audience: identity.id,
+          controllerKey: identity.publicKey as never,
+        });
+        reply.code(201);
+        return { ...view(row), token };
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/join-tokens/:id/revoke",
+      permission: "write",
+      summary: "Revoke a join token (new enrollments with it are refused at once)",
+      tag: "Enrollment",
+      params: idParam,
+      response: item,
+      handler: async ({ params, principal, request }) => {
+        const at = s.now().toISOString();
+        const row = await s.db.transaction(async (tx) => {
+          if (!(await revokeJoinToken(tx, params.id, at))) {
+            throw new ApiError("not-found", `join token ${params.id} does not exist`);
+          }
+          await appendAudit(tx, {
+            at,
+            actor: principal.actor,
+            source: request.ip,
+            action: "revoke",
+            kind: "JoinToken",
+            name: params.id,
+            before: null,
+            after: null,
+          });
+          return (await getJoinToken(tx, params.id))!;
+        });
+        return view(row);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,114 @@
+/**
+ * Shared tests of key rotation (`POST /agent/v1/rotate-key`): the node credential plus a proof of
+ * possession of the new key replace the Node's key in one revision (hubs swap the peer at once);
+ * every refusal changes nothing. Run on every dialect by api.suite.ts.
+ */
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { proveKey } from "../keys/proof.js";
+import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
+import { rotateProofMessage } from "../model/enroll-wire.js";
+import type { JoinToken } from "../model/join-token.js";
+import { IntentStore } from "./state/intent-store.js";
+import type { Controller, MakeController } from "./testing/api-harness.js";
+import { enrollController, enrollNode, joinToken, reasonOf, stateOf } from "./testing/enroll-fixture.js";
+
+const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+function rotateBody(
+  c: Controller,
+  token: JoinToken,
+  node: string,
+  newKey: string,
+  proofKey = newKey,
+  at = c.clock.now(),
+) {
+  const unsigned = {
+    publicKey: publicKeyFromPrivate(newKey),
+    nonce: randomBytes(16).toString("hex"),
+    timestamp: stamp(at),
+  };
+  const proof = proveKey(
+    proofKey,
+    token.controllerKey,
+    "rotate",
+    rotateProofMessage(node, unsigned as never),
+  );
+  return { ...unsigned, proof };
+}
+
+const rotate = (
+  c: Controller,
+  credential: string | undefined,
+  body: unknown,
+  surface: "api" | "enroll" = "api",
+) =>
+  (surface === "api" ? c.app : c.enrollApp!).inject({
+    method: "POST",
+    url: "/agent/v1/rotate-key",
+    headers: credential ? { authorization: `Bearer ${credential}` } : {},
+    payload: body as object,
+  });
+
+async function hubPeerKeys(c: Controller): Promise<string[]> {
+  const snap = await new IntentStore(c.db).current();
+  return snap.compiled.get("hub-fra")!.interfaces.flatMap((i) => i.peers.map((p) => p.publicKey));
+}
+
+export function enrollRotateApiSuite(make: MakeController): void {
+  describe("key rotation", () => {
+    it("swaps the node's key on every hub in one revision, on both listeners", async () => {
+      const c = await enrollController(make);
+      const token = await joinToken(c, "lab");
+      const { response, privateKey } = await enrollNode(c, token, "lab-rot");
+      const { credential } = response.json() as { credential: string };
+      const before = await c.revision();
+      const newKey = generatePrivateKey();
+      const r = await rotate(c, credential, rotateBody(c, token, "lab-rot", newKey));
+      expect(r.statusCode, r.body).toBe(200);
+      expect(r.json()).toEqual({
+        node: "lab-rot",
+        publicKey: publicKeyFromPrivate(newKey),
+        revision: before + 1,
+      });
+      const peers = await hubPeerKeys(c);
+      expect(peers).toContain(publicKeyFromPrivate(newKey));
+      expect(peers).not.toContain(publicKeyFromPrivate(privateKey));
+      const third = generatePrivateKey();
+      expect((await rotate(c, credential, rotateBody(c, token, "lab-rot", third), "enroll")).statusCode).toBe(
+        200,
+      );
+      // The old key is free again; the credential is unchanged.
+      expect((await enrollNode(c, token, "lab-other", {}, privateKey)).response.statusCode).toBe(200);
+    });
+
+    it("refuses a missing credential, a proof made with another key, another node's key, a replay and a stale timestamp", async () => {
+      const c = await enrollController(make);
+      const token = await joinToken(c, "lab");
+      const { response } = await enrollNode(c, token, "lab-rot");
+      const { credential } = response.json() as { credential: string };
+      const other = await enrollNode(c, token, "lab-held");
+      const before = await stateOf(c);
+      const fresh = generatePrivateKey();
+      expect((await rotate(c, undefined, rotateBody(c, token, "lab-rot", fresh))).statusCode).toBe(401);
+      expect(
+        reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", fresh, generatePrivateKey()))),
+      ).toBe("bad-proof");
+      expect(reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", other.privateKey)))).toBe(
+        "key-in-use",
+      );
+      // A proof for another node's name does not transfer.
+      expect(reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-held", fresh)))).toBe(
+        "bad-proof",
+      );
+      const stale = new Date(c.clock.now().getTime() - 5 * 60_000 - 1000);
+      expect(
+        reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", fresh, fresh, stale))),
+      ).toBe("clock-skew");
+      expect(await stateOf(c)).toEqual(before);
+      const body = rotateBody(c, token, "lab-rot", fresh);
+      expect((await rotate(c, credential, body)).statusCode).toBe(200);
+      expect(reasonOf(await rotate(c, credential, body))).toBe("replayed-nonce");
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * `POST /agent/v1/rotate-key`: an enrolled node replaces its WireGuard public key, authenticated
+ * by its node credential and proving possession of the NEW private key. The Node's key is replaced
+ * through the intent store in one revision, so every hub swaps the peer at once.
+ */
+import { verifyKeyProof } from "../../keys/proof.js";
+import { type RotateAnswer, type RotateBody, rotateProofMessage } from "../../model/enroll-wire.js";
+import type { Node } from "../../model/index.js";
+import { ApiError } from "../api/errors.js";
+import { claimNonce } from "../db/repo-join-tokens.js";
+import { resourceKey } from "../state/snapshot.js";
+import { enrollmentStateOf } from "./checks.js";
+import { controllerIdentity } from "./identity.js";
+import type { EnrollServices } from "./join.js";
+import { EnrollRejection, recordRefusal } from "./rejection.js";
+import { withinSkew } from "./verify.js";
+
+export async function rotateKey(
+  s: EnrollServices,
+  node: string,
+  body: RotateBody,
+  source: string,
+): Promise<RotateAnswer> {
+  const now = s.now();
+  const scope = `node/${node}`;
+  let nonce: { scope: string; value: string } | undefined;
+  try {
+    const identity = await controllerIdentity(s.db);
+    if (
+      !verifyKeyProof(
+        identity.privateKey,
+        body.publicKey,
+        "rotate",
+        rotateProofMessage(node, body),
+        body.proof,
+      )
+    ) {
+      throw new EnrollRejection("bad-proof", "the proof of possession does not match the new public key");
+    }
+    nonce = { scope, value: body.nonce };
+    if (!withinSkew(body.timestamp, now, s.config.skewMs)) {
+      throw new EnrollRejection(
+        "clock-skew",
+        `the timestamp ${body.timestamp} is too far from the controller's clock`,
+      );
+    }
+    const { outcome } = await s.intent.transact({ actor: `agent:${node}`, source }, async (tx, snap) => {
+      if (!(await claimNonce(tx, scope, body.nonce, now.toISOString()))) {
+        throw new EnrollRejection("replayed-nonce", "the nonce was already used");
+      }
+      const current = snap.resources.get(resourceKey("Node", node)) as Node | undefined;
+      if (!current) throw new ApiError("not-found", `node ${node} is not in the intent`);
+      if (current.spec.publicKey === undefined)
+        throw new ApiError("conflict", `node ${node} has no key to rotate`);
+      for (const r of snap.resources.values()) {
+        if (r.metadata.name === node) continue;
+        // Nodes hold keys; of enrollments only Pending ones (an approved one is its Node).
+        const key =
+          r.kind === "Node"
+            ? r.spec.publicKey
+            : r.kind === "Enrollment" && enrollmentStateOf(r) === "Pending"
+              ? r.spec.publicKey
+              : undefined;
+        if (key === body.publicKey)
+          throw new EnrollRejection("key-in-use", "the public key is already held by another node");
+      }
+      const next: Node = { ...current, spec: { ...current.spec, publicKey: body.publicKey } };
+      return { changes: [{ op: "put", resource: next }], result: undefined };
+    });
+    return { node, publicKey: body.publicKey, revision: outcome.revision };
+  } catch (error) {
+    if (!(error instanceof EnrollRejection)) throw error;
+    if (error.reason === "replayed-nonce") nonce = undefined;
+    await recordRefusal(s.db, error, { at: now, source, node, nonce, action: "rotate-refused" });
+    throw error;
+  }
+}

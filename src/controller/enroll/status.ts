@@ -1,0 +1,75 @@
+/**
+ * `POST /enroll/v1/status`: a node that asked to join learns how its enrollment stands, proving
+ * with a fresh nonce that it holds the private key it enrolled with — no join token needed, so an
+ * operator may approve long after the token expired. Once Approved, each answer carries a newly
+ * issued node credential (which replaces any earlier one): only the key holder can ask, and the
+ * controller never stores a credential it could hand out again.
+ */
+import { verifyKeyProof } from "../../keys/proof.js";
+import { type EnrollAnswer, type StatusBody, statusProofMessage } from "../../model/enroll-wire.js";
+import type { Enrollment } from "../../model/index.js";
+import { issueNodeCredential } from "../auth/node-credentials.js";
+import { appendAudit } from "../db/repo-audit.js";
+import { claimNonce } from "../db/repo-join-tokens.js";
+import { getResource } from "../db/repo-resources.js";
+import { fromRow } from "../state/rows.js";
+import { enrollmentStateOf } from "./checks.js";
+import { controllerIdentity } from "./identity.js";
+import type { EnrollServices } from "./join.js";
+import { answerFor } from "./records.js";
+import { EnrollRejection, recordRefusal } from "./rejection.js";
+import { withinSkew } from "./verify.js";
+
+export async function enrollmentStatus(
+  s: EnrollServices,
+  body: StatusBody,
+  source: string,
+): Promise<EnrollAnswer> {
+  const now = s.now();
+  const at = now.toISOString();
+  let nonce: { scope: string; value: string } | undefined;
+  try {
+    const identity = await controllerIdentity(s.db);
+    const row = await getResource(s.db.kysely, "Enrollment", body.node);
+    const e = row ? (fromRow(row) as Enrollment) : undefined;
+    if (!e || e.spec.publicKey !== body.publicKey) {
+      throw new EnrollRejection("unknown-enrollment", `no enrollment of ${body.node} with this public key`);
+    }
+    if (
+      !verifyKeyProof(identity.privateKey, body.publicKey, "status", statusProofMessage(body), body.proof)
+    ) {
+      throw new EnrollRejection("bad-proof", "the proof of possession does not match the public key");
+    }
+    nonce = { scope: e.spec.policy, value: body.nonce };
+    if (!withinSkew(body.timestamp, now, s.config.skewMs)) {
+      throw new EnrollRejection(
+        "clock-skew",
+        `the timestamp ${body.timestamp} is too far from the controller's clock`,
+      );
+    }
+    const scope = e.spec.policy;
+    return await s.db.transaction(async (tx) => {
+      if (!(await claimNonce(tx, scope, body.nonce, at))) {
+        throw new EnrollRejection("replayed-nonce", "the nonce was already used");
+      }
+      if (enrollmentStateOf(e) !== "Approved") return answerFor(e, s.config);
+      const credential = await issueNodeCredential(tx, body.node, now);
+      await appendAudit(tx, {
+        at,
+        actor: `agent:${body.node}`,
+        source,
+        action: "issue-credential",
+        kind: "Enrollment",
+        name: body.node,
+        before: null,
+        after: { state: "Approved" },
+      });
+      return answerFor(e, s.config, credential);
+    });
+  } catch (error) {
+    if (!(error instanceof EnrollRejection)) throw error;
+    if (error.reason === "replayed-nonce") nonce = undefined;
+    await recordRefusal(s.db, error, { at: now, source, node: body.node, nonce, action: "status-refused" });
+    throw error;
+  }
+}
