@@ -1,0 +1,6 @@
+/** Applying a desired state to the machine by diff: live read, pure plan, executor. */
+export * from "./apply.js";
+export * from "./errors.js";
+export * from "./execute.js";
+export * from "./live.js";
+export * from "./plan.js";

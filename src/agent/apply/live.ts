@@ -1,0 +1,121 @@
+/**
+ * The live state the planner compares with: read from the machine, never from memory, so an
+ * apply after a crash, a manual change or a half-finished run sees what really is there.
+ * Only hubwire's things are read: WireGuard interfaces that are ours (see {@link isOwnedName}),
+ * routes with hubwire's `proto`, the `inet hubwire` nftables table.
+ */
+import type { Runner } from "../exec.js";
+import type { WgBackend } from "../wg/backend.js";
+import {
+  HUBWIRE_ROUTE_PROTO,
+  isOwnedName,
+  type LiveFirewall,
+  type LiveInterface,
+  type LiveRoute,
+  type LiveState,
+} from "./plan.js";
+
+interface IpLink {
+  ifname: string;
+  mtu: number;
+  flags?: string[];
+  operstate?: string;
+}
+interface IpAddr {
+  ifname: string;
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
+}
+interface IpRoute {
+  dst: string;
+  dev?: string;
+  metric?: number;
+}
+
+const json = async <T>(runner: Runner, args: string[]): Promise<T> => {
+  const out = (await runner.run("ip", ["-j", ...args])).stdout.trim();
+  return (out === "" ? [] : JSON.parse(out)) as T;
+};
+
+/** `10.0.0.1` → `10.0.0.1/32`: `ip -j route` prints host routes without a length. */
+function withLength(dst: string): string {
+  if (dst.includes("/")) return dst;
+  return dst.includes(":") ? `${dst}/128` : `${dst}/32`;
+}
+
+/** Routes hubwire installed (its `proto`), in every family. */
+export async function readRoutes(runner: Runner): Promise<LiveRoute[]> {
+  const out: LiveRoute[] = [];
+  for (const family of ["-4", "-6"]) {
+    const routes = await json<IpRoute[]>(runner, [
+      family,
+      "route",
+      "show",
+      "proto",
+      String(HUBWIRE_ROUTE_PROTO),
+    ]);
+    for (const r of routes)
+      if (r.dev !== undefined) out.push({ iface: r.dev, prefix: withLength(r.dst), metric: r.metric ?? 0 });
+  }
+  return out;
+}
+
+/** The hubwire table's presence and the script hash recorded in its comment. */
+export async function readFirewall(runner: Runner, table: string): Promise<LiveFirewall> {
+  const tables = (await runner.run("nft", ["list", "tables", "inet"])).stdout;
+  if (!tables.split("\n").some((l) => l.trim() === `table inet ${table}`))
+    return { exists: false, hash: null };
+  const listing = (await runner.run("nft", ["list", "table", "inet", table])).stdout;
+  // The table comment is the first statement inside the table block.
+  const m = /^table inet \S+ \{\n\s*comment "hubwire sha256=([0-9a-f]{64})"/.exec(listing);
+  return { exists: true, hash: m?.[1] ?? null };
+}
+
+/** Current `net.ipv4.ip_forward` (the namespace's, read through the runner). */
+export async function readForwarding(runner: Runner): Promise<boolean> {
+  return (await runner.run("sysctl", ["-n", "net.ipv4.ip_forward"])).stdout.trim() === "1";
+}
+
+/**
+ * Reads everything hubwire owns. `desiredNames` are the interfaces of the desired state, which
+ * are ours even when their names do not follow the prefix convention.
+ */
+export async function readLiveState(
+  runner: Runner,
+  backend: WgBackend,
+  opts: { desiredNames: readonly string[]; firewallTable?: string; wantFirewall: boolean },
+): Promise<LiveState> {
+  const ours = (n: string) => opts.desiredNames.includes(n) || isOwnedName(n);
+  const devices = (await backend.listDevices()).filter(ours);
+  const links = new Map((await json<IpLink[]>(runner, ["link", "show"])).map((l) => [l.ifname, l]));
+  const addrs = new Map((await json<IpAddr[]>(runner, ["addr", "show"])).map((a) => [a.ifname, a]));
+  const interfaces: LiveInterface[] = [];
+  for (const name of devices) {
+    const dev = await backend.show(name);
+    const link = links.get(name);
+    if (dev === undefined || link === undefined) continue; // vanished while reading
+    const addresses = (addrs.get(name)?.addr_info ?? [])
+      .filter((a) => a.scope !== "link")
+      .map((a) => `${a.local}/${a.prefixlen}`)
+      .sort();
+    interfaces.push({
+      name,
+      publicKey: dev.publicKey,
+      listenPort: dev.listenPort,
+      mtu: link.mtu,
+      up: (link.flags ?? []).includes("UP"),
+      addresses,
+      peers: dev.peers,
+    });
+  }
+  const table = opts.firewallTable ?? "hubwire";
+  return {
+    interfaces,
+    routes: await readRoutes(runner),
+    // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
+    firewall:
+      opts.wantFirewall || runner.has("nft")
+        ? await readFirewall(runner, table)
+        : { exists: false, hash: null },
+    forwarding: await readForwarding(runner),
+  };
+}

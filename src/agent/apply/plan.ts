@@ -1,0 +1,342 @@
+/**
+ * The apply planner: desired state + live state → the smallest list of typed steps that makes
+ * the machine match. Pure (no I/O, no clock): the live state is read elsewhere (`live.ts`)
+ * and the steps are run elsewhere (`execute.ts`). An unchanged peer yields no step, so it
+ * keeps its session; the same desired state planned against its own result yields [].
+ */
+import { createHash } from "node:crypto";
+import type { DesiredState, InterfaceConfig, PeerConfig } from "../../model/index.js";
+import type { LivePeer } from "../../wgconf/index.js";
+
+/**
+ * Routing protocol number on every route hubwire installs (`ip route … proto 157`), so the
+ * agent reads and removes only its own routes. Not in iproute2's `rt_protos` registry.
+ */
+export const HUBWIRE_ROUTE_PROTO = 157;
+
+/**
+ * Whether an interface name is hubwire's by convention (`hw_…`, or `hwx` + 12 hash characters
+ * for long names; see compile/interfaces.ts). Anything else is never touched unless the desired
+ * state names it.
+ */
+export function isOwnedName(name: string): boolean {
+  return /^hw_[A-Za-z0-9_.-]+$/.test(name) || /^hwx[a-z2-7]{12}$/.test(name);
+}
+
+/** One of our interfaces as it is now. */
+export interface LiveInterface {
+  readonly name: string;
+  /** Public key of the device's private key; null when none is set. */
+  readonly publicKey: string | null;
+  readonly listenPort: number;
+  readonly mtu: number;
+  readonly up: boolean;
+  /** `addr/len`, sorted, link-local left out. */
+  readonly addresses: readonly string[];
+  readonly peers: readonly LivePeer[];
+}
+
+/** A route with hubwire's proto. */
+export interface LiveRoute {
+  readonly iface: string;
+  readonly prefix: string;
+  readonly metric: number;
+}
+
+/** The hubwire nftables table: whether it exists and the script hash in its comment. */
+export interface LiveFirewall {
+  readonly exists: boolean;
+  readonly hash: string | null;
+}
+
+/** What the planner compares the desired state with. */
+export interface LiveState {
+  /** Only hubwire's interfaces. */
+  readonly interfaces: readonly LiveInterface[];
+  /** Only routes with {@link HUBWIRE_ROUTE_PROTO}. */
+  readonly routes: readonly LiveRoute[];
+  readonly firewall: LiveFirewall;
+  /** `net.ipv4.ip_forward`. */
+  readonly forwarding: boolean;
+}
+
+/** What the planner needs besides the two states. */
+export interface PlanContext {
+  /** This node's public key (of the private key in the state directory). */
+  readonly publicKey: string;
+  /** Preshared keys by `presharedKeyRef`; a ref missing here means "no preshared key". */
+  readonly presharedKeys?: ReadonlyMap<string, string>;
+  /**
+   * The desired state applied last. Used only for endpoints: WireGuard moves a peer's endpoint
+   * when it roams, so a live endpoint differing from the desired one is rewritten only when the
+   * desired endpoint itself changed or the device has none.
+   */
+  readonly previous?: DesiredState;
+}
+
+/** A peer as written by add/change steps; never holds a secret (the key is resolved by ref). */
+export interface PeerWrite {
+  readonly name: string;
+  readonly publicKey: string;
+  /** Absent: left as the device has it. */
+  readonly endpoint?: string;
+  readonly allowedIPs: readonly string[];
+  readonly persistentKeepalive: number;
+  /** Absent: left as is; null: none. */
+  readonly presharedKeyRef?: string | null;
+}
+
+/** One field of a peer that differs, for the log. */
+export interface FieldChange {
+  readonly field: "endpoint" | "allowedIPs" | "persistentKeepalive" | "presharedKey";
+  readonly from: string;
+  readonly to: string;
+}
+
+/** One step of a plan, in the order it runs. */
+export type PlanStep =
+  | {
+      readonly op: "replace-firewall";
+      readonly table: string;
+      readonly script: string;
+      readonly hash: string;
+    }
+  | { readonly op: "delete-firewall"; readonly table: string }
+  | { readonly op: "enable-forwarding" }
+  | { readonly op: "create-interface"; readonly iface: string }
+  | { readonly op: "set-private-key"; readonly iface: string }
+  | {
+      readonly op: "set-listen-port";
+      readonly iface: string;
+      readonly from: number | null;
+      readonly to: number;
+    }
+  | { readonly op: "set-mtu"; readonly iface: string; readonly from: number | null; readonly to: number }
+  | { readonly op: "set-up"; readonly iface: string }
+  | { readonly op: "add-address"; readonly iface: string; readonly address: string }
+  | { readonly op: "remove-address"; readonly iface: string; readonly address: string }
+  | { readonly op: "remove-peer"; readonly iface: string; readonly publicKey: string }
+  | { readonly op: "add-peer"; readonly iface: string; readonly peer: PeerWrite }
+  | {
+      readonly op: "change-peer";
+      readonly iface: string;
+      readonly peer: PeerWrite;
+      readonly changes: readonly FieldChange[];
+    }
+  | { readonly op: "add-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
+  | { readonly op: "remove-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
+  | { readonly op: "delete-interface"; readonly iface: string };
+
+/**
+ * How each field of the desired-state types is applied. Typed as a total record: adding a
+ * field to a type without saying here how it is handled fails the type check, and the guard
+ * test compares these keys with a fully populated compiled state.
+ */
+export const HANDLED_FIELDS = {
+  state: {
+    apiVersion: "checked by the schema",
+    kind: "checked by the schema",
+    protocol: "checked by the schema",
+    node: "log only",
+    network: "log only",
+    role: "log only (forwarding and firewall carry the hub's behaviour)",
+    revision: "recorded in the state directory",
+    forwarding: "enable-forwarding",
+    interfaces: "per interface below; extra owned interfaces are deleted",
+    firewall: "replace-firewall / delete-firewall",
+  },
+  interface: {
+    name: "create-interface / delete-interface",
+    purpose: "not applied (failover uses it)",
+    remote: "not applied (failover uses it)",
+    priority: "not applied (route metrics carry it)",
+    listenPort: "set-listen-port",
+    addresses: "add-address / remove-address",
+    mtu: "set-mtu",
+    peers: "add-peer / change-peer / remove-peer",
+    routes: "add-route / remove-route",
+  },
+  peer: {
+    name: "log only",
+    publicKey: "identity of add/remove",
+    endpoint: "change-peer endpoint",
+    allowedIPs: "change-peer allowedIPs",
+    persistentKeepalive: "change-peer persistentKeepalive",
+    presharedKeyRef: "change-peer presharedKey",
+    override: "log only",
+  },
+  route: { prefix: "add-route / remove-route", metric: "add-route / remove-route" },
+  firewallConfig: { table: "replace-firewall", script: "replace-firewall (hash in the table comment)" },
+} as const satisfies {
+  state: Record<keyof DesiredState, string>;
+  interface: Record<keyof InterfaceConfig, string>;
+  peer: Record<keyof PeerConfig, string>;
+  route: Record<keyof InterfaceConfig["routes"][number], string>;
+  firewallConfig: Record<keyof NonNullable<DesiredState["firewall"]>, string>;
+};
+
+/** SHA-256 of a firewall script, as recorded in the table's comment. */
+export function firewallHash(script: string): string {
+  return createHash("sha256").update(script).digest("hex");
+}
+
+/**
+ * The script that is loaded: the compiler's, with the hash as the table's comment, inserted as
+ * the first statement of its last `table inet NAME {` block (the one that defines the table).
+ */
+export function stampFirewallScript(table: string, script: string, hash: string): string {
+  const head = `table inet ${table} {\n`;
+  const at = script.lastIndexOf(head);
+  if (at < 0) throw new Error(`firewall script does not define table inet ${table}`);
+  const cut = at + head.length;
+  return `${script.slice(0, cut)}  comment "hubwire sha256=${hash}"\n${script.slice(cut)}`;
+}
+
+const show = (v: readonly string[] | string | number | null | undefined): string =>
+  v === undefined || v === null ? "(none)" : Array.isArray(v) ? v.join(", ") || "(none)" : String(v);
+
+/** `host:port` with IPv6 in brackets, as `wg` prints it; hostnames are kept as they are. */
+const isLiteralEndpoint = (e: string): boolean => /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.]+\]):\d+$/.test(e);
+
+function planPeer(
+  iface: string,
+  want: PeerConfig,
+  have: LivePeer | undefined,
+  ctx: PlanContext,
+  prevPeer: PeerConfig | undefined,
+): PlanStep | undefined {
+  const psk =
+    want.presharedKeyRef === undefined ? null : (ctx.presharedKeys?.get(want.presharedKeyRef) ?? null);
+  const write: PeerWrite = {
+    name: want.name,
+    publicKey: want.publicKey,
+    ...(want.endpoint === undefined ? {} : { endpoint: want.endpoint }),
+    allowedIPs: want.allowedIPs,
+    persistentKeepalive: want.persistentKeepalive ?? 0,
+    presharedKeyRef: psk === null ? null : (want.presharedKeyRef ?? null),
+  };
+  if (have === undefined) return { op: "add-peer", iface, peer: write };
+  const changes: FieldChange[] = [];
+  const allowed = [...want.allowedIPs].sort();
+  if (show(allowed) !== show(have.allowedIPs))
+    changes.push({ field: "allowedIPs", from: show(have.allowedIPs), to: show(allowed) });
+  if (write.persistentKeepalive !== have.persistentKeepalive)
+    changes.push({
+      field: "persistentKeepalive",
+      from: show(have.persistentKeepalive || "off"),
+      to: show(write.persistentKeepalive || "off"),
+    });
+  if (want.endpoint !== undefined && want.endpoint !== have.endpoint) {
+    const roamed =
+      have.endpoint !== null && (prevPeer?.endpoint === want.endpoint || !isLiteralEndpoint(want.endpoint));
+    if (!roamed) changes.push({ field: "endpoint", from: show(have.endpoint), to: want.endpoint });
+  }
+  if (psk !== have.presharedKey)
+    changes.push({
+      field: "presharedKey",
+      from: have.presharedKey ? "(set)" : "(none)",
+      to: psk ? "(set)" : "(none)",
+    });
+  if (changes.length === 0) return undefined;
+  // Only what changed is written; the endpoint is left alone unless it is one of the changes.
+  const endpointChanged = changes.some((c) => c.field === "endpoint");
+  const { endpoint: _e, ...rest } = write;
+  return { op: "change-peer", iface, peer: endpointChanged ? write : rest, changes };
+}
+
+function planInterface(want: InterfaceConfig, have: LiveInterface | undefined, ctx: PlanContext): PlanStep[] {
+  const iface = want.name;
+  const steps: PlanStep[] = [];
+  if (have === undefined) steps.push({ op: "create-interface", iface });
+  if (have?.publicKey !== ctx.publicKey) steps.push({ op: "set-private-key", iface });
+  if (want.listenPort !== undefined && have?.listenPort !== want.listenPort)
+    steps.push({ op: "set-listen-port", iface, from: have?.listenPort ?? null, to: want.listenPort });
+  if (have?.mtu !== want.mtu) steps.push({ op: "set-mtu", iface, from: have?.mtu ?? null, to: want.mtu });
+  const haveAddrs = new Set(have?.addresses ?? []);
+  const wantAddrs = new Set(want.addresses);
+  for (const a of want.addresses) if (!haveAddrs.has(a)) steps.push({ op: "add-address", iface, address: a });
+  for (const a of haveAddrs) if (!wantAddrs.has(a)) steps.push({ op: "remove-address", iface, address: a });
+  const livePeers = new Map((have?.peers ?? []).map((p) => [p.publicKey, p]));
+  const wantKeys = new Set(want.peers.map((p) => p.publicKey));
+  // Removals first: a prefix moving between peers is then never held by two at once.
+  for (const key of livePeers.keys())
+    if (!wantKeys.has(key)) steps.push({ op: "remove-peer", iface, publicKey: key });
+  const prevIface = ctx.previous?.interfaces.find((i) => i.name === iface);
+  for (const p of want.peers) {
+    const prevPeer = prevIface?.peers.find((q) => q.publicKey === p.publicKey);
+    const step = planPeer(iface, p, livePeers.get(p.publicKey), ctx, prevPeer);
+    if (step) steps.push(step);
+  }
+  // Up after peers and addresses, before routes (a route needs its device up).
+  if (!have?.up) steps.push({ op: "set-up", iface });
+  return steps;
+}
+
+const routeKey = (r: { iface: string; prefix: string; metric: number }) =>
+  `${r.iface} ${r.prefix} ${r.metric}`;
+
+/** The steps that take the machine from `live` to `desired`, in execution order. */
+export function planApply(desired: DesiredState, live: LiveState, ctx: PlanContext): PlanStep[] {
+  const steps: PlanStep[] = [];
+  // Policy before paths: the firewall is in place before a new interface carries traffic.
+  const fw = desired.firewall;
+  if (fw !== undefined) {
+    const hash = firewallHash(fw.script);
+    if (!live.firewall.exists || live.firewall.hash !== hash)
+      steps.push({ op: "replace-firewall", table: fw.table, script: fw.script, hash });
+  } else if (live.firewall.exists) steps.push({ op: "delete-firewall", table: "hubwire" });
+  if (desired.forwarding && !live.forwarding) steps.push({ op: "enable-forwarding" });
+
+  const liveIfaces = new Map(live.interfaces.map((i) => [i.name, i]));
+  for (const want of desired.interfaces) steps.push(...planInterface(want, liveIfaces.get(want.name), ctx));
+
+  const wantNames = new Set(desired.interfaces.map((i) => i.name));
+  const gone = live.interfaces.filter((i) => !wantNames.has(i.name)).map((i) => i.name);
+  const wantRoutes = desired.interfaces.flatMap((i) => i.routes.map((r) => ({ iface: i.name, ...r })));
+  const liveRouteKeys = new Set(live.routes.map(routeKey));
+  const wantRouteKeys = new Set(wantRoutes.map(routeKey));
+  // New paths before old ones go, so a moved prefix is never without a route.
+  for (const r of wantRoutes) if (!liveRouteKeys.has(routeKey(r))) steps.push({ op: "add-route", ...r });
+  for (const r of live.routes)
+    if (!wantRouteKeys.has(routeKey(r)) && !gone.includes(r.iface)) steps.push({ op: "remove-route", ...r });
+  for (const iface of gone) steps.push({ op: "delete-interface", iface });
+  return steps;
+}
+
+/** One readable log line per step; never holds a secret. */
+export function formatStep(s: PlanStep): string {
+  switch (s.op) {
+    case "replace-firewall":
+      return `~ firewall: load table inet ${s.table} (sha256 ${s.hash.slice(0, 12)})`;
+    case "delete-firewall":
+      return `- firewall: table inet ${s.table}`;
+    case "enable-forwarding":
+      return "~ forwarding off → on";
+    case "create-interface":
+      return `+ interface ${s.iface}`;
+    case "set-private-key":
+      return `~ ${s.iface}: private key`;
+    case "set-listen-port":
+      return `~ ${s.iface}: listenPort ${show(s.from)} → ${s.to}`;
+    case "set-mtu":
+      return `~ ${s.iface}: mtu ${show(s.from)} → ${s.to}`;
+    case "set-up":
+      return `~ ${s.iface}: up`;
+    case "add-address":
+      return `+ ${s.iface}: address ${s.address}`;
+    case "remove-address":
+      return `- ${s.iface}: address ${s.address}`;
+    case "remove-peer":
+      return `- ${s.iface}: peer ${s.publicKey}`;
+    case "add-peer":
+      return `+ ${s.iface}: peer ${s.peer.name} (${s.peer.publicKey}) allowedIPs ${show(s.peer.allowedIPs)}`;
+    case "change-peer":
+      return `~ ${s.iface}: peer ${s.peer.name} ${s.changes.map((c) => `${c.field} ${c.from} → ${c.to}`).join("; ")}`;
+    case "add-route":
+      return `+ ${s.iface}: route ${s.prefix} metric ${s.metric}`;
+    case "remove-route":
+      return `- ${s.iface}: route ${s.prefix} metric ${s.metric}`;
+    case "delete-interface":
+      return `- interface ${s.iface}`;
+  }
+}
