@@ -49,6 +49,32 @@ module.exports = {
       from: { path: "^src/wgconf/" },
       to: { path: "^src/compile/" },
     },
+    {
+      name: "agent-imports-below-it",
+      comment:
+        "the agent may use model, wgconf, keys, netaddr and compile's types only; never the controller, CLI or the compiler itself (its tests and test support may compile intents).",
+      severity: "error",
+      from: { path: "^src/agent/", pathNot: `${TESTS}|^src/agent/testing/` },
+      to: {
+        path: "^src/",
+        pathNot: "^src/(agent|model|wgconf|keys|netaddr)/",
+        dependencyTypesNot: ["type-only"],
+      },
+    },
+    {
+      name: "nothing-imports-the-agent-but-the-agent",
+      comment: "the controller, compiler and pure modules never depend on the agent (the CLI may start it).",
+      severity: "error",
+      from: { path: "^src/(controller|compile|model|netaddr|wgconf|keys)/" },
+      to: { path: "^src/agent/" },
+    },
+    {
+      name: "agent-planner-is-pure",
+      comment: "the apply planner does no I/O: it sees the live state only as a value.",
+      severity: "error",
+      from: { path: "^src/agent/apply/plan\\.ts$" },
+      to: { dependencyTypes: ["core"], pathNot: "^(node:)?crypto$" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

@@ -5,17 +5,18 @@
  * and interfaces are touched; a half-finished apply is completed without duplicates; a missing
  * wireguard-go changes nothing.
  */
-import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Host, useLab } from "../../../e2e/harness/netns.js";
-import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import type { DesiredState } from "../../model/index.js";
 import { describeWith } from "../../testing/prerequisites.js";
 import { localRunner } from "../exec.js";
+import { collectStats } from "../stats/stats.js";
 import {
   compileLab,
+  killDaemons,
   type LabIntent,
   type LabNode,
   labNode,
@@ -31,22 +32,6 @@ import { readLiveState } from "./live.js";
 import { HUBWIRE_ROUTE_PROTO, planApply } from "./plan.js";
 
 const PREREQS = ["root", "netns", "wireguard-go", "wg", "ip", "nft", "ping"] as const;
-
-/** Kills the wireguard-go daemons the agent started in `host` (they detach, as in production). */
-async function killDaemons(host: Host): Promise<void> {
-  const pids = (
-    await localRunner()
-      .run("ip", ["netns", "pids", host.netns])
-      .catch(() => ({ stdout: "" }))
-  ).stdout;
-  for (const pid of pids.split(/\s+/).filter(Boolean)) {
-    const comm = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
-    if (comm.trim() !== "wireguard-go") continue;
-    try {
-      process.kill(Number(pid), "SIGKILL");
-    } catch {}
-  }
-}
 
 async function apply(node: LabNode, desired: DesiredState, extra: { previous?: DesiredState } = {}) {
   const lines: string[] = [];
@@ -180,6 +165,18 @@ describeWith([...PREREQS], "apply engine in network namespaces", () => {
     states = compileLab(intent);
     for (const n of [hub, sa, sb]) await apply(n, states.get(n.name)!);
     expect(await ping(sa.host as Host, "10.77.0.12")).toBe(true);
+  });
+
+  it("collects per-peer counters and interface state for the status report", async () => {
+    expect(await ping(sa.host as Host, "10.77.0.12")).toBe(true);
+    const [lab0, missing] = await collectStats(["hw_lab", "hw_missing"], hub.runner);
+    expect(lab0).toMatchObject({ name: "hw_lab", up: true, listenPort: 51820 });
+    const peerSa = lab0!.peers.find((p) => p.publicKey === sa.id.publicKey);
+    expect(peerSa?.endpoint).toBe("192.0.2.11:51820");
+    expect(peerSa?.rxBytes).toBeGreaterThan(0);
+    expect(peerSa?.txBytes).toBeGreaterThan(0);
+    expect(peerSa?.latestHandshake).toBeGreaterThan(1_700_000_000);
+    expect(missing).toEqual({ name: "hw_missing", up: false, listenPort: null, peers: [] });
   });
 
   it("removes a peer and its routes", async () => {

@@ -3,12 +3,12 @@
  * network-namespace hosts on an underlay, each with its own state directory (so real keys),
  * and the compiled desired state of each from a real intent. Test support only.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile, groupResources } from "../../compile/index.js";
 import { type DesiredState, parseDocuments } from "../../model/index.js";
-import { nsenterRunner, type Runner } from "../exec.js";
+import { localRunner, nsenterRunner, type Runner } from "../exec.js";
 import { type Identity, openStateDir, type StateDir } from "../state-dir.js";
 
 /** Hosts as the harness makes them (structural, so this file needs no vitest). */
@@ -90,4 +90,23 @@ export function compileLab(i: LabIntent): Map<string, DesiredState> {
   const result = compile(groupResources(parsed.resources));
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return new Map(result.states);
+}
+
+/**
+ * Kills the wireguard-go daemons in `netns` (the agent starts them detached, as in production,
+ * so the lab does not track them), by PID. Only processes inside that namespace are touched.
+ */
+export async function killDaemons(host: { readonly netns: string }): Promise<void> {
+  const pids = (
+    await localRunner()
+      .run("ip", ["netns", "pids", host.netns])
+      .catch(() => ({ stdout: "" }))
+  ).stdout;
+  for (const pid of pids.split(/\s+/).filter(Boolean)) {
+    const comm = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "");
+    if (comm.trim() !== "wireguard-go") continue;
+    try {
+      process.kill(Number(pid), "SIGKILL");
+    } catch {}
+  }
 }
