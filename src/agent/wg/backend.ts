@@ -42,6 +42,11 @@ export interface WgBackend {
   setListenPort(name: string, port: number): Promise<void>;
   /** Adds or changes one peer; other peers and their sessions are untouched. */
   setPeer(name: string, peer: PeerSpec): Promise<void>;
+  /**
+   * Adds or changes many peers in as few calls as the back end allows (one `wg set` per few
+   * hundred peers): a hub's first apply of 10,000 peers must not take 10,000 processes.
+   */
+  setPeers(name: string, peers: readonly PeerSpec[]): Promise<void>;
   removePeer(name: string, publicKey: string): Promise<void>;
   /** Replaces the whole device configuration from a `wg setconf` file (benchmarks, recovery). */
   setConf(name: string, confFile: string): Promise<void>;

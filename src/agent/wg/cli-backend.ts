@@ -22,17 +22,8 @@ export interface WgCliOptions {
   readonly kernel?: boolean;
 }
 
-/** Writes `secret` to a fresh 0600 file in a 0700 directory for `fn`, then removes it. */
-export async function withSecretFile<T>(secret: string, fn: (path: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), "hubwire-"));
-  try {
-    const path = join(dir, "key");
-    await writeFile(path, `${secret}\n`, { mode: 0o600 });
-    return await fn(path);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+/** Peers per `wg set` call: keeps argv far below the kernel's limits. */
+const PEERS_PER_CALL = 250;
 
 export class WgCliBackend implements WgBackend {
   private readonly wireguardGo: string;
@@ -93,20 +84,34 @@ export class WgCliBackend implements WgBackend {
   }
 
   async setPeer(name: string, peer: PeerSpec): Promise<void> {
-    const args = ["set", name, "peer", peer.publicKey];
-    if (peer.endpoint !== undefined) args.push("endpoint", peer.endpoint);
-    args.push(
-      "persistent-keepalive",
-      peer.persistentKeepalive > 0 ? String(peer.persistentKeepalive) : "off",
-    );
-    args.push("allowed-ips", peer.allowedIPs.join(","));
-    const psk = peer.presharedKey;
-    if (psk === undefined) {
-      await this.runner.run("wg", args);
-    } else if (psk === null) {
-      await this.runner.run("wg", [...args, "preshared-key", "/dev/null"]);
-    } else {
-      await withSecretFile(psk, (file) => this.runner.run("wg", [...args, "preshared-key", file]));
+    await this.setPeers(name, [peer]);
+  }
+
+  async setPeers(name: string, peers: readonly PeerSpec[]): Promise<void> {
+    const needsFiles = peers.some((p) => typeof p.presharedKey === "string");
+    const dir = needsFiles ? await mkdtemp(join(tmpdir(), "hubwire-")) : undefined;
+    try {
+      for (let at = 0; at < peers.length; at += PEERS_PER_CALL) {
+        const args = ["set", name];
+        for (const [i, peer] of peers.slice(at, at + PEERS_PER_CALL).entries()) {
+          args.push("peer", peer.publicKey);
+          if (peer.endpoint !== undefined) args.push("endpoint", peer.endpoint);
+          args.push(
+            "persistent-keepalive",
+            peer.persistentKeepalive > 0 ? String(peer.persistentKeepalive) : "off",
+          );
+          args.push("allowed-ips", peer.allowedIPs.join(","));
+          if (peer.presharedKey === null) args.push("preshared-key", "/dev/null");
+          else if (peer.presharedKey !== undefined && dir !== undefined) {
+            const file = join(dir, `psk${at + i}`);
+            await writeFile(file, `${peer.presharedKey}\n`, { mode: 0o600 });
+            args.push("preshared-key", file);
+          }
+        }
+        await this.runner.run("wg", args, { timeoutMs: 120_000 });
+      }
+    } finally {
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
     }
   }
 
