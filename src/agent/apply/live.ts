@@ -85,20 +85,31 @@ export async function readLiveState(
   opts: { desiredNames: readonly string[]; firewallTable?: string; wantFirewall: boolean },
 ): Promise<LiveState> {
   const ours = (n: string) => opts.desiredNames.includes(n) || isOwnedName(n);
-  const devices = (await backend.listDevices()).filter(ours);
-  const links = new Map((await json<IpLink[]>(runner, ["link", "show"])).map((l) => [l.ifname, l]));
-  const addrs = new Map((await json<IpAddr[]>(runner, ["addr", "show"])).map((a) => [a.ifname, a]));
+  const table = opts.firewallTable ?? "hubwire";
+  // Independent reads, run at once: each is a process (through nsenter in tests).
+  const [devices, linkList, addrList, routes, firewall, forwarding] = await Promise.all([
+    backend.showAll(),
+    json<IpLink[]>(runner, ["link", "show"]),
+    json<IpAddr[]>(runner, ["addr", "show"]),
+    readRoutes(runner),
+    // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
+    opts.wantFirewall || runner.has("nft")
+      ? readFirewall(runner, table)
+      : Promise.resolve<LiveFirewall>({ exists: false, hash: null }),
+    readForwarding(runner),
+  ]);
+  const links = new Map(linkList.map((l) => [l.ifname, l]));
+  const addrs = new Map(addrList.map((a) => [a.ifname, a]));
   const interfaces: LiveInterface[] = [];
-  for (const name of devices) {
-    const dev = await backend.show(name);
-    const link = links.get(name);
-    if (dev === undefined || link === undefined) continue; // vanished while reading
-    const addresses = (addrs.get(name)?.addr_info ?? [])
+  for (const dev of devices) {
+    const link = links.get(dev.name);
+    if (!ours(dev.name) || link === undefined) continue; // not ours, or vanished while reading
+    const addresses = (addrs.get(dev.name)?.addr_info ?? [])
       .filter((a) => a.scope !== "link")
       .map((a) => `${a.local}/${a.prefixlen}`)
       .sort();
     interfaces.push({
-      name,
+      name: dev.name,
       publicKey: dev.publicKey,
       listenPort: dev.listenPort,
       mtu: link.mtu,
@@ -107,15 +118,5 @@ export async function readLiveState(
       peers: dev.peers,
     });
   }
-  const table = opts.firewallTable ?? "hubwire";
-  return {
-    interfaces,
-    routes: await readRoutes(runner),
-    // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
-    firewall:
-      opts.wantFirewall || runner.has("nft")
-        ? await readFirewall(runner, table)
-        : { exists: false, hash: null },
-    forwarding: await readForwarding(runner),
-  };
+  return { interfaces, routes, firewall, forwarding };
 }
