@@ -10,6 +10,7 @@ import { ApplyError } from "./errors.js";
 import { executePlan } from "./execute.js";
 import { readLiveState } from "./live.js";
 import { type LiveState, type PlanStep, planApply } from "./plan.js";
+import { validateDesiredState } from "./validate.js";
 
 /** Options of {@link applyDesiredState}. */
 export interface ApplyOptions {
@@ -37,12 +38,24 @@ export interface ApplyResult {
 }
 
 /**
- * Makes the machine match `desired`. Throws {@link ApplyError}: `read-failed` or
- * `prerequisite-missing` with nothing changed; `step-failed` after re-reading the live state
+ * Makes the machine match `desired`. Throws {@link ApplyError}: `invalid-desired-state`,
+ * `read-failed` or `prerequisite-missing` with nothing changed; `step-failed` after re-reading the live state
  * (in `details.live`) so the caller knows what is really there.
  */
 export async function applyDesiredState(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
+  const problems = validateDesiredState(desired);
+  if (problems.length > 0)
+    throw new ApplyError(
+      "invalid-desired-state",
+      `desired state refused, nothing changed: ${problems.join("; ")}`,
+    );
   const runner = opts.runner ?? localRunner();
+  const missing = ["wg", "ip", "sysctl"].filter((c) => !runner.has(c));
+  if (missing.length > 0)
+    throw new ApplyError(
+      "prerequisite-missing",
+      `${missing.join(", ")} not found on PATH; nothing was changed`,
+    );
   const backend = opts.backend ?? new WgCliBackend(runner);
   const read = (): Promise<LiveState> =>
     readLiveState(runner, backend, {

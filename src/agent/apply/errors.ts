@@ -10,6 +10,8 @@ export type ApplyErrorCode =
   | "prerequisite-missing"
   /** A step failed part-way; steps before it were applied, the live state was re-read. */
   | "step-failed"
+  /** The desired state has a value its field may not hold; nothing was changed. */
+  | "invalid-desired-state"
   /** The live state could not be read; nothing was changed. */
   | "read-failed";
 

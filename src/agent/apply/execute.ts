@@ -66,7 +66,11 @@ async function runStep(step: PlanStep, ctx: ExecuteContext): Promise<void> {
       await runner.run("nft", ["delete", "table", "inet", step.table]);
       return;
     case "enable-forwarding":
-      await runner.run("sysctl", ["-q", "-w", "net.ipv4.ip_forward=1"]);
+      await runner.run("sysctl", [
+        "-q",
+        "-w",
+        step.family === "ipv4" ? "net.ipv4.ip_forward=1" : "net.ipv6.conf.all.forwarding=1",
+      ]);
       return;
     case "create-interface":
       await backend.create(step.iface);

@@ -4,3 +4,4 @@ export * from "./errors.js";
 export * from "./execute.js";
 export * from "./live.js";
 export * from "./plan.js";
+export * from "./validate.js";

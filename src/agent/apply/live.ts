@@ -70,9 +70,14 @@ export async function readFirewall(runner: Runner, table: string): Promise<LiveF
   return { exists: true, hash: m?.[1] ?? null };
 }
 
-/** Current `net.ipv4.ip_forward` (the namespace's, read through the runner). */
-export async function readForwarding(runner: Runner): Promise<boolean> {
-  return (await runner.run("sysctl", ["-n", "net.ipv4.ip_forward"])).stdout.trim() === "1";
+/** Current IPv4 and IPv6 forwarding (the namespace's, read through the runner). */
+export async function readForwarding(runner: Runner): Promise<LiveState["forwarding"]> {
+  const [v4, v6] = await Promise.all([
+    runner.run("sysctl", ["-n", "net.ipv4.ip_forward"]),
+    // A kernel without IPv6 has no such key: null, and nothing to switch on.
+    runner.run("sysctl", ["-n", "net.ipv6.conf.all.forwarding"]).catch(() => undefined),
+  ]);
+  return { ipv4: v4.stdout.trim() === "1", ipv6: v6 === undefined ? null : v6.stdout.trim() === "1" };
 }
 
 /**

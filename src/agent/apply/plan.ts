@@ -56,8 +56,8 @@ export interface LiveState {
   /** Only routes with {@link HUBWIRE_ROUTE_PROTO}. */
   readonly routes: readonly LiveRoute[];
   readonly firewall: LiveFirewall;
-  /** `net.ipv4.ip_forward`. */
-  readonly forwarding: boolean;
+  /** `net.ipv4.ip_forward` and `net.ipv6.conf.all.forwarding` (null: no IPv6 in this kernel). */
+  readonly forwarding: { readonly ipv4: boolean; readonly ipv6: boolean | null };
 }
 
 /** What the planner needs besides the two states. */
@@ -102,7 +102,7 @@ export type PlanStep =
       readonly hash: string;
     }
   | { readonly op: "delete-firewall"; readonly table: string }
-  | { readonly op: "enable-forwarding" }
+  | { readonly op: "enable-forwarding"; readonly family: "ipv4" | "ipv6" }
   | { readonly op: "create-interface"; readonly iface: string }
   | { readonly op: "set-private-key"; readonly iface: string }
   | {
@@ -141,7 +141,7 @@ export const HANDLED_FIELDS = {
     network: "log only",
     role: "log only (forwarding and firewall carry the hub's behaviour)",
     revision: "recorded in the state directory",
-    forwarding: "enable-forwarding",
+    forwarding: "enable-forwarding (IPv4, and IPv6 when the state has IPv6); never switched off",
     interfaces: "per interface below; extra owned interfaces are deleted",
     firewall: "replace-firewall / delete-firewall",
   },
@@ -285,7 +285,14 @@ export function planApply(desired: DesiredState, live: LiveState, ctx: PlanConte
     if (!live.firewall.exists || live.firewall.hash !== hash)
       steps.push({ op: "replace-firewall", table: fw.table, script: fw.script, hash });
   } else if (live.firewall.exists) steps.push({ op: "delete-firewall", table: "hubwire" });
-  if (desired.forwarding && !live.forwarding) steps.push({ op: "enable-forwarding" });
+  // Forwarding is only ever switched on: other software on the node may rely on it too.
+  if (desired.forwarding) {
+    if (!live.forwarding.ipv4) steps.push({ op: "enable-forwarding", family: "ipv4" });
+    const v6 = desired.interfaces.some((i) =>
+      [...i.addresses, ...i.routes.map((r) => r.prefix)].some((a) => a.includes(":")),
+    );
+    if (v6 && live.forwarding.ipv6 === false) steps.push({ op: "enable-forwarding", family: "ipv6" });
+  }
 
   const liveIfaces = new Map(live.interfaces.map((i) => [i.name, i]));
   for (const want of desired.interfaces) steps.push(...planInterface(want, liveIfaces.get(want.name), ctx));
@@ -311,7 +318,7 @@ export function formatStep(s: PlanStep): string {
     case "delete-firewall":
       return `- firewall: table inet ${s.table}`;
     case "enable-forwarding":
-      return "~ forwarding off → on";
+      return `~ ${s.family} forwarding off → on`;
     case "create-interface":
       return `+ interface ${s.iface}`;
     case "set-private-key":
