@@ -5,7 +5,8 @@
  */
 export { type ApplyOptions, type ApplyResult, applyDesiredState } from "./apply/apply.js";
 export { ApplyError, type ApplyErrorCode } from "./apply/errors.js";
-export { formatStep, type PlanStep } from "./apply/plan.js";
+export { formatStep } from "./apply/format.js";
+export type { PlanStep } from "./apply/plan.js";
 export { validateDesiredState } from "./apply/validate.js";
 export { CommandFailedError, localRunner, nsenterRunner, type Runner } from "./exec.js";
 export { type Identity, openStateDir, type StateDir, StateDirError, writeFileAtomic } from "./state-dir.js";

@@ -6,7 +6,8 @@
 import type { Runner } from "../exec.js";
 import type { PeerSpec, WgBackend } from "../wg/backend.js";
 import { ApplyError } from "./errors.js";
-import { formatStep, HUBWIRE_ROUTE_PROTO, type PlanStep, stampFirewallScript } from "./plan.js";
+import { formatStep } from "./format.js";
+import { HUBWIRE_ROUTE_PROTO, type PlanStep, stampFirewallScript } from "./plan.js";
 
 /** What the executor needs. */
 export interface ExecuteContext {

@@ -2,15 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
-import {
-  firewallHash,
-  formatStep,
-  HANDLED_FIELDS,
-  isOwnedName,
-  type LiveState,
-  planApply,
-  stampFirewallScript,
-} from "./plan.js";
+import { formatStep } from "./format.js";
+import { HANDLED_FIELDS } from "./handled-fields.js";
+import { firewallHash, isOwnedName, type LiveState, planApply, stampFirewallScript } from "./plan.js";
 
 const GOLDEN = join(import.meta.dirname, "../../compile/testdata/golden");
 const ME = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";

@@ -127,54 +127,6 @@ export type PlanStep =
   | { readonly op: "remove-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
   | { readonly op: "delete-interface"; readonly iface: string };
 
-/**
- * How each field of the desired-state types is applied. Typed as a total record: adding a
- * field to a type without saying here how it is handled fails the type check, and the guard
- * test compares these keys with a fully populated compiled state.
- */
-export const HANDLED_FIELDS = {
-  state: {
-    apiVersion: "checked by the schema",
-    kind: "checked by the schema",
-    protocol: "checked by the schema",
-    node: "log only",
-    network: "log only",
-    role: "log only (forwarding and firewall carry the hub's behaviour)",
-    revision: "recorded in the state directory",
-    forwarding: "enable-forwarding (IPv4, and IPv6 when the state has IPv6); never switched off",
-    interfaces: "per interface below; extra owned interfaces are deleted",
-    firewall: "replace-firewall / delete-firewall",
-  },
-  interface: {
-    name: "create-interface / delete-interface",
-    purpose: "not applied (failover uses it)",
-    remote: "not applied (failover uses it)",
-    priority: "not applied (route metrics carry it)",
-    listenPort: "set-listen-port",
-    addresses: "add-address / remove-address",
-    mtu: "set-mtu",
-    peers: "add-peer / change-peer / remove-peer",
-    routes: "add-route / remove-route",
-  },
-  peer: {
-    name: "log only",
-    publicKey: "identity of add/remove",
-    endpoint: "change-peer endpoint",
-    allowedIPs: "change-peer allowedIPs",
-    persistentKeepalive: "change-peer persistentKeepalive",
-    presharedKeyRef: "change-peer presharedKey",
-    override: "log only",
-  },
-  route: { prefix: "add-route / remove-route", metric: "add-route / remove-route" },
-  firewallConfig: { table: "replace-firewall", script: "replace-firewall (hash in the table comment)" },
-} as const satisfies {
-  state: Record<keyof DesiredState, string>;
-  interface: Record<keyof InterfaceConfig, string>;
-  peer: Record<keyof PeerConfig, string>;
-  route: Record<keyof InterfaceConfig["routes"][number], string>;
-  firewallConfig: Record<keyof NonNullable<DesiredState["firewall"]>, string>;
-};
-
 /** SHA-256 of a firewall script, as recorded in the table's comment. */
 export function firewallHash(script: string): string {
   return createHash("sha256").update(script).digest("hex");
@@ -308,42 +260,4 @@ export function planApply(desired: DesiredState, live: LiveState, ctx: PlanConte
     if (!wantRouteKeys.has(routeKey(r)) && !gone.includes(r.iface)) steps.push({ op: "remove-route", ...r });
   for (const iface of gone) steps.push({ op: "delete-interface", iface });
   return steps;
-}
-
-/** One readable log line per step; never holds a secret. */
-export function formatStep(s: PlanStep): string {
-  switch (s.op) {
-    case "replace-firewall":
-      return `~ firewall: load table inet ${s.table} (sha256 ${s.hash.slice(0, 12)})`;
-    case "delete-firewall":
-      return `- firewall: table inet ${s.table}`;
-    case "enable-forwarding":
-      return `~ ${s.family} forwarding off → on`;
-    case "create-interface":
-      return `+ interface ${s.iface}`;
-    case "set-private-key":
-      return `~ ${s.iface}: private key`;
-    case "set-listen-port":
-      return `~ ${s.iface}: listenPort ${show(s.from)} → ${s.to}`;
-    case "set-mtu":
-      return `~ ${s.iface}: mtu ${show(s.from)} → ${s.to}`;
-    case "set-up":
-      return `~ ${s.iface}: up`;
-    case "add-address":
-      return `+ ${s.iface}: address ${s.address}`;
-    case "remove-address":
-      return `- ${s.iface}: address ${s.address}`;
-    case "remove-peer":
-      return `- ${s.iface}: peer ${s.publicKey}`;
-    case "add-peer":
-      return `+ ${s.iface}: peer ${s.peer.name} (${s.peer.publicKey}) allowedIPs ${show(s.peer.allowedIPs)}`;
-    case "change-peer":
-      return `~ ${s.iface}: peer ${s.peer.name} ${s.changes.map((c) => `${c.field} ${c.from} → ${c.to}`).join("; ")}`;
-    case "add-route":
-      return `+ ${s.iface}: route ${s.prefix} metric ${s.metric}`;
-    case "remove-route":
-      return `- ${s.iface}: route ${s.prefix} metric ${s.metric}`;
-    case "delete-interface":
-      return `- interface ${s.iface}`;
-  }
 }
