@@ -70,7 +70,8 @@ module.exports = {
     },
     {
       name: "agent-planner-is-pure",
-      comment: "the apply planner, its validation and log format do no I/O: they see the live state only as a value.",
+      comment:
+        "the apply planner, its validation and log format do no I/O: they see the live state only as a value.",
       severity: "error",
       from: { path: "^src/agent/apply/(plan|format|handled-fields|validate)\\.ts$" },
       to: { dependencyTypes: ["core"], pathNot: "^(node:)?crypto$" },
