@@ -253,6 +253,34 @@ describeWith([...PREREQS], "apply engine in network namespaces", () => {
     }
   }, 60_000);
 
+  it("stops at a failing step, names it, re-reads the live state, and a later apply finishes", async () => {
+    const host = await lab.addHost("ag-fail");
+    const node = await labNode("fail", host, dirs);
+    const backend = new WgCliBackend(node.runner, { kernel: false });
+    try {
+      // Someone else's device holds the hub's port: setting it on hw_lab must fail.
+      await backend.create("agforeign1");
+      await backend.setListenPort("agforeign1", 51820);
+      const err = await apply(node, states.get("hub")!).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplyError);
+      const e = err as ApplyError;
+      expect(e.code).toBe("step-failed");
+      expect(e.message).toMatch(
+        /^~ hw_lab: listenPort \S+ → 51820 failed: wg set hw_lab listen-port 51820: exit/,
+      );
+      expect(e.details.step).toMatchObject({ op: "set-listen-port", iface: "hw_lab" });
+      expect(e.details.done?.map((s) => s.op)).toContain("create-interface");
+      // What is really there now, read after the failure: the interface, no peers yet.
+      expect(e.details.live?.interfaces.map((i) => [i.name, i.peers.length])).toEqual([["hw_lab", 0]]);
+      await backend.delete("agforeign1");
+      const r = await apply(node, states.get("hub")!);
+      expect(r.plan.some((s) => s.op === "create-interface")).toBe(false);
+      expect((await apply(node, states.get("hub")!)).plan).toEqual([]);
+    } finally {
+      await killDaemons(host);
+    }
+  });
+
   it("fails with a clear error and changes nothing when wireguard-go is missing", async () => {
     const host = await lab.addHost("ag-nowg");
     const node = await labNode("nowg", host, dirs);
