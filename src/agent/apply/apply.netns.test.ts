@@ -16,6 +16,7 @@ import { localRunner } from "../exec.js";
 import { collectStats } from "../stats/stats.js";
 import {
   compileLab,
+  hubwireRouteLines,
   killDaemons,
   type LabIntent,
   type LabNode,
@@ -96,6 +97,13 @@ describeWith([...PREREQS], "apply engine in network namespaces", () => {
     }
     expect(await ping(sa.host as Host, "10.77.0.12")).toBe(true);
     expect(await ping(sb.host as Host, "10.77.0.11")).toBe(true);
+    // IPv6 through the same tunnels: v6 addresses, routes and the hub's v6 forwarding.
+    const saV6 = states
+      .get("sa")!
+      .interfaces[0]!.addresses.find((a) => a.includes(":"))!
+      .split("/")[0]!;
+    expect(await ping(sb.host as Host, saV6)).toBe(true);
+    expect((await hub.runner.run("sysctl", ["-n", "net.ipv6.conf.all.forwarding"])).stdout.trim()).toBe("1");
     expect((await hubPeer(hub, sa.id.publicKey))?.latestHandshake).toBeGreaterThan(0);
     const tables = (await hub.runner.run("nft", ["list", "tables"])).stdout;
     expect(tables).toContain("table inet ag_other");
@@ -138,7 +146,7 @@ describeWith([...PREREQS], "apply engine in network namespaces", () => {
     const change = r.plan.find((s) => s.op === "change-peer");
     expect(change).toMatchObject({ peer: { name: "sb" }, changes: [{ field: "allowedIPs" }] });
     expect(r.lines.join("\n")).toMatch(
-      /peer sb allowedIPs 10\.77\.0\.12\/32, 172\.16\.2\.0\/24 → 10\.77\.0\.12\/32, 172\.16\.2\.0\/24, 172\.16\.20\.0\/24/,
+      /peer sb allowedIPs 10\.77\.0\.12\/32, 172\.16\.2\.0\/24, fd77::\S+\/128 → 10\.77\.0\.12\/32, 172\.16\.2\.0\/24, 172\.16\.20\.0\/24, fd77::\S+\/128$/m,
     );
     const after = await hubPeer(hub, sa.id.publicKey);
     expect(after?.latestHandshake).toBe(before?.latestHandshake);
@@ -237,12 +245,8 @@ describeWith([...PREREQS], "apply engine in network namespaces", () => {
         )[0].addr_info;
         expect(
           addrs.filter((a: { scope: string }) => a.scope !== "link").map((a: { local: string }) => a.local),
-        ).toEqual(["10.77.0.1"]);
-        const routes = (
-          await node.runner.run("ip", ["route", "show", "proto", String(HUBWIRE_ROUTE_PROTO)])
-        ).stdout
-          .trim()
-          .split("\n");
+        ).toEqual(desired.interfaces[0]!.addresses.map((a) => a.split("/")[0]));
+        const routes = await hubwireRouteLines(node.runner);
         expect(new Set(routes).size).toBe(routes.length);
         expect(routes).toHaveLength(desired.interfaces[0]!.routes.length);
         const tables = (await node.runner.run("nft", ["list", "tables"])).stdout.match(/inet hubwire/g);

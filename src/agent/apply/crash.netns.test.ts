@@ -15,7 +15,7 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import type { DesiredState, PeerConfig } from "../../model/index.js";
 import { describeWith } from "../../testing/prerequisites.js";
 import { localRunner } from "../exec.js";
-import { compileLab, killDaemons, labNode, removeDirs } from "../testing/lab-topology.js";
+import { compileLab, hubwireRouteLines, killDaemons, labNode, removeDirs } from "../testing/lab-topology.js";
 import { WgCliBackend } from "../wg/cli-backend.js";
 import { HUBWIRE_ROUTE_PROTO } from "./plan.js";
 
@@ -76,11 +76,7 @@ describeWith(
       process.kill(first.pid, "SIGKILL");
       expect((await first.exited).signal).toBe("SIGKILL");
       const total = desired.interfaces[0]!.peers.length;
-      const routeCount = async () =>
-        (await node.runner.run("ip", ["route", "show", "proto", String(HUBWIRE_ROUTE_PROTO)])).stdout
-          .trim()
-          .split("\n")
-          .filter(Boolean).length;
+      const routeCount = async () => (await hubwireRouteLines(node.runner)).length;
       // Really killed mid-way: the device is there, the job is not done.
       expect(await backend.listDevices()).toEqual(["hw_lab"]);
       expect((await peerCount()) < total || (await routeCount()) < desired.interfaces[0]!.routes.length).toBe(
@@ -102,12 +98,10 @@ describeWith(
       const addrs = JSON.parse(
         (await node.runner.run("ip", ["-j", "addr", "show", "dev", "hw_lab"])).stdout,
       )[0].addr_info as { local: string; scope: string }[];
-      expect(addrs.filter((a) => a.scope !== "link").map((a) => a.local)).toEqual(["10.77.0.1"]);
-      const routes = (
-        await node.runner.run("ip", ["route", "show", "proto", String(HUBWIRE_ROUTE_PROTO)])
-      ).stdout
-        .trim()
-        .split("\n");
+      expect(addrs.filter((a) => a.scope !== "link").map((a) => a.local)).toEqual(
+        desired.interfaces[0]!.addresses.map((a) => a.split("/")[0]),
+      );
+      const routes = await hubwireRouteLines(node.runner);
       expect(new Set(routes).size).toBe(routes.length);
       expect(routes).toHaveLength(desired.interfaces[0]!.routes.length);
       expect((await node.runner.run("nft", ["list", "tables"])).stdout.match(/inet hubwire/g)).toHaveLength(

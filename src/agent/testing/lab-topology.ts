@@ -66,7 +66,7 @@ export function labYaml(i: LabIntent): string {
   const node = (name: string, role: string, extra: string) =>
     `---\napiVersion: hubwire/v1\nkind: Node\nmetadata: { name: ${name} }\nspec:\n  network: lab\n  role: ${role}\n${extra}`;
   return [
-    `apiVersion: hubwire/v1\nkind: Network\nmetadata: { name: lab }\nspec:\n  cidr: 10.77.0.0/24\n  defaultAction: ${i.defaultAction ?? "allow"}\n`,
+    `apiVersion: hubwire/v1\nkind: Network\nmetadata: { name: lab }\nspec:\n  cidr: 10.77.0.0/24\n  cidr6: fd77::/64\n  defaultAction: ${i.defaultAction ?? "allow"}\n`,
     node("hub", "hub", `  endpoint: 192.0.2.1:51820\n  tunnelAddress: 10.77.0.1\n  publicKey: ${i.hubKey}\n`),
     node(
       "sa",
@@ -109,4 +109,14 @@ export async function killDaemons(host: { readonly netns: string }): Promise<voi
       process.kill(Number(pid), "SIGKILL");
     } catch {}
   }
+}
+
+/** `ip route show proto 157` lines of both families, for counting and duplicate checks. */
+export async function hubwireRouteLines(runner: Runner): Promise<string[]> {
+  const out: string[] = [];
+  for (const family of ["-4", "-6"]) {
+    const { stdout } = await runner.run("ip", [family, "route", "show", "proto", "157"]);
+    out.push(...stdout.split("\n").filter((l) => l.trim() !== ""));
+  }
+  return out;
 }
