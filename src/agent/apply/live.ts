@@ -44,19 +44,15 @@ function withLength(dst: string): string {
 
 /** Routes hubwire installed (its `proto`), in every family. */
 export async function readRoutes(runner: Runner): Promise<LiveRoute[]> {
-  const out: LiveRoute[] = [];
-  for (const family of ["-4", "-6"]) {
-    const routes = await json<IpRoute[]>(runner, [
-      family,
-      "route",
-      "show",
-      "proto",
-      String(HUBWIRE_ROUTE_PROTO),
-    ]);
-    for (const r of routes)
-      if (r.dev !== undefined) out.push({ iface: r.dev, prefix: withLength(r.dst), metric: r.metric ?? 0 });
-  }
-  return out;
+  const families = await Promise.all(
+    ["-4", "-6"].map((f) =>
+      json<IpRoute[]>(runner, [f, "route", "show", "proto", String(HUBWIRE_ROUTE_PROTO)]),
+    ),
+  );
+  return families
+    .flat()
+    .filter((r): r is IpRoute & { dev: string } => r.dev !== undefined)
+    .map((r) => ({ iface: r.dev, prefix: withLength(r.dst), metric: r.metric ?? 0 }));
 }
 
 /** The hubwire table's presence and the script hash recorded in its comment. */

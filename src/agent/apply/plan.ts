@@ -190,7 +190,8 @@ function planPeer(
       to: psk ? "(set)" : "(none)",
     });
   if (changes.length === 0) return undefined;
-  // Only what changed is written; the endpoint is left alone unless it is one of the changes.
+  // Allowed IPs and keepalive are written as desired (idempotent); the endpoint only when it is
+  // one of the changes, since rewriting it would undo a peer's roaming.
   const endpointChanged = changes.some((c) => c.field === "endpoint");
   const { endpoint: _e, ...rest } = write;
   return { op: "change-peer", iface, peer: endpointChanged ? write : rest, changes };
