@@ -202,6 +202,19 @@ describeWith([...PREREQS], "apply engine in network namespaces", () => {
     expect(await hubPeer(hub, sb.id.publicKey)).toBeDefined();
   });
 
+  it("runs concurrent applies for one machine one after the other", async () => {
+    const without = compileLab({ ...intent, withoutSb: true }).get("hub")!;
+    const opts = { runner: hub.runner, privateKeyFile: hub.id.privateKeyFile, publicKey: hub.id.publicKey };
+    const [first, second] = await Promise.all([
+      applyDesiredState(without, opts),
+      applyDesiredState(states.get("hub")!, opts),
+    ]);
+    // The second planned against what the first left: it puts sb's peer back.
+    expect(first.plan.map((s) => s.op)).toContain("remove-peer");
+    expect(second.plan.map((s) => s.op)).toContain("add-peer");
+    expect(await hubPeer(hub, sb.id.publicKey)).toBeDefined();
+  });
+
   it("deletes a stale hubwire interface and never touches a foreign one", async () => {
     const backend = new WgCliBackend(hub.runner, { kernel: false });
     await backend.create("hw_stale");

@@ -40,9 +40,30 @@ export interface ApplyResult {
 /**
  * Makes the machine match `desired`. Throws {@link ApplyError}: `invalid-desired-state`,
  * `read-failed` or `prerequisite-missing` with nothing changed; `step-failed` after re-reading the live state
- * (in `details.live`) so the caller knows what is really there.
+ * (in `details.live`) so the caller knows what is really there. Calls for the same machine
+ * (the same `runner`, or none) run one after another, never interleaved.
  */
-export async function applyDesiredState(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
+export function applyDesiredState(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
+  // One apply at a time per machine: a long-poll answer arriving during a periodic
+  // reconciliation must not interleave its steps with it (both would plan from the same read).
+  const key = opts.runner ?? THIS_MACHINE;
+  const before = running.get(key) ?? Promise.resolve();
+  const result = before.then(() => applyNow(desired, opts));
+  const settled = result.then(
+    () => {},
+    () => {},
+  );
+  running.set(key, settled);
+  void settled.then(() => {
+    if (running.get(key) === settled) running.delete(key);
+  });
+  return result;
+}
+
+const THIS_MACHINE = {};
+const running = new WeakMap<object, Promise<void>>();
+
+async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
   const problems = validateDesiredState(desired);
   if (problems.length > 0)
     throw new ApplyError(
