@@ -71,7 +71,7 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
       `desired state refused, nothing changed: ${problems.join("; ")}`,
     );
   const runner = opts.runner ?? localRunner();
-  const missing = ["wg", "ip", "sysctl"].filter((c) => !runner.has(c));
+  const missing = ["wg", "ip", ...(desired.forwarding ? ["sysctl"] : [])].filter((c) => !runner.has(c));
   if (missing.length > 0)
     throw new ApplyError(
       "prerequisite-missing",
@@ -83,6 +83,7 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
       desiredNames: desired.interfaces.map((i) => i.name),
       ...(desired.firewall ? { firewallTable: desired.firewall.table } : {}),
       wantFirewall: desired.firewall !== undefined,
+      wantForwarding: desired.forwarding,
     });
   let live: LiveState;
   try {

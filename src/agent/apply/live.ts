@@ -83,7 +83,13 @@ export async function readForwarding(runner: Runner): Promise<LiveState["forward
 export async function readLiveState(
   runner: Runner,
   backend: WgBackend,
-  opts: { desiredNames: readonly string[]; firewallTable?: string; wantFirewall: boolean },
+  opts: {
+    desiredNames: readonly string[];
+    firewallTable?: string;
+    wantFirewall: boolean;
+    /** Read forwarding only when the desired state wants it on (it is never switched off). */
+    wantForwarding?: boolean;
+  },
 ): Promise<LiveState> {
   const ours = (n: string) => opts.desiredNames.includes(n) || isOwnedName(n);
   const table = opts.firewallTable ?? "hubwire";
@@ -97,7 +103,9 @@ export async function readLiveState(
     opts.wantFirewall || runner.has("nft")
       ? readFirewall(runner, table)
       : Promise.resolve<LiveFirewall>({ exists: false, hash: null }),
-    readForwarding(runner),
+    opts.wantForwarding === false
+      ? Promise.resolve<LiveState["forwarding"]>({ ipv4: false, ipv6: null })
+      : readForwarding(runner),
   ]);
   const links = new Map(linkList.map((l) => [l.ifname, l]));
   const addrs = new Map(addrList.map((a) => [a.ifname, a]));
