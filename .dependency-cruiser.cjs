@@ -50,12 +50,31 @@ module.exports = {
       to: { path: "^src/compile/" },
     },
     {
-      name: "agent-stays-off-the-controller",
+      name: "agent-imports-below-it",
       comment:
-        "the agent runs on every node: it may use model, netaddr, wgconf and keys, never the controller, CLI or compiler.",
+        "the agent may use model, wgconf, keys, netaddr and compile's types only; never the controller, CLI or the compiler itself (its tests and test support may compile intents).",
       severity: "error",
-      from: { path: "^src/agent/", pathNot: TESTS },
-      to: { path: "^src/(controller|cli|compile|bench)/" },
+      from: { path: "^src/agent/", pathNot: `${TESTS}|^src/agent/testing/` },
+      to: {
+        path: "^src/",
+        pathNot: "^src/(agent|model|wgconf|keys|netaddr)/",
+        dependencyTypesNot: ["type-only"],
+      },
+    },
+    {
+      name: "nothing-imports-the-agent-but-the-agent",
+      comment: "the controller, compiler and pure modules never depend on the agent (the CLI may start it).",
+      severity: "error",
+      from: { path: "^src/(controller|compile|model|netaddr|wgconf|keys)/" },
+      to: { path: "^src/agent/" },
+    },
+    {
+      name: "agent-planner-is-pure",
+      comment:
+        "the apply planner, its validation and log format do no I/O: they see the live state only as a value.",
+      severity: "error",
+      from: { path: "^src/agent/apply/(plan|format|handled-fields|validate)\\.ts$" },
+      to: { dependencyTypes: ["core"], pathNot: "^(node:)?crypto$" },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],

@@ -1,4 +1,5 @@
 /** WireGuard config text: rendering (and, with the agent, parsing and diffing). Pure. */
 
 export * from "./diff.js";
+export * from "./dump.js";
 export * from "./wgquick.js";

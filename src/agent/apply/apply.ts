@@ -1,0 +1,121 @@
+/**
+ * `applyDesiredState`: read the live state, plan, log the plan, run it. The same desired state
+ * applied twice plans nothing the second time and runs no mutating command.
+ */
+import type { DesiredState } from "../../model/index.js";
+import { localRunner, type Runner } from "../exec.js";
+import type { WgBackend } from "../wg/backend.js";
+import { WgCliBackend } from "../wg/cli-backend.js";
+import { ApplyError } from "./errors.js";
+import { executePlan } from "./execute.js";
+import { readLiveState } from "./live.js";
+import { type LiveState, type PlanStep, planApply } from "./plan.js";
+import { validateDesiredState } from "./validate.js";
+
+/** Options of {@link applyDesiredState}. */
+export interface ApplyOptions {
+  /** The 0600 file with this node's private key (see `StateDir.identity()`). */
+  readonly privateKeyFile: string;
+  /** Its public key. */
+  readonly publicKey: string;
+  /** Where commands run; default this machine. */
+  readonly runner?: Runner;
+  /** Default the `wg` CLI over `runner`. */
+  readonly backend?: WgBackend;
+  /** Preshared keys by `presharedKeyRef`. */
+  readonly presharedKeys?: ReadonlyMap<string, string>;
+  /** The desired state applied last, if any (endpoint roaming, see `PlanContext.previous`). */
+  readonly previous?: DesiredState;
+  /** Receives one line per planned step, or one "no changes" line. Default: silent. */
+  readonly log?: (line: string) => void;
+}
+
+/** What an apply did. */
+export interface ApplyResult {
+  /** The steps planned (and run); empty when the machine already matched. */
+  readonly plan: readonly PlanStep[];
+  readonly changed: boolean;
+}
+
+/**
+ * Makes the machine match `desired`. Throws {@link ApplyError}: `invalid-desired-state`,
+ * `read-failed` or `prerequisite-missing` with nothing changed; `step-failed` after re-reading the live state
+ * (in `details.live`) so the caller knows what is really there. Calls for the same machine
+ * (the same `runner`, or none) run one after another, never interleaved.
+ */
+export function applyDesiredState(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
+  // One apply at a time per machine: a long-poll answer arriving during a periodic
+  // reconciliation must not interleave its steps with it (both would plan from the same read).
+  const key = opts.runner ?? THIS_MACHINE;
+  const before = running.get(key) ?? Promise.resolve();
+  const result = before.then(() => applyNow(desired, opts));
+  const settled = result.then(
+    () => {},
+    () => {},
+  );
+  running.set(key, settled);
+  void settled.then(() => {
+    if (running.get(key) === settled) running.delete(key);
+  });
+  return result;
+}
+
+const THIS_MACHINE = {};
+const running = new WeakMap<object, Promise<void>>();
+
+async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
+  const problems = validateDesiredState(desired);
+  if (problems.length > 0)
+    throw new ApplyError(
+      "invalid-desired-state",
+      `desired state refused, nothing changed: ${problems.join("; ")}`,
+    );
+  const runner = opts.runner ?? localRunner();
+  const missing = ["wg", "ip", ...(desired.forwarding ? ["sysctl"] : [])].filter((c) => !runner.has(c));
+  if (missing.length > 0)
+    throw new ApplyError(
+      "prerequisite-missing",
+      `${missing.join(", ")} not found on PATH; nothing was changed`,
+    );
+  const backend = opts.backend ?? new WgCliBackend(runner);
+  const read = (): Promise<LiveState> =>
+    readLiveState(runner, backend, {
+      desiredNames: desired.interfaces.map((i) => i.name),
+      ...(desired.firewall ? { firewallTable: desired.firewall.table } : {}),
+      wantFirewall: desired.firewall !== undefined,
+      wantForwarding: desired.forwarding,
+    });
+  let live: LiveState;
+  try {
+    live = await read();
+  } catch (cause) {
+    throw new ApplyError("read-failed", `cannot read the live state: ${(cause as Error).message}`, { cause });
+  }
+  const plan = planApply(desired, live, {
+    publicKey: opts.publicKey,
+    ...(opts.presharedKeys ? { presharedKeys: opts.presharedKeys } : {}),
+    ...(opts.previous ? { previous: opts.previous } : {}),
+  });
+  const log = opts.log ?? (() => {});
+  if (plan.length === 0) {
+    log(`apply ${desired.node} revision ${desired.revision}: no changes`);
+    return { plan, changed: false };
+  }
+  log(`apply ${desired.node} revision ${desired.revision}: ${plan.length} change(s)`);
+  try {
+    await executePlan(plan, {
+      runner,
+      backend,
+      privateKeyFile: opts.privateKeyFile,
+      ...(opts.presharedKeys ? { presharedKeys: opts.presharedKeys } : {}),
+      log: (line) => log(`  ${line}`),
+    });
+  } catch (e) {
+    if (e instanceof ApplyError && e.code === "step-failed") {
+      const after = await read().catch(() => undefined);
+      throw new ApplyError(e.code, e.message, { ...e.details, ...(after ? { live: after } : {}) });
+    }
+    throw e;
+  }
+  return { plan, changed: true };
+}

@@ -1,0 +1,131 @@
+/**
+ * The live state the planner compares with: read from the machine, never from memory, so an
+ * apply after a crash, a manual change or a half-finished run sees what really is there.
+ * Only hubwire's things are read: WireGuard interfaces that are ours (see {@link isOwnedName}),
+ * routes with hubwire's `proto`, the `inet hubwire` nftables table.
+ */
+import type { Runner } from "../exec.js";
+import type { WgBackend } from "../wg/backend.js";
+import {
+  HUBWIRE_ROUTE_PROTO,
+  isOwnedName,
+  type LiveFirewall,
+  type LiveInterface,
+  type LiveRoute,
+  type LiveState,
+} from "./plan.js";
+
+interface IpLink {
+  ifname: string;
+  mtu: number;
+  flags?: string[];
+  operstate?: string;
+}
+interface IpAddr {
+  ifname: string;
+  addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
+}
+interface IpRoute {
+  dst: string;
+  dev?: string;
+  metric?: number;
+}
+
+const json = async <T>(runner: Runner, args: string[]): Promise<T> => {
+  const out = (await runner.run("ip", ["-j", ...args])).stdout.trim();
+  return (out === "" ? [] : JSON.parse(out)) as T;
+};
+
+/** `10.0.0.1` → `10.0.0.1/32`: `ip -j route` prints host routes without a length. */
+function withLength(dst: string): string {
+  if (dst.includes("/")) return dst;
+  return dst.includes(":") ? `${dst}/128` : `${dst}/32`;
+}
+
+/** Routes hubwire installed (its `proto`), in every family. */
+export async function readRoutes(runner: Runner): Promise<LiveRoute[]> {
+  const families = await Promise.all(
+    ["-4", "-6"].map((f) =>
+      json<IpRoute[]>(runner, [f, "route", "show", "proto", String(HUBWIRE_ROUTE_PROTO)]),
+    ),
+  );
+  return families
+    .flat()
+    .filter((r): r is IpRoute & { dev: string } => r.dev !== undefined)
+    .map((r) => ({ iface: r.dev, prefix: withLength(r.dst), metric: r.metric ?? 0 }));
+}
+
+/** The hubwire table's presence and the script hash recorded in its comment. */
+export async function readFirewall(runner: Runner, table: string): Promise<LiveFirewall> {
+  const tables = (await runner.run("nft", ["list", "tables", "inet"])).stdout;
+  if (!tables.split("\n").some((l) => l.trim() === `table inet ${table}`))
+    return { exists: false, hash: null };
+  const listing = (await runner.run("nft", ["list", "table", "inet", table])).stdout;
+  // The table comment is the first statement inside the table block.
+  const m = /^table inet \S+ \{\n\s*comment "hubwire sha256=([0-9a-f]{64})"/.exec(listing);
+  return { exists: true, hash: m?.[1] ?? null };
+}
+
+/** Current IPv4 and IPv6 forwarding (the namespace's, read through the runner). */
+export async function readForwarding(runner: Runner): Promise<LiveState["forwarding"]> {
+  const [v4, v6] = await Promise.all([
+    runner.run("sysctl", ["-n", "net.ipv4.ip_forward"]),
+    // A kernel without IPv6 has no such key: null, and nothing to switch on.
+    runner.run("sysctl", ["-n", "net.ipv6.conf.all.forwarding"]).catch(() => undefined),
+  ]);
+  return { ipv4: v4.stdout.trim() === "1", ipv6: v6 === undefined ? null : v6.stdout.trim() === "1" };
+}
+
+/**
+ * Reads everything hubwire owns. `desiredNames` are the interfaces of the desired state, which
+ * are ours even when their names do not follow the prefix convention.
+ */
+export async function readLiveState(
+  runner: Runner,
+  backend: WgBackend,
+  opts: {
+    desiredNames: readonly string[];
+    firewallTable?: string;
+    wantFirewall: boolean;
+    /** Read forwarding only when the desired state wants it on (it is never switched off). */
+    wantForwarding?: boolean;
+  },
+): Promise<LiveState> {
+  const ours = (n: string) => opts.desiredNames.includes(n) || isOwnedName(n);
+  const table = opts.firewallTable ?? "hubwire";
+  // Independent reads, run at once: each is a process (through nsenter in tests).
+  const [devices, linkList, addrList, routes, firewall, forwarding] = await Promise.all([
+    backend.showAll(),
+    json<IpLink[]>(runner, ["link", "show"]),
+    json<IpAddr[]>(runner, ["addr", "show"]),
+    readRoutes(runner),
+    // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
+    opts.wantFirewall || runner.has("nft")
+      ? readFirewall(runner, table)
+      : Promise.resolve<LiveFirewall>({ exists: false, hash: null }),
+    opts.wantForwarding === false
+      ? Promise.resolve<LiveState["forwarding"]>({ ipv4: false, ipv6: null })
+      : readForwarding(runner),
+  ]);
+  const links = new Map(linkList.map((l) => [l.ifname, l]));
+  const addrs = new Map(addrList.map((a) => [a.ifname, a]));
+  const interfaces: LiveInterface[] = [];
+  for (const dev of devices) {
+    const link = links.get(dev.name);
+    if (!ours(dev.name) || link === undefined) continue; // not ours, or vanished while reading
+    const addresses = (addrs.get(dev.name)?.addr_info ?? [])
+      .filter((a) => a.scope !== "link")
+      .map((a) => `${a.local}/${a.prefixlen}`)
+      .sort();
+    interfaces.push({
+      name: dev.name,
+      publicKey: dev.publicKey,
+      listenPort: dev.listenPort,
+      mtu: link.mtu,
+      up: (link.flags ?? []).includes("UP"),
+      addresses,
+      peers: dev.peers,
+    });
+  }
+  return { interfaces, routes, firewall, forwarding };
+}

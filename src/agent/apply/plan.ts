@@ -1,0 +1,264 @@
+/**
+ * The apply planner: desired state + live state → the smallest list of typed steps that makes
+ * the machine match. Pure (no I/O, no clock): the live state is read elsewhere (`live.ts`)
+ * and the steps are run elsewhere (`execute.ts`). An unchanged peer yields no step, so it
+ * keeps its session; the same desired state planned against its own result yields [].
+ */
+import { createHash } from "node:crypto";
+import type { DesiredState, InterfaceConfig, PeerConfig } from "../../model/index.js";
+import type { LivePeer } from "../../wgconf/index.js";
+
+/**
+ * Routing protocol number on every route hubwire installs (`ip route … proto 157`), so the
+ * agent reads and removes only its own routes. Not in iproute2's `rt_protos` registry.
+ */
+export const HUBWIRE_ROUTE_PROTO = 157;
+
+/**
+ * Whether an interface name is hubwire's by convention (`hw_…`, or `hwx` + 12 hash characters
+ * for long names; see compile/interfaces.ts). Anything else is never touched unless the desired
+ * state names it.
+ */
+export function isOwnedName(name: string): boolean {
+  return /^hw_[A-Za-z0-9_.-]+$/.test(name) || /^hwx[a-z2-7]{12}$/.test(name);
+}
+
+/** One of our interfaces as it is now. */
+export interface LiveInterface {
+  readonly name: string;
+  /** Public key of the device's private key; null when none is set. */
+  readonly publicKey: string | null;
+  readonly listenPort: number;
+  readonly mtu: number;
+  readonly up: boolean;
+  /** `addr/len`, sorted, link-local left out. */
+  readonly addresses: readonly string[];
+  readonly peers: readonly LivePeer[];
+}
+
+/** A route with hubwire's proto. */
+export interface LiveRoute {
+  readonly iface: string;
+  readonly prefix: string;
+  readonly metric: number;
+}
+
+/** The hubwire nftables table: whether it exists and the script hash in its comment. */
+export interface LiveFirewall {
+  readonly exists: boolean;
+  readonly hash: string | null;
+}
+
+/** What the planner compares the desired state with. */
+export interface LiveState {
+  /** Only hubwire's interfaces. */
+  readonly interfaces: readonly LiveInterface[];
+  /** Only routes with {@link HUBWIRE_ROUTE_PROTO}. */
+  readonly routes: readonly LiveRoute[];
+  readonly firewall: LiveFirewall;
+  /** `net.ipv4.ip_forward` and `net.ipv6.conf.all.forwarding` (null: no IPv6 in this kernel). */
+  readonly forwarding: { readonly ipv4: boolean; readonly ipv6: boolean | null };
+}
+
+/** What the planner needs besides the two states. */
+export interface PlanContext {
+  /** This node's public key (of the private key in the state directory). */
+  readonly publicKey: string;
+  /** Preshared keys by `presharedKeyRef`; a ref missing here means "no preshared key". */
+  readonly presharedKeys?: ReadonlyMap<string, string>;
+  /**
+   * The desired state applied last. Used only for endpoints: WireGuard moves a peer's endpoint
+   * when it roams, so a live endpoint differing from the desired one is rewritten only when the
+   * desired endpoint itself changed or the device has none.
+   */
+  readonly previous?: DesiredState;
+}
+
+/** A peer as written by add/change steps; never holds a secret (the key is resolved by ref). */
+export interface PeerWrite {
+  readonly name: string;
+  readonly publicKey: string;
+  /** Absent: left as the device has it. */
+  readonly endpoint?: string;
+  readonly allowedIPs: readonly string[];
+  readonly persistentKeepalive: number;
+  /** Absent: left as is; null: none. */
+  readonly presharedKeyRef?: string | null;
+}
+
+/** One field of a peer that differs, for the log. */
+export interface FieldChange {
+  readonly field: "endpoint" | "allowedIPs" | "persistentKeepalive" | "presharedKey";
+  readonly from: string;
+  readonly to: string;
+}
+
+/** One step of a plan, in the order it runs. */
+export type PlanStep =
+  | {
+      readonly op: "replace-firewall";
+      readonly table: string;
+      readonly script: string;
+      readonly hash: string;
+    }
+  | { readonly op: "delete-firewall"; readonly table: string }
+  | { readonly op: "enable-forwarding"; readonly family: "ipv4" | "ipv6" }
+  | { readonly op: "create-interface"; readonly iface: string }
+  | { readonly op: "set-private-key"; readonly iface: string }
+  | {
+      readonly op: "set-listen-port";
+      readonly iface: string;
+      readonly from: number | null;
+      readonly to: number;
+    }
+  | { readonly op: "set-mtu"; readonly iface: string; readonly from: number | null; readonly to: number }
+  | { readonly op: "set-up"; readonly iface: string }
+  | { readonly op: "add-address"; readonly iface: string; readonly address: string }
+  | { readonly op: "remove-address"; readonly iface: string; readonly address: string }
+  | { readonly op: "remove-peer"; readonly iface: string; readonly publicKey: string }
+  | { readonly op: "add-peer"; readonly iface: string; readonly peer: PeerWrite }
+  | {
+      readonly op: "change-peer";
+      readonly iface: string;
+      readonly peer: PeerWrite;
+      readonly changes: readonly FieldChange[];
+    }
+  | { readonly op: "add-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
+  | { readonly op: "remove-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
+  | { readonly op: "delete-interface"; readonly iface: string };
+
+/** SHA-256 of a firewall script, as recorded in the table's comment. */
+export function firewallHash(script: string): string {
+  return createHash("sha256").update(script).digest("hex");
+}
+
+/**
+ * The script that is loaded: the compiler's, with the hash as the table's comment, inserted as
+ * the first statement of its last `table inet NAME {` block (the one that defines the table).
+ */
+export function stampFirewallScript(table: string, script: string, hash: string): string {
+  const head = `table inet ${table} {\n`;
+  const at = script.lastIndexOf(head);
+  if (at < 0) throw new Error(`firewall script does not define table inet ${table}`);
+  const cut = at + head.length;
+  return `${script.slice(0, cut)}  comment "hubwire sha256=${hash}"\n${script.slice(cut)}`;
+}
+
+const show = (v: readonly string[] | string | number | null | undefined): string =>
+  v === undefined || v === null ? "(none)" : Array.isArray(v) ? v.join(", ") || "(none)" : String(v);
+
+/** `host:port` with IPv6 in brackets, as `wg` prints it; hostnames are kept as they are. */
+const isLiteralEndpoint = (e: string): boolean => /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.]+\]):\d+$/.test(e);
+
+function planPeer(
+  iface: string,
+  want: PeerConfig,
+  have: LivePeer | undefined,
+  ctx: PlanContext,
+  prevPeer: PeerConfig | undefined,
+): PlanStep | undefined {
+  const psk =
+    want.presharedKeyRef === undefined ? null : (ctx.presharedKeys?.get(want.presharedKeyRef) ?? null);
+  const write: PeerWrite = {
+    name: want.name,
+    publicKey: want.publicKey,
+    ...(want.endpoint === undefined ? {} : { endpoint: want.endpoint }),
+    allowedIPs: want.allowedIPs,
+    persistentKeepalive: want.persistentKeepalive ?? 0,
+    presharedKeyRef: psk === null ? null : (want.presharedKeyRef ?? null),
+  };
+  if (have === undefined) return { op: "add-peer", iface, peer: write };
+  const changes: FieldChange[] = [];
+  const allowed = [...want.allowedIPs].sort();
+  if (show(allowed) !== show(have.allowedIPs))
+    changes.push({ field: "allowedIPs", from: show(have.allowedIPs), to: show(allowed) });
+  if (write.persistentKeepalive !== have.persistentKeepalive)
+    changes.push({
+      field: "persistentKeepalive",
+      from: show(have.persistentKeepalive || "off"),
+      to: show(write.persistentKeepalive || "off"),
+    });
+  if (want.endpoint !== undefined && want.endpoint !== have.endpoint) {
+    const roamed =
+      have.endpoint !== null && (prevPeer?.endpoint === want.endpoint || !isLiteralEndpoint(want.endpoint));
+    if (!roamed) changes.push({ field: "endpoint", from: show(have.endpoint), to: want.endpoint });
+  }
+  if (psk !== have.presharedKey)
+    changes.push({
+      field: "presharedKey",
+      from: have.presharedKey ? "(set)" : "(none)",
+      to: psk ? "(set)" : "(none)",
+    });
+  if (changes.length === 0) return undefined;
+  // Allowed IPs and keepalive are written as desired (idempotent); the endpoint only when it is
+  // one of the changes, since rewriting it would undo a peer's roaming.
+  const endpointChanged = changes.some((c) => c.field === "endpoint");
+  const { endpoint: _e, ...rest } = write;
+  return { op: "change-peer", iface, peer: endpointChanged ? write : rest, changes };
+}
+
+function planInterface(want: InterfaceConfig, have: LiveInterface | undefined, ctx: PlanContext): PlanStep[] {
+  const iface = want.name;
+  const steps: PlanStep[] = [];
+  if (have === undefined) steps.push({ op: "create-interface", iface });
+  if (have?.publicKey !== ctx.publicKey) steps.push({ op: "set-private-key", iface });
+  if (want.listenPort !== undefined && have?.listenPort !== want.listenPort)
+    steps.push({ op: "set-listen-port", iface, from: have?.listenPort ?? null, to: want.listenPort });
+  if (have?.mtu !== want.mtu) steps.push({ op: "set-mtu", iface, from: have?.mtu ?? null, to: want.mtu });
+  const haveAddrs = new Set(have?.addresses ?? []);
+  const wantAddrs = new Set(want.addresses);
+  for (const a of want.addresses) if (!haveAddrs.has(a)) steps.push({ op: "add-address", iface, address: a });
+  for (const a of haveAddrs) if (!wantAddrs.has(a)) steps.push({ op: "remove-address", iface, address: a });
+  const livePeers = new Map((have?.peers ?? []).map((p) => [p.publicKey, p]));
+  const wantKeys = new Set(want.peers.map((p) => p.publicKey));
+  // Removals first: a prefix moving between peers is then never held by two at once.
+  for (const key of livePeers.keys())
+    if (!wantKeys.has(key)) steps.push({ op: "remove-peer", iface, publicKey: key });
+  const prevIface = ctx.previous?.interfaces.find((i) => i.name === iface);
+  for (const p of want.peers) {
+    const prevPeer = prevIface?.peers.find((q) => q.publicKey === p.publicKey);
+    const step = planPeer(iface, p, livePeers.get(p.publicKey), ctx, prevPeer);
+    if (step) steps.push(step);
+  }
+  // Up after peers and addresses, before routes (a route needs its device up).
+  if (!have?.up) steps.push({ op: "set-up", iface });
+  return steps;
+}
+
+const routeKey = (r: { iface: string; prefix: string; metric: number }) =>
+  `${r.iface} ${r.prefix} ${r.metric}`;
+
+/** The steps that take the machine from `live` to `desired`, in execution order. */
+export function planApply(desired: DesiredState, live: LiveState, ctx: PlanContext): PlanStep[] {
+  const steps: PlanStep[] = [];
+  // Policy before paths: the firewall is in place before a new interface carries traffic.
+  const fw = desired.firewall;
+  if (fw !== undefined) {
+    const hash = firewallHash(fw.script);
+    if (!live.firewall.exists || live.firewall.hash !== hash)
+      steps.push({ op: "replace-firewall", table: fw.table, script: fw.script, hash });
+  } else if (live.firewall.exists) steps.push({ op: "delete-firewall", table: "hubwire" });
+  // Forwarding is only ever switched on: other software on the node may rely on it too.
+  if (desired.forwarding) {
+    if (!live.forwarding.ipv4) steps.push({ op: "enable-forwarding", family: "ipv4" });
+    const v6 = desired.interfaces.some((i) =>
+      [...i.addresses, ...i.routes.map((r) => r.prefix)].some((a) => a.includes(":")),
+    );
+    if (v6 && live.forwarding.ipv6 === false) steps.push({ op: "enable-forwarding", family: "ipv6" });
+  }
+
+  const liveIfaces = new Map(live.interfaces.map((i) => [i.name, i]));
+  for (const want of desired.interfaces) steps.push(...planInterface(want, liveIfaces.get(want.name), ctx));
+
+  const wantNames = new Set(desired.interfaces.map((i) => i.name));
+  const gone = live.interfaces.filter((i) => !wantNames.has(i.name)).map((i) => i.name);
+  const wantRoutes = desired.interfaces.flatMap((i) => i.routes.map((r) => ({ iface: i.name, ...r })));
+  const liveRouteKeys = new Set(live.routes.map(routeKey));
+  const wantRouteKeys = new Set(wantRoutes.map(routeKey));
+  // New paths before old ones go, so a moved prefix is never without a route.
+  for (const r of wantRoutes) if (!liveRouteKeys.has(routeKey(r))) steps.push({ op: "add-route", ...r });
+  for (const r of live.routes)
+    if (!wantRouteKeys.has(routeKey(r)) && !gone.includes(r.iface)) steps.push({ op: "remove-route", ...r });
+  for (const iface of gone) steps.push({ op: "delete-interface", iface });
+  return steps;
+}

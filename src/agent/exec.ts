@@ -1,0 +1,131 @@
+/**
+ * How the agent runs system commands (`wg`, `ip`, `nft`, `sysctl`, `wireguard-go`): always
+ * `execFile`-style with an argument array, never a shell; secrets go in 0600 files or on stdin,
+ * so argv (visible in `ps`) and error messages never hold them.
+ *
+ * A {@link Runner} is the one seam between the agent and the machine: the daemon uses
+ * {@link localRunner}; tests run the same code against a network-namespace host with
+ * {@link nsenterRunner}.
+ */
+import { execFile, spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+
+/** What a command printed when it exited 0. */
+export interface CommandOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A command that could not start or exited non-zero. `argv` never holds secrets. */
+export class CommandFailedError extends Error {
+  readonly code = "command-failed";
+  constructor(
+    readonly argv: readonly string[],
+    readonly exitCode: number | string | null,
+    readonly stderr: string,
+  ) {
+    super(
+      `${argv.join(" ")}: ${exitCode === "ENOENT" ? "not found" : `exit ${exitCode}`}${stderr.trim() ? `: ${stderr.trim()}` : ""}`,
+    );
+    this.name = "CommandFailedError";
+  }
+}
+
+/** Runs commands on the machine whose data plane the agent manages. */
+export interface Runner {
+  /** Runs `cmd args...`; rejects with {@link CommandFailedError} unless it exits 0. */
+  run(
+    cmd: string,
+    args: readonly string[],
+    opts?: { input?: string; timeoutMs?: number },
+  ): Promise<CommandOutput>;
+  /**
+   * Starts a daemon that detaches itself (as `wireguard-go IFNAME` does) and waits for the
+   * launching process to exit; rejects when that exits non-zero.
+   */
+  daemon(cmd: string, args: readonly string[]): Promise<void>;
+  /** Whether `cmd` is an executable on this runner's PATH. */
+  has(cmd: string): boolean;
+}
+
+/** Options of {@link localRunner}. */
+export interface RunnerOptions {
+  /** PATH used to find commands; default this process's PATH. */
+  readonly path?: string;
+  /** Argv prefix, e.g. `["/usr/bin/nsenter", "-t", PID, "-m", "-n"]` to enter a host. */
+  readonly prefix?: readonly string[];
+}
+
+function findOnPath(cmd: string, path: string): string | undefined {
+  if (cmd.includes("/")) return cmd;
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, cmd), constants.X_OK);
+      return join(dir, cmd);
+    } catch {}
+  }
+  return undefined;
+}
+
+/** A runner for this machine (or, with `prefix`, for a namespace entered through it). */
+export function localRunner(opts: RunnerOptions = {}): Runner {
+  const path = opts.path ?? process.env.PATH ?? "";
+  const env = { ...process.env, PATH: path };
+  const argvOf = (cmd: string, args: readonly string[]): string[] => {
+    // Resolved here so a command missing from *our* PATH fails as "not found", prefix or not.
+    const file = findOnPath(cmd, path) ?? cmd;
+    return [...(opts.prefix ?? []), file, ...args];
+  };
+  return {
+    has: (cmd) => findOnPath(cmd, path) !== undefined,
+    run(cmd, args, o = {}) {
+      const [file, ...rest] = argvOf(cmd, args);
+      const shown = [cmd, ...args];
+      return new Promise((resolve, reject) => {
+        const child = execFile(
+          file!,
+          rest,
+          { env, timeout: o.timeoutMs ?? 30_000, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
+          (err, stdout, stderr) => {
+            if (!err) return resolve({ stdout, stderr });
+            const code = (err as NodeJS.ErrnoException & { code?: number | string }).code ?? null;
+            reject(new CommandFailedError(shown, code, stderr));
+          },
+        );
+        if (o.input !== undefined) {
+          child.stdin?.on("error", () => {});
+          child.stdin?.end(o.input);
+        } else child.stdin?.end();
+      });
+    },
+    daemon(cmd, args) {
+      const [file, ...rest] = argvOf(cmd, args);
+      return new Promise((resolve, reject) => {
+        // Not our child for long: the daemon forks, the launcher exits, and the interface
+        // outlives the agent (fail static: a restarting agent must find it still running).
+        const child = spawn(file!, rest, { env, stdio: ["ignore", "ignore", "pipe"], detached: true });
+        let stderr = "";
+        child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+          stderr += d;
+        });
+        child.on("error", (e: NodeJS.ErrnoException) =>
+          reject(new CommandFailedError([cmd, ...args], e.code ?? null, "")),
+        );
+        child.on("close", (code) =>
+          code === 0 ? resolve() : reject(new CommandFailedError([cmd, ...args], code, stderr)),
+        );
+      });
+    },
+  };
+}
+
+/**
+ * A runner that executes everything inside the host whose namespaces process `pid` is in
+ * (`nsenter -t PID -m -n`): the test harness's hosts, or a diagnostic tool.
+ */
+export function nsenterRunner(pid: number, opts: { path?: string } = {}): Runner {
+  const nsenter = findOnPath("nsenter", process.env.PATH ?? "") ?? "nsenter";
+  return localRunner({ ...opts, prefix: [nsenter, "-t", String(pid), "-m", "-n"] });
+}
