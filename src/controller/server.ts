@@ -8,11 +8,13 @@ import { isIP } from "node:net";
 import { join } from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { hashPassword, newSecret } from "./auth/secrets.js";
 import { openDatabase } from "./db/open.js";
 import { createFirstAdminIfNone } from "./db/repo-users.js";
 import { createMetrics } from "./metrics.js";
+import { type Delivery, startDelivery } from "./notify/delivery.js";
 import { IntentStore } from "./state/intent-store.js";
 import { ensureTls, formatFingerprint } from "./tls/index.js";
 
@@ -85,6 +87,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const listeners = options.listen.map(parseListen);
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const apps: FastifyInstance[] = [];
+  let delivery: Delivery | undefined;
   try {
     await firstAdmin(options, db);
     const needsTls = listeners.some((l) => !l.loopback) || options.tlsCert !== undefined;
@@ -99,6 +102,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     const metrics = createMetrics(db);
     const intent = new IntentStore(db);
     await intent.current(); // compile the stored intent once before serving
+    const log = pino({ level: options.logLevel ?? "info" });
+    delivery = await startDelivery(intent, db, { now: () => new Date(), metrics, log });
     const urls: string[] = [];
     for (const l of listeners) {
       const secure = !l.loopback || options.tlsCert !== undefined;
@@ -106,6 +111,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         db,
         metrics,
         intent,
+        delivery,
         logger: { level: options.logLevel ?? "info" },
         ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
       });
@@ -139,11 +145,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
       async close() {
         clearInterval(timer);
         for (const app of apps) await app.close();
+        await delivery?.close();
         await db.close();
       },
     };
   } catch (error) {
     for (const app of apps) await app.close();
+    await delivery?.close();
     await db.close();
     throw error;
   }

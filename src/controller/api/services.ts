@@ -3,12 +3,15 @@ import type { FastifyRequest } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/open.js";
 import type { Metrics } from "../metrics.js";
+import type { Delivery } from "../notify/delivery.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
 
 export interface Services {
   readonly db: Db;
   readonly intent: IntentStore;
   readonly metrics: Metrics;
+  /** Config long polls and status reports. */
+  readonly delivery: Delivery;
   now(): Date;
   actor(principal: Principal, request: FastifyRequest): Actor;
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { spokeNode } from "../../bench/topology.js";
+import { MIGRATIONS } from "../db/migrations.js";
 import { openDatabase } from "../db/open.js";
 import {
   auth,
@@ -18,6 +19,9 @@ import {
   type TestController,
 } from "./backup.suite.js";
 import { inspectBackup } from "./inspect.js";
+
+/** The newest migration: a backup's header lists it last. */
+const LAST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]!.id;
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -68,7 +72,11 @@ describe("backup and restore on SQLite", () => {
     const target = await controller();
     const backup = await backupUnderLoad(source, target, "jsonl");
     const info = await inspectBackup(await file(backup));
-    expect(info).toMatchObject({ format: "jsonl", sourceDialect: "sqlite", migrations: ["0001_initial"] });
+    expect(info).toMatchObject({
+      format: "jsonl",
+      sourceDialect: "sqlite",
+      migrations: MIGRATIONS.map((m) => m.id),
+    });
   });
 
   it("restores to the same contents, in either format, and a backup needs an admin", async () => {
@@ -175,7 +183,7 @@ describe("backup and restore on SQLite", () => {
     it("JSON lines from a newer hubwire", async () => {
       const text = (await good("jsonl")).toString("utf8");
       await expectRefused(
-        resign(text.replace('"0001_initial"]', '"0001_initial","9999_future"]')),
+        resign(text.replace(`"${LAST_MIGRATION}"]`, `"${LAST_MIGRATION}","9999_future"]`)),
         422,
         /newer hubwire/,
       );

@@ -15,6 +15,9 @@ import { hashPassword } from "../auth/secrets.js";
 import type { Db } from "../db/open.js";
 import { createFirstAdminIfNone } from "../db/repo-users.js";
 import type { FreshDatabase } from "../db/suite-harness.js";
+import { createMetrics } from "../metrics.js";
+import { type Delivery, startDelivery } from "../notify/delivery.js";
+import { IntentStore } from "../state/intent-store.js";
 
 export const ADMIN_NAME = "admin";
 export const ADMIN_PASSWORD = "first-admin-password-0123";
@@ -98,6 +101,8 @@ export interface Controller {
   readonly app: FastifyInstance;
   readonly db: Db;
   readonly clock: TestClock;
+  /** Config delivery and status of this controller (to sweep status on demand). */
+  readonly delivery: Delivery;
   /** The first admin's session. */
   readonly admin: Credential;
   /** One API token per role, created by the admin through the API. */
@@ -125,6 +130,8 @@ export interface ControllerOptions {
   readonly logger?: boolean | object;
   /** Skip creating the per-role tokens. */
   readonly withoutTokens?: boolean;
+  /** Passed to config delivery (see NotifierOptions.revisionPollMs). */
+  readonly revisionPollMs?: number;
 }
 
 /** Makes a controller on a fresh database; closed after the test. */
@@ -172,7 +179,22 @@ export async function startController(
       created_at: now,
     }),
   );
-  const app = await buildApp({ db, now: clock.now, logger: options.logger ?? false });
+  const metrics = createMetrics(db);
+  const intent = new IntentStore(db, clock.now);
+  const delivery = await startDelivery(intent, db, {
+    now: clock.now,
+    metrics,
+    ...(options.revisionPollMs ? { revisionPollMs: options.revisionPollMs } : {}),
+  });
+  cleanups.push(() => delivery.close());
+  const app = await buildApp({
+    db,
+    now: clock.now,
+    logger: options.logger ?? false,
+    metrics,
+    intent,
+    delivery,
+  });
   cleanups.push(() => app.close());
 
   const call = (cred: Credential, method: string, url: string, o: CallOptions = {}) => {
@@ -229,6 +251,7 @@ export async function startController(
     app,
     db,
     clock,
+    delivery,
     admin,
     tokens,
     call,
