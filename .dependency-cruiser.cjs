@@ -49,6 +49,14 @@ module.exports = {
       from: { path: "^src/wgconf/" },
       to: { path: "^src/compile/" },
     },
+    {
+      name: "agent-never-imports-controller",
+      comment:
+        "the agent runs on every node and talks to the controller only over HTTP: it may use model, wgconf and keys, never controller code (its tests may start a real controller).",
+      severity: "error",
+      from: { path: "^src/agent/", pathNot: TESTS },
+      to: { path: "^src/(controller|cli|bench)/" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {
