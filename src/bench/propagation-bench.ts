@@ -6,7 +6,8 @@
  * connection per node, no WireGuard). Once the controller holds a long poll for every node, one
  * change that affects all of them is applied (the network's persistent keepalive), and the time
  * from sending that request until each agent has the new revision is measured (p50 / p99 / max),
- * with the controller's peak RSS (VmHWM in /proc/PID/status) over the whole round. Medians over
+ * with the controller's peak RSS (VmHWM in /proc/PID/status) over the whole round. Then every
+ * agent sends one status report, and the UI's status reads are timed over all nodes. Medians over
  * `BENCH_ROUNDS` rounds (default 3). Needs `ulimit -n` above twice the agent count (client and
  * server ends of every connection, in two processes: each needs one fd per agent plus slack).
  */
@@ -32,6 +33,14 @@ interface Round {
   readonly applyMs: number;
   readonly connectS: number;
   readonly peakRssMB: number;
+  /** Every agent sending its first status report (new connections, online transitions), s. */
+  readonly firstReportAllS: number;
+  /** Every agent sending one more report (steady state), s. */
+  readonly reportAllS: number;
+  /** Median latency of the UI's reads afterwards, ms. */
+  readonly listMs: number;
+  readonly listOfflineMs: number;
+  readonly overviewMs: number;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -80,7 +89,7 @@ async function round(): Promise<Round> {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     agents.push(child);
-    const messages: Array<{ type: string; at?: number[] }> = [];
+    const messages: Array<{ type: string; at?: number[]; ms?: number }> = [];
     let notify: (() => void) | undefined;
     child.on("message", (m) => {
       messages.push(m as { type: string });
@@ -92,7 +101,7 @@ async function round(): Promise<Round> {
     const message = (type: string) =>
       Promise.race([
         exited,
-        new Promise<{ at?: number[] }>((resolve) => {
+        new Promise<{ at?: number[]; ms?: number }>((resolve) => {
           const look = () => {
             const m = messages.find((x) => x.type === type);
             if (m) resolve(m);
@@ -120,6 +129,27 @@ async function round(): Promise<Round> {
       throw new Error(`the change affected ${affected} nodes, not ${nodes.length}`);
     const { at } = await message("done");
     const times = at!.map((t) => t - t0).sort((a, b) => a - b);
+
+    // Status: every agent reports once, then the UI's reads over all nodes.
+    child.send({ type: "report" });
+    const { ms: firstReportMs } = await message("reported");
+    messages.splice(
+      messages.findIndex((m) => m.type === "reported"),
+      1,
+    );
+    // The second round is the steady state: connections open, nodes already online.
+    child.send({ type: "report" });
+    const { ms: reportMs } = await message("reported");
+    const read = async (path: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        const r = await request(controller.url, "GET", path, { token });
+        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.body}`);
+        ms.push(performance.now() - started);
+      }
+      return median(ms);
+    };
     return {
       p50: quantile(times, 0.5),
       p99: quantile(times, 0.99),
@@ -127,6 +157,11 @@ async function round(): Promise<Round> {
       applyMs,
       connectS,
       peakRssMB: await peakRssMB(controller.child.pid!),
+      firstReportAllS: firstReportMs! / 1000,
+      reportAllS: reportMs! / 1000,
+      listMs: await read("/api/v1/node-status?limit=100&after=spoke-2500"),
+      listOfflineMs: await read("/api/v1/node-status?online=false&limit=100"),
+      overviewMs: await read("/api/v1/overview"),
     };
   } finally {
     for (const a of agents) a.kill();
@@ -152,6 +187,13 @@ async function main(): Promise<void> {
   console.log("|---:|---:|---:|---:|---:|---:|---:|");
   console.log(
     `| ${AGENTS} | ${m("p50")} | ${m("p99")} | ${m("max")} | ${m("applyMs")} | ${m("connectS").toFixed(1)} | ${m("peakRssMB").toFixed(0)} |`,
+  );
+  console.log(
+    "\n| agents | first report from every agent s | next report from every agent s | GET /node-status?limit=100 ms | ?online=false&limit=100 ms | GET /overview ms |",
+  );
+  console.log("|---:|---:|---:|---:|---:|---:|");
+  console.log(
+    `| ${AGENTS} | ${m("firstReportAllS").toFixed(2)} | ${m("reportAllS").toFixed(2)} | ${m("listMs").toFixed(1)} | ${m("listOfflineMs").toFixed(1)} | ${m("overviewMs").toFixed(1)} |`,
   );
 }
 
