@@ -3,6 +3,7 @@
  * poll held by the other, which answers with the new state read from the database. The other
  * replica's revision poll is switched off, so only LISTEN/NOTIFY can wake it.
  */
+import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
 import { withPostgres } from "../../testing/postgres.js";
@@ -68,5 +69,27 @@ describe.skipIf(pg === undefined)(TITLE, () => {
       }),
     );
     expect((await nycPoll).statusCode).toBe(204);
+
+    // The listen connections drop (a database restart, a network blip): replicas reconnect and
+    // catch up, and B is woken by the next change again.
+    const killed = await sql<{ n: number }>`
+      select count(pg_terminate_backend(pid)) as n from pg_stat_activity
+      where application_name = 'hubwire-listen' and datname = current_database()`.execute(dbA.kysely);
+    expect(Number(killed.rows[0]!.n)).toBe(2);
+    const current = (await b.call(rig, "GET", "/agent/v1/config")).json() as DesiredState;
+    const afterDrop = b.call(
+      rig,
+      "GET",
+      `/agent/v1/config?have=${encodeURIComponent(current.revision)}&wait=20`,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expectOk(
+      await a.call(a.admin, "POST", "/api/v1/apply", {
+        body: corpYaml().replace("persistentKeepalive: 15", "persistentKeepalive: 23"),
+      }),
+    );
+    const woken = await afterDrop;
+    expectOk(woken);
+    expect((woken.json() as DesiredState).revision).not.toBe(current.revision);
   });
 });
