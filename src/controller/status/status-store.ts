@@ -24,6 +24,9 @@ interface Pending {
   done: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
 }
 
+/** How long the first report of a batch waits for others before the batch is written, ms. */
+export const BATCH_WINDOW_MS = 25;
+
 export interface StatusStoreOptions {
   readonly now: () => Date;
   readonly log?: Pick<Logger, "info" | "warn">;
@@ -73,6 +76,10 @@ export class StatusStore {
 
   private async flushAll(): Promise<void> {
     while (this.pending.size > 0) {
+      // Let reports already on the wire join this batch first: on SQLite a commit (an fsync)
+      // blocks the event loop, so without a pause each batch would hold only the few reports
+      // that arrived during the previous one, and commits would eat the loop.
+      await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
       const batch = [...this.pending.values()];
       this.pending = new Map();
       try {
