@@ -6,6 +6,7 @@
 import { applyApiSuite } from "./api-apply.suite.js";
 import { auditApiSuite } from "./api-audit.suite.js";
 import { authApiSuite } from "./api-auth.suite.js";
+import { deliveryApiSuite } from "./api-delivery.suite.js";
 import { idempotenceApiSuite } from "./api-idempotence.suite.js";
 import { listsApiSuite } from "./api-lists.suite.js";
 import { opsApiSuite } from "./api-ops.suite.js";
@@ -31,4 +32,5 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollChecksApiSuite(make);
   enrollFlowApiSuite(make);
   enrollRotateApiSuite(make);
+  deliveryApiSuite(make);
 }

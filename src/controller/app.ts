@@ -11,11 +11,15 @@ import { formatPath } from "../model/index.js";
 import { API_ERRORS, ApiError } from "./api/errors.js";
 import { openApiDocument } from "./api/openapi.js";
 import type { AnyRoute, Surface } from "./api/route.js";
+import { agentConfigRoutes } from "./api/routes/agent-config.js";
+import { agentStatusRoutes } from "./api/routes/agent-status.js";
 import { applyRoutes } from "./api/routes/apply.js";
 import { auditRoutes } from "./api/routes/audit.js";
 import { enrollRoutes } from "./api/routes/enroll.js";
 import { enrollmentRoutes } from "./api/routes/enrollments.js";
 import { joinTokenRoutes } from "./api/routes/join-tokens.js";
+import { nodeStatusRoutes } from "./api/routes/node-status.js";
+import { overviewRoutes } from "./api/routes/overview.js";
 import { resourceRoutes } from "./api/routes/resources.js";
 import { sessionRoutes } from "./api/routes/session.js";
 import { tokenRoutes } from "./api/routes/tokens.js";
@@ -28,6 +32,7 @@ import { backupRoutes, registerBackupBodyParsers } from "./backup/routes.js";
 import type { Db } from "./db/open.js";
 import type { EnrollmentConfig } from "./enroll/config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { type Delivery, startDelivery } from "./notify/delivery.js";
 import { IntentStore } from "./state/intent-store.js";
 
 export const API_VERSION_STRING = "0.1.0";
@@ -53,6 +58,8 @@ export interface AppOptions {
   readonly logger?: boolean | object;
   readonly metrics?: Metrics;
   readonly intent?: IntentStore;
+  /** Shared by the listeners of one process; absent: the app starts its own and stops it on close. */
+  readonly delivery?: Delivery;
   /** Which routes this listener serves (see `Surface`); default `api`. */
   readonly surface?: Surface;
   /** Enrollment settings (URLs, CA pin, limits); absent: no enrollment listener. */
@@ -90,6 +97,10 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...joinTokenRoutes(s),
     ...enrollmentRoutes(s),
     ...enrollRoutes(s),
+    ...agentConfigRoutes(s),
+    ...agentStatusRoutes(s),
+    ...nodeStatusRoutes(s),
+    ...overviewRoutes(s),
   ];
 }
 
@@ -105,10 +116,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.surface === "enroll" ? 64 * 1024 : 16 * 1024 * 1024,
     trustProxy: false,
   });
+  const delivery = options.delivery ?? (await startDelivery(intent, db, { now, metrics, log: app.log }));
+  // Held long polls would keep close() waiting up to a minute: answer them first.
+  app.addHook("preClose", async () => delivery.notifier.releaseAll());
+  if (!options.delivery) app.addHook("onClose", () => delivery.close());
   const services: Services = {
     db,
     intent,
     metrics,
+    delivery,
     now,
     ...(options.enroll ? { enroll: options.enroll } : {}),
     actor: (principal: Principal, request: FastifyRequest) => ({

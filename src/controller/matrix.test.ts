@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AnyRoute, Permission } from "./api/route.js";
 import type { Services } from "./api/services.js";
 import { allRoutes } from "./app.js";
+import { issueNodeCredential } from "./auth/node-credentials.js";
 import { allows, type Role } from "./auth/principal.js";
 import { hashSecret, newApiToken, newSecret } from "./auth/secrets.js";
 import { type Db, openDatabase } from "./db/open.js";
@@ -26,11 +27,14 @@ import { scratchDir } from "./testing/scratch-dir.js";
 
 const PASSWORD = "matrix password 0123";
 
-/** A credential and what it is: a role when it is valid, `invalid` when it must be refused with 401. */
+/**
+ * A credential and what it is: a role when it is valid, `invalid` when it must be refused with
+ * 401, `node` for an agent's node credential (valid on `node` routes only, 401 everywhere else).
+ */
 interface Case {
   readonly label: string;
   readonly credential: Credential;
-  readonly role: Role | "invalid";
+  readonly role: Role | "invalid" | "node";
 }
 
 interface Row {
@@ -59,6 +63,7 @@ const PARAMS: Record<string, string> = {
   "/api/v1/access-policies/:name": "branches-to-dc",
   "/api/v1/peer-overrides/:name": "sha-via-backup",
   "/api/v1/users/:name": "target",
+  "/api/v1/node-status/:name": "branch-sha",
 };
 
 const dirs = await scratchDir("hubwire-matrix-");
@@ -106,7 +111,9 @@ beforeAll(async () => {
 
   const unknown = newApiToken();
   const forged = `hwt_${c.tokens.admin.id}_${newApiToken().secret}`;
+  const nodeToken = await db.transaction((tx) => issueNodeCredential(tx, "branch-sha", new Date()));
   cases = [
+    { label: "node credential", credential: { kind: "bearer", token: nodeToken }, role: "node" },
     { label: "admin session", credential: c.admin, role: "admin" },
     { label: "operator session", credential: olga, role: "operator" },
     { label: "viewer session", credential: vera, role: "viewer" },
@@ -172,7 +179,9 @@ describe("role × route matrix", () => {
   it("covers every route of the table", () => {
     expect(ROWS.length).toBeGreaterThanOrEqual(40);
     expect(new Set(ROWS.map((r) => `${r.method} ${r.path}`)).size).toBe(ROWS.length);
-    expect(new Set(ROWS.map((r) => r.permission))).toEqual(new Set(["public", "read", "write", "admin"]));
+    expect(new Set(ROWS.map((r) => r.permission))).toEqual(
+      new Set(["public", "read", "write", "admin", "node"]),
+    );
   });
 
   it.each(ROWS.map((row) => [`${row.method} ${row.path} (${row.permission})`, row] as const))(
@@ -187,11 +196,15 @@ describe("role × route matrix", () => {
         const expected =
           row.permission === "public"
             ? "allowed"
-            : k.role === "invalid"
-              ? 401
-              : allows(k.role, row.permission)
+            : row.permission === "node"
+              ? k.role === "node"
                 ? "allowed"
-                : 403;
+                : 401
+              : k.role === "invalid" || k.role === "node"
+                ? 401
+                : allows(k.role, row.permission)
+                  ? "allowed"
+                  : 403;
         const got = r.statusCode;
         tally[expected]++;
         if (expected === "allowed" ? got === 401 || got === 403 : got !== expected) {
@@ -220,8 +233,12 @@ describe("role × route matrix", () => {
 
   it("walked every cell", () => {
     expect(tally.allowed + tally[401] + tally[403]).toBe(ROWS.length * cases.length);
-    const restricted = ROWS.filter((r) => r.permission !== "public").length;
-    expect(tally[401]).toBe(restricted * cases.filter((k) => k.role === "invalid").length);
+    const forUsers = ROWS.filter((r) => r.permission !== "public" && r.permission !== "node").length;
+    const forNodes = ROWS.filter((r) => r.permission === "node").length;
+    const refusedEverywhere = cases.filter((k) => k.role === "invalid").length;
+    const nodes = cases.filter((k) => k.role === "node").length;
+    expect(tally[401]).toBe(forUsers * (refusedEverywhere + nodes) + forNodes * (cases.length - nodes));
+    const restricted = forUsers + forNodes;
     expect(tally[403]).toBeGreaterThan(restricted);
   });
 
@@ -229,7 +246,7 @@ describe("role × route matrix", () => {
     for (const k of cases) {
       const r = await c.call(k.credential, "GET", "/api/v1/me");
       // Sessions were ended by the logout row; tokens stay as they were.
-      if (k.role === "invalid") expect(r.statusCode, k.label).toBe(401);
+      if (k.role === "invalid" || k.role === "node") expect(r.statusCode, k.label).toBe(401);
       else if (k.credential.kind === "bearer") expect(r.statusCode, k.label).toBe(200);
     }
   });

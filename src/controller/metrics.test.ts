@@ -5,8 +5,10 @@
  */
 import { execFile } from "node:child_process";
 import { expect, it } from "vitest";
+import type { DesiredState } from "../model/index.js";
 import { describeWith } from "../testing/prerequisites.js";
 import { openDatabase } from "./db/open.js";
+import { nodeCredential, sampleReport } from "./testing/agents.js";
 import { controllers, corpYaml, meshYaml, NO_CREDENTIALS } from "./testing/api-harness.js";
 import { expectOk } from "./testing/expect-api.js";
 import { scratchDir } from "./testing/scratch-dir.js";
@@ -41,10 +43,27 @@ describeWith(["promtool"], "controller /metrics under promtool", () => {
     });
     await c.call(c.tokens.viewer.credential, "GET", "/api/v1/nodes/nope");
     await c.call(NO_CREDENTIALS, "GET", "/nothing-here");
+    // An agent that fetched its config and reports it applied, with traffic to its hub.
+    const agent = await nodeCredential(c.db, "site-a");
+    const state = (await c.call(agent, "GET", "/agent/v1/config")).json() as DesiredState;
+    const hub = state.interfaces[0]!.peers[0]!;
+    const handshake = Math.floor(Date.now() / 1000) - 42;
+    const report = sampleReport(state.revision, [
+      { publicKey: hub.publicKey, rx: 1234, tx: 5678, handshake },
+    ]);
+    expectOk(await c.call(agent, "POST", "/agent/v1/status", { body: report }), 204);
     const r = await c.call(NO_CREDENTIALS, "GET", "/metrics");
     expectOk(r);
     expect(r.body).toMatch(/^hubwire_config_revision 2$/m);
     expect(r.body).toContain('hubwire_nodes{network="lab",role="spoke"} 4');
+    expect(r.body).toContain('hubwire_node_online{node="site-a",network="lab",role="spoke"} 1');
+    expect(r.body).toContain('hubwire_node_online{node="site-b",network="lab",role="spoke"} 0');
+    expect(r.body).toContain('hubwire_nodes_by_state{role="spoke",state="online"} 1');
+    const peer = `node="site-a",interface="hw_corp",peer="${hub.name}"`;
+    expect(r.body).toContain(`hubwire_peer_receive_bytes_total{${peer}} 1234`);
+    expect(r.body).toContain(`hubwire_peer_transmit_bytes_total{${peer}} 5678`);
+    expect(r.body).toMatch(new RegExp(`^hubwire_peer_handshake_age_seconds\\{${peer}\\} 4[2-9]`, "m"));
+    expect(r.body).toMatch(/^hubwire_config_propagation_seconds_count 1$/m);
     return r.body;
   }
 

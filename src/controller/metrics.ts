@@ -6,6 +6,7 @@ import { sql } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "./db/open.js";
 import { getRevision } from "./db/repo-meta.js";
+import { registerStatusMetrics } from "./status/metrics.js";
 
 export interface Metrics {
   readonly registry: Registry;
@@ -13,6 +14,10 @@ export interface Metrics {
   readonly httpDuration: Histogram<"method" | "route">;
   readonly databaseErrors: Counter;
   readonly logins: Counter<"result">;
+  /** Agent long polls held now (this replica). */
+  readonly longPolls: Gauge;
+  /** Seconds from a node's new revision to its report of having applied it. */
+  readonly propagation: Histogram;
 }
 
 export function createMetrics(db: Db): Metrics {
@@ -83,5 +88,17 @@ export function createMetrics(db: Db): Metrics {
       this.set(await db.transaction((tx) => getRevision(tx)));
     },
   });
-  return { registry, httpRequests, httpDuration, databaseErrors, logins };
+  const longPolls = new Gauge({
+    name: "hubwire_agent_long_polls",
+    help: "Agent config long polls held open by this replica",
+    registers: [registry],
+  });
+  const propagation = new Histogram({
+    name: "hubwire_config_propagation_seconds",
+    help: "Time from a node's desired state changing (commit, or this replica learning of it) to the node reporting it applied",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  registerStatusMetrics(registry, db);
+  return { registry, httpRequests, httpDuration, databaseErrors, logins, longPolls, propagation };
 }

@@ -9,6 +9,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { hashPassword, newSecret } from "./auth/secrets.js";
 import { openDatabase } from "./db/open.js";
@@ -17,6 +18,7 @@ import { type EnrollmentConfig, enrollmentConfig } from "./enroll/config.js";
 import { enrollmentHousekeeping } from "./enroll/housekeeping.js";
 import { controllerIdentity } from "./enroll/identity.js";
 import { createMetrics } from "./metrics.js";
+import { type Delivery, startDelivery } from "./notify/delivery.js";
 import { IntentStore } from "./state/intent-store.js";
 import { ensureTls, formatFingerprint } from "./tls/index.js";
 
@@ -105,6 +107,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const enrollAt = options.enrollListen !== undefined ? parseListen(options.enrollListen) : undefined;
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const apps: FastifyInstance[] = [];
+  let delivery: Delivery | undefined;
   try {
     await firstAdmin(options, db);
     const needsTls = listeners.some((l) => !l.loopback) || options.tlsCert !== undefined || !!enrollAt;
@@ -132,6 +135,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
           })
         : undefined;
     if (enroll) await controllerIdentity(db);
+    const log = pino({ level: options.logLevel ?? "info" });
+    delivery = await startDelivery(intent, db, { now: () => new Date(), metrics, log });
     const urls: string[] = [];
     for (const l of listeners) {
       const secure = !l.loopback || options.tlsCert !== undefined;
@@ -139,6 +144,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         db,
         metrics,
         intent,
+        delivery,
         logger: { level: options.logLevel ?? "info" },
         ...(enroll ? { enroll } : {}),
         ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -155,6 +161,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         db,
         metrics,
         intent,
+        delivery,
         surface: "enroll",
         enroll,
         logger: { level: options.logLevel ?? "info" },
@@ -199,11 +206,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
         clearInterval(timer);
         clearInterval(expiry);
         for (const app of apps) await app.close();
+        await delivery?.close();
         await db.close();
       },
     };
   } catch (error) {
     for (const app of apps) await app.close();
+    await delivery?.close();
     await db.close();
     throw error;
   }

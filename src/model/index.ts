@@ -6,4 +6,5 @@ export * from "./issues.js";
 export * from "./names.js";
 export * from "./parse.js";
 export * from "./resources.js";
+export * from "./status-report.js";
 export * from "./wgkey.js";

@@ -4,6 +4,7 @@ import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/open.js";
 import type { EnrollmentConfig } from "../enroll/config.js";
 import type { Metrics } from "../metrics.js";
+import type { Delivery } from "../notify/delivery.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
 
 export interface Services {
@@ -12,6 +13,8 @@ export interface Services {
   readonly metrics: Metrics;
   /** Enrollment settings; absent when the controller runs no enrollment listener. */
   readonly enroll?: EnrollmentConfig;
+  /** Config long polls and status reports. */
+  readonly delivery: Delivery;
   now(): Date;
   actor(principal: Principal, request: FastifyRequest): Actor;
 }

@@ -201,6 +201,38 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex("enroll_nonces_seen_at").on("enroll_nonces").column("seen_at").execute();
     },
   },
+  {
+    // The latest status report of each node (one row, overwritten per report) and a bounded
+    // history of its traffic totals for the UI's chart. Both live in the database so every
+    // replica serves the same view and it survives restarts.
+    id: "0004_node_status",
+    async up(db, dialect) {
+      await db.schema
+        .createTable("node_status")
+        .addColumn("node", "text", bytewise(dialect))
+        .addColumn("reported_at", "text", (c) => c.notNull())
+        .addColumn("online", "integer", (c) => c.notNull())
+        .addColumn("online_since", "text", (c) => c.notNull())
+        .addColumn("came_online", "integer", (c) => c.notNull())
+        .addColumn("agent_version", "text", (c) => c.notNull())
+        .addColumn("applied_revision", "text")
+        .addColumn("apply_error", "text")
+        .addColumn("rx_bytes", "bigint", (c) => c.notNull())
+        .addColumn("tx_bytes", "bigint", (c) => c.notNull())
+        .addColumn("interfaces", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("node_status_pk", ["node"])
+        .execute();
+      await db.schema
+        .createTable("node_traffic")
+        .addColumn("node", "text", bytewise(dialect))
+        .addColumn("at", "text", (c) => c.notNull())
+        .addColumn("rx_bytes", "bigint", (c) => c.notNull())
+        .addColumn("tx_bytes", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("node_traffic_pk", ["node", "at"])
+        .execute();
+      await db.schema.createIndex("node_traffic_at").on("node_traffic").column("at").execute();
+    },
+  },
 ];
 
 /**

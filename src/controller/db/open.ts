@@ -9,6 +9,7 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, sql } from "kysely";
 import { migrate } from "./migrations.js";
+import { type ListenHandlers, type Listening, listenPostgres } from "./pg-listen.js";
 import { createPostgresKysely, serializableTransaction } from "./postgres.js";
 import type { Database, DialectName } from "./schema.js";
 import { ImmediateSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-immediate.js";
@@ -40,6 +41,11 @@ export interface Db {
    * in-memory state alongside the write (the intent store).
    */
   exclusive<T>(lock: number, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only (undefined on SQLite, where one process owns the database): LISTEN on
+   * `channel` over a dedicated connection, so replicas can wake each other (see pg-listen.ts).
+   */
+  readonly listen?: (channel: string, handlers: ListenHandlers) => Promise<Listening>;
   /** Closes connections; later calls do nothing. */
   close(): Promise<void>;
 }
@@ -64,8 +70,9 @@ export class DatabaseUrlError extends Error {
 export async function openDatabase(options: OpenOptions): Promise<Db> {
   if (options.databaseUrl !== undefined) {
     checkPostgresUrl(options.databaseUrl);
-    const kysely = createPostgresKysely(options.databaseUrl, options.onPoolError ?? (() => undefined));
-    return ready(
+    const url = options.databaseUrl;
+    const kysely = createPostgresKysely(url, options.onPoolError ?? (() => undefined));
+    const db = await ready(
       kysely,
       "postgres",
       (fn) => serializableTransaction(kysely, fn),
@@ -78,6 +85,7 @@ export async function openDatabase(options: OpenOptions): Promise<Db> {
             return fn(tx);
           }),
     );
+    return { ...db, listen: (channel, handlers) => listenPostgres(url, channel, handlers) };
   }
   const kysely = await openSqlite(options.dataDir);
   const transaction = <T>(fn: (tx: Tx) => Promise<T>) => kysely.transaction().execute(fn);

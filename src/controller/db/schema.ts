@@ -24,6 +24,8 @@ export interface Database {
   node_credentials: NodeCredentialsTable;
   join_tokens: JoinTokensTable;
   enroll_nonces: EnrollNoncesTable;
+  node_status: NodeStatusTable;
+  node_traffic: NodeTrafficTable;
 }
 
 /** One row per applied migration; its presence is what makes re-running a no-op. */
@@ -155,4 +157,37 @@ export interface EnrollNoncesTable {
   scope: string;
   nonce: string;
   seen_at: string;
+}
+
+/**
+ * The latest status report of each node, one row per node that ever reported, overwritten by each
+ * report. `online` is what the controller last recorded (for logging transitions once); whether a
+ * node is online now is derived from `reported_at`'s age. `interfaces` is the report's JSON.
+ */
+export interface NodeStatusTable {
+  node: string;
+  reported_at: string;
+  /** 0 or 1. */
+  online: number;
+  /** When the node last came online (its first report after being offline or unknown). */
+  online_since: string;
+  /** 1 when the latest report brought the node online (so the writer learns of the transition). */
+  came_online: number;
+  agent_version: string;
+  /** NULL: the agent has applied nothing yet. */
+  applied_revision: string | null;
+  /** NULL: the last apply succeeded. */
+  apply_error: string | null;
+  /** Sums over every peer of every interface, as last reported. */
+  rx_bytes: number;
+  tx_bytes: number;
+  interfaces: string;
+}
+
+/** Samples of each node's traffic totals, at most one a minute and pruned after an hour. */
+export interface NodeTrafficTable {
+  node: string;
+  at: string;
+  rx_bytes: number;
+  tx_bytes: number;
 }

@@ -96,14 +96,37 @@ export interface TransactPlan<T> {
   readonly result: T;
 }
 
+/**
+ * How a new snapshot came about: `commit`, a write of this process, with the nodes whose desired
+ * state it changed; `reload`, read from the database because its revision moved (another replica
+ * wrote, a restore, or the first load), where the nodes affected are not known.
+ */
+export type SnapshotEvent =
+  | { readonly cause: "commit"; readonly nodes: readonly string[] }
+  | { readonly cause: "reload" };
+
+/** Called synchronously each time the store moves to a new snapshot; must not throw. */
+export type SnapshotListener = (snapshot: Snapshot, event: SnapshotEvent) => void;
+
 export class IntentStore {
   private snapshot?: Snapshot;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<SnapshotListener>();
 
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Calls `listener` on every later snapshot change (config delivery wakes long polls so); returns an unsubscribe. */
+  watch(listener: SnapshotListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(snapshot: Snapshot, event: SnapshotEvent): void {
+    for (const listener of this.listeners) listener(snapshot, event);
+  }
 
   /** The current snapshot, reloaded when another replica (or a restore) moved the revision. */
   async current(): Promise<Snapshot> {
@@ -117,6 +140,7 @@ export class IntentStore {
     if (this.snapshot?.revision === revision) return this.snapshot;
     const rows = await allResources(tx);
     this.snapshot = Snapshot.build(revision, rows.map(fromRow));
+    this.publish(this.snapshot, { cause: "reload" });
     return this.snapshot;
   }
 
@@ -134,7 +158,10 @@ export class IntentStore {
           this.applyIn(tx, actor, changes, options),
         );
         // Only a committed write moves the snapshot on.
-        if (successor) this.snapshot = successor;
+        if (successor) {
+          this.snapshot = successor;
+          this.publish(successor, { cause: "commit", nodes: outcome.nodes });
+        }
         return outcome;
       } catch (error) {
         // The incremental compiler may be ahead of a transaction that failed: rebuild next time.

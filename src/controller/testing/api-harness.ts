@@ -16,6 +16,8 @@ import type { Db } from "../db/open.js";
 import { createFirstAdminIfNone } from "../db/repo-users.js";
 import type { FreshDatabase } from "../db/suite-harness.js";
 import type { EnrollmentConfig } from "../enroll/config.js";
+import { createMetrics } from "../metrics.js";
+import { type Delivery, startDelivery } from "../notify/delivery.js";
 import { IntentStore } from "../state/intent-store.js";
 
 export const ADMIN_NAME = "admin";
@@ -100,6 +102,8 @@ export interface Controller {
   readonly app: FastifyInstance;
   readonly db: Db;
   readonly clock: TestClock;
+  /** Config delivery and status of this controller (to sweep status on demand). */
+  readonly delivery: Delivery;
   /** The first admin's session. */
   readonly admin: Credential;
   /** One API token per role, created by the admin through the API. */
@@ -133,6 +137,8 @@ export interface ControllerOptions {
   readonly withoutTokens?: boolean;
   /** Also build the enrollment surface (`enrollApp`) with these settings. */
   readonly enroll?: EnrollmentConfig;
+  /** Passed to config delivery (see NotifierOptions.revisionPollMs). */
+  readonly revisionPollMs?: number;
 }
 
 /** Makes a controller on a fresh database; closed after the test. */
@@ -185,12 +191,21 @@ export async function startController(
       created_at: now,
     }),
   );
+  const metrics = createMetrics(db);
   const intent = new IntentStore(db, clock.now);
+  const delivery = await startDelivery(intent, db, {
+    now: clock.now,
+    metrics,
+    ...(options.revisionPollMs ? { revisionPollMs: options.revisionPollMs } : {}),
+  });
+  cleanups.push(() => delivery.close());
   const app = await buildApp({
     db,
     now: clock.now,
-    intent,
     logger: options.logger ?? false,
+    metrics,
+    intent,
+    delivery,
     ...(options.enroll ? { enroll: options.enroll } : {}),
   });
   cleanups.push(() => app.close());
@@ -254,6 +269,7 @@ export async function startController(
     ...(enrollApp ? { enrollApp } : {}),
     db,
     clock,
+    delivery,
     admin,
     tokens,
     call,

@@ -1,0 +1,200 @@
+/**
+ * `npm run bench:propagation` (part of `npm run bench`): issue 5's benchmark (a). Each round
+ * starts the real controller binary on SQLite, applies a network with 2 hubs and
+ * `BENCH_AGENTS - 2` spokes (default 5,000 nodes in all), issues every node its credential, and
+ * forks one process of simulated agents (propagation-agents.ts: a real `ConfigClient` and
+ * connection per node, no WireGuard). Once the controller holds a long poll for every node, one
+ * change that affects all of them is applied (the network's persistent keepalive), and the time
+ * from sending that request until each agent has the new revision is measured (p50 / p99 / max),
+ * with the controller's peak RSS (VmHWM in /proc/PID/status) over the whole round. Then every
+ * agent sends one status report, and the UI's status reads are timed over all nodes. Medians over
+ * `BENCH_ROUNDS` rounds (default 3). Needs `ulimit -n` above twice the agent count (client and
+ * server ends of every connection, in two processes: each needs one fd per agent plus slack).
+ */
+import { fork } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { issueNodeCredential } from "../controller/auth/node-credentials.js";
+import { openDatabase } from "../controller/db/open.js";
+import type { Resource } from "../model/index.js";
+import { adminToken, request, startControllerProcess } from "./api-controller.js";
+import { buildIntent } from "./topology.js";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 5000);
+const HUBS = 2;
+const PASSWORD = "bench-admin-password";
+
+interface Round {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly applyMs: number;
+  readonly connectS: number;
+  readonly peakRssMB: number;
+  /** Every agent sending its first status report (new connections, online transitions), s. */
+  readonly firstReportAllS: number;
+  /** Every agent sending one more report (steady state), s. */
+  readonly reportAllS: number;
+  /** Median latency of the UI's reads afterwards, ms. */
+  readonly listMs: number;
+  readonly listOfflineMs: number;
+  readonly overviewMs: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+async function peakRssMB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+async function longPolls(url: string): Promise<number> {
+  const r = await request(url, "GET", "/metrics");
+  return Number(/^hubwire_agent_long_polls (\d+)/m.exec(r.body.toString("utf8"))?.[1] ?? 0);
+}
+
+async function round(): Promise<Round> {
+  const dataDir = await mkdtemp(join(tmpdir(), "hubwire-propagation-"));
+  const controller = await startControllerProcess({ dataDir, adminPassword: PASSWORD, timeoutMs: 60_000 });
+  const agents: { kill(): void }[] = [];
+  try {
+    const token = await adminToken(controller.url, PASSWORD);
+    const { resources } = buildIntent({ spokes: AGENTS - HUBS, hubs: HUBS });
+    const applied = await request(controller.url, "POST", "/api/v1/apply", {
+      token,
+      body: { items: resources },
+    });
+    if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${applied.body}`);
+    const nodes = resources.filter((r) => r.kind === "Node").map((r) => r.metadata.name);
+
+    // Credentials as enrollment approval would issue them, written into the controller's database.
+    const db = await openDatabase({ dataDir });
+    const now = new Date();
+    const creds = await db.transaction(async (tx) => {
+      const out: Array<{ node: string; credential: string }> = [];
+      for (const node of nodes) out.push({ node, credential: await issueNodeCredential(tx, node, now) });
+      return out;
+    });
+    await db.close();
+    const credsFile = join(dataDir, "bench-credentials.json");
+    await writeFile(credsFile, JSON.stringify(creds), { mode: 0o600 });
+
+    const connectStart = Date.now();
+    const child = fork(join(import.meta.dirname, "propagation-agents.js"), [controller.url, credsFile], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    agents.push(child);
+    const messages: Array<{ type: string; at?: number[]; ms?: number }> = [];
+    let notify: (() => void) | undefined;
+    child.on("message", (m) => {
+      messages.push(m as { type: string });
+      notify?.();
+    });
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`the agents process exited (${code})`))),
+    );
+    const message = (type: string) =>
+      Promise.race([
+        exited,
+        new Promise<{ at?: number[]; ms?: number }>((resolve) => {
+          const look = () => {
+            const m = messages.find((x) => x.type === type);
+            if (m) resolve(m);
+          };
+          notify = look;
+          look();
+        }),
+      ]);
+    await message("ready");
+    // Every agent's poll is held by the controller before the change.
+    while ((await longPolls(controller.url)) < nodes.length) await new Promise((r) => setTimeout(r, 200));
+    const connectS = (Date.now() - connectStart) / 1000;
+
+    const network = resources.find((r) => r.kind === "Network") as Extract<Resource, { kind: "Network" }>;
+    const changedNetwork = { ...network, spec: { ...network.spec, persistentKeepalive: 26 } };
+    const t0 = Date.now();
+    const change = await request(controller.url, "POST", "/api/v1/apply", {
+      token,
+      body: { items: [changedNetwork] },
+    });
+    const applyMs = Date.now() - t0;
+    if (change.status !== 200) throw new Error(`change: ${change.status} ${change.body}`);
+    const affected = change.json<{ nodes: string[] }>().nodes.length;
+    if (affected !== nodes.length)
+      throw new Error(`the change affected ${affected} nodes, not ${nodes.length}`);
+    const { at } = await message("done");
+    const times = at!.map((t) => t - t0).sort((a, b) => a - b);
+
+    // Status: every agent reports once, then the UI's reads over all nodes.
+    child.send({ type: "report" });
+    const { ms: firstReportMs } = await message("reported");
+    messages.splice(
+      messages.findIndex((m) => m.type === "reported"),
+      1,
+    );
+    // The second round is the steady state: connections open, nodes already online.
+    child.send({ type: "report" });
+    const { ms: reportMs } = await message("reported");
+    const read = async (path: string) => {
+      const ms: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const started = performance.now();
+        const r = await request(controller.url, "GET", path, { token });
+        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.body}`);
+        ms.push(performance.now() - started);
+      }
+      return median(ms);
+    };
+    return {
+      p50: quantile(times, 0.5),
+      p99: quantile(times, 0.99),
+      max: times[times.length - 1]!,
+      applyMs,
+      connectS,
+      peakRssMB: await peakRssMB(controller.child.pid!),
+      firstReportAllS: firstReportMs! / 1000,
+      reportAllS: reportMs! / 1000,
+      listMs: await read("/api/v1/node-status?limit=100&after=spoke-2500"),
+      listOfflineMs: await read("/api/v1/node-status?online=false&limit=100"),
+      overviewMs: await read("/api/v1/overview"),
+    };
+  } finally {
+    for (const a of agents) a.kill();
+    await controller.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `propagation benchmark: ${AGENTS} simulated agents long-polling one controller (SQLite), ${ROUNDS} rounds, node ${process.version}\n`,
+  );
+  const rounds: Round[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = await round();
+    rounds.push(result);
+    console.log(`round ${r + 1}: ${JSON.stringify(result)}`);
+  }
+  const m = (k: keyof Round) => median(rounds.map((x) => x[k]));
+  console.log(
+    "\n| agents | change → every agent has it: p50 ms | p99 ms | max ms | apply request ms | connect all s | controller peak RSS MB |",
+  );
+  console.log("|---:|---:|---:|---:|---:|---:|---:|");
+  console.log(
+    `| ${AGENTS} | ${m("p50")} | ${m("p99")} | ${m("max")} | ${m("applyMs")} | ${m("connectS").toFixed(1)} | ${m("peakRssMB").toFixed(0)} |`,
+  );
+  console.log(
+    "\n| agents | first report from every agent s | next report from every agent s | GET /node-status?limit=100 ms | ?online=false&limit=100 ms | GET /overview ms |",
+  );
+  console.log("|---:|---:|---:|---:|---:|---:|");
+  console.log(
+    `| ${AGENTS} | ${m("firstReportAllS").toFixed(2)} | ${m("reportAllS").toFixed(2)} | ${m("listMs").toFixed(1)} | ${m("listOfflineMs").toFixed(1)} | ${m("overviewMs").toFixed(1)} |`,
+  );
+}
+
+await main();

@@ -1,0 +1,48 @@
+/**
+ * `GET /agent/v1/config`: an agent's long poll for its desired state. Answers at once with the
+ * state when its revision differs from `have` (or `have` is absent); otherwise holds the request
+ * until the node's revision changes or `wait` seconds pass (204, no body). Served on the API and
+ * the enrollment listeners, with the node's own credential.
+ */
+import { z } from "zod";
+import { MAX_WAIT_SECONDS } from "../../notify/notifier.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+/** How long a long poll is held when `wait` is not given, seconds. */
+export const DEFAULT_WAIT_SECONDS = 30;
+
+export function agentConfigRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "GET",
+      path: "/agent/v1/config",
+      permission: "node",
+      surfaces: ["api", "enroll"],
+      summary:
+        "The calling node's desired state, long-polled: 200 when it differs from `have`, else 204 after `wait`",
+      tag: "Agent",
+      query: z.strictObject({
+        /** The revision the agent has; absent: send the state at once. */
+        have: z.string().min(1).max(128).optional(),
+        wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(DEFAULT_WAIT_SECONDS),
+      }),
+      response: z.object({ apiVersion: z.literal("hubwire/v1"), kind: z.literal("NodeConfig") }).loose(),
+      handler: async ({ principal, query, reply }) => {
+        const node = principal.node!;
+        // A client that hangs up ends its wait, so held requests never pile up.
+        const gone = new AbortController();
+        reply.raw.once("close", () => gone.abort());
+        const result = await s.delivery.notifier.next(node, query.have, query.wait * 1000, gone.signal);
+        if (result === "not-found")
+          throw new ApiError("not-found", `node ${node} is not in the compiled intent`);
+        if (result === undefined) {
+          reply.code(204);
+          return undefined;
+        }
+        return result;
+      },
+    }),
+  ];
+}

@@ -1,0 +1,42 @@
+/**
+ * `POST /agent/v1/status`: an agent's periodic report (peer counters and handshakes, interface
+ * state, agent version, applied revision, apply error). Stored as the node's latest report; peers
+ * are named from the node's desired state on the way in, so reads need no key lookups.
+ */
+import { type DesiredState, type StatusReport, statusReportSchema } from "../../../model/index.js";
+import type { StoredInterface } from "../../status/status-store.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+/** The report's interfaces with each peer's node name (null when its key is not in the desired state). */
+export function namePeers(report: StatusReport, state: DesiredState | undefined): StoredInterface[] {
+  const names = new Map<string, string>();
+  for (const i of state?.interfaces ?? []) for (const p of i.peers) names.set(p.publicKey, p.name);
+  return report.interfaces.map((i) => ({
+    ...i,
+    peers: i.peers.map((p) => ({ ...p, name: names.get(p.publicKey) ?? null })),
+  }));
+}
+
+export function agentStatusRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "POST",
+      path: "/agent/v1/status",
+      permission: "node",
+      surfaces: ["api", "enroll"],
+      summary: "Report the calling node's status (every few seconds)",
+      tag: "Agent",
+      body: statusReportSchema,
+      status: 204,
+      handler: async ({ principal, body, reply }) => {
+        const node = principal.node!;
+        const { notifier, status } = s.delivery;
+        await status.record(node, body, namePeers(body, notifier.stateOf(node)));
+        notifier.applied(node, body.appliedRevision, s.now());
+        reply.code(204);
+        return undefined;
+      },
+    }),
+  ];
+}

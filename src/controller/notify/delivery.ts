@@ -1,0 +1,45 @@
+/**
+ * Config delivery and status as one service the routes use: the notifier (long polls, revisions,
+ * replica wake-ups) and the status store (reports, online/offline). Built once per process and
+ * shared by all of its listeners.
+ */
+import type { Logger } from "pino";
+import type { Db } from "../db/open.js";
+import type { Metrics } from "../metrics.js";
+import type { IntentStore } from "../state/intent-store.js";
+import { StatusStore } from "../status/status-store.js";
+import { ConfigNotifier } from "./notifier.js";
+
+export interface Delivery {
+  readonly notifier: ConfigNotifier;
+  readonly status: StatusStore;
+  close(): Promise<void>;
+}
+
+export interface DeliveryOptions {
+  readonly now: () => Date;
+  readonly metrics: Metrics;
+  readonly log?: Pick<Logger, "info" | "warn">;
+  /** See NotifierOptions.revisionPollMs. */
+  readonly revisionPollMs?: number;
+}
+
+/** Starts delivery for `intent` on `db`: loads the intent, listens for other replicas, sweeps status. */
+export async function startDelivery(
+  intent: IntentStore,
+  db: Db,
+  options: DeliveryOptions,
+): Promise<Delivery> {
+  const notifier = new ConfigNotifier(intent, db, options);
+  const status = new StatusStore(db, options);
+  await notifier.start();
+  status.start();
+  return {
+    notifier,
+    status,
+    async close() {
+      await notifier.close();
+      await status.close();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Config delivery's controller side: keeps each node's current revision in step with the intent
+ * store and answers long polls. A commit on this replica wakes the nodes it changed and announces
+ * the new revision with PostgreSQL `NOTIFY`; other replicas, `LISTEN`ing on a dedicated
+ * connection, reload their intent from the database and wake the nodes whose revision moved. A
+ * slow poll of the stored revision catches what a notification could miss (a dropped listen
+ * connection, a restore), and SQLite (one process) needs nothing more.
+ */
+import { sql } from "kysely";
+import type { Logger } from "pino";
+import type { DesiredState } from "../../model/index.js";
+import type { Db } from "../db/open.js";
+import type { Listening } from "../db/pg-listen.js";
+import type { Metrics } from "../metrics.js";
+import type { IntentStore } from "../state/intent-store.js";
+import type { Snapshot } from "../state/snapshot.js";
+import { NodeRevisions } from "./node-revisions.js";
+
+/** The PostgreSQL channel replicas announce new intent revisions on (payload: the revision). */
+export const INTENT_CHANNEL = "hubwire_intent";
+
+/** How often each replica re-reads the stored revision anyway (missed notifications, restores). */
+export const REVISION_POLL_MS = 5_000;
+
+/** The longest a long poll may be held (the `wait` query parameter's maximum), seconds. */
+export const MAX_WAIT_SECONDS = 60;
+
+/** What `next` answers: a state to send, `undefined` when the wait ended unchanged, or not-found. */
+export type NextResult = DesiredState | "not-found" | undefined;
+
+export interface NotifierOptions {
+  readonly now: () => Date;
+  readonly metrics: Metrics;
+  readonly log?: Pick<Logger, "warn" | "info">;
+  /** Overrides {@link REVISION_POLL_MS} (tests prove notifications work without the poll). */
+  readonly revisionPollMs?: number;
+}
+
+export class ConfigNotifier {
+  private readonly revisions = new NodeRevisions();
+  private snapshot?: Snapshot;
+  private unwatch?: () => void;
+  private listening?: Listening;
+  private timer?: NodeJS.Timeout;
+  private refreshing?: Promise<void>;
+  private refreshAgain = false;
+  private closed = false;
+
+  constructor(
+    private readonly intent: IntentStore,
+    private readonly db: Db,
+    private readonly options: NotifierOptions,
+  ) {}
+
+  /** Follows the intent store, listens for other replicas (PostgreSQL) and loads the intent. */
+  async start(): Promise<void> {
+    this.unwatch = this.intent.watch((snap, event) => {
+      this.snapshot = snap;
+      const now = this.options.now().getTime();
+      this.revisions.update(snap.compiled, event.cause === "commit" ? event.nodes : undefined, now);
+      if (event.cause === "commit") this.announce(snap.revision);
+    });
+    if (this.db.listen) {
+      this.listening = await this.db.listen(INTENT_CHANNEL, {
+        onNotify: () => this.refresh(),
+        onConnect: () => this.refresh(),
+        onError: (error) =>
+          this.options.log?.warn({ err: error }, "intent notifications interrupted; reconnecting"),
+      });
+    }
+    this.timer = setInterval(() => this.refresh(), this.options.revisionPollMs ?? REVISION_POLL_MS);
+    this.timer.unref();
+    this.snapshot = await this.intent.current();
+    // The first load may have happened before we watched: take the states now.
+    this.revisions.update(this.snapshot.compiled, undefined, this.options.now().getTime());
+  }
+
+  /** Answers every held long poll now (unchanged: 204), so a closing server is not kept waiting. */
+  releaseAll(): void {
+    this.revisions.releaseAll();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.revisions.releaseAll();
+    this.unwatch?.();
+    if (this.timer) clearInterval(this.timer);
+    await this.listening?.close();
+    await this.refreshing?.catch(() => undefined);
+  }
+
+  /** Re-reads the stored revision (reloading the intent when it moved); calls coalesce. */
+  refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    const run = async () => {
+      do {
+        this.refreshAgain = false;
+        try {
+          await this.intent.current();
+        } catch (error) {
+          this.options.log?.warn({ err: error }, "could not re-read the intent");
+        }
+      } while (this.refreshAgain && !this.closed);
+    };
+    this.refreshing = run().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /**
+   * `node`'s desired state when its revision differs from `have` (at once), else waits up to
+   * `waitMs` for it to change; `undefined` when it did not, `not-found` when the node is not in
+   * the compiled intent.
+   */
+  async next(
+    node: string,
+    have: string | undefined,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<NextResult> {
+    this.snapshot = await this.intent.current();
+    const deadline = Date.now() + waitMs;
+    this.options.metrics.longPolls.inc();
+    try {
+      for (;;) {
+        const state = this.snapshot.compiled.get(node);
+        if (!state) return "not-found";
+        if (state.revision !== have) return state;
+        const left = deadline - Date.now();
+        if (left <= 0) return undefined;
+        if ((await this.revisions.wait(node, left, signal)) !== "changed") return undefined;
+      }
+    } finally {
+      this.options.metrics.longPolls.dec();
+    }
+  }
+
+  /**
+   * A node reported having applied `revision` at `at`: the first such report of its current
+   * revision records how long the change took to reach it (from when this replica learned of it —
+   * the commit itself on the replica that wrote it).
+   */
+  applied(node: string, revision: string | null, at: Date): void {
+    const current = this.revisions.get(node);
+    if (!current || current.applied || revision !== current.revision) return;
+    current.applied = true;
+    this.options.metrics.propagation.observe(Math.max(0, at.getTime() - current.since) / 1000);
+  }
+
+  /** `node`'s desired state as of the last snapshot this replica saw; undefined when not compiled. */
+  stateOf(node: string): DesiredState | undefined {
+    return this.snapshot?.compiled.get(node);
+  }
+
+  /** The intent revision of the last snapshot this replica saw (0 before the first load). */
+  get intentRevision(): number {
+    return this.snapshot?.revision ?? 0;
+  }
+
+  /** `node`'s current desired-state revision; undefined when it is not in the compiled intent. */
+  revisionOf(node: string): string | undefined {
+    return this.revisions.get(node)?.revision;
+  }
+
+  /** Long polls held by this replica now. */
+  get waiting(): number {
+    return this.revisions.waiting;
+  }
+
+  private announce(revision: number): void {
+    if (this.db.dialect !== "postgres") return;
+    sql`select pg_notify(${INTENT_CHANNEL}, ${String(revision)})`
+      .execute(this.db.kysely)
+      .catch((error: unknown) => this.options.log?.warn({ err: error }, "could not announce a new revision"));
+  }
+}

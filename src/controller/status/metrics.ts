@@ -1,0 +1,97 @@
+/**
+ * Node and peer metrics, read from the stored status reports at scrape time, so every replica
+ * reports the same values. Per-peer series are labelled by node, interface and peer name (the
+ * public key when the peer is unknown): about one series per tunnel end, 10,000s at most.
+ */
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { Db } from "../db/open.js";
+import { allReports } from "../db/repo-node-status.js";
+import type { StoredInterface } from "./status-store.js";
+import { offlineCutoff } from "./thresholds.js";
+
+/** Registers the status metrics on `registry`; one read of every report per scrape. */
+export function registerStatusMetrics(registry: Registry, db: Db): void {
+  type Reports = Awaited<ReturnType<typeof allReports>>;
+  // The families below are collected one after another in one scrape: read the table once.
+  let cached: { at: number; rows: Promise<Reports> } | undefined;
+  const reports = (): Promise<Reports> => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 1000) cached = { at: now, rows: allReports(db.kysely) };
+    return cached.rows;
+  };
+  const peers = async function* () {
+    for (const r of await reports()) {
+      if (!r.interfaces) continue;
+      for (const i of JSON.parse(r.interfaces) as StoredInterface[])
+        for (const p of i.peers) yield { node: r.node, iface: i.name, peer: p };
+    }
+  };
+
+  new Gauge({
+    name: "hubwire_node_online",
+    help: "1 when the node's last status report is recent enough, else 0",
+    labelNames: ["node", "network", "role"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const cutoff = offlineCutoff(new Date());
+      for (const r of await reports()) {
+        const online = r.reported_at !== null && r.reported_at >= cutoff ? 1 : 0;
+        this.set({ node: r.node, network: r.network, role: r.role }, online);
+      }
+    },
+  });
+  new Gauge({
+    name: "hubwire_nodes_by_state",
+    help: "Nodes by role and state (online, offline)",
+    labelNames: ["role", "state"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const cutoff = offlineCutoff(new Date());
+      for (const r of await reports()) {
+        const state = r.reported_at !== null && r.reported_at >= cutoff ? "online" : "offline";
+        this.inc({ role: r.role, state });
+      }
+    },
+  });
+  new Counter({
+    name: "hubwire_peer_receive_bytes_total",
+    help: "Bytes received from the peer, as the node last reported",
+    labelNames: ["node", "interface", "peer"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for await (const { node, iface, peer } of peers())
+        this.inc({ node, interface: iface, peer: peer.name ?? peer.publicKey }, peer.rxBytes);
+    },
+  });
+  new Counter({
+    name: "hubwire_peer_transmit_bytes_total",
+    help: "Bytes sent to the peer, as the node last reported",
+    labelNames: ["node", "interface", "peer"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for await (const { node, iface, peer } of peers())
+        this.inc({ node, interface: iface, peer: peer.name ?? peer.publicKey }, peer.txBytes);
+    },
+  });
+  new Gauge({
+    name: "hubwire_peer_handshake_age_seconds",
+    help: "Seconds since the latest handshake with the peer (peers that never completed one are left out)",
+    labelNames: ["node", "interface", "peer"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const now = Date.now() / 1000;
+      for await (const { node, iface, peer } of peers()) {
+        if (peer.latestHandshake === 0) continue;
+        this.set(
+          { node, interface: iface, peer: peer.name ?? peer.publicKey },
+          Math.max(0, now - peer.latestHandshake),
+        );
+      }
+    },
+  });
+}
