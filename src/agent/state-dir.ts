@@ -13,6 +13,18 @@ import type { DesiredState } from "../model/index.js";
 const KEY = "private.key";
 const CREDENTIAL = "credential";
 const LAST_APPLIED = "last-applied.json";
+const CONTROLLER = "controller.json";
+/** A key waiting for the controller to accept it (rotation in progress). */
+const NEXT_KEY = "private.key.next";
+
+/** How to reach the controller after enrollment: everything but the credential, which has its own file. */
+export interface ControllerSession {
+  readonly urls: readonly string[];
+  /** PEM of the controller CA, pinned for every later connection. */
+  readonly caPem: string;
+  /** The controller's static X25519 public key (proofs of possession for key rotation). */
+  readonly controllerKey: string;
+}
 
 /** This node's WireGuard identity. */
 export interface Identity {
@@ -44,7 +56,12 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
     await fh.close();
   }
   await rename(tmp, path);
-  const dir = await open(join(path, ".."), "r");
+  await syncDir(join(path, ".."));
+}
+
+/** fsync of a directory, so a rename in it survives a crash. */
+async function syncDir(path: string): Promise<void> {
+  const dir = await open(path, "r");
   try {
     await dir.sync();
   } finally {
@@ -72,6 +89,18 @@ export interface StateDir {
   /** The desired state applied last; undefined when none was. */
   readLastApplied(): Promise<DesiredState | undefined>;
   writeLastApplied(state: DesiredState): Promise<void>;
+  /** The controller session saved at enrollment; undefined before. */
+  readController(): Promise<ControllerSession | undefined>;
+  writeController(session: ControllerSession): Promise<void>;
+  /**
+   * Key rotation, step 1: the pending new private key, generated and saved (0600) on first call,
+   * so a crash between asking the controller and switching keys retries with the same key.
+   */
+  pendingKey(): Promise<string>;
+  /** Whether a rotation was started and not finished (see {@link StateDir.pendingKey}). */
+  hasPendingKey(): Promise<boolean>;
+  /** Key rotation, step 2 (after the controller accepted it): the pending key becomes the key. */
+  commitPendingKey(): Promise<Identity>;
 }
 
 /** Opens (creating with mode 0700) the state directory at `path`, tightening its mode if needed. */
@@ -82,7 +111,7 @@ export async function openStateDir(path: string): Promise<StateDir> {
   for (const n of await readdir(path)) if (/\.tmp-\d+$/.test(n)) await rm(join(path, n), { force: true });
   const file = (name: string) => join(path, name);
   let identity: Identity | undefined;
-  return {
+  const dir: StateDir = {
     path,
     async identity() {
       if (identity) return identity;
@@ -115,5 +144,35 @@ export async function openStateDir(path: string): Promise<StateDir> {
       }
     },
     writeLastApplied: (state) => writeFileAtomic(file(LAST_APPLIED), `${JSON.stringify(state)}\n`),
+    async readController() {
+      const text = await readOptional(file(CONTROLLER));
+      if (text === undefined) return undefined;
+      try {
+        const v = JSON.parse(text) as ControllerSession;
+        if (!Array.isArray(v.urls) || typeof v.caPem !== "string" || typeof v.controllerKey !== "string")
+          throw new Error("missing urls, caPem or controllerKey");
+        return v;
+      } catch (e) {
+        throw new StateDirError(file(CONTROLLER), (e as Error).message);
+      }
+    },
+    writeController: (session) => writeFileAtomic(file(CONTROLLER), `${JSON.stringify(session)}\n`),
+    async pendingKey() {
+      const existing = (await readOptional(file(NEXT_KEY)))?.trim();
+      if (existing) return existing;
+      const key = generatePrivateKey();
+      await writeFileAtomic(file(NEXT_KEY), `${key}\n`);
+      return key;
+    },
+    async hasPendingKey() {
+      return (await readOptional(file(NEXT_KEY))) !== undefined;
+    },
+    async commitPendingKey() {
+      await rename(file(NEXT_KEY), file(KEY));
+      await syncDir(path);
+      identity = undefined;
+      return dir.identity();
+    },
   };
+  return dir;
 }

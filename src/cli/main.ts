@@ -4,6 +4,7 @@
  * and turns errors into exit codes (see exit-codes.ts).
  */
 import { Command, CommanderError } from "commander";
+import { registerAgent } from "./commands/agent.js";
 import { registerApiVerbs } from "./commands/api-verbs.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerController } from "./commands/controller.js";
@@ -17,8 +18,9 @@ import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
 import { processIo } from "./io.js";
+import { VERSION } from "./version.js";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";
 
 export function buildProgram(io: Io): Command {
   const program = new Command("hubwire")
@@ -38,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerBackup(program, io);
   registerEnrollVerbs(program, io);
   registerJoin(program, io);
+  registerAgent(program, io);
   return program;
 }
 

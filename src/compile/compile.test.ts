@@ -112,7 +112,8 @@ describe("spokes", () => {
 
   it("get one uplink per hub, in priority order, with metric 100 + priority", () => {
     const site = s.get("site")!;
-    expect(site.forwarding).toBe(false);
+    expect(site.forwarding).toBe(true); // it routes its site subnets
+
     expect(site.firewall).toBeUndefined();
     expect(site.interfaces.map((i) => [i.name, i.purpose, i.remote, i.priority, i.listenPort])).toEqual([
       ["hw_corp_hub-a", "uplink", "hub-a", 1, 51831],

@@ -86,7 +86,8 @@ export function compileNode(
     node: node.name,
     network: plan.net.name,
     role: node.role,
-    forwarding: node.role === "hub",
+    // Hubs route between spokes; a spoke with site subnets routes between its LAN and the tunnels.
+    forwarding: node.role === "hub" || node.subnets.length > 0,
   };
   if (node.role !== "hub") {
     const interfaces = applyOverrides(node.name, nodeInterfaces(plan, node), plan.net.peerOverrides, issues);

@@ -69,7 +69,7 @@ export interface DesiredState {
   readonly role: NodeRole;
   /** Fingerprint of everything below; equal revisions mean equal states. */
   readonly revision: string;
-  /** IP forwarding on (hubs). */
+  /** IP forwarding on: hubs, and spokes that route site subnets. */
   readonly forwarding: boolean;
   readonly interfaces: readonly InterfaceConfig[];
   readonly firewall?: FirewallConfig;

@@ -1,0 +1,248 @@
+/**
+ * The agent daemon (SPEC §5): on first start it makes its key and enrolls with the join token
+ * (pinning the controller CA), then long-polls its desired state and applies it by diff, and
+ * reports status every few seconds.
+ *
+ * Fail static: the key, credential, controller session and last applied state live in the state
+ * directory. A restarted agent first re-applies the last applied state (a diff against the live
+ * machine, so nothing is duplicated and an intact data plane is left alone), then asks the
+ * controller; while the controller is unreachable the data plane stays as it is and the client
+ * retries with backoff and jitter across every controller URL.
+ */
+
+import type { DesiredState, StatusReport } from "../model/index.js";
+import { parseJoinToken } from "../model/join-token.js";
+import { applyDesiredState } from "./apply/apply.js";
+import { ConfigClient, ConfigClientError } from "./client/config-client.js";
+import { type EnrollRequestFields, enroll, waitForApproval } from "./client/enroll.js";
+import { rotateKey } from "./client/rotate-key.js";
+import { localRunner, type Runner } from "./exec.js";
+import { type ControllerSession, type Identity, openStateDir, type StateDir } from "./state-dir.js";
+import { collectStats } from "./stats/stats.js";
+
+/** Where the daemon writes its log lines (pino-shaped: an object, then a message). */
+export interface AgentLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface AgentOptions {
+  readonly name: string;
+  /** The join token; needed only until the node is enrolled. */
+  readonly token?: string;
+  /** Controller URLs to use instead of those in the token (or saved at enrollment). */
+  readonly controllers?: readonly string[];
+  readonly stateDir: string;
+  /** What the node asks for when it enrolls. */
+  readonly request: EnrollRequestFields;
+  readonly version: string;
+  readonly log: AgentLog;
+  /** How often status is reported, ms (default 5,000). */
+  readonly reportEveryMs?: number;
+  /** Where commands run; default this machine. */
+  readonly runner?: Runner;
+  readonly signal: AbortSignal;
+}
+
+/** Thrown when the node cannot go on: rejected, revoked, or missing what it needs to enroll. */
+export class AgentStopped extends Error {
+  override readonly name = "AgentStopped";
+}
+
+/** A running agent; `done` settles when it stops (abort, or an {@link AgentStopped}). */
+export interface RunningAgent {
+  readonly done: Promise<void>;
+  /** Rotates the node's key now (SIGHUP in the CLI); resolves when hubs have been told. */
+  rotateKey(): Promise<void>;
+}
+
+export function startAgent(o: AgentOptions): RunningAgent {
+  const agent = new Agent(o);
+  return { done: agent.run(), rotateKey: () => agent.rotate() };
+}
+
+class Agent {
+  private dir!: StateDir;
+  private identity!: Identity;
+  private session!: ControllerSession;
+  private credential!: string;
+  private client!: ConfigClient;
+  private applied: DesiredState | undefined;
+  private applyError: string | null = null;
+  /** One apply at a time: a long-poll answer and a rotation never interleave. */
+  private applying: Promise<unknown> = Promise.resolve();
+  private readonly runner: Runner;
+
+  constructor(private readonly o: AgentOptions) {
+    this.runner = o.runner ?? localRunner();
+  }
+
+  async run(): Promise<void> {
+    const { o } = this;
+    this.dir = await openStateDir(o.stateDir);
+    this.identity = await this.dir.identity();
+    o.log.info({ node: o.name, publicKey: this.identity.publicKey }, "agent starting");
+    await this.ensureEnrolled();
+    this.client = new ConfigClient({
+      urls: o.controllers?.length ? o.controllers : this.session.urls,
+      credential: this.credential,
+      caPem: this.session.caPem,
+      onRetry: ({ url, error, delayMs }) =>
+        o.log.warn({ url, error: error.message, retryInMs: Math.round(delayMs) }, "controller unreachable"),
+    });
+    if (await this.dir.hasPendingKey()) await this.rotate(); // finish a rotation a crash interrupted
+    this.applied = await this.dir.readLastApplied();
+    if (this.applied) {
+      o.log.info({ revision: this.applied.revision }, "re-applying the last applied state");
+      await this.apply(this.applied);
+    }
+    const reporter = this.reportLoop();
+    try {
+      await this.pollLoop();
+    } finally {
+      await reporter;
+      this.client.close();
+    }
+  }
+
+  /** Enrolls (or picks up a pending enrollment's credential) unless the state dir already has one. */
+  private async ensureEnrolled(): Promise<void> {
+    const { o } = this;
+    const [credential, session] = [await this.dir.readCredential(), await this.dir.readController()];
+    if (credential && session) {
+      this.credential = credential;
+      this.session = session;
+      return;
+    }
+    if (!o.token) throw new AgentStopped("not enrolled yet: give a join token (--token)");
+    const token = parseJoinToken(o.token);
+    const common = {
+      token: o.token,
+      nodeName: o.name,
+      privateKey: await this.privateKey(),
+      ...(o.controllers?.length ? { urls: o.controllers } : {}),
+      signal: o.signal,
+    };
+    let answer = await enroll({ ...common, request: o.request });
+    o.log.info({ state: answer.state, reason: answer.reason }, "enrollment answered");
+    if (answer.state === "Pending") answer = await waitForApproval(common);
+    if (answer.state !== "Approved" || !answer.credential || !answer.caPem) {
+      throw new AgentStopped(
+        `enrollment ${answer.state}${answer.reason ? `: ${answer.reason}` : ""}; not joining`,
+      );
+    }
+    this.session = {
+      urls: answer.controllerUrls,
+      caPem: answer.caPem,
+      controllerKey: token.controllerKey,
+    };
+    // Session first: a credential without a session would be unusable after a crash.
+    await this.dir.writeController(this.session);
+    await this.dir.writeCredential(answer.credential);
+    this.credential = answer.credential;
+    o.log.info({ node: answer.node }, "enrolled; node credential saved");
+  }
+
+  private async privateKey(): Promise<string> {
+    const { readFile } = await import("node:fs/promises");
+    return (await readFile(this.identity.privateKeyFile, "utf8")).trim();
+  }
+
+  private async pollLoop(): Promise<void> {
+    const { o } = this;
+    while (!o.signal.aborted) {
+      let desired: DesiredState | undefined;
+      try {
+        desired = await this.client.next(this.applied?.revision, o.signal);
+      } catch (error) {
+        if (o.signal.aborted) return;
+        if (error instanceof ConfigClientError && (error.status === 401 || error.status === 403)) {
+          throw new AgentStopped(`the controller refused this node's credential (${error.code}): revoked?`);
+        }
+        throw error;
+      }
+      if (desired) await this.apply(desired);
+    }
+  }
+
+  /** Applies `desired` by diff; on success it becomes the last applied state. */
+  private apply(desired: DesiredState): Promise<void> {
+    const run = async () => {
+      const { o } = this;
+      try {
+        const result = await applyDesiredState(desired, {
+          privateKeyFile: this.identity.privateKeyFile,
+          publicKey: this.identity.publicKey,
+          runner: this.runner,
+          ...(this.applied ? { previous: this.applied } : {}),
+          log: (line) => o.log.info({ revision: desired.revision }, line),
+        });
+        this.applied = desired;
+        this.applyError = null;
+        await this.dir.writeLastApplied(desired);
+        if (result.changed) o.log.info({ revision: desired.revision, steps: result.plan.length }, "applied");
+      } catch (error) {
+        this.applyError = (error as Error).message;
+        o.log.error({ revision: desired.revision, error: this.applyError }, "apply failed");
+      }
+      void this.report();
+    };
+    const next = this.applying.then(run, run);
+    this.applying = next;
+    return next;
+  }
+
+  private async reportLoop(): Promise<void> {
+    const every = this.o.reportEveryMs ?? 5_000;
+    while (!this.o.signal.aborted) {
+      await this.report();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, every);
+        const wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        this.o.signal.addEventListener("abort", wake, { once: true });
+      });
+    }
+  }
+
+  private async report(): Promise<void> {
+    try {
+      const names = (this.applied?.interfaces ?? []).map((i) => i.name);
+      const status: StatusReport = {
+        agentVersion: this.o.version,
+        appliedRevision: this.applied?.revision ?? null,
+        applyError: this.applyError,
+        interfaces: (await collectStats(names, this.runner)).map((i) => ({ ...i, peers: [...i.peers] })),
+      };
+      await this.client.report(status, this.o.signal);
+    } catch (error) {
+      if (!this.o.signal.aborted)
+        this.o.log.warn({ error: (error as Error).message }, "status report failed");
+    }
+  }
+
+  /**
+   * Key rotation: a new key is saved as pending, the controller is told (credential + proof of
+   * the new key), then the key is switched and the data plane re-applied with it. The hubs get
+   * the new peer key in the revision the controller makes for the change.
+   */
+  async rotate(): Promise<void> {
+    const { o } = this;
+    const newKey = await this.dir.pendingKey();
+    const answer = await rotateKey({
+      urls: o.controllers?.length ? o.controllers : this.session.urls,
+      credential: this.credential,
+      node: o.name,
+      newPrivateKey: newKey,
+      controllerKey: this.session.controllerKey,
+      caPem: this.session.caPem,
+      signal: o.signal,
+    });
+    this.identity = await this.dir.commitPendingKey();
+    o.log.info({ publicKey: this.identity.publicKey, answer }, "key rotated");
+    if (this.applied) await this.apply(this.applied);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * `hubwire agent --name NODE --token TOKEN …`: runs the agent until SIGINT/SIGTERM (SPEC §3.2).
+ * The data plane stays as it is when the agent stops. SIGHUP rotates the node's key;
+ * `hubwire rotate-key --state-dir DIR` sends it to the agent running on that state directory.
+ *
+ * The token may also come from `--token-file` (or `-` for stdin) or `HUBWIRE_JOIN_TOKEN`, which
+ * keeps it out of `ps`; it is needed only until the node is enrolled.
+ */
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import pino from "pino";
+import { AgentStopped, startAgent } from "../../agent/daemon.js";
+import { CliError, EXIT } from "../exit-codes.js";
+import type { Io } from "../io.js";
+import { VERSION } from "../version.js";
+
+interface Flags {
+  name: string;
+  token?: string;
+  tokenFile?: string;
+  controller: string[];
+  stateDir: string;
+  endpoint?: string;
+  tunnelAddress?: string;
+  subnet: string[];
+  listenPort?: string;
+  keepalive?: string;
+  logLevel: string;
+  reportEvery: string;
+}
+
+const PID_FILE = "agent.pid";
+const repeat = (v: string, prev: string[]) => [...prev, v];
+
+function int(text: string | undefined, flag: string, min = 0): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min) throw new CliError(`${flag} must be a whole number ≥ ${min}`);
+  return n;
+}
+
+async function tokenOf(flags: Flags, io: Io): Promise<string | undefined> {
+  if (flags.tokenFile !== undefined) {
+    try {
+      const text = flags.tokenFile === "-" ? await io.readStdin() : await readFile(flags.tokenFile, "utf8");
+      return text.trim();
+    } catch (error) {
+      throw new CliError(`cannot read --token-file: ${(error as Error).message}`, EXIT.io);
+    }
+  }
+  return flags.token ?? process.env.HUBWIRE_JOIN_TOKEN;
+}
+
+export function registerAgent(program: Command, io: Io): void {
+  program
+    .command("agent")
+    .description("run the agent: enroll, then apply this node's configuration and report status")
+    .requiredOption("--name <node>", "this node's name")
+    .option("--token <token>", "join token (or --token-file, or HUBWIRE_JOIN_TOKEN)")
+    .option("--token-file <file>", "file holding the join token (- for stdin)")
+    .option("--controller <url>", "controller URL (repeatable; default: the token's)", repeat, [])
+    .option("--state-dir <dir>", "key, credential and last applied state", "/var/lib/hubwire/agent")
+    .option("--endpoint <host:port>", "public endpoint others connect to")
+    .option("--tunnel-address <ip>", "tunnel address to ask for (default: allocated)")
+    .option("--subnet <cidr>", "site subnet behind this node (repeatable)", repeat, [])
+    .option("--listen-port <port>", "first WireGuard listen port")
+    .option("--keepalive <seconds>", "persistent keepalive")
+    .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option("--report-every <seconds>", "status report interval", "5")
+    .action(async (flags: Flags) => {
+      const reportEvery = int(flags.reportEvery, "--report-every", 1)!;
+      const listenPort = int(flags.listenPort, "--listen-port", 1);
+      const keepalive = int(flags.keepalive, "--keepalive");
+      const token = await tokenOf(flags, io);
+      const log = pino({ level: flags.logLevel, base: { node: flags.name } });
+      const abort = new AbortController();
+      const agent = startAgent({
+        name: flags.name,
+        ...(token ? { token } : {}),
+        controllers: flags.controller,
+        stateDir: flags.stateDir,
+        request: {
+          ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+          ...(flags.tunnelAddress ? { tunnelAddress: flags.tunnelAddress } : {}),
+          ...(flags.subnet.length ? { subnets: flags.subnet } : {}),
+          ...(listenPort !== undefined ? { listenPort } : {}),
+          ...(keepalive !== undefined ? { persistentKeepalive: keepalive } : {}),
+        },
+        version: VERSION,
+        log,
+        reportEveryMs: reportEvery * 1000,
+        signal: abort.signal,
+      });
+      const stop = () => abort.abort(new Error("stopped"));
+      const rotate = () => {
+        agent.rotateKey().catch((error: Error) => log.error({ error: error.message }, "key rotation failed"));
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+      process.on("SIGHUP", rotate);
+      const pidFile = join(flags.stateDir, PID_FILE);
+      // The state dir exists once the agent has opened it; the pid file is only a convenience.
+      setTimeout(() => void writeFile(pidFile, `${process.pid}\n`, { mode: 0o600 }).catch(() => {}), 200);
+      try {
+        await agent.done;
+      } catch (error) {
+        if (error instanceof AgentStopped) throw new CliError(`agent: ${error.message}`, EXIT.invalid);
+        if (!abort.signal.aborted) throw new CliError(`agent: ${(error as Error).message}`, EXIT.internal);
+      } finally {
+        process.off("SIGHUP", rotate);
+        await rm(pidFile, { force: true });
+      }
+    });
+
+  program
+    .command("rotate-key")
+    .description("ask the agent running on a state directory to rotate its WireGuard key (SIGHUP)")
+    .option("--state-dir <dir>", "the agent's state directory", "/var/lib/hubwire/agent")
+    .action(async (flags: { stateDir: string }) => {
+      let pid: number;
+      try {
+        pid = Number((await readFile(join(flags.stateDir, PID_FILE), "utf8")).trim());
+        process.kill(pid, "SIGHUP");
+      } catch (error) {
+        throw new CliError(`no running agent on ${flags.stateDir}: ${(error as Error).message}`, EXIT.io);
+      }
+      io.stdout(`asked agent ${pid} to rotate its key\n`);
+    });
+}
