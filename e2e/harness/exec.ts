@@ -3,6 +3,7 @@
  * long-lived children that can be stopped by PID. Always an argument array, never a shell.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 
 /** Options for {@link run}. */
 export interface RunOptions {
@@ -97,11 +98,14 @@ export interface LongLived {
   outputTail(): string;
 }
 
-/** Starts a long-lived child with stdin on /dev/null and its output kept (last 8 KB). */
+/**
+ * Starts a long-lived child with stdin on /dev/null and its output kept (last 8 KB; all of it
+ * appended to `logFile` when given, for tests that read a daemon's whole log).
+ */
 export function startProcess(
   file: string,
   args: readonly string[],
-  opts: { env?: Record<string, string> } = {},
+  opts: { env?: Record<string, string>; logFile?: string } = {},
 ): Promise<LongLived> {
   const argv = [file, ...args];
   const child: ChildProcess = spawn(file, args, {
@@ -110,9 +114,11 @@ export function startProcess(
   });
   let tail = "";
   let done = false;
+  const log = opts.logFile ? createWriteStream(opts.logFile, { flags: "a" }) : undefined;
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding("utf8").on("data", (d: string) => {
       tail = (tail + d).slice(-8192);
+      log?.write(d);
     });
     // Neither the child nor its pipes may keep the test worker alive.
     (stream as unknown as { unref?: () => void } | null)?.unref?.();

@@ -70,7 +70,7 @@ export class Host {
   start(
     cmd: string,
     args: readonly string[],
-    opts: { env?: Record<string, string> } = {},
+    opts: { env?: Record<string, string>; logFile?: string } = {},
   ): Promise<LongLived> {
     const argv = ["-t", String(this.pid), "-m", "-n", ...ORPHAN_GUARD("TERM"), cmd, ...args];
     return this.lab.track(startProcess("nsenter", argv, opts));

@@ -190,7 +190,10 @@ export class IntentStore {
           const applied = await this.applyIn(tx, actor, plan.changes, {}, plan.records ?? []);
           return { result: plan.result, ...applied };
         });
-        if (successor) this.snapshot = successor;
+        if (successor) {
+          this.snapshot = successor;
+          this.publish(successor, { cause: "commit", nodes: outcome.nodes });
+        }
         return { result, outcome };
       } catch (error) {
         // As in apply: an ApiError (a refusal by fn, or a change the compiler refused, which

@@ -1,0 +1,256 @@
+/**
+ * The end-to-end fabric of the data-plane scenario: test hosts made from network namespaces (an
+ * underlay segment, the controller, one hub, three spokes and a LAN host behind spoke-b), the
+ * real controller binary and a real `hubwire agent` per node, each in its own network and mount
+ * namespace, enrolled with join tokens. Everything is torn down by the lab.
+ */
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { killDaemons } from "../../src/agent/testing/lab-topology.js";
+import { ControllerApi } from "../harness/controller-api.js";
+import type { LongLived } from "../harness/exec.js";
+import { stopProcess } from "../harness/exec.js";
+import { type Host, useLab } from "../harness/netns.js";
+import { Underlay } from "../harness/underlay.js";
+
+export const CLI = join(import.meta.dirname, "..", "..", "bin", "hubwire.js");
+const PASSWORD = "dataplane e2e password";
+export const LAN_B = { subnet: "10.64.2.0/24", gateway: "10.64.2.1", host: "10.64.2.10" };
+
+function enrollmentPolicy(
+  underlay: string,
+  name: string,
+  role: string,
+  nodes: string[],
+  approval: string,
+  prefix: string,
+): string {
+  return `apiVersion: hubwire/v1
+kind: EnrollmentPolicy
+metadata: { name: ${name} }
+spec:
+  network: lab
+  role: ${role}
+  nodeNames: [${nodes.join(", ")}]
+  tunnelAddressPrefixes: [${prefix}]
+  subnetPrefixes: [{ prefix: 10.64.0.0/16, minLength: 24, maxLength: 24 }]
+  endpointPrefixes: [${underlay}.0/24]
+  hubs: ${role === "hub" ? "[]" : "[hub]"}
+  labels: { fabric: lab }
+  approval: ${approval}
+`;
+}
+
+/** What the scenario starts from: a default-deny network, the hubs' policy and the access policy. */
+export function baseIntent(underlay: string): string {
+  return `apiVersion: hubwire/v1
+kind: Network
+metadata: { name: lab }
+spec:
+  cidr: 10.100.0.0/16
+  defaultAction: deny
+  persistentKeepalive: 5
+---
+${enrollmentPolicy(underlay, "hubs", "hub", ["hub"], "auto", "10.100.0.0/24")}---
+${allowAll()}`;
+}
+
+/** Once the hub has joined: spokes may join it (spoke-c only with an operator's approval). */
+export function spokePolicies(underlay: string): string {
+  return `${enrollmentPolicy(underlay, "spokes", "spoke", ["spoke-a", "spoke-b"], "auto", "10.100.1.0/24")}---
+${enrollmentPolicy(underlay, "late-spokes", "spoke", ["spoke-c"], "manual", "10.100.1.0/24")}`;
+}
+
+/** Everything in the fabric may talk to everything, with `extraRules` first (first match wins). */
+export function allowAll(extraRules = ""): string {
+  return `apiVersion: hubwire/v1
+kind: AccessPolicy
+metadata: { name: fabric }
+spec:
+  network: lab
+  rules:${extraRules}
+    - from: { labels: { fabric: lab } }
+      to: { labels: { fabric: lab } }
+      action: allow
+`;
+}
+
+export interface AgentProc {
+  readonly node: string;
+  readonly host: Host;
+  readonly stateDir: string;
+  readonly logFile: string;
+  proc: LongLived;
+  readonly args: string[];
+}
+
+export interface Fabric {
+  readonly api: ControllerApi;
+  readonly hosts: Record<"ctl" | "hub" | "sa" | "sb" | "sc" | "lanb", Host>;
+  readonly agents: Record<"hub" | "spoke-a" | "spoke-b" | "spoke-c", AgentProc>;
+  readonly addresses: Record<string, string>;
+  controller: LongLived;
+  startController(): Promise<LongLived>;
+  startAgent(a: AgentProc, extra?: string[]): Promise<void>;
+  agentLog(a: AgentProc): Promise<string>;
+}
+
+/** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes. Reads only. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** True when one ping from `host` to `address` is answered within 1 s. */
+export async function pings(host: Host, address: string): Promise<boolean> {
+  return host.run("ping", ["-c", "1", "-W", "1", address], { timeoutMs: 5_000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Call at describe level; the returned function (call it in `beforeAll`) builds the hosts,
+ * starts the controller and the four agents. Enrollment of spoke-c waits for an approval.
+ */
+export function useFabric(): () => Promise<Fabric> {
+  const lab = useLab();
+  let fabric: Fabric | undefined;
+  let work = "";
+  afterAll(async () => {
+    // wireguard-go daemonizes as in production: kill it by PID inside our namespaces first.
+    if (fabric) for (const h of Object.values(fabric.hosts)) await killDaemons(h);
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  const setUp = async (): Promise<Fabric> => {
+    work = await mkdtemp(join(tmpdir(), "hwt-dataplane-"));
+    const underlay = await Underlay.create(lab);
+    const hosts = {
+      ctl: await lab.addHost("ctl"),
+      hub: await lab.addHost("hub"),
+      sa: await lab.addHost("sa"),
+      sb: await lab.addHost("sb"),
+      sc: await lab.addHost("sc"),
+      lanb: await lab.addHost("lanb"),
+    };
+    const ip: Record<string, string> = {};
+    for (const name of ["ctl", "hub", "sa", "sb", "sc"] as const)
+      ip[name] = await underlay.attach(hosts[name]);
+    await underlay.attachRoot();
+    await lab.connect(hosts.sb, hosts.lanb, { a: `${LAN_B.gateway}/24`, b: `${LAN_B.host}/24` });
+    await hosts.lanb.ip("route", "add", "default", "via", LAN_B.gateway);
+
+    const dataDir = join(work, "controller");
+    await mkdir(dataDir);
+    const startController = () =>
+      hosts.ctl.start(
+        process.execPath,
+        [
+          ...[CLI, "controller", "--data-dir", dataDir, "--log-level", "info"],
+          ...[
+            "--listen",
+            "127.0.0.1:7070",
+            "--listen",
+            `${ip.ctl}:7443`,
+            "--enroll-listen",
+            `${ip.ctl}:7444`,
+          ],
+        ],
+        { env: { HUBWIRE_ADMIN_PASSWORD: PASSWORD }, logFile: join(work, "controller.log") },
+      );
+    let controller = await startController();
+    await eventually("controller up", async () =>
+      controller.hasExited()
+        ? Promise.reject(new Error(controller.outputTail()))
+        : controller.outputTail().includes("enrollment listener on")
+          ? true
+          : undefined,
+    );
+    const caPem = await readFile(join(dataDir, "tls", "ca.crt"), "utf8");
+    const api = new ControllerApi(`https://${ip.ctl}:7443`, caPem);
+    await api.login("admin", PASSWORD);
+    await api.ok("POST", "/api/v1/apply", baseIntent(underlay.net));
+
+    const token = async (policy: string) =>
+      (await api.ok<{ token: string }>("POST", "/api/v1/join-tokens", { policy, uses: 5 })).token;
+    const tokens = { hubs: await token("hubs"), spokes: "", late: "" };
+
+    const agent = (node: string, host: Host, tokenText: string, extra: string[]): AgentProc => ({
+      node,
+      host,
+      stateDir: join(work, node),
+      logFile: join(work, `${node}.log`),
+      proc: undefined as unknown as LongLived,
+      args: [
+        ...[CLI, "agent", "--name", node, "--token", tokenText, "--state-dir", join(work, node)],
+        ...["--report-every", "2", ...extra],
+      ],
+    });
+    const agents = {
+      hub: agent("hub", hosts.hub, tokens.hubs, ["--endpoint", `${ip.hub}:51820`]),
+      "spoke-a": agent("spoke-a", hosts.sa, tokens.spokes, []),
+      "spoke-b": agent("spoke-b", hosts.sb, tokens.spokes, ["--subnet", LAN_B.subnet]),
+      "spoke-c": agent("spoke-c", hosts.sc, tokens.late, []),
+    };
+    const startAgent = async (a: AgentProc, extra: string[] = []) => {
+      a.proc = await a.host.start(process.execPath, [...a.args, ...extra], { logFile: a.logFile });
+    };
+    await startAgent(agents.hub);
+    await eventually("hub enrolled", async () => {
+      const r = await api.request("GET", "/api/v1/nodes/hub");
+      return r.status === 200 ? true : undefined;
+    });
+    await api.ok("POST", "/api/v1/apply", spokePolicies(underlay.net));
+    const spokeToken = await token("spokes");
+    const lateToken = await token("late-spokes");
+    for (const [a, t] of [
+      [agents["spoke-a"], spokeToken],
+      [agents["spoke-b"], spokeToken],
+      [agents["spoke-c"], lateToken],
+    ] as const) {
+      a.args[a.args.indexOf("--token") + 1] = t;
+      await startAgent(a);
+    }
+
+    fabric = {
+      api,
+      hosts,
+      agents,
+      addresses: ip,
+      controller,
+      async startController() {
+        controller = await startController();
+        this.controller = controller;
+        return controller;
+      },
+      startAgent,
+      agentLog: (a) => readFile(a.logFile, "utf8"),
+    };
+    return fabric;
+  };
+  return setUp;
+}
+
+export { stopProcess };
