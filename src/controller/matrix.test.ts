@@ -41,7 +41,10 @@ interface Row {
 
 /** The table, plus the operational endpoints registered outside it (all public). */
 const ROWS: Row[] = [
-  ...allRoutes({} as Services).map(({ method, path, permission }) => ({ method, path, permission })),
+  // The API listeners' routes (the enrollment-only ones are not served there).
+  ...allRoutes({} as Services)
+    .filter((r) => (r.surfaces ?? ["api"]).includes("api"))
+    .map(({ method, path, permission }) => ({ method, path, permission })),
   { method: "GET", path: "/healthz", permission: "public" },
   { method: "GET", path: "/readyz", permission: "public" },
   { method: "GET", path: "/metrics", permission: "public" },
@@ -59,6 +62,10 @@ const PARAMS: Record<string, string> = {
   "/api/v1/access-policies/:name": "branches-to-dc",
   "/api/v1/peer-overrides/:name": "sha-via-backup",
   "/api/v1/users/:name": "target",
+  "/api/v1/join-tokens/:id/revoke": "aaaaaaaaaaaa",
+  "/api/v1/enrollments/:name/approve": "branch-lis",
+  "/api/v1/enrollments/:name/reject": "branch-lis",
+  "/api/v1/nodes/:name/revoke": "branch-sha",
 };
 
 const dirs = await scratchDir("hubwire-matrix-");
@@ -172,7 +179,9 @@ describe("role × route matrix", () => {
   it("covers every route of the table", () => {
     expect(ROWS.length).toBeGreaterThanOrEqual(40);
     expect(new Set(ROWS.map((r) => `${r.method} ${r.path}`)).size).toBe(ROWS.length);
-    expect(new Set(ROWS.map((r) => r.permission))).toEqual(new Set(["public", "read", "write", "admin"]));
+    expect(new Set(ROWS.map((r) => r.permission))).toEqual(
+      new Set(["public", "read", "write", "admin", "node"]),
+    );
   });
 
   it.each(ROWS.map((row) => [`${row.method} ${row.path} (${row.permission})`, row] as const))(
@@ -187,7 +196,8 @@ describe("role × route matrix", () => {
         const expected =
           row.permission === "public"
             ? "allowed"
-            : k.role === "invalid"
+            : // Node routes take only a node credential: every user or API token is unauthenticated there.
+              k.role === "invalid" || row.permission === "node"
               ? 401
               : allows(k.role, row.permission)
                 ? "allowed"
@@ -220,8 +230,11 @@ describe("role × route matrix", () => {
 
   it("walked every cell", () => {
     expect(tally.allowed + tally[401] + tally[403]).toBe(ROWS.length * cases.length);
-    const restricted = ROWS.filter((r) => r.permission !== "public").length;
-    expect(tally[401]).toBe(restricted * cases.filter((k) => k.role === "invalid").length);
+    const restricted = ROWS.filter((r) => r.permission !== "public" && r.permission !== "node").length;
+    const nodeRows = ROWS.filter((r) => r.permission === "node").length;
+    expect(tally[401]).toBe(
+      restricted * cases.filter((k) => k.role === "invalid").length + nodeRows * cases.length,
+    );
     expect(tally[403]).toBeGreaterThan(restricted);
   });
 
