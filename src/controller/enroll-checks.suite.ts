@@ -13,6 +13,7 @@ import {
   type Forge,
   joinBody,
   joinToken,
+  LAB_POLICY,
   lastAudit,
   nonceStored,
   postJoin,
@@ -177,6 +178,35 @@ export function enrollChecksApiSuite(make: MakeController): void {
       const token = await joinToken(c, "lab");
       expect((await c.call(c.admin, "DELETE", "/api/v1/enrollment-policies/lab")).statusCode).toBe(204);
       await refused(c, "lab", "lab-a", {}, {}, "unknown-policy", { nonceKept: true, token });
+    });
+
+    it("refuses requests missing their nonce, timestamp or HMAC", async () => {
+      const c = await enrollController(make);
+      const token = await joinToken(c, "lab");
+      for (const field of ["nonce", "timestamp", "hmac"] as const) {
+        const before = await stateOf(c);
+        const body = joinBody(c, token, "lab-a", generatePrivateKey());
+        delete (body.request as Record<string, unknown>)[field];
+        expect(reasonOf(await postJoin(c, body)), field).toBe("invalid-request");
+        expect(await stateOf(c)).toEqual(before);
+        expect(await lastAudit(c)).toMatchObject({ action: "enroll-refused", reason: "invalid-request" });
+      }
+    });
+
+    it("refuses once the policy's own use limit is reached, and bounds expiry by the policy's TTL", async () => {
+      const c = await enrollController(make);
+      const tiny = LAB_POLICY.replace("name: lab }", "name: tiny }")
+        .replace('["lab-*"]', '["tiny-*"]')
+        .replace("approval: auto", "approval: auto\n  maxUses: 1\n  ttl: 2h");
+      expect((await c.call(c.admin, "POST", "/api/v1/apply", { body: tiny })).statusCode).toBe(200);
+      const token = await joinToken(c, "tiny");
+      const first = await postJoin(c, joinBody(c, token, "tiny-1", generatePrivateKey()));
+      const timestamp = c.clock.now();
+      expect(first.json()).toMatchObject({
+        state: "Approved",
+        expiresAt: new Date(timestamp.getTime() + 2 * 3600_000).toISOString(),
+      });
+      await refused(c, "tiny", "tiny-2", {}, {}, "policy-used-up", { nonceKept: true, token });
     });
   });
 }

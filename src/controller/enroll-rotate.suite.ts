@@ -1,5 +1,6 @@
 /**
- * Shared tests of key rotation (`POST /agent/v1/rotate-key`): the node credential plus a proof of
+ * Shared tests of key rotation (`POST /agent/v1/rotate-key`) and of enrolling a pre-declared Node.
+ * Rotation: the node credential plus a proof of
  * possession of the new key replace the Node's key in one revision (hubs swap the peer at once);
  * every refusal changes nothing. Run on every dialect by api.suite.ts.
  */
@@ -11,7 +12,15 @@ import { rotateProofMessage } from "../model/enroll-wire.js";
 import type { JoinToken } from "../model/join-token.js";
 import { IntentStore } from "./state/intent-store.js";
 import type { Controller, MakeController } from "./testing/api-harness.js";
-import { enrollController, enrollNode, joinToken, reasonOf, stateOf } from "./testing/enroll-fixture.js";
+import {
+  enrollController,
+  enrollNode,
+  joinBody,
+  joinToken,
+  postJoin,
+  reasonOf,
+  stateOf,
+} from "./testing/enroll-fixture.js";
 
 const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
@@ -109,6 +118,38 @@ export function enrollRotateApiSuite(make: MakeController): void {
       const body = rotateBody(c, token, "lab-rot", fresh);
       expect((await rotate(c, credential, body)).statusCode).toBe(200);
       expect(reasonOf(await rotate(c, credential, body))).toBe("replayed-nonce");
+    });
+
+    it("completes a pre-declared Node with the enrolled key, keeping what the declaration says", async () => {
+      const c = await enrollController(make);
+      const token = await joinToken(c, "branches");
+      const key = generatePrivateKey();
+      // A node declared without a key (address, subnet, endpoint and hubs given).
+      const declared = `apiVersion: hubwire/v1
+kind: Node
+metadata: { name: branch-pre, labels: { tier: branch } }
+spec: { network: corp, role: spoke, endpoint: "198.51.100.50:51820", tunnelAddress: 10.100.1.50, subnets: [10.64.50.0/24], hubs: [hub-fra] }
+`;
+      expect((await c.call(c.admin, "POST", "/api/v1/apply", { body: declared })).statusCode).toBe(200);
+      const r = await postJoin(c, joinBody(c, token, "branch-pre", key));
+      expect(r.json(), r.body).toMatchObject({ state: "Pending", node: "branch-pre" });
+      expect((await c.call(c.admin, "POST", "/api/v1/enrollments/branch-pre/approve")).statusCode).toBe(200);
+      const node = (await c.call(c.admin, "GET", "/api/v1/nodes/branch-pre")).json() as { spec: object };
+      expect(node.spec).toMatchObject({
+        publicKey: publicKeyFromPrivate(key),
+        tunnelAddress: "10.100.1.50",
+        subnets: ["10.64.50.0/24"],
+        endpoint: "198.51.100.50:51820",
+        hubs: ["hub-fra"],
+      });
+      expect(await hubPeerKeys(c)).toContain(publicKeyFromPrivate(key));
+      // A declared node with a key of its own cannot be taken over by enrolling its name.
+      expect(reasonOf(await postJoin(c, joinBody(c, token, "branch-sha", generatePrivateKey())))).toBe(
+        "name-taken",
+      );
+      expect(reasonOf(await postJoin(c, joinBody(c, token, "branch-pre", generatePrivateKey())))).toBe(
+        "name-taken",
+      );
     });
   });
 }

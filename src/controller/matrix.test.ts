@@ -45,7 +45,10 @@ interface Row {
 
 /** The table, plus the operational endpoints registered outside it (all public). */
 const ROWS: Row[] = [
-  ...allRoutes({} as Services).map(({ method, path, permission }) => ({ method, path, permission })),
+  // The API listeners' routes (the enrollment-only ones are not served there).
+  ...allRoutes({} as Services)
+    .filter((r) => (r.surfaces ?? ["api"]).includes("api"))
+    .map(({ method, path, permission }) => ({ method, path, permission })),
   { method: "GET", path: "/healthz", permission: "public" },
   { method: "GET", path: "/readyz", permission: "public" },
   { method: "GET", path: "/metrics", permission: "public" },
@@ -64,6 +67,10 @@ const PARAMS: Record<string, string> = {
   "/api/v1/peer-overrides/:name": "sha-via-backup",
   "/api/v1/users/:name": "target",
   "/api/v1/node-status/:name": "branch-sha",
+  "/api/v1/join-tokens/:id/revoke": "aaaaaaaaaaaa",
+  "/api/v1/enrollments/:name/approve": "branch-lis",
+  "/api/v1/enrollments/:name/reject": "branch-lis",
+  "/api/v1/nodes/:name/revoke": "branch-sha",
 };
 
 const dirs = await scratchDir("hubwire-matrix-");

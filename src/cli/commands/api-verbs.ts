@@ -96,11 +96,12 @@ export function registerApiVerbs(program: Command, io: Io): void {
     )
     .option("--network <name>", "only this network")
     .option("--label <key=value...>", "only resources with these labels")
+    .option("--state <state>", "enrollments only: Pending, Approved, Rejected, Revoked or Expired")
     .action(
       async (
         kindText: string,
         name: string | undefined,
-        flags: { output: string; network?: string; label?: string[] },
+        flags: { output: string; network?: string; label?: string[]; state?: string },
       ) => {
         const kind = kindOf(kindText);
         const creds = await loadCredentials();
@@ -117,6 +118,7 @@ export function registerApiVerbs(program: Command, io: Io): void {
           do {
             const q = new URLSearchParams({ limit: "1000" });
             if (flags.network) q.set("network", flags.network);
+            if (flags.state) q.set("state", flags.state);
             for (const l of flags.label ?? []) q.append("label", l);
             if (cursor) q.set("continue", cursor);
             const page = (await apiRequest(creds, "GET", `${base}?${q}`)).json<{

@@ -62,6 +62,8 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     expect(joined.code, joined.err).toBe(0);
     expect(JSON.parse(joined.out)).toMatchObject({ state: "Pending", node: "branch-cli" });
 
+    expect((await run(["get", "enrollments", "--state", "Pending"])).out).toContain("branch-cli");
+    expect((await run(["get", "enrollments", "--state", "Approved"])).out).not.toContain("branch-cli");
     expect((await run(["approve", "branch-cli"])).out).toBe("approved branch-cli\n");
     const credentialFile = join(work, "credential");
     const again = await run(
