@@ -141,7 +141,9 @@ export function useFabric(): () => Promise<Fabric> {
   afterAll(async () => {
     // wireguard-go daemonizes as in production: kill it by PID inside our namespaces first.
     if (fabric) for (const h of Object.values(fabric.hosts)) await killDaemons(h);
-    if (work) await rm(work, { recursive: true, force: true });
+    // HUBWIRE_E2E_KEEP=1 keeps the controller's and agents' logs for a look after a failure.
+    if (work && process.env.HUBWIRE_E2E_KEEP !== "1") await rm(work, { recursive: true, force: true });
+    else if (work) process.stderr.write(`data-plane e2e: logs kept in ${work}\n`);
   });
 
   const setUp = async (): Promise<Fabric> => {

@@ -31,6 +31,8 @@ interface Round {
   readonly p99: number;
   readonly max: number;
   readonly applyMs: number;
+  /** CPU the controller spent from the change until every agent had it (compile, commit, 5,000 answers), ms. */
+  readonly changeCpuMs: number;
   readonly connectS: number;
   readonly peakRssMB: number;
   /** Every agent sending its first status report (new connections, online transitions), s. */
@@ -51,6 +53,14 @@ async function peakRssMB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]);
   return kb / 1024;
+}
+
+/** CPU time (user + system) the process has used so far, ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which is in parentheses and may hold spaces): utime is 14th, stime 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
 }
 
 async function longPolls(url: string): Promise<number> {
@@ -117,6 +127,8 @@ async function round(): Promise<Round> {
 
     const network = resources.find((r) => r.kind === "Network") as Extract<Resource, { kind: "Network" }>;
     const changedNetwork = { ...network, spec: { ...network.spec, persistentKeepalive: 26 } };
+    const pid = controller.child.pid!;
+    const cpuBefore = await cpuMs(pid);
     const t0 = Date.now();
     const change = await request(controller.url, "POST", "/api/v1/apply", {
       token,
@@ -129,6 +141,7 @@ async function round(): Promise<Round> {
       throw new Error(`the change affected ${affected} nodes, not ${nodes.length}`);
     const { at } = await message("done");
     const times = at!.map((t) => t - t0).sort((a, b) => a - b);
+    const changeCpuMs = (await cpuMs(pid)) - cpuBefore;
 
     // Status: every agent reports once, then the UI's reads over all nodes.
     child.send({ type: "report" });
@@ -155,6 +168,7 @@ async function round(): Promise<Round> {
       p99: quantile(times, 0.99),
       max: times[times.length - 1]!,
       applyMs,
+      changeCpuMs,
       connectS,
       peakRssMB: await peakRssMB(controller.child.pid!),
       firstReportAllS: firstReportMs! / 1000,
@@ -182,11 +196,11 @@ async function main(): Promise<void> {
   }
   const m = (k: keyof Round) => median(rounds.map((x) => x[k]));
   console.log(
-    "\n| agents | change → every agent has it: p50 ms | p99 ms | max ms | apply request ms | connect all s | controller peak RSS MB |",
+    "\n| agents | change → every agent has it: p50 ms | p99 ms | max ms | apply request ms | controller CPU for the change ms | connect all s | controller peak RSS MB |",
   );
-  console.log("|---:|---:|---:|---:|---:|---:|---:|");
+  console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
   console.log(
-    `| ${AGENTS} | ${m("p50")} | ${m("p99")} | ${m("max")} | ${m("applyMs")} | ${m("connectS").toFixed(1)} | ${m("peakRssMB").toFixed(0)} |`,
+    `| ${AGENTS} | ${m("p50")} | ${m("p99")} | ${m("max")} | ${m("applyMs")} | ${m("changeCpuMs")} | ${m("connectS").toFixed(1)} | ${m("peakRssMB").toFixed(0)} |`,
   );
   console.log(
     "\n| agents | first report from every agent s | next report from every agent s | GET /node-status?limit=100 ms | ?online=false&limit=100 ms | GET /overview ms |",

@@ -5,6 +5,9 @@
  */
 import { z } from "zod";
 
+/** Agents report every this many seconds; the controller counts missed reports in these units. */
+export const STATUS_REPORT_INTERVAL_SECONDS = 5;
+
 /** Byte counters and handshakes as `wg show dump` gives them. */
 export const peerReportSchema = z.object({
   publicKey: z.string().min(1).max(64),

@@ -49,6 +49,8 @@ export class ConfigClient {
   private readonly agents: ReturnType<typeof makeAgents>;
   /** Index of the URL to try next; it stays on one that answers. */
   private current = 0;
+  /** Backoff waits to cut short: any answer (a status report, say) shows a controller is back. */
+  private readonly backoffWaiters = new Set<() => void>();
 
   constructor(private readonly options: ConfigClientOptions) {
     if (options.urls.length === 0) throw new Error("ConfigClient needs at least one controller URL");
@@ -101,6 +103,20 @@ export class ConfigClient {
     this.agents.https.destroy();
   }
 
+  /** Sleeps `ms` unless another call reaches a controller first (then retries at once). */
+  private async backoff(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    let wake: () => void = () => {};
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.backoffWaiters.add(wake);
+    try {
+      await Promise.race([sleep(ms, signal), woken]);
+    } finally {
+      this.backoffWaiters.delete(wake);
+    }
+  }
+
   private timeout(): number {
     return this.options.timeoutMs ?? 15_000;
   }
@@ -115,7 +131,9 @@ export class ConfigClient {
     for (;;) {
       const url = this.urls[this.current]!;
       try {
-        return await attempt(url);
+        const answer = await attempt(url);
+        for (const wake of this.backoffWaiters) wake();
+        return answer;
       } catch (error) {
         if (error instanceof ConfigClientError || signal?.aborted)
           throw signal?.aborted ? signal.reason : error;
@@ -129,7 +147,7 @@ export class ConfigClient {
         if (roundDone) {
           round++;
           triedThisRound = 0;
-          await sleep(delayMs, signal);
+          await this.backoff(delayMs, signal);
         }
       }
     }

@@ -61,7 +61,45 @@ function isBusy(error: unknown): boolean {
   return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }
 
+/**
+ * A first-come-first-served lock. Kysely's SQLite driver guards its one connection with a mutex
+ * that wakes every waiter on each release (all but one go back to sleep): with thousands of
+ * queued queries — one per held agent long poll or status report — that is quadratic, and it
+ * took most of the controller's CPU. Queuing callers here first means Kysely's mutex never has
+ * more than one waiter.
+ */
+class FifoLock {
+  private held = false;
+  private readonly waiters: Array<() => void> = [];
+
+  lock(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  unlock(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.held = false;
+  }
+}
+
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #queue = new FifoLock();
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#queue.lock();
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    await super.releaseConnection();
+    this.#queue.unlock();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await beginImmediate((statement) => connection.executeQuery(CompiledQuery.raw(statement)));
   }

@@ -80,7 +80,10 @@ export class StatusStore {
       // blocks the event loop, so without a pause each batch would hold only the few reports
       // that arrived during the previous one, and commits would eat the loop.
       await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
-      const batch = [...this.pending.values()];
+      // In name order, so two replicas writing overlapping batches lock rows in the same order.
+      const batch = [...this.pending.values()].sort((a, b) =>
+        a.node < b.node ? -1 : a.node > b.node ? 1 : 0,
+      );
       this.pending = new Map();
       try {
         const online = await this.db.kysely.transaction().execute((tx) => this.write(tx, batch));

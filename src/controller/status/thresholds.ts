@@ -1,7 +1,8 @@
 /** How report ages translate into online/offline, and how much traffic history is kept. */
+import { STATUS_REPORT_INTERVAL_SECONDS } from "../../model/index.js";
 
-/** Agents report every this many seconds. */
-export const REPORT_INTERVAL_SECONDS = 5;
+/** Agents report every this many seconds (the agent wire protocol's interval). */
+export const REPORT_INTERVAL_SECONDS = STATUS_REPORT_INTERVAL_SECONDS;
 
 /** A node is offline once this many reports in a row are missing. */
 export const MISSED_REPORTS_OFFLINE = 3;

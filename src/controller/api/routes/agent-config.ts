@@ -5,7 +5,7 @@
  * the enrollment listeners, with the node's own credential.
  */
 import { z } from "zod";
-import { MAX_WAIT_SECONDS } from "../../notify/notifier.js";
+import { MAX_WAIT_SECONDS, type NextResult } from "../../notify/notifier.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -33,8 +33,14 @@ export function agentConfigRoutes(s: Services): AnyRoute[] {
         const node = principal.node!;
         // A client that hangs up ends its wait, so held requests never pile up.
         const gone = new AbortController();
-        reply.raw.once("close", () => gone.abort());
-        const result = await s.delivery.notifier.next(node, query.have, query.wait * 1000, gone.signal);
+        const hungUp = () => gone.abort();
+        reply.raw.once("close", hungUp);
+        let result: NextResult;
+        try {
+          result = await s.delivery.notifier.next(node, query.have, query.wait * 1000, gone.signal);
+        } finally {
+          reply.raw.off("close", hungUp);
+        }
         if (result === "not-found")
           throw new ApiError("not-found", `node ${node} is not in the compiled intent`);
         if (result === undefined) {
