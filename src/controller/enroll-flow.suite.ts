@@ -10,7 +10,7 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
 import { statusProofMessage } from "../model/enroll-wire.js";
 import type { JoinToken } from "../model/join-token.js";
 import { enrollmentConfig } from "./enroll/config.js";
-import { expireEnrollments } from "./enroll/decide.js";
+import { expireEnrollments, revokeNode } from "./enroll/decide.js";
 import { IntentStore } from "./state/intent-store.js";
 import type { Controller, MakeController } from "./testing/api-harness.js";
 import {
@@ -195,6 +195,37 @@ export function enrollFlowApiSuite(make: MakeController): void {
       expect((await poll(c, token, "lab-rev", key)).json()).toMatchObject({ state: "Revoked" });
       expect((await c.call(c.admin, "POST", "/api/v1/nodes/lab-rev/revoke")).statusCode).toBe(409);
       expect((await c.call(c.admin, "POST", "/api/v1/nodes/hub-fra/revoke")).statusCode).toBe(404);
+    });
+
+    it("revocation by a controller that loaded the intent from the database drops the peer from its own compiled state", async () => {
+      const c = await enrollController(make);
+      const token = await joinToken(c, "lab");
+      const key = generatePrivateKey();
+      await enrollNode(c, token, "lab-rst", {}, key);
+      // As after a restart: the store's compiler knows the Approved enrollment from the database.
+      const restarted = new IntentStore(c.db, c.clock.now);
+      const peersOfHub = async () =>
+        (await restarted.current()).compiled
+          .get("hub-fra")!
+          .interfaces.flatMap((i) => i.peers.map((p) => p.publicKey));
+      expect(await peersOfHub()).toContain(publicKeyFromPrivate(key));
+      const woken: string[][] = [];
+      restarted.watch((_snap, event) => {
+        if (event.cause === "commit") woken.push([...event.nodes]);
+      });
+      await revokeNode(
+        {
+          db: c.db,
+          intent: restarted,
+          now: c.clock.now,
+          config: enrollmentConfig({ urls: ["https://127.0.0.1:1"], caSha256: "ab".repeat(32), caPem: "" }),
+        },
+        { actor: "test", source: "test" },
+        "lab-rst",
+        "",
+      );
+      expect(await peersOfHub()).not.toContain(publicKeyFromPrivate(key));
+      expect(woken.flat()).toContain("hub-fra");
     });
 
     it("rejection needs a reason and is final", async () => {

@@ -264,7 +264,10 @@ export class IntentStore {
         next.set(resourceKey("Node", node.metadata.name), only.after);
       }
     }
-    if (!options.dryRun && only && (only.after ?? only.before)!.kind === "Node") {
+    // Records (an Enrollment's new state) change what the compiler sees too (an enrollment that is
+    // no longer Approved no longer supplies its node's key), and the incremental compiler is given
+    // only the Node: compile those from the whole new intent.
+    if (!options.dryRun && only && records.length === 0 && (only.after ?? only.before)!.kind === "Node") {
       const result =
         only.change.op === "put"
           ? snap.compiler.upsertNode(only.after as Node)
