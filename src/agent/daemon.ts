@@ -10,14 +10,29 @@
  * retries with backoff and jitter across every controller URL.
  */
 
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import type { DesiredState, StatusReport } from "../model/index.js";
 import { parseJoinToken } from "../model/join-token.js";
 import { applyDesiredState } from "./apply/apply.js";
+import { backoffDelay, sleep } from "./client/backoff.js";
 import { ConfigClient, ConfigClientError } from "./client/config-client.js";
-import { type EnrollRequestFields, enroll, waitForApproval } from "./client/enroll.js";
-import { rotateKey } from "./client/rotate-key.js";
+import {
+  type EnrollRequestFields,
+  type EnrollResult,
+  enroll,
+  enrollmentStatus,
+  waitForApproval,
+} from "./client/enroll.js";
+import { RotationRefused, rotateKey } from "./client/rotate-key.js";
 import { localRunner, type Runner } from "./exec.js";
-import { type ControllerSession, type Identity, openStateDir, type StateDir } from "./state-dir.js";
+import {
+  type ControllerSession,
+  type Identity,
+  openStateDir,
+  type StateDir,
+  writeFileAtomic,
+} from "./state-dir.js";
 import { collectStats } from "./stats/stats.js";
 
 /** Where the daemon writes its log lines (pino-shaped: an object, then a message). */
@@ -44,6 +59,12 @@ export interface AgentOptions {
   readonly runner?: Runner;
   readonly signal: AbortSignal;
 }
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /** Thrown when the node cannot go on: rejected, revoked, or missing what it needs to enroll. */
 export class AgentStopped extends Error {
@@ -72,6 +93,10 @@ class Agent {
   private applyError: string | null = null;
   /** One apply at a time: a long-poll answer and a rotation never interleave. */
   private applying: Promise<unknown> = Promise.resolve();
+  /** The rotation in flight; a second request joins it instead of making another key. */
+  private rotating: Promise<void> | undefined;
+  /** Applies that failed in a row: the next try waits longer (the same state comes back at once). */
+  private failures = 0;
   private readonly runner: Runner;
 
   constructor(private readonly o: AgentOptions) {
@@ -91,12 +116,13 @@ class Agent {
       onRetry: ({ url, error, delayMs }) =>
         o.log.warn({ url, error: error.message, retryInMs: Math.round(delayMs) }, "controller unreachable"),
     });
-    if (await this.dir.hasPendingKey()) await this.rotate(); // finish a rotation a crash interrupted
     this.applied = await this.dir.readLastApplied();
     if (this.applied) {
       o.log.info({ revision: this.applied.revision }, "re-applying the last applied state");
       await this.apply(this.applied);
     }
+    // Data plane first (fail static), then finish a rotation a crash interrupted, in the background.
+    if (await this.dir.hasPendingKey()) void this.finishPendingRotation();
     const reporter = this.reportLoop();
     try {
       await this.pollLoop();
@@ -124,7 +150,18 @@ class Agent {
       ...(o.controllers?.length ? { urls: o.controllers } : {}),
       signal: o.signal,
     };
-    let answer = await enroll({ ...common, request: o.request });
+    // A crash may have come after the request was made (Pending, or approved since): ask first,
+    // with the key alone, which works even once the token has expired or been used up.
+    const marker = join(this.dir.path, "enroll-requested");
+    let answer: EnrollResult | undefined;
+    if (await exists(marker)) {
+      answer = await enrollmentStatus(common);
+      if (answer.reason?.startsWith("unknown-enrollment")) answer = undefined;
+    }
+    if (!answer) {
+      await writeFileAtomic(marker, "");
+      answer = await enroll({ ...common, request: o.request });
+    }
     o.log.info({ state: answer.state, reason: answer.reason }, "enrollment answered");
     if (answer.state === "Pending") answer = await waitForApproval(common);
     if (answer.state !== "Approved" || !answer.credential || !answer.caPem) {
@@ -162,7 +199,16 @@ class Agent {
         }
         throw error;
       }
-      if (desired) await this.apply(desired);
+      if (!desired) continue;
+      await this.apply(desired);
+      if (this.applyError === null) {
+        this.failures = 0;
+        continue;
+      }
+      // The controller answers the same state at once: retry it with backoff, not in a loop.
+      const delay = backoffDelay(this.failures++, { initialMs: 5_000, maxMs: 120_000 });
+      o.log.warn({ retryInMs: Math.round(delay) }, "will retry the failed apply");
+      await sleep(delay, o.signal).catch(() => undefined);
     }
   }
 
@@ -227,22 +273,55 @@ class Agent {
   /**
    * Key rotation: a new key is saved as pending, the controller is told (credential + proof of
    * the new key), then the key is switched and the data plane re-applied with it. The hubs get
-   * the new peer key in the revision the controller makes for the change.
+   * the new peer key in the revision the controller makes for the change. One at a time.
    */
-  async rotate(): Promise<void> {
+  rotate(): Promise<void> {
+    this.rotating ??= this.rotateOnce().finally(() => {
+      this.rotating = undefined;
+    });
+    return this.rotating;
+  }
+
+  private async rotateOnce(): Promise<void> {
     const { o } = this;
     const newKey = await this.dir.pendingKey();
-    const answer = await rotateKey({
-      urls: o.controllers?.length ? o.controllers : this.session.urls,
-      credential: this.credential,
-      node: o.name,
-      newPrivateKey: newKey,
-      controllerKey: this.session.controllerKey,
-      caPem: this.session.caPem,
-      signal: o.signal,
-    });
+    try {
+      await rotateKey({
+        urls: o.controllers?.length ? o.controllers : this.session.urls,
+        credential: this.credential,
+        node: o.name,
+        newPrivateKey: newKey,
+        controllerKey: this.session.controllerKey,
+        caPem: this.session.caPem,
+        signal: o.signal,
+      });
+    } catch (error) {
+      if (error instanceof RotationRefused) {
+        await this.dir.discardPendingKey();
+        o.log.error({ error: error.message }, "key rotation refused; keeping the current key");
+      }
+      throw error;
+    }
     this.identity = await this.dir.commitPendingKey();
-    o.log.info({ publicKey: this.identity.publicKey, answer }, "key rotated");
+    o.log.info({ publicKey: this.identity.publicKey }, "key rotated");
     if (this.applied) await this.apply(this.applied);
+  }
+
+  /** Retries an interrupted rotation until the controller takes or refuses the pending key. */
+  private async finishPendingRotation(): Promise<void> {
+    for (let attempt = 0; !this.o.signal.aborted; attempt++) {
+      try {
+        await this.rotate();
+        return;
+      } catch (error) {
+        if (error instanceof RotationRefused || this.o.signal.aborted) return;
+        const delay = backoffDelay(attempt, { initialMs: 2_000, maxMs: 60_000 });
+        this.o.log.warn(
+          { error: (error as Error).message, retryInMs: Math.round(delay) },
+          "key rotation pending",
+        );
+        await sleep(delay, this.o.signal).catch(() => undefined);
+      }
+    }
   }
 }

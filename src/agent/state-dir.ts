@@ -99,6 +99,8 @@ export interface StateDir {
   pendingKey(): Promise<string>;
   /** Whether a rotation was started and not finished (see {@link StateDir.pendingKey}). */
   hasPendingKey(): Promise<boolean>;
+  /** Drops a pending key the controller refused. */
+  discardPendingKey(): Promise<void>;
   /** Key rotation, step 2 (after the controller accepted it): the pending key becomes the key. */
   commitPendingKey(): Promise<Identity>;
 }
@@ -166,6 +168,10 @@ export async function openStateDir(path: string): Promise<StateDir> {
     },
     async hasPendingKey() {
       return (await readOptional(file(NEXT_KEY))) !== undefined;
+    },
+    async discardPendingKey() {
+      await rm(file(NEXT_KEY), { force: true });
+      await syncDir(path);
     },
     async commitPendingKey() {
       await rename(file(NEXT_KEY), file(KEY));

@@ -308,8 +308,15 @@ export function enrollFlowApiSuite(make: MakeController): void {
       const limited = await send(3, "192.0.2.1");
       expect(limited.statusCode).toBe(429);
       expect(limited.headers["retry-after"]).toBe("60");
-      expect((await send(4, "192.0.2.2")).statusCode).toBe(200); // the token's fifth request
-      expect((await send(5, "192.0.2.3")).statusCode).toBe(429); // its sixth, from a fresh address
+      // Requests without the token's secret never count against the token: junk carrying a
+      // known token id cannot lock out the nodes that use it.
+      for (let i = 0; i < 3; i++) {
+        const forged = { ...joinBody(c, token, `lab-rl-x${i}`, generatePrivateKey()), tokenSecret: "wrong" };
+        await postJoin(c, forged, `192.0.2.${10 + i}`);
+      }
+      expect((await send(4, "192.0.2.2")).statusCode).toBe(200); // the token's fourth counted request
+      expect((await send(5, "192.0.2.3")).statusCode).toBe(200); // its fifth
+      expect((await send(6, "192.0.2.4")).statusCode).toBe(429); // its sixth, from a fresh address
     });
 
     it("manages join tokens: shown once, listed without secrets, operators create, viewers read", async () => {

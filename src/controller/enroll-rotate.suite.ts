@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { proveKey } from "../keys/proof.js";
 import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
-import { rotateProofMessage } from "../model/enroll-wire.js";
+import { rotateProofMessage, statusProofMessage } from "../model/enroll-wire.js";
 import type { JoinToken } from "../model/join-token.js";
 import { IntentStore } from "./state/intent-store.js";
 import type { Controller, MakeController } from "./testing/api-harness.js";
@@ -66,6 +66,40 @@ async function hubPeerKeys(c: Controller): Promise<string[]> {
 
 export function enrollRotateApiSuite(make: MakeController): void {
   describe("key rotation", () => {
+    it("retires the old key: it can pick up no credential again, by status poll or by join retry", async () => {
+      const c = await enrollController(make);
+      const token = await joinToken(c, "lab");
+      const { response, privateKey: oldKey } = await enrollNode(c, token, "lab-old");
+      const { credential } = response.json() as { credential: string };
+      const r = await rotate(c, credential, rotateBody(c, token, "lab-old", generatePrivateKey()));
+      expect(r.statusCode, r.body).toBe(200);
+      // Someone who still holds the old private key (and even the join token) gets nothing.
+      const unsigned = {
+        node: "lab-old",
+        publicKey: publicKeyFromPrivate(oldKey),
+        nonce: randomBytes(16).toString("hex"),
+        timestamp: stamp(c.clock.now()),
+      };
+      const proof = proveKey(oldKey, token.controllerKey, "status", statusProofMessage(unsigned as never));
+      const poll = await c.enrollApp!.inject({
+        method: "POST",
+        url: "/enroll/v1/status",
+        payload: { ...unsigned, proof },
+      });
+      expect(poll.statusCode, poll.body).toBe(403);
+      expect(poll.body).not.toContain("hwn_");
+      const retry = await postJoin(c, joinBody(c, token, "lab-old", oldKey));
+      expect(reasonOf(retry)).toBe("name-taken");
+      expect(retry.body).not.toContain("hwn_");
+      // The credential issued before the rotation still works: the real agent is not cut off.
+      const config = await c.app.inject({
+        method: "GET",
+        url: "/agent/v1/config?wait=0",
+        headers: { authorization: `Bearer ${credential}` },
+      });
+      expect(config.statusCode).toBe(200);
+    });
+
     it("swaps the node's key on every hub in one revision, on both listeners", async () => {
       const c = await enrollController(make);
       const token = await joinToken(c, "lab");

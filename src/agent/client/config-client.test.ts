@@ -162,6 +162,12 @@ describe("ConfigClient", () => {
   it("refuses bad options", () => {
     expect(() => new ConfigClient({ urls: [], credential: "x" })).toThrow(/at least one/);
     expect(() => new ConfigClient({ urls: ["ftp://x"], credential: "x" })).toThrow(/not http/);
-    expect(() => new ConfigClient({ urls: ["http://x"], credential: "x", waitSeconds: 61 })).toThrow(/0..60/);
+    expect(() => new ConfigClient({ urls: ["https://x"], credential: "x", waitSeconds: 61 })).toThrow(
+      /0..60/,
+    );
+    // The credential is a bearer secret: never over plain http to another machine.
+    expect(() => new ConfigClient({ urls: ["http://192.0.2.1:7070"], credential: "x" })).toThrow(
+      /loopback only/,
+    );
   });
 });

@@ -27,6 +27,10 @@ export interface ConfigClientOptions {
   readonly onRetry?: (info: { url: string; error: Error; delayMs: number }) => void;
 }
 
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || /^127\./.test(host);
+}
+
 /** A refusal that retrying cannot fix: `status` 401/403 (credential revoked or wrong) or 400. */
 export class ConfigClientError extends Error {
   override readonly name = "ConfigClientError";
@@ -58,6 +62,10 @@ export class ConfigClient {
       const url = new URL(u);
       if (url.protocol !== "https:" && url.protocol !== "http:") {
         throw new Error(`controller URL ${u} is not http(s)`);
+      }
+      // The credential is a bearer secret: plain HTTP only where it never leaves the machine.
+      if (url.protocol === "http:" && !isLoopback(url.hostname)) {
+        throw new Error(`controller URL ${u}: plain http is allowed on loopback only; use https`);
       }
       return url;
     });

@@ -10,6 +10,9 @@ import { type RotateAnswer, rotateAnswer, rotateProofMessage } from "../../model
 import { EnrollError } from "./enroll.js";
 import { pinnedRequest } from "./pinned-https.js";
 
+/** The controller answered and said no: retrying the same key cannot help. */
+export class RotationRefused extends EnrollError {}
+
 export interface RotateOptions {
   readonly urls: readonly string[];
   /** `hwn_…` */
@@ -66,7 +69,7 @@ export async function rotateKey(opts: RotateOptions): Promise<RotateAnswer> {
     };
     if (res.status === 200) return rotateAnswer.parse(json);
     const e = json.error;
-    throw new EnrollError(
+    throw new RotationRefused(
       `key rotation refused (${res.status}): ${e?.message ?? ""}${e?.reason ? ` [${e.reason}]` : ""}`,
     );
   }

@@ -55,6 +55,10 @@ describe("node credentials", () => {
     await expect(authenticateNode(db, request(`Bearer ${second}`))).rejects.toMatchObject({
       code: "unauthenticated",
     });
+    // Revocation is final: no credential is ever issued to the node again.
+    await expect(db.transaction((tx) => issueNodeCredential(tx, "spoke-a", now))).rejects.toMatchObject({
+      code: "conflict",
+    });
   });
 
   it("refuse missing, malformed and unknown credentials alike", async () => {

@@ -7,7 +7,12 @@
 import type { FastifyRequest } from "fastify";
 import { ApiError } from "../api/errors.js";
 import type { Db, Tx } from "../db/open.js";
-import { getNodeCredential, putNodeCredential, revokeNodeCredential } from "../db/repo-node-credentials.js";
+import {
+  deleteNodeCredential,
+  getNodeCredential,
+  putNodeCredential,
+  revokeNodeCredential,
+} from "../db/repo-node-credentials.js";
 import type { Principal } from "./principal.js";
 import { hashSecret, newSecret, safeEqualHex } from "./secrets.js";
 
@@ -25,12 +30,20 @@ export function parseNodeCredential(text: string): { node: string; secret: strin
 
 /**
  * Issues a new credential for `node` inside the caller's transaction, replacing any earlier one
- * (which stops working). The returned text is the only copy: hand it to the agent once.
+ * (which stops working). The returned text is the only copy: hand it to the agent once. Throws
+ * `conflict` for a node whose credential was revoked: revocation is final.
  */
 export async function issueNodeCredential(tx: Tx, node: string, now: Date): Promise<string> {
   const secret = newSecret(32);
-  await putNodeCredential(tx, node, hashSecret(secret), now.toISOString());
+  if (!(await putNodeCredential(tx, node, hashSecret(secret), now.toISOString()))) {
+    throw new ApiError("conflict", `node ${node} was revoked; it gets no credential again`);
+  }
   return `hwn_${node}_${secret}`;
+}
+
+/** Deletes any credential row of `node` (revoked or not): for a new enrollment of the name. */
+export async function forgetNodeCredential(tx: Tx, node: string): Promise<void> {
+  await deleteNodeCredential(tx, node);
 }
 
 /** Makes `node`'s credential fail from now on; false when it had none or it was already revoked. */

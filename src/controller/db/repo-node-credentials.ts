@@ -8,15 +8,27 @@ import type { NodeCredentialsTable } from "./schema.js";
 
 export type NodeCredentialRecord = Selectable<NodeCredentialsTable>;
 
-/** Stores (or replaces, un-revoking) the credential hash of `node`. */
-export async function putNodeCredential(tx: Tx, node: string, secretHash: string, at: string): Promise<void> {
-  await tx
+/**
+ * Stores (or replaces) the credential hash of `node`; false when the node's credential was
+ * revoked, which is final: a revoked node never gets a working credential again.
+ */
+export async function putNodeCredential(
+  tx: Tx,
+  node: string,
+  secretHash: string,
+  at: string,
+): Promise<boolean> {
+  const result = await tx
     .insertInto("node_credentials")
     .values({ node, secret_hash: secretHash, issued_at: at, revoked_at: null })
     .onConflict((oc) =>
-      oc.column("node").doUpdateSet({ secret_hash: secretHash, issued_at: at, revoked_at: null }),
+      oc
+        .column("node")
+        .doUpdateSet({ secret_hash: secretHash, issued_at: at })
+        .where("node_credentials.revoked_at", "is", null),
     )
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
 /** The credential row of `node`, revoked or not; undefined when none was ever issued. */
@@ -33,4 +45,9 @@ export async function revokeNodeCredential(tx: Tx, node: string, at: string): Pr
     .where("revoked_at", "is", null)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** Deletes the credential row of `node`, revoked or not. */
+export async function deleteNodeCredential(tx: Tx, node: string): Promise<void> {
+  await tx.deleteFrom("node_credentials").where("node", "=", node).execute();
 }

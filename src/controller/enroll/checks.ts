@@ -12,6 +12,7 @@ import {
   type EnrollmentPolicy,
   matchesNamePattern,
   type Network,
+  type Node,
   type Resource,
 } from "../../model/index.js";
 import type { JoinRequest } from "../../model/join-payload.js";
@@ -31,10 +32,21 @@ import {
   parsePrefix,
   prefixEnd,
 } from "../../netaddr/index.js";
+import { resourceKey, type Snapshot } from "../state/snapshot.js";
 import { EnrollRejection } from "./rejection.js";
 
 /** Enrollment states that hold a name, address, subnets and key. */
 const HOLDING = new Set(["Pending", "Approved"]);
+
+/**
+ * The key `name` is a peer with now: its Node's (rotation writes it there), else the one its
+ * enrollment asked for. Only its holder may pick up a credential: a key rotated away must never
+ * unlock the node again.
+ */
+export function currentKeyOf(snap: Snapshot, e: Enrollment): string {
+  const node = snap.resources.get(resourceKey("Node", e.spec.nodeName)) as Node | undefined;
+  return node?.spec.publicKey ?? e.spec.publicKey;
+}
 
 export function enrollmentStateOf(e: Enrollment): string | undefined {
   const state = e.status?.state;

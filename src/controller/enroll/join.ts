@@ -8,13 +8,13 @@
 import type { EnrollAnswer, JoinBody } from "../../model/enroll-wire.js";
 import type { Enrollment, EnrollmentPolicy, Network, Node } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
-import { issueNodeCredential } from "../auth/node-credentials.js";
+import { forgetNodeCredential, issueNodeCredential } from "../auth/node-credentials.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { claimNonce, getJoinToken, useJoinToken } from "../db/repo-join-tokens.js";
 import type { Change, IntentStore, TransactPlan } from "../state/intent-store.js";
 import { resourceKey, type Snapshot } from "../state/snapshot.js";
-import { checkRequest, enrollmentStateOf } from "./checks.js";
+import { checkRequest, currentKeyOf, enrollmentStateOf } from "./checks.js";
 import type { EnrollmentConfig } from "./config.js";
 import { controllerIdentity } from "./identity.js";
 import { answerFor, enrollmentRecord, expiryOf, nodeFor } from "./records.js";
@@ -125,7 +125,11 @@ async function decide(
       throw new EnrollRejection("name-taken", `node ${name} is already enrolled with another key`, state);
     // An idempotent retry (same node, key and policy): the same answer, no second node, no token use.
     let credential: string | undefined;
-    if (state === "Approved") credential = await issueNodeCredential(tx, name, now);
+    if (state === "Approved") {
+      if (currentKeyOf(snap, existing) !== request.publicKey)
+        throw new EnrollRejection("name-taken", `node ${name} has rotated to another key`, state);
+      credential = await issueNodeCredential(tx, name, now);
+    }
     await audit("enroll-retry", { state });
     return { changes: [], result: answerFor(existing, s.config, credential) };
   }
@@ -172,6 +176,9 @@ async function decide(
   });
   const changes: Change[] = [];
   let credential: string | undefined;
+  // A new enrollment is a new identity: a credential row left by an earlier enrollment of this
+  // name (deleted by an operator after its revocation) must not block or outlive it.
+  await forgetNodeCredential(tx, name);
   if (auto) {
     changes.push({ op: "put", resource: nodeFor(record, policy, declared) });
     credential = await issueNodeCredential(tx, name, now);

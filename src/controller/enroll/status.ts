@@ -13,7 +13,8 @@ import { appendAudit } from "../db/repo-audit.js";
 import { claimNonce } from "../db/repo-join-tokens.js";
 import { getResource } from "../db/repo-resources.js";
 import { fromRow } from "../state/rows.js";
-import { enrollmentStateOf } from "./checks.js";
+import { resourceKey } from "../state/snapshot.js";
+import { currentKeyOf, enrollmentStateOf } from "./checks.js";
 import { controllerIdentity } from "./identity.js";
 import type { EnrollServices } from "./join.js";
 import { answerFor } from "./records.js";
@@ -48,11 +49,21 @@ export async function enrollmentStatus(
       );
     }
     const scope = e.spec.policy;
-    return await s.db.transaction(async (tx) => {
+    // Under the intent writers' lock, against the intent as it is now: a revocation or rotation
+    // committed since the read above is seen, so no credential outlives either.
+    const { result } = await s.intent.transact({ actor: `agent:${body.node}`, source }, async (tx, snap) => {
       if (!(await claimNonce(tx, scope, body.nonce, at))) {
         throw new EnrollRejection("replayed-nonce", "the nonce was already used");
       }
-      if (enrollmentStateOf(e) !== "Approved") return answerFor(e, s.config);
+      const current = snap.resources.get(resourceKey("Enrollment", body.node)) as Enrollment | undefined;
+      if (!current || current.spec.publicKey !== body.publicKey) {
+        throw new EnrollRejection("unknown-enrollment", `no enrollment of ${body.node} with this public key`);
+      }
+      if (enrollmentStateOf(current) !== "Approved")
+        return { changes: [], result: answerFor(current, s.config) };
+      if (currentKeyOf(snap, current) !== body.publicKey) {
+        throw new EnrollRejection("unknown-enrollment", `${body.node} has rotated to another key`);
+      }
       const credential = await issueNodeCredential(tx, body.node, now);
       await appendAudit(tx, {
         at,
@@ -64,8 +75,9 @@ export async function enrollmentStatus(
         before: null,
         after: { state: "Approved" },
       });
-      return answerFor(e, s.config, credential);
+      return { changes: [], result: answerFor(current, s.config, credential) };
     });
+    return result;
   } catch (error) {
     if (!(error instanceof EnrollRejection)) throw error;
     if (error.reason === "replayed-nonce") nonce = undefined;

@@ -70,9 +70,18 @@ export class ConfigNotifier {
     }
     this.timer = setInterval(() => this.refresh(), this.options.revisionPollMs ?? REVISION_POLL_MS);
     this.timer.unref();
-    this.snapshot = await this.intent.current();
+    const first = this.keepNewer(await this.intent.current());
     // The first load may have happened before we watched: take the states now.
-    this.revisions.update(this.snapshot.compiled, undefined, this.options.now().getTime());
+    this.revisions.update(first.compiled, undefined, this.options.now().getTime());
+  }
+
+  /**
+   * A snapshot read before a commit may resume after that commit was published: never step back
+   * to it, or a poll would wait on a revision already superseded.
+   */
+  private keepNewer(snap: Snapshot): Snapshot {
+    if (!this.snapshot || snap.revision >= this.snapshot.revision) this.snapshot = snap;
+    return this.snapshot;
   }
 
   /** Answers every held long poll now (unchanged: 204), so a closing server is not kept waiting. */
@@ -123,12 +132,12 @@ export class ConfigNotifier {
     waitMs: number,
     signal?: AbortSignal,
   ): Promise<NextResult> {
-    this.snapshot = await this.intent.current();
+    const first = this.keepNewer(await this.intent.current());
     const deadline = Date.now() + waitMs;
     this.options.metrics.longPolls.inc();
     try {
       for (;;) {
-        const state = this.snapshot.compiled.get(node);
+        const state = (this.snapshot ?? first).compiled.get(node);
         if (!state) return "not-found";
         if (state.revision !== have) return state;
         const left = deadline - Date.now();

@@ -5,7 +5,7 @@
  * created, replaced or deleted is checked by the incremental compiler
  * (milliseconds at 10,000 nodes); anything else by a full compile.
  */
-import { diffResources, type ResourceChange } from "../../compile/index.js";
+import { diffResources, enrollmentState, type ResourceChange } from "../../compile/index.js";
 import { type Node, type Resource, type ResourceKind, ValidationError } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
 import type { JsonObject } from "../db/json.js";
@@ -242,11 +242,22 @@ export class IntentStore {
       return { outcome: { revision: snap.revision, dryRun: !!options.dryRun, changes: [], nodes: [] } };
     }
     if (effective.length === 0) {
+      // Records alone can still change compiled state (an Approved enrollment supplies a keyless
+      // Node's key; a revoked one no longer does): compile the whole new intent when one is an
+      // Enrollment, and wake the nodes that changed.
+      const candidate = records.some((r) => r.kind === "Enrollment")
+        ? buildOrRefuse(snap.revision, next)
+        : undefined;
       for (const r of records) await putResource(tx, toRow(r));
       const revision = await nextRevision(tx);
       return {
-        outcome: { revision, dryRun: false, changes: [], nodes: [] },
-        successor: Snapshot.advance(snap, revision, next),
+        outcome: {
+          revision,
+          dryRun: false,
+          changes: [],
+          nodes: candidate ? changedNodes(snap, candidate) : [],
+        },
+        successor: candidate ? candidate.at(revision) : Snapshot.advance(snap, revision, next),
       };
     }
 
@@ -264,10 +275,11 @@ export class IntentStore {
         next.set(resourceKey("Node", node.metadata.name), only.after);
       }
     }
-    // Records (an Enrollment's new state) change what the compiler sees too (an enrollment that is
-    // no longer Approved no longer supplies its node's key), and the incremental compiler is given
-    // only the Node: compile those from the whole new intent.
-    if (!options.dryRun && only && records.length === 0 && (only.after ?? only.before)!.kind === "Node") {
+    // The incremental compiler is given only the Node, not the records. An Approved enrollment
+    // whose Node carries its key and addresses changes nothing beyond the Node; any other record
+    // (an enrollment no longer Approved no longer supplies its node's key) needs a full compile.
+    const recordsMatter = records.some((r) => r.kind !== "Enrollment" || enrollmentState(r) !== "Approved");
+    if (!options.dryRun && only && !recordsMatter && (only.after ?? only.before)!.kind === "Node") {
       const result =
         only.change.op === "put"
           ? snap.compiler.upsertNode(only.after as Node)

@@ -4,6 +4,8 @@
  * rotation for enrolled nodes (also on the API listeners).
  */
 import { enrollAnswer, joinBody, rotateAnswer, rotateBody, statusBody } from "../../../model/enroll-wire.js";
+import { hashSecret, safeEqualHex } from "../../auth/secrets.js";
+import { getJoinToken } from "../../db/repo-join-tokens.js";
 import { hitRateLimit } from "../../db/repo-rate-limits.js";
 import type { EnrollmentConfig } from "../../enroll/config.js";
 import { join } from "../../enroll/join.js";
@@ -31,6 +33,11 @@ async function limit(s: Services, config: EnrollmentConfig, keys: Array<[string,
   }
 }
 
+async function holdsTokenSecret(s: Services, id: string, secret: string): Promise<boolean> {
+  const token = await getJoinToken(s.db.kysely, id);
+  return token !== undefined && safeEqualHex(token.secret_hash, hashSecret(secret));
+}
+
 export function enrollRoutes(s: Services): AnyRoute[] {
   const e = enrollServicesOf(s);
   const config = () => {
@@ -49,10 +56,12 @@ export function enrollRoutes(s: Services): AnyRoute[] {
       response: enrollAnswer,
       handler: async ({ body, request }) => {
         const c = config();
-        await limit(s, c, [
-          [`enroll-ip:${request.ip}`, c.perAddress],
-          [`enroll-token:${body.tokenId.slice(0, 64)}`, c.perToken],
-        ]);
+        await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
+        // Only a caller holding the token's secret counts against the token: otherwise anyone who
+        // saw a token id (lists, audit log) could lock out every node enrolling with it.
+        if (await holdsTokenSecret(s, body.tokenId, body.tokenSecret)) {
+          await limit(s, c, [[`enroll-token:${body.tokenId}`, c.perToken]]);
+        }
         return join(e, body, request.ip);
       },
     }),
