@@ -4,8 +4,12 @@
  * enrolled with join tokens (spoke-c by manual approval), and a LAN host behind spoke-b.
  * The steps run in order on one fabric; reads are retried until they settle, writes never are.
  */
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../src/testing/prerequisites.js";
+import { run } from "../harness/exec.js";
 import type { Host } from "../harness/netns.js";
 import { allowAll, eventually, type Fabric, LAN_B, pings, stopProcess, useFabric } from "./fabric.js";
 
@@ -204,6 +208,38 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "data
     });
     expect(await installed(f.hosts.sa)).toBe(before);
     expect(await pings(f.hosts.sa, tunnel("spoke-b"))).toBe(true);
+  }, 60_000);
+
+  it("reports an apply it cannot make (no wireguard-go) to the controller and changes nothing", async () => {
+    const c = f.agents["spoke-c"];
+    await stopProcess(c.proc);
+    await f.hosts.sc.ip("link", "del", "hw_lab_hub");
+    const before = await installed(f.hosts.sc);
+    // The tools the agent (and the harness entering its host) needs, but no wireguard-go.
+    const bin = await mkdtemp(join(tmpdir(), "hwt-nowggo-"));
+    for (const tool of ["wg", "ip", "nft", "sysctl", "nsenter", "setpriv"]) {
+      const found = (await run("which", [tool])).stdout.trim();
+      await symlink(found, join(bin, tool));
+    }
+    try {
+      c.proc = await c.host.start(process.execPath, c.args, { env: { PATH: bin }, logFile: c.logFile });
+      const status = await eventually("spoke-c reports the apply error", async () => {
+        const s = await f.api.ok<StatusView & { applyError: string | null }>(
+          "GET",
+          "/api/v1/node-status/spoke-c",
+        );
+        return s.applyError ? s : undefined;
+      });
+      expect(status.applyError).toMatch(/wireguard-go/);
+      expect(await installed(f.hosts.sc)).toBe(before);
+      await stopProcess(c.proc);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+    await f.startAgent(c);
+    await eventually("spoke-c back", async () =>
+      (await pings(f.hosts.sc, tunnel("spoke-a"))) ? true : undefined,
+    );
   }, 60_000);
 
   it("keeps traffic flowing for 60 s without the controller, then reconnects and re-applies nothing", async () => {

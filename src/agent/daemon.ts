@@ -191,7 +191,10 @@ class Agent {
     while (!o.signal.aborted) {
       let desired: DesiredState | undefined;
       try {
-        desired = await this.client.next(this.applied?.revision, o.signal);
+        // After a failed apply, ask without a revision: the controller answers at once and the
+        // state is tried again (after the backoff below), even if nothing changed since.
+        const have = this.applyError === null ? this.applied?.revision : undefined;
+        desired = await this.client.next(have, o.signal);
       } catch (error) {
         if (o.signal.aborted) return;
         if (error instanceof ConfigClientError && (error.status === 401 || error.status === 403)) {
