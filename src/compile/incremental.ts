@@ -9,7 +9,7 @@
  * policies, unpinned tunnel addresses, enrollments — fall back to a full
  * compile, so callers never need to know which path ran.
  */
-import type { DesiredState, Issue, Node } from "../model/index.js";
+import type { DesiredState, Enrollment, Issue, Node } from "../model/index.js";
 import { allocateAddresses, formatIp, type Prefix } from "../netaddr/index.js";
 import { type CompileResult, compileNode, compileWithPlans, type NetworkWork } from "./compile.js";
 import { carryElements } from "./firewall.js";
@@ -76,6 +76,22 @@ export class IncrementalCompiler {
       tunnelAddress: pick(net.cidr, 4),
       ...(net.cidr6 ? { tunnelAddress6: pick(net.cidr6, 6) } : {}),
     };
+  }
+
+  /**
+   * Takes enrollments' new states into the intent without compiling. Only for writes whose Node
+   * change already carries all an enrollment supplies (key, endpoint, address, port: see
+   * `effectiveNodes`), so compiled output cannot differ; later updates then start from the intent
+   * as stored, exactly as after a full compile of it.
+   */
+  noteEnrollments(enrollments: readonly Enrollment[]): void {
+    if (enrollments.length === 0) return;
+    const replaced = new Set(enrollments.map((e) => e.metadata.name));
+    const merged = [...this.intent.enrollments.filter((e) => !replaced.has(e.metadata.name)), ...enrollments];
+    merged.sort((a, b) =>
+      a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+    );
+    this.intent = { ...this.intent, enrollments: merged };
   }
 
   get currentStates(): ReadonlyMap<string, DesiredState> {

@@ -10,6 +10,7 @@ import { proveKey } from "../keys/proof.js";
 import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
 import { rotateProofMessage, statusProofMessage } from "../model/enroll-wire.js";
 import type { JoinToken } from "../model/join-token.js";
+import { issueNodeCredential } from "./auth/node-credentials.js";
 import { IntentStore } from "./state/intent-store.js";
 import type { Controller, MakeController } from "./testing/api-harness.js";
 import {
@@ -62,6 +63,19 @@ const rotate = (
 async function hubPeerKeys(c: Controller): Promise<string[]> {
   const snap = await new IntentStore(c.db).current();
   return snap.compiled.get("hub-fra")!.interfaces.flatMap((i) => i.peers.map((p) => p.publicKey));
+}
+
+/** Public keys of hub-fra's peers in the desired state this controller serves the hub. */
+async function servedHubPeerKeys(c: Controller): Promise<string[]> {
+  const credential = await c.db.transaction((tx) => issueNodeCredential(tx, "hub-fra", c.clock.now()));
+  const r = await c.app.inject({
+    method: "GET",
+    url: "/agent/v1/config?wait=0",
+    headers: { authorization: `Bearer ${credential}` },
+  });
+  expect(r.statusCode, r.body).toBe(200);
+  const state = r.json() as { interfaces: Array<{ peers: Array<{ publicKey: string }> }> };
+  return state.interfaces.flatMap((i) => i.peers.map((p) => p.publicKey));
 }
 
 export function enrollRotateApiSuite(make: MakeController): void {
@@ -184,6 +198,14 @@ spec: { network: corp, role: spoke, endpoint: "198.51.100.50:51820", tunnelAddre
       expect(reasonOf(await postJoin(c, joinBody(c, token, "branch-pre", generatePrivateKey())))).toBe(
         "name-taken",
       );
+
+      // GitOps re-applies the keyless declaration: the approved enrollment still supplies the key.
+      expect((await c.call(c.admin, "POST", "/api/v1/apply", { body: declared })).statusCode).toBe(200);
+      expect(await servedHubPeerKeys(c)).toContain(publicKeyFromPrivate(key));
+      // Revoking it changes no Node (none has the key), only the enrollment: the hub must still
+      // lose the peer, in the state this controller serves, at once.
+      expect((await c.call(c.admin, "POST", "/api/v1/nodes/branch-pre/revoke")).statusCode).toBe(200);
+      expect(await servedHubPeerKeys(c)).not.toContain(publicKeyFromPrivate(key));
     });
   });
 }

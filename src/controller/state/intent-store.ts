@@ -6,7 +6,13 @@
  * (milliseconds at 10,000 nodes); anything else by a full compile.
  */
 import { diffResources, enrollmentState, type ResourceChange } from "../../compile/index.js";
-import { type Node, type Resource, type ResourceKind, ValidationError } from "../../model/index.js";
+import {
+  type Enrollment,
+  type Node,
+  type Resource,
+  type ResourceKind,
+  ValidationError,
+} from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
@@ -243,11 +249,19 @@ export class IntentStore {
     }
     if (effective.length === 0) {
       // Records alone can still change compiled state (an Approved enrollment supplies a keyless
-      // Node's key; a revoked one no longer does): compile the whole new intent when one is an
-      // Enrollment, and wake the nodes that changed.
-      const candidate = records.some((r) => r.kind === "Enrollment")
-        ? buildOrRefuse(snap.revision, next)
-        : undefined;
+      // Node's key; a revoked one no longer does): compile the whole new intent when an
+      // enrollment becomes or stops being Approved, and wake the nodes that changed.
+      const approved = (r: Resource | undefined) =>
+        r?.kind === "Enrollment" && enrollmentState(r) === "Approved";
+      const compiles = records.some(
+        (r) =>
+          r.kind === "Enrollment" &&
+          approved(r) !== approved(snap.resources.get(resourceKey(r.kind, r.metadata.name))),
+      );
+      const candidate = compiles ? buildOrRefuse(snap.revision, next) : undefined;
+      // Without a compile the successor shares this compiler: it must still know the records.
+      if (!candidate)
+        snap.compiler.noteEnrollments(records.filter((r): r is Enrollment => r.kind === "Enrollment"));
       for (const r of records) await putResource(tx, toRow(r));
       const revision = await nextRevision(tx);
       return {
@@ -285,6 +299,7 @@ export class IntentStore {
           ? snap.compiler.upsertNode(only.after as Node)
           : snap.compiler.removeNode(only.before!.metadata.name);
       if (!result.ok) throw new ApiError("validation-failed", describe(result.issues.length), result.issues);
+      snap.compiler.noteEnrollments(records.filter((r): r is Enrollment => r.kind === "Enrollment"));
       nodes = result.changed;
       successor = (revision) => Snapshot.advance(snap, revision, next);
     } else {
