@@ -4,6 +4,7 @@
  * the API, requests signed the way an agent signs them (each part replaceable, to forge one), and
  * a fingerprint of everything a refused request must leave untouched.
  */
+
 import { randomBytes } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
@@ -12,6 +13,7 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import type { JoinRequest } from "../../model/join-payload.js";
 import { joinHmac, joinPayload } from "../../model/join-payload.js";
 import { type JoinToken, parseJoinToken } from "../../model/join-token.js";
+import { nonceSeen } from "../db/repo-join-tokens.js";
 import { enrollmentConfig } from "../enroll/config.js";
 import { type Controller, corpYaml, type MakeController } from "./api-harness.js";
 
@@ -189,14 +191,8 @@ export async function lastAudit(
 }
 
 /** Whether `nonce` is recorded as used for `scope`. */
-export async function nonceStored(c: Controller, scope: string, nonce: string): Promise<boolean> {
-  const row = await c.db.kysely
-    .selectFrom("enroll_nonces")
-    .select("nonce")
-    .where("scope", "=", scope)
-    .where("nonce", "=", nonce)
-    .executeTakeFirst();
-  return row !== undefined;
+export function nonceStored(c: Controller, scope: string, nonce: string): Promise<boolean> {
+  return nonceSeen(c.db.kysely, scope, nonce);
 }
 
 /** The newest audit entry of `action` on `name`: actor and what it recorded after. */
