@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { registerApiVerbs } from "./commands/api-verbs.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerController } from "./commands/controller.js";
+import { registerImport } from "./commands/import.js";
 import { registerJoinHmac } from "./commands/join-hmac.js";
 import { registerKeygen, registerPubkey } from "./commands/keys.js";
 import { registerPlan } from "./commands/plan.js";
@@ -33,6 +34,7 @@ export function buildProgram(io: Io): Command {
   registerPubkey(program, io);
   registerJoinHmac(program, io);
   registerApiVerbs(program, io);
+  registerImport(program, io);
   registerBackup(program, io);
   return program;
 }

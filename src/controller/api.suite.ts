@@ -10,6 +10,7 @@ import { idempotenceApiSuite } from "./api-idempotence.suite.js";
 import { listsApiSuite } from "./api-lists.suite.js";
 import { opsApiSuite } from "./api-ops.suite.js";
 import { resourcesApiSuite } from "./api-resources.suite.js";
+import { uiApiSuite } from "./api-ui.suite.js";
 import { usersApiSuite } from "./api-users.suite.js";
 import type { FreshDatabase } from "./db/suite-harness.js";
 import { controllers } from "./testing/api-harness.js";
@@ -25,4 +26,5 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   usersApiSuite(make);
   authApiSuite(make);
   opsApiSuite(make);
+  uiApiSuite(make);
 }

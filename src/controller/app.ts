@@ -13,10 +13,12 @@ import { openApiDocument } from "./api/openapi.js";
 import type { AnyRoute, Surface } from "./api/route.js";
 import { applyRoutes } from "./api/routes/apply.js";
 import { auditRoutes } from "./api/routes/audit.js";
+import { importRoutes } from "./api/routes/import.js";
 import { resourceRoutes } from "./api/routes/resources.js";
 import { sessionRoutes } from "./api/routes/session.js";
 import { tokenRoutes } from "./api/routes/tokens.js";
 import { userRoutes } from "./api/routes/users.js";
+import { wgQuickRoutes } from "./api/routes/wg-quick.js";
 import type { Services } from "./api/services.js";
 import { authenticate, checkCsrf } from "./auth/authenticate.js";
 import { authenticateNode } from "./auth/node-credentials.js";
@@ -25,22 +27,9 @@ import { backupRoutes, registerBackupBodyParsers } from "./backup/routes.js";
 import type { Db } from "./db/open.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { IntentStore } from "./state/intent-store.js";
+import { registerWebUi } from "./web-ui.js";
 
 export const API_VERSION_STRING = "0.1.0";
-
-/** What a browser sees at `/` until the web UI is served there. */
-const LANDING_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>hubwire controller</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
-<h1>hubwire controller</h1>
-<p>The controller is running. The web UI is not part of this build yet; use the
-<code>hubwire</code> CLI (<code>hubwire login</code>, <code>apply</code>, <code>get</code>, <code>export</code>) or the REST API.</p>
-<ul>
-<li><a href="/api/v1/openapi.json">REST API description (OpenAPI 3.1)</a></li>
-<li><a href="/metrics">Prometheus metrics</a> · <a href="/healthz">health</a> · <a href="/readyz">readiness</a></li>
-</ul>
-</body></html>
-`;
 
 export interface AppOptions {
   readonly db: Db;
@@ -51,6 +40,8 @@ export interface AppOptions {
   readonly intent?: IntentStore;
   /** Which routes this listener serves (see `Surface`); default `api`. */
   readonly surface?: Surface;
+  /** The built web UI (default `dist/web`); served on the `api` surface only. */
+  readonly webDir?: string;
   /** TLS for this listener (PEM). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -81,6 +72,8 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...userRoutes(s),
     ...tokenRoutes(s),
     ...backupRoutes(s),
+    ...wgQuickRoutes(s),
+    ...importRoutes(s),
   ];
 }
 
@@ -159,10 +152,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const document = openApiDocument(routes, API_VERSION_STRING);
   app.get("/api/v1/openapi.json", async () => document);
-  app.get("/", async (_req, reply) => {
-    reply.type("text/html; charset=utf-8");
-    return LANDING_PAGE;
-  });
+  const ui = surface === "api" ? registerWebUi(app, options.webDir) : undefined;
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     try {
@@ -189,7 +179,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.httpDuration.observe({ method: request.method, route: routePattern }, reply.elapsedTime / 1000);
   });
 
-  app.setNotFoundHandler(async (_request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (ui && (await ui(request, reply))) return;
     reply.code(404).send(new ApiError("not-found", "no such route").toBody());
   });
 
