@@ -59,6 +59,8 @@ const PARAMS: Record<string, string> = {
   "/api/v1/access-policies/:name": "branches-to-dc",
   "/api/v1/peer-overrides/:name": "sha-via-backup",
   "/api/v1/users/:name": "target",
+  "/api/v1/nodes/:name/wg-quick": "laptop-alice",
+  "/api/v1/nodes/:name/wg-quick/generate-key": "laptop-alice",
 };
 
 const dirs = await scratchDir("hubwire-matrix-");
