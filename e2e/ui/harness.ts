@@ -47,6 +47,8 @@ export async function startUiLab(options: { viewport?: { width: number; height: 
     locale: "en-US",
     timezoneId: "UTC",
     acceptDownloads: true,
+    // axe-core is injected as a script; the UI's own CSP (script-src 'self') would refuse it.
+    bypassCSP: true,
     args: [
       "--no-sandbox",
       "--disable-gpu",

@@ -31,7 +31,7 @@ const PAGES: Array<[string, string, ((page: import("playwright-core").Page) => P
     await p.locator(".ant-table-row-expand-icon").first().click();
   }],
   ["access-policy-editor", "/access-policies", async (p) => {
-    await p.locator("tr.ant-table-row").first().getByRole("button").first().click();
+    await p.locator("tr.ant-table-row").first().getByRole("button", { name: /Edit|编\s?辑/ }).click();
     await p.getByTestId("policy-check").locator(".ant-alert").waitFor({ timeout: 5000 }).catch(() => undefined);
   }],
   ["topology", "/topology"],

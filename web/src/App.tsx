@@ -72,6 +72,13 @@ function Localized() {
           colorTextSecondary: "rgba(0, 0, 0, 0.68)",
           colorTextTertiary: "rgba(0, 0, 0, 0.62)",
           colorTextDescription: "rgba(0, 0, 0, 0.62)",
+          colorTextQuaternary: "rgba(0, 0, 0, 0.58)",
+          colorTextPlaceholder: "rgba(0, 0, 0, 0.58)",
+          colorTextDisabled: "rgba(0, 0, 0, 0.56)",
+          colorLink: "#1f5fbf",
+          colorInfo: "#1f5fbf",
+          colorError: "#c4161c",
+          colorSuccess: "#2f7d12",
         },
       }}
     >

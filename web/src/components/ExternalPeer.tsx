@@ -24,6 +24,8 @@ function ConfigView({ name, text, testId }: { name: string; text: string; testId
           <Typography.Text strong>{name}</Typography.Text>
         </Typography.Paragraph>
         <pre
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+          tabIndex={0}
           className="mono"
           data-testid={`${testId}-text`}
           style={{ background: "#f6f8fa", padding: 12, borderRadius: 6, fontSize: 12, overflowX: "auto", margin: 0 }}
@@ -108,6 +110,8 @@ export function ExternalPeer({ name, hasKey, canWrite, onKeyChanged }: { name: s
         open={generated !== undefined}
         title={t("nodes.generatedTitle")}
         width={960}
+        // The dialog would otherwise keep its last content in the DOM, private key included.
+        destroyOnHidden
         onCancel={() => setGenerated(undefined)}
         footer={[
           <Button key="dl" icon={<DownloadOutlined />} onClick={() => download(fileName, generated ?? "")}>

@@ -87,7 +87,11 @@ export default function Audit() {
               {(["before", "after"] as const).map((k) => (
                 <div key={k} style={{ flex: "1 1 380px", minWidth: 0 }}>
                   <Typography.Text strong>{t(`audit.${k}`)}</Typography.Text>
-                  <pre className="mono" style={{ background: "#f6f8fa", padding: 8, fontSize: 12, maxHeight: 320, overflow: "auto" }}>
+                  <pre
+                    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+                    tabIndex={0}
+                    className="mono"
+                    style={{ background: "#f6f8fa", padding: 8, fontSize: 12, maxHeight: 320, overflow: "auto" }}>
                     {e[k] === null ? "—" : JSON.stringify(e[k], null, 2)}
                   </pre>
                 </div>

@@ -118,7 +118,10 @@ export default function Topology() {
         animate: false,
       } as cytoscape.LayoutOptions,
       wheelSensitivity: 0.3,
+      maxZoom: 1.4,
     });
+    // Browser tests find a node's position on the canvas through this handle.
+    (ref.current as HTMLDivElement & { cy?: cytoscape.Core }).cy = cy;
     cy.on("tap", "node", (e) => navigate(`/nodes/${e.target.id()}`));
     cy.on("mouseover", "node", () => {
       if (ref.current) ref.current.style.cursor = "pointer";
