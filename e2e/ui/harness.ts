@@ -36,9 +36,14 @@ export interface UiLab {
   close(): Promise<void>;
 }
 
-export async function startUiLab(options: { viewport?: { width: number; height: number } } = {}): Promise<UiLab> {
+export async function startUiLab(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<UiLab> {
   const dir = await mkdtemp(join(tmpdir(), "hubwire-ui-"));
-  const controller = await startControllerProcess({ dataDir: join(dir, "data"), adminPassword: ADMIN_PASSWORD });
+  const controller = await startControllerProcess({
+    dataDir: join(dir, "data"),
+    adminPassword: ADMIN_PASSWORD,
+  });
   const token = await adminToken(controller.url, ADMIN_PASSWORD, "ui-seed");
   const context = await chromium.launchPersistentContext(join(dir, "profile"), {
     executablePath: CHROMIUM,
@@ -99,27 +104,43 @@ export async function axeViolations(page: Page): Promise<string[]> {
   const result = (await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<unknown> } }).axe;
     return axe.run(document, { resultTypes: ["violations"] });
-  })) as { violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> };
+  })) as {
+    violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+  };
   return result.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(" | ")}`);
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} at ${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 3)
+          .join(" | ")}`,
+    );
 }
 
 /** Translation keys the page asked for that no dictionary had (recorded by the app's i18n setup). */
 export async function missingKeys(page: Page): Promise<string[]> {
-  return page.evaluate(() => (window as unknown as { __hubwireMissingKeys?: string[] }).__hubwireMissingKeys ?? []);
+  return page.evaluate(
+    () => (window as unknown as { __hubwireMissingKeys?: string[] }).__hubwireMissingKeys ?? [],
+  );
 }
 
 /** Visible text that looks like a dictionary key (`nodes.title`, `common.save`): an untranslated string. */
 export async function keyLikeText(page: Page): Promise<string[]> {
   const text = await page.locator("body").innerText();
-  const found = text.match(/\b(nav|roles|status|common|errors|login|dashboard|networks|nodes|enrollments|joinTokens|policies|topology|audit|users|apiTokens|importExport)\.[a-zA-Z][\w.-]*\b/g);
+  const found = text.match(
+    /\b(nav|roles|status|common|errors|login|dashboard|networks|nodes|enrollments|joinTokens|policies|topology|audit|users|apiTokens|importExport)\.[a-zA-Z][\w.-]*\b/g,
+  );
   return [...new Set(found ?? [])];
 }
 
 /** Waits until the page has settled: no spinner, network idle. */
 export async function settle(page: Page): Promise<void> {
   await page.waitForLoadState("networkidle");
-  await page.locator(".ant-spin-spinning").first().waitFor({ state: "detached", timeout: 10_000 }).catch(() => undefined);
+  await page
+    .locator(".ant-spin-spinning")
+    .first()
+    .waitFor({ state: "detached", timeout: 10_000 })
+    .catch(() => undefined);
   await page.waitForTimeout(150);
 }

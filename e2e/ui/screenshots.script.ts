@@ -18,28 +18,63 @@ const PAGES: Array<[string, string, ((page: import("playwright-core").Page) => P
   ["networks", "/networks"],
   ["nodes", "/nodes"],
   ["node-detail", "/nodes/branch-ber"],
-  ["external-peer", "/nodes/laptop-alice", async (p) => {
-    await p.getByTestId("wgquick-qr").scrollIntoViewIfNeeded();
-  }],
-  ["enrollments", "/enrollments", async (p) => {
-    await p.getByRole("tab").last().click();
-    await settle(p);
-    await p.locator(".ant-table-row-expand-icon").first().click();
-  }],
+  [
+    "external-peer",
+    "/nodes/laptop-alice",
+    async (p) => {
+      await p.getByTestId("wgquick-qr").scrollIntoViewIfNeeded();
+    },
+  ],
+  [
+    "enrollments",
+    "/enrollments",
+    async (p) => {
+      await p.getByRole("tab").last().click();
+      await settle(p);
+      await p.locator(".ant-table-row-expand-icon").first().click();
+    },
+  ],
   ["join-tokens", "/join-tokens"],
-  ["access-policies", "/access-policies", async (p) => {
-    await p.locator(".ant-table-row-expand-icon").first().click();
-  }],
-  ["access-policy-editor", "/access-policies", async (p) => {
-    await p.locator("tr.ant-table-row").first().getByRole("button", { name: /Edit|编\s?辑/ }).click();
-    await p.getByTestId("policy-check").locator(".ant-alert").waitFor({ timeout: 5000 }).catch(() => undefined);
-  }],
+  [
+    "access-policies",
+    "/access-policies",
+    async (p) => {
+      await p.locator(".ant-table-row-expand-icon").first().click();
+    },
+  ],
+  [
+    "access-policy-editor",
+    "/access-policies",
+    async (p) => {
+      await p
+        .locator("tr.ant-table-row")
+        .first()
+        .getByRole("button", { name: /Edit|编\s?辑/ })
+        .click();
+      await p
+        .getByTestId("policy-check")
+        .locator(".ant-alert")
+        .waitFor({ timeout: 5000 })
+        .catch(() => undefined);
+    },
+  ],
   ["topology", "/topology"],
   ["audit", "/audit"],
-  ["import-export", "/import-export", async (p) => {
-    await p.locator("textarea").fill("name,network,role,subnets,hubs\nbranch-muc,corp,spoke,10.64.20.0/24,hub-fra\nbranch-bad,corp,spoke,10.64.21.0/33,hub-fra\n");
-    await p.locator("button").filter({ hasText: /Check|校验/ }).click();
-  }],
+  [
+    "import-export",
+    "/import-export",
+    async (p) => {
+      await p
+        .locator("textarea")
+        .fill(
+          "name,network,role,subnets,hubs\nbranch-muc,corp,spoke,10.64.20.0/24,hub-fra\nbranch-bad,corp,spoke,10.64.21.0/33,hub-fra\n",
+        );
+      await p
+        .locator("button")
+        .filter({ hasText: /Check|校验/ })
+        .click();
+    },
+  ],
   ["users", "/users"],
   ["api-tokens", "/api-tokens"],
 ];

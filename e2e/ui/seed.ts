@@ -38,6 +38,11 @@ export async function seedCorp(lab: UiLab): Promise<void> {
   });
   if (r.status !== 200) throw new Error(`seed: ${r.status} ${r.body}`);
   await lab.apply([PENDING_ENROLLMENT]);
-  const viewer = await lab.api("POST", "/api/v1/users", { name: "vera", role: "viewer", password: "viewer-password-0123", language: "zh-CN" });
+  const viewer = await lab.api("POST", "/api/v1/users", {
+    name: "vera",
+    role: "viewer",
+    password: "viewer-password-0123",
+    language: "zh-CN",
+  });
   if (viewer.status !== 201) throw new Error(`seed viewer: ${viewer.status} ${viewer.text}`);
 }

@@ -49,7 +49,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     api
       .get<Me>("/api/v1/me")
       .then((me) =>
-        adopt({ name: me.actor.replace(/^user:/, ""), role: asRole(me.role), language: asLanguage(me.language) }),
+        adopt({
+          name: me.actor.replace(/^user:/, ""),
+          role: asRole(me.role),
+          language: asLanguage(me.language),
+        }),
       )
       .catch(() => setCsrfToken(undefined))
       .finally(() => setLoading(false));

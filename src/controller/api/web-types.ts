@@ -6,7 +6,7 @@
  * a test fails when the committed file is stale.
  */
 import openapiTS, { astToString } from "openapi-typescript";
-import { allRoutes, API_VERSION_STRING } from "../app.js";
+import { API_VERSION_STRING, allRoutes } from "../app.js";
 import { openApiDocument } from "./openapi.js";
 import type { Services } from "./services.js";
 

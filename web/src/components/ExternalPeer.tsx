@@ -28,13 +28,27 @@ function ConfigView({ name, text, testId }: { name: string; text: string; testId
           tabIndex={0}
           className="mono"
           data-testid={`${testId}-text`}
-          style={{ background: "#f6f8fa", padding: 12, borderRadius: 6, fontSize: 12, overflowX: "auto", margin: 0 }}
+          style={{
+            background: "#f6f8fa",
+            padding: 12,
+            borderRadius: 6,
+            fontSize: 12,
+            overflowX: "auto",
+            margin: 0,
+          }}
         >
           {text}
         </pre>
       </div>
       <figure style={{ margin: 0 }} data-testid={`${testId}-qr`}>
-        <QRCode value={text} size={400} errorLevel="L" type="canvas" bordered aria-label={t("nodes.qrLabel")} />
+        <QRCode
+          value={text}
+          size={400}
+          errorLevel="L"
+          type="canvas"
+          bordered
+          aria-label={t("nodes.qrLabel")}
+        />
         <figcaption style={{ textAlign: "center", marginTop: 8 }}>
           <Typography.Text type="secondary">{t("nodes.qrCaption")}</Typography.Text>
         </figcaption>
@@ -43,10 +57,23 @@ function ConfigView({ name, text, testId }: { name: string; text: string; testId
   );
 }
 
-export function ExternalPeer({ name, hasKey, canWrite, onKeyChanged }: { name: string; hasKey: boolean; canWrite: boolean; onKeyChanged(): void }) {
+export function ExternalPeer({
+  name,
+  hasKey,
+  canWrite,
+  onKeyChanged,
+}: {
+  name: string;
+  hasKey: boolean;
+  canWrite: boolean;
+  onKeyChanged(): void;
+}) {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const file = useApi((signal) => api.get<string>(`/api/v1/nodes/${name}/wg-quick`, { text: true, signal }), [name, hasKey]);
+  const file = useApi(
+    (signal) => api.get<string>(`/api/v1/nodes/${name}/wg-quick`, { text: true, signal }),
+    [name, hasKey],
+  );
   const [confirm, setConfirm] = useState(false);
   const [replace, setReplace] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -58,7 +85,11 @@ export function ExternalPeer({ name, hasKey, canWrite, onKeyChanged }: { name: s
     setBusy(true);
     setError(undefined);
     try {
-      const text = await api.post<string>(`/api/v1/nodes/${name}/wg-quick/generate-key`, { replaceExistingKey: replace }, { text: true });
+      const text = await api.post<string>(
+        `/api/v1/nodes/${name}/wg-quick/generate-key`,
+        { replaceExistingKey: replace },
+        { text: true },
+      );
       setGenerated(text);
       setConfirm(false);
       onKeyChanged();
@@ -80,7 +111,14 @@ export function ExternalPeer({ name, hasKey, canWrite, onKeyChanged }: { name: s
               {t("nodes.downloadConfig")}
             </Button>
             {canWrite ? (
-              <Button icon={<KeyOutlined />} danger onClick={() => { setReplace(false); setConfirm(true); }}>
+              <Button
+                icon={<KeyOutlined />}
+                danger
+                onClick={() => {
+                  setReplace(false);
+                  setConfirm(true);
+                }}
+              >
                 {t("nodes.generateKey")}
               </Button>
             ) : null}
@@ -117,7 +155,14 @@ export function ExternalPeer({ name, hasKey, canWrite, onKeyChanged }: { name: s
           <Button key="dl" icon={<DownloadOutlined />} onClick={() => download(fileName, generated ?? "")}>
             {t("nodes.downloadConfig")}
           </Button>,
-          <Button key="done" type="primary" onClick={() => { setGenerated(undefined); message.info(t("nodes.generatedGone")); }}>
+          <Button
+            key="done"
+            type="primary"
+            onClick={() => {
+              setGenerated(undefined);
+              message.info(t("nodes.generatedGone"));
+            }}
+          >
             {t("common.done")}
           </Button>,
         ]}

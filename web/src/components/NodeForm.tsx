@@ -22,7 +22,18 @@ interface NodeFormValues {
   description?: string;
 }
 
-const FIELDS = ["name", "network", "role", "endpoint", "listenPort", "tunnelAddress", "subnets", "hubs", "publicKey", "description"];
+const FIELDS = [
+  "name",
+  "network",
+  "role",
+  "endpoint",
+  "listenPort",
+  "tunnelAddress",
+  "subnets",
+  "hubs",
+  "publicKey",
+  "description",
+];
 
 export function NodeForm({
   open,
@@ -102,7 +113,9 @@ export function NodeForm({
       else await api.post("/api/v1/nodes", doc);
       onSaved(v.name);
     } catch (e) {
-      const left = showIssues(form, e, (p) => (p[0] === "metadata" && p[1] === "labels" ? ["labels"] : specField(FIELDS)(p)));
+      const left = showIssues(form, e, (p) =>
+        p[0] === "metadata" && p[1] === "labels" ? ["labels"] : specField(FIELDS)(p),
+      );
       setRest({ error: e, issues: left });
     } finally {
       setBusy(false);
@@ -124,26 +137,49 @@ export function NodeForm({
       {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
       <Form form={form} layout="vertical" requiredMark="optional">
         <Space.Compact block>
-          <Form.Item name="name" label={t("common.name")} rules={[{ required: true, message: t("common.required") }]} style={{ flex: 2, marginInlineEnd: 12 }}>
+          <Form.Item
+            name="name"
+            label={t("common.name")}
+            rules={[{ required: true, message: t("common.required") }]}
+            style={{ flex: 2, marginInlineEnd: 12 }}
+          >
             <Input disabled={Boolean(existing)} placeholder="branch-ber" />
           </Form.Item>
-          <Form.Item name="network" label={t("nodes.network")} rules={[{ required: true, message: t("common.required") }]} style={{ flex: 2, marginInlineEnd: 12 }}>
+          <Form.Item
+            name="network"
+            label={t("nodes.network")}
+            rules={[{ required: true, message: t("common.required") }]}
+            style={{ flex: 2, marginInlineEnd: 12 }}
+          >
             <Select options={networks.map((n) => ({ value: n, label: n }))} showSearch />
           </Form.Item>
           <Form.Item name="role" label={t("nodes.role")} style={{ flex: 1.5 }}>
             <Select
-              options={(["hub", "spoke", "external"] as const).map((r) => ({ value: r, label: t(`roles.node.${r}`) }))}
+              options={(["hub", "spoke", "external"] as const).map((r) => ({
+                value: r,
+                label: t(`roles.node.${r}`),
+              }))}
             />
           </Form.Item>
         </Space.Compact>
         <Space.Compact block>
-          <Form.Item name="endpoint" label={t("nodes.endpoint")} extra={role === "hub" ? t("nodes.endpointHubHelp") : undefined} style={{ flex: 2, marginInlineEnd: 12 }}>
+          <Form.Item
+            name="endpoint"
+            label={t("nodes.endpoint")}
+            extra={role === "hub" ? t("nodes.endpointHubHelp") : undefined}
+            style={{ flex: 2, marginInlineEnd: 12 }}
+          >
             <Input placeholder="203.0.113.10:51820" />
           </Form.Item>
           <Form.Item name="listenPort" label={t("nodes.listenPort")} style={{ flex: 1, marginInlineEnd: 12 }}>
             <InputNumber min={1} max={65535} style={{ width: "100%" }} />
           </Form.Item>
-          <Form.Item name="tunnelAddress" label={t("nodes.tunnelAddress")} extra={t("nodes.tunnelAddressHelp")} style={{ flex: 2 }}>
+          <Form.Item
+            name="tunnelAddress"
+            label={t("nodes.tunnelAddress")}
+            extra={t("nodes.tunnelAddressHelp")}
+            style={{ flex: 2 }}
+          >
             <Input placeholder="10.100.1.5" />
           </Form.Item>
         </Space.Compact>
@@ -151,7 +187,9 @@ export function NodeForm({
           <Form.Item name="hubs" label={t("nodes.hubs")} extra={t("nodes.hubsHelp")}>
             <Select
               mode="multiple"
-              options={hubs.filter((h) => !network || h.network === network).map((h) => ({ value: h.name, label: h.name }))}
+              options={hubs
+                .filter((h) => !network || h.network === network)
+                .map((h) => ({ value: h.name, label: h.name }))}
             />
           </Form.Item>
         ) : null}

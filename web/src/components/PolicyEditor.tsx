@@ -45,7 +45,13 @@ export function toPolicy(v: PolicyForm) {
       network: v.network,
       priority: v.priority,
       rules: (v.rules ?? []).map((r) =>
-        compact({ from: selector(r.from), to: selector(r.to), ports: r.ports, action: r.action, description: r.description }),
+        compact({
+          from: selector(r.from),
+          to: selector(r.to),
+          ports: r.ports,
+          action: r.action,
+          description: r.description,
+        }),
       ),
     }),
   };
@@ -61,7 +67,13 @@ function fromPolicy(p: AccessPolicy): PolicyForm {
     name: p.metadata.name,
     network: p.spec.network,
     priority: p.spec.priority,
-    rules: p.spec.rules.map((r) => ({ action: r.action, from: sel(r.from), to: sel(r.to), ports: r.ports ?? [], description: r.description })),
+    rules: p.spec.rules.map((r) => ({
+      action: r.action,
+      from: sel(r.from),
+      to: sel(r.to),
+      ports: r.ports ?? [],
+      description: r.description,
+    })),
   };
 }
 
@@ -72,25 +84,54 @@ function fieldOf(p: FieldPath): FieldPath | undefined {
   if (p[1] === "network" || p[1] === "priority") return [p[1]];
   if (p[1] === "rules" && typeof p[2] === "number") {
     const [, , i, field, sub] = p;
-    if (field === "from" || field === "to") return ["rules", i, field, sub === "labels" || sub === "nodes" || sub === "cidrs" ? sub : "nodes"];
+    if (field === "from" || field === "to")
+      return ["rules", i, field, sub === "labels" || sub === "nodes" || sub === "cidrs" ? sub : "nodes"];
     if (field === "ports" || field === "action" || field === "description") return ["rules", i, field];
     return undefined;
   }
   return undefined;
 }
 
-function SelectorFields({ rule, side, nodeNames }: { rule: number; side: "from" | "to"; nodeNames: string[] }) {
+function SelectorFields({
+  rule,
+  side,
+  nodeNames,
+}: {
+  rule: number;
+  side: "from" | "to";
+  nodeNames: string[];
+}) {
   const { t } = useTranslation();
   return (
-    <Card size="small" title={side === "from" ? t("policies.from") : t("policies.to")} style={{ flex: 1, minWidth: 260 }}>
+    <Card
+      size="small"
+      title={side === "from" ? t("policies.from") : t("policies.to")}
+      style={{ flex: 1, minWidth: 260 }}
+    >
       <Form.Item name={[rule, side, "nodes"]} label={t("policies.nodes")} style={{ marginBottom: 8 }}>
-        <Select mode="tags" options={nodeNames.map((n) => ({ value: n, label: n }))} tokenSeparators={[",", " "]} />
+        <Select
+          mode="tags"
+          options={nodeNames.map((n) => ({ value: n, label: n }))}
+          tokenSeparators={[",", " "]}
+        />
       </Form.Item>
       <Form.Item name={[rule, side, "labels"]} label={t("nodes.labels")} style={{ marginBottom: 8 }}>
-        <Select mode="tags" open={false} suffixIcon={null} tokenSeparators={[",", " "]} placeholder="tier=branch" />
+        <Select
+          mode="tags"
+          open={false}
+          suffixIcon={null}
+          tokenSeparators={[",", " "]}
+          placeholder="tier=branch"
+        />
       </Form.Item>
       <Form.Item name={[rule, side, "cidrs"]} label={t("policies.cidrs")} style={{ marginBottom: 0 }}>
-        <Select mode="tags" open={false} suffixIcon={null} tokenSeparators={[",", " "]} placeholder="10.20.0.0/16" />
+        <Select
+          mode="tags"
+          open={false}
+          suffixIcon={null}
+          tokenSeparators={[",", " "]}
+          placeholder="10.20.0.0/16"
+        />
       </Form.Item>
     </Card>
   );
@@ -113,7 +154,12 @@ export function PolicyEditor({
 }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<PolicyForm>();
-  const [check, setCheck] = useState<{ state: "idle" | "checking" | "ok" | "error"; plan?: ApplyPlan; rest?: Issue[]; error?: unknown }>({ state: "idle" });
+  const [check, setCheck] = useState<{
+    state: "idle" | "checking" | "ok" | "error";
+    plan?: ApplyPlan;
+    rest?: Issue[];
+    error?: unknown;
+  }>({ state: "idle" });
   const [saving, setSaving] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const seq = useRef(0);
@@ -135,7 +181,11 @@ export function PolicyEditor({
     if (!v.name || !v.network) return;
     setCheck((c) => ({ ...c, state: "checking" }));
     try {
-      const plan = await api.post<ApplyPlan>("/api/v1/apply", { items: [toPolicy(v)] }, { query: { dryRun: "true" } });
+      const plan = await api.post<ApplyPlan>(
+        "/api/v1/apply",
+        { items: [toPolicy(v)] },
+        { query: { dryRun: "true" } },
+      );
       if (mine !== seq.current) return;
       clearIssues(form);
       setCheck({ state: "ok", plan });
@@ -192,7 +242,12 @@ export function PolicyEditor({
             <LoadingOutlined /> {t("policies.checking")}
           </Typography.Text>
         ) : check.state === "ok" ? (
-          <Alert type="success" showIcon icon={<CheckCircleOutlined />} title={t("policies.valid", { count: check.plan?.nodes.length ?? 0 })} />
+          <Alert
+            type="success"
+            showIcon
+            icon={<CheckCircleOutlined />}
+            title={t("policies.valid", { count: check.plan?.nodes.length ?? 0 })}
+          />
         ) : check.state === "error" ? (
           check.rest && check.rest.length > 0 ? (
             <ErrorAlert error={check.error} issues={check.rest} />
@@ -205,13 +260,23 @@ export function PolicyEditor({
       </div>
       <Form form={form} layout="vertical" onValuesChange={onChange}>
         <Flex gap={12}>
-          <Form.Item name="name" label={t("common.name")} rules={[{ required: true, message: t("common.required") }]} style={{ flex: 2 }}>
+          <Form.Item
+            name="name"
+            label={t("common.name")}
+            rules={[{ required: true, message: t("common.required") }]}
+            style={{ flex: 2 }}
+          >
             <Input disabled={Boolean(existing)} placeholder="branches-to-dc" />
           </Form.Item>
           <Form.Item name="network" label={t("nodes.network")} style={{ flex: 2 }}>
             <Select options={networks.map((n) => ({ value: n, label: n }))} />
           </Form.Item>
-          <Form.Item name="priority" label={t("policies.priority")} extra={t("policies.priorityHelp")} style={{ flex: 1 }}>
+          <Form.Item
+            name="priority"
+            label={t("policies.priority")}
+            extra={t("policies.priorityHelp")}
+            style={{ flex: 1 }}
+          >
             <InputNumber min={0} max={1000000} style={{ width: "100%" }} />
           </Form.Item>
         </Flex>
@@ -225,19 +290,49 @@ export function PolicyEditor({
                   style={{ marginBottom: 12, background: "#fafbfc" }}
                   title={t("policies.rule", { n: i + 1 })}
                   extra={
-                    <Button size="small" icon={<DeleteOutlined />} onClick={() => { remove(f.name); onChange(); }} disabled={fields.length <= 1} aria-label={t("policies.removeRule", { n: i + 1 })}>
+                    <Button
+                      size="small"
+                      icon={<DeleteOutlined />}
+                      onClick={() => {
+                        remove(f.name);
+                        onChange();
+                      }}
+                      disabled={fields.length <= 1}
+                      aria-label={t("policies.removeRule", { n: i + 1 })}
+                    >
                       {t("common.remove")}
                     </Button>
                   }
                 >
                   <Flex gap={12} wrap>
                     <Form.Item name={[f.name, "action"]} label={t("policies.action")} style={{ width: 140 }}>
-                      <Select options={[{ value: "allow", label: t("policies.allow") }, { value: "deny", label: t("policies.deny") }]} />
+                      <Select
+                        options={[
+                          { value: "allow", label: t("policies.allow") },
+                          { value: "deny", label: t("policies.deny") },
+                        ]}
+                      />
                     </Form.Item>
-                    <Form.Item name={[f.name, "ports"]} label={t("policies.ports")} extra={t("policies.portsHelp")} style={{ flex: 1, minWidth: 240 }}>
-                      <Select mode="tags" open={false} suffixIcon={null} tokenSeparators={[",", " "]} placeholder="tcp/443" aria-label={t("policies.portsOf", { n: i + 1 })} />
+                    <Form.Item
+                      name={[f.name, "ports"]}
+                      label={t("policies.ports")}
+                      extra={t("policies.portsHelp")}
+                      style={{ flex: 1, minWidth: 240 }}
+                    >
+                      <Select
+                        mode="tags"
+                        open={false}
+                        suffixIcon={null}
+                        tokenSeparators={[",", " "]}
+                        placeholder="tcp/443"
+                        aria-label={t("policies.portsOf", { n: i + 1 })}
+                      />
                     </Form.Item>
-                    <Form.Item name={[f.name, "description"]} label={t("common.description")} style={{ flex: 1, minWidth: 200 }}>
+                    <Form.Item
+                      name={[f.name, "description"]}
+                      label={t("common.description")}
+                      style={{ flex: 1, minWidth: 200 }}
+                    >
                       <Input />
                     </Form.Item>
                   </Flex>
@@ -247,7 +342,13 @@ export function PolicyEditor({
                   </Flex>
                 </Card>
               ))}
-              <Button icon={<PlusOutlined />} onClick={() => { add({ action: "allow", from: {}, to: {}, ports: [] }); onChange(); }}>
+              <Button
+                icon={<PlusOutlined />}
+                onClick={() => {
+                  add({ action: "allow", from: {}, to: {}, ports: [] });
+                  onChange();
+                }}
+              >
                 {t("policies.addRule")}
               </Button>
             </>

@@ -2,7 +2,15 @@
 import { Alert, Button, Modal, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 
-export function SecretOnce({ title, secret, onClose }: { title: string; secret: string | undefined; onClose(): void }) {
+export function SecretOnce({
+  title,
+  secret,
+  onClose,
+}: {
+  title: string;
+  secret: string | undefined;
+  onClose(): void;
+}) {
   const { t } = useTranslation();
   return (
     <Modal

@@ -5,14 +5,14 @@ import {
   ClusterOutlined,
   DashboardOutlined,
   DeploymentUnitOutlined,
+  GlobalOutlined,
+  IdcardOutlined,
   KeyOutlined,
   LogoutOutlined,
   SafetyOutlined,
   SwapOutlined,
   TeamOutlined,
   UserAddOutlined,
-  GlobalOutlined,
-  IdcardOutlined,
 } from "@ant-design/icons";
 import { Button, Flex, Layout, Menu, Segmented, Tag, Typography } from "antd";
 import type { ReactNode } from "react";
@@ -65,7 +65,13 @@ export function Shell({ children }: { children: ReactNode }) {
     .filter((k) => (k === "/" ? location.pathname === "/" : location.pathname.startsWith(k)));
   return (
     <Layout style={{ minHeight: "100vh" }}>
-      <Layout.Sider width={216} theme="light" breakpoint="lg" collapsedWidth={0} style={{ borderRight: "1px solid #eee" }}>
+      <Layout.Sider
+        width={216}
+        theme="light"
+        breakpoint="lg"
+        collapsedWidth={0}
+        style={{ borderRight: "1px solid #eee" }}
+      >
         <Flex align="center" gap={8} style={{ height: 56, padding: "0 20px" }}>
           <ApartmentOutlined style={{ fontSize: 20, color: "#1f5fbf" }} aria-hidden />
           <Typography.Text strong style={{ fontSize: 17 }}>

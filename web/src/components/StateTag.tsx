@@ -5,7 +5,11 @@ import { useTranslation } from "react-i18next";
 export function StateTag({ online }: { online: boolean | undefined }) {
   const { t } = useTranslation();
   if (online === undefined) return <Tag>{t("status.unknown")}</Tag>;
-  return online ? <Tag color="green">{t("status.online")}</Tag> : <Tag color="red">{t("status.offline")}</Tag>;
+  return online ? (
+    <Tag color="green">{t("status.online")}</Tag>
+  ) : (
+    <Tag color="red">{t("status.offline")}</Tag>
+  );
 }
 
 export function RoleTag({ role }: { role: string }) {

@@ -35,13 +35,27 @@ export function TrafficChart({ samples }: { samples: readonly Sample[] }) {
         type: "time",
         axisLabel: {
           formatter: (v: number) =>
-            new Intl.DateTimeFormat(i18n.language, { hour: "2-digit", minute: "2-digit" }).format(new Date(v)),
+            new Intl.DateTimeFormat(i18n.language, { hour: "2-digit", minute: "2-digit" }).format(
+              new Date(v),
+            ),
         },
       },
       yAxis: { type: "value", axisLabel: { formatter: (v: number) => formatBytes(v) } },
       series: [
-        { name: rx, type: "line", showSymbol: false, data: samples.map((s) => [s.at, s.rxBytes]), color: "#1f5fbf" },
-        { name: tx, type: "line", showSymbol: false, data: samples.map((s) => [s.at, s.txBytes]), color: "#d46b08" },
+        {
+          name: rx,
+          type: "line",
+          showSymbol: false,
+          data: samples.map((s) => [s.at, s.rxBytes]),
+          color: "#1f5fbf",
+        },
+        {
+          name: tx,
+          type: "line",
+          showSymbol: false,
+          data: samples.map((s) => [s.at, s.txBytes]),
+          color: "#d46b08",
+        },
       ],
     });
     const resize = () => chart.resize();

@@ -65,7 +65,8 @@ export const en = {
   },
   dashboard: {
     title: "Dashboard",
-    noLiveStatus: "Live status is not available on this controller yet: counts and health appear once agents report.",
+    noLiveStatus:
+      "Live status is not available on this controller yet: counts and health appear once agents report.",
     nodesTotal: "Nodes",
     online: "Online",
     offline: "Offline",
@@ -148,7 +149,8 @@ export const en = {
     noHistory: "No traffic samples yet.",
     revoke: "Revoke",
     revokeTitle: "Revoke node {{name}}",
-    revokeHelp: "The node's credential stops working at once and it is removed from every peer's configuration.",
+    revokeHelp:
+      "The node's credential stops working at once and it is removed from every peer's configuration.",
     revoked: "Node revoked",
     externalConfig: "Configuration for this external peer",
     externalConfigHelp:
@@ -161,7 +163,8 @@ export const en = {
     replaceKey: "Replace the current key: the device using it stops working",
     generateKeyConfirm: "Generate",
     generatedTitle: "New configuration with private key",
-    generatedOnce: "This file contains the private key. It is shown only now and is not stored on the controller.",
+    generatedOnce:
+      "This file contains the private key. It is shown only now and is not stored on the controller.",
     generatedGone: "The private key is gone from this page.",
     qrLabel: "QR code of the wg-quick configuration",
     qrCaption: "Scan with the WireGuard app",
@@ -169,7 +172,13 @@ export const en = {
   enrollments: {
     title: "Enrollment queue",
     sub: "Nodes asking to join. Open a request to see every checked field.",
-    states: { Pending: "Pending", Approved: "Approved", Rejected: "Rejected", Revoked: "Revoked", Expired: "Expired" },
+    states: {
+      Pending: "Pending",
+      Approved: "Approved",
+      Rejected: "Rejected",
+      Revoked: "Revoked",
+      Expired: "Expired",
+    },
     emptyPending: "No requests are waiting.",
     empty: "No requests.",
     nodeName: "Node name",
@@ -325,8 +334,10 @@ export const en = {
     code: "Code",
     planTitle: "Plan (nothing changed yet)",
     doneTitle: "Imported",
-    planSummary: "{{resources}} resources read; {{changes}} would change, affecting {{nodes}} node configurations.",
-    doneSummary: "{{resources}} resources read; {{changes}} changed, affecting {{nodes}} node configurations.",
+    planSummary:
+      "{{resources}} resources read; {{changes}} would change, affecting {{nodes}} node configurations.",
+    doneSummary:
+      "{{resources}} resources read; {{changes}} changed, affecting {{nodes}} node configurations.",
     imported: "Imported: {{count}} changes",
     op: "Change",
     ops: { add: "Add", remove: "Remove", change: "Change" },

@@ -155,7 +155,8 @@ export const zhCN: Same<Dictionary> = {
     revokeHelp: "该节点的凭据立即失效，并从所有对端的配置中移除。",
     revoked: "节点已吊销",
     externalConfig: "此外部节点的配置",
-    externalConfigHelp: "设备使用的 wg-quick 配置文件。私钥从设备上的文件读取；可用 WireGuard 应用扫描二维码。",
+    externalConfigHelp:
+      "设备使用的 wg-quick 配置文件。私钥从设备上的文件读取；可用 WireGuard 应用扫描二维码。",
     downloadConfig: "下载 .conf",
     generateKey: "生成密钥对…",
     generateKeyTitle: "在控制器上生成密钥对",
@@ -172,7 +173,13 @@ export const zhCN: Same<Dictionary> = {
   enrollments: {
     title: "入网审批",
     sub: "申请加入的节点。展开一条申请可查看所有已校验的字段。",
-    states: { Pending: "待审批", Approved: "已批准", Rejected: "已拒绝", Revoked: "已吊销", Expired: "已过期" },
+    states: {
+      Pending: "待审批",
+      Approved: "已批准",
+      Rejected: "已拒绝",
+      Revoked: "已吊销",
+      Expired: "已过期",
+    },
     emptyPending: "没有等待审批的申请。",
     empty: "没有申请。",
     nodeName: "节点名称",

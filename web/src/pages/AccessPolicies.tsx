@@ -25,15 +25,27 @@ export default function AccessPolicies() {
   const { message } = App.useApp();
   const canWrite = useCanWrite();
   const list = useApi(
-    (signal) => api.get<GetResult<"/api/v1/access-policies">>("/api/v1/access-policies", { query: { limit: 1000 }, signal }),
+    (signal) =>
+      api.get<GetResult<"/api/v1/access-policies">>("/api/v1/access-policies", {
+        query: { limit: 1000 },
+        signal,
+      }),
     [],
   );
-  const networks = useApi((signal) => api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }), []);
-  const nodes = useApi((signal) => api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { limit: 1000 }, signal }), []);
+  const networks = useApi(
+    (signal) =>
+      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
+    [],
+  );
+  const nodes = useApi(
+    (signal) => api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { limit: 1000 }, signal }),
+    [],
+  );
   const [editing, setEditing] = useState<{ policy?: AccessPolicy } | null>(null);
   const [error, setError] = useState<unknown>();
   const sorted = [...(list.data?.items ?? [])].sort(
-    (a, b) => (a.spec.priority ?? 1000) - (b.spec.priority ?? 1000) || a.metadata.name.localeCompare(b.metadata.name),
+    (a, b) =>
+      (a.spec.priority ?? 1000) - (b.spec.priority ?? 1000) || a.metadata.name.localeCompare(b.metadata.name),
   );
   const remove = async (name: string) => {
     try {
@@ -75,10 +87,32 @@ export default function AccessPolicies() {
               dataSource={p.spec.rules}
               columns={[
                 { title: "#", key: "n", render: (_, _r, i) => i + 1, width: 48 },
-                { title: t("policies.action"), dataIndex: "action", render: (a: string) => <Tag color={a === "allow" ? "green" : "red"}>{t(a === "allow" ? "policies.allow" : "policies.deny")}</Tag> },
-                { title: t("policies.from"), key: "from", render: (_, r) => <span className="mono">{describeSelector(r.from)}</span> },
-                { title: t("policies.to"), key: "to", render: (_, r) => <span className="mono">{describeSelector(r.to)}</span> },
-                { title: t("policies.ports"), key: "ports", render: (_, r) => <span className="mono">{(r.ports ?? []).join(", ") || t("policies.anyPort")}</span> },
+                {
+                  title: t("policies.action"),
+                  dataIndex: "action",
+                  render: (a: string) => (
+                    <Tag color={a === "allow" ? "green" : "red"}>
+                      {t(a === "allow" ? "policies.allow" : "policies.deny")}
+                    </Tag>
+                  ),
+                },
+                {
+                  title: t("policies.from"),
+                  key: "from",
+                  render: (_, r) => <span className="mono">{describeSelector(r.from)}</span>,
+                },
+                {
+                  title: t("policies.to"),
+                  key: "to",
+                  render: (_, r) => <span className="mono">{describeSelector(r.to)}</span>,
+                },
+                {
+                  title: t("policies.ports"),
+                  key: "ports",
+                  render: (_, r) => (
+                    <span className="mono">{(r.ports ?? []).join(", ") || t("policies.anyPort")}</span>
+                  ),
+                },
                 { title: t("common.description"), dataIndex: "description" },
               ]}
             />
@@ -88,7 +122,12 @@ export default function AccessPolicies() {
           { title: t("common.name"), render: (_, p) => p.metadata.name },
           { title: t("nodes.network"), render: (_, p) => p.spec.network },
           { title: t("policies.priority"), render: (_, p) => p.spec.priority ?? 1000 },
-          { title: t("policies.rules"), render: (_, p) => <Typography.Text>{t("policies.ruleCount", { count: p.spec.rules.length })}</Typography.Text> },
+          {
+            title: t("policies.rules"),
+            render: (_, p) => (
+              <Typography.Text>{t("policies.ruleCount", { count: p.spec.rules.length })}</Typography.Text>
+            ),
+          },
           ...(canWrite
             ? [
                 {
@@ -99,7 +138,12 @@ export default function AccessPolicies() {
                       <Button size="small" onClick={() => setEditing({ policy: p })}>
                         {t("common.edit")}
                       </Button>
-                      <Popconfirm title={t("common.confirmDelete", { name: p.metadata.name })} onConfirm={() => void remove(p.metadata.name)} okText={t("common.delete")} cancelText={t("common.cancel")}>
+                      <Popconfirm
+                        title={t("common.confirmDelete", { name: p.metadata.name })}
+                        onConfirm={() => void remove(p.metadata.name)}
+                        okText={t("common.delete")}
+                        cancelText={t("common.cancel")}
+                      >
                         <Button size="small" danger>
                           {t("common.delete")}
                         </Button>

@@ -27,12 +27,18 @@ export default function ApiTokens() {
     clearIssues(form);
     setRest(undefined);
     try {
-      const r = await api.post<CreatedApiToken>("/api/v1/tokens", { name: v.name, role: v.role, ...(v.ttl ? { ttl: v.ttl } : {}) });
+      const r = await api.post<CreatedApiToken>("/api/v1/tokens", {
+        name: v.name,
+        role: v.role,
+        ...(v.ttl ? { ttl: v.ttl } : {}),
+      });
       setCreating(false);
       setSecret(r.token);
       list.reload();
     } catch (e) {
-      const left = showIssues(form, e, (p) => (["name", "role", "ttl"].includes(String(p[0])) ? [String(p[0])] : undefined));
+      const left = showIssues(form, e, (p) =>
+        ["name", "role", "ttl"].includes(String(p[0])) ? [String(p[0])] : undefined,
+      );
       setRest({ error: e, issues: left });
     }
   };
@@ -52,7 +58,16 @@ export default function ApiTokens() {
         title={t("apiTokens.title")}
         sub={t("apiTokens.sub")}
         extra={
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => { form.resetFields(); form.setFieldsValue({ role: "viewer", ttl: "90d" }); setRest(undefined); setCreating(true); }}>
+          <Button
+            type="primary"
+            icon={<PlusOutlined />}
+            onClick={() => {
+              form.resetFields();
+              form.setFieldsValue({ role: "viewer", ttl: "90d" });
+              setRest(undefined);
+              setCreating(true);
+            }}
+          >
             {t("apiTokens.create")}
           </Button>
         }
@@ -69,15 +84,37 @@ export default function ApiTokens() {
           { title: "ID", dataIndex: "id", render: (v: string) => <span className="mono">{v}</span> },
           { title: t("users.role"), dataIndex: "role", render: (r: Role) => <Tag>{t(`roles.${r}`)}</Tag> },
           { title: t("joinTokens.createdBy"), dataIndex: "createdBy" },
-          { title: t("joinTokens.expires"), dataIndex: "expiresAt", render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")) },
-          { title: t("apiTokens.lastUsed"), dataIndex: "lastUsedAt", render: (v: string | null) => formatDate(v) },
-          { title: t("nodes.state"), key: "state", render: (_, k) => (k.revokedAt ? <Tag color="red">{t("joinTokens.revoked")}</Tag> : <Tag color="green">{t("joinTokens.active")}</Tag>) },
+          {
+            title: t("joinTokens.expires"),
+            dataIndex: "expiresAt",
+            render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")),
+          },
+          {
+            title: t("apiTokens.lastUsed"),
+            dataIndex: "lastUsedAt",
+            render: (v: string | null) => formatDate(v),
+          },
+          {
+            title: t("nodes.state"),
+            key: "state",
+            render: (_, k) =>
+              k.revokedAt ? (
+                <Tag color="red">{t("joinTokens.revoked")}</Tag>
+              ) : (
+                <Tag color="green">{t("joinTokens.active")}</Tag>
+              ),
+          },
           {
             title: t("common.actions"),
             key: "actions",
             render: (_, k) =>
               k.revokedAt ? null : (
-                <Popconfirm title={t("joinTokens.confirmRevoke")} onConfirm={() => void revoke(k.id)} okText={t("joinTokens.revoke")} cancelText={t("common.cancel")}>
+                <Popconfirm
+                  title={t("joinTokens.confirmRevoke")}
+                  onConfirm={() => void revoke(k.id)}
+                  okText={t("joinTokens.revoke")}
+                  cancelText={t("common.cancel")}
+                >
                   <Button size="small" danger>
                     {t("joinTokens.revoke")}
                   </Button>
@@ -86,14 +123,31 @@ export default function ApiTokens() {
           },
         ]}
       />
-      <Modal open={creating} title={t("apiTokens.create")} onCancel={() => setCreating(false)} onOk={() => void create()} okText={t("joinTokens.createOk")} cancelText={t("common.cancel")} destroyOnHidden>
+      <Modal
+        open={creating}
+        title={t("apiTokens.create")}
+        onCancel={() => setCreating(false)}
+        onOk={() => void create()}
+        okText={t("joinTokens.createOk")}
+        cancelText={t("common.cancel")}
+        destroyOnHidden
+      >
         {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
         <Form form={form} layout="vertical">
-          <Form.Item name="name" label={t("common.name")} rules={[{ required: true, message: t("common.required") }]}>
+          <Form.Item
+            name="name"
+            label={t("common.name")}
+            rules={[{ required: true, message: t("common.required") }]}
+          >
             <Input placeholder="ci-deploy" />
           </Form.Item>
           <Form.Item name="role" label={t("users.role")}>
-            <Select options={(["viewer", "operator", "admin"] as const).map((r) => ({ value: r, label: t(`roles.${r}`) }))} />
+            <Select
+              options={(["viewer", "operator", "admin"] as const).map((r) => ({
+                value: r,
+                label: t(`roles.${r}`),
+              }))}
+            />
           </Form.Item>
           <Form.Item name="ttl" label={t("joinTokens.ttl")} extra={t("apiTokens.ttlHelp")}>
             <Input placeholder="90d" />

@@ -20,8 +20,27 @@ interface Filters {
   until?: string;
 }
 
-const ACTIONS = ["create", "update", "delete", "apply", "login", "login-failed", "revoke", "update-password", "restore"];
-const KINDS = ["Network", "Node", "EnrollmentPolicy", "Enrollment", "AccessPolicy", "PeerOverride", "User", "ApiToken"];
+const ACTIONS = [
+  "create",
+  "update",
+  "delete",
+  "apply",
+  "login",
+  "login-failed",
+  "revoke",
+  "update-password",
+  "restore",
+];
+const KINDS = [
+  "Network",
+  "Node",
+  "EnrollmentPolicy",
+  "Enrollment",
+  "AccessPolicy",
+  "PeerOverride",
+  "User",
+  "ApiToken",
+];
 
 export default function Audit() {
   const { t } = useTranslation();
@@ -31,7 +50,10 @@ export default function Audit() {
   const before = cursors[cursors.length - 1];
   const page = useApi(
     (signal) =>
-      api.get<{ items: AuditEntry[]; next?: number }>("/api/v1/audit", { query: { ...filters, limit: 50, before }, signal }),
+      api.get<{ items: AuditEntry[]; next?: number }>("/api/v1/audit", {
+        query: { ...filters, limit: 50, before },
+        signal,
+      }),
     [filters, before],
   );
   const [exportError, setExportError] = useState<unknown>();
@@ -63,11 +85,47 @@ export default function Audit() {
         }
       />
       <Flex gap={12} wrap style={{ marginBottom: 16 }} role="search" aria-label={t("audit.filters")}>
-        <Input aria-label={t("audit.actor")} placeholder={t("audit.actorPlaceholder")} style={{ width: 180 }} allowClear value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value || undefined })} onPressEnter={apply} />
-        <Select aria-label={t("audit.action")} placeholder={t("audit.action")} allowClear style={{ width: 160 }} value={draft.action} onChange={(v) => setDraft({ ...draft, action: v })} options={ACTIONS.map((a) => ({ value: a, label: a }))} />
-        <Select aria-label={t("audit.kind")} placeholder={t("audit.kind")} allowClear style={{ width: 170 }} value={draft.kind} onChange={(v) => setDraft({ ...draft, kind: v })} options={KINDS.map((k) => ({ value: k, label: k }))} />
-        <Input aria-label={t("common.name")} placeholder={t("common.name")} style={{ width: 160 }} allowClear value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value || undefined })} onPressEnter={apply} />
-        <DatePicker.RangePicker showTime aria-label={t("audit.when")} onChange={(v) => range(v as [Dayjs | null, Dayjs | null] | null)} />
+        <Input
+          aria-label={t("audit.actor")}
+          placeholder={t("audit.actorPlaceholder")}
+          style={{ width: 180 }}
+          allowClear
+          value={draft.actor}
+          onChange={(e) => setDraft({ ...draft, actor: e.target.value || undefined })}
+          onPressEnter={apply}
+        />
+        <Select
+          aria-label={t("audit.action")}
+          placeholder={t("audit.action")}
+          allowClear
+          style={{ width: 160 }}
+          value={draft.action}
+          onChange={(v) => setDraft({ ...draft, action: v })}
+          options={ACTIONS.map((a) => ({ value: a, label: a }))}
+        />
+        <Select
+          aria-label={t("audit.kind")}
+          placeholder={t("audit.kind")}
+          allowClear
+          style={{ width: 170 }}
+          value={draft.kind}
+          onChange={(v) => setDraft({ ...draft, kind: v })}
+          options={KINDS.map((k) => ({ value: k, label: k }))}
+        />
+        <Input
+          aria-label={t("common.name")}
+          placeholder={t("common.name")}
+          style={{ width: 160 }}
+          allowClear
+          value={draft.name}
+          onChange={(e) => setDraft({ ...draft, name: e.target.value || undefined })}
+          onPressEnter={apply}
+        />
+        <DatePicker.RangePicker
+          showTime
+          aria-label={t("audit.when")}
+          onChange={(v) => range(v as [Dayjs | null, Dayjs | null] | null)}
+        />
         <Button type="primary" onClick={apply}>
           {t("common.filter")}
         </Button>
@@ -91,7 +149,14 @@ export default function Audit() {
                     // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
                     tabIndex={0}
                     className="mono"
-                    style={{ background: "#f6f8fa", padding: 8, fontSize: 12, maxHeight: 320, overflow: "auto" }}>
+                    style={{
+                      background: "#f6f8fa",
+                      padding: 8,
+                      fontSize: 12,
+                      maxHeight: 320,
+                      overflow: "auto",
+                    }}
+                  >
                     {e[k] === null ? "—" : JSON.stringify(e[k], null, 2)}
                   </pre>
                 </div>
@@ -102,16 +167,37 @@ export default function Audit() {
         columns={[
           { title: t("audit.at"), dataIndex: "at", render: (v: string) => formatDate(v), width: 200 },
           { title: t("audit.actor"), dataIndex: "actor" },
-          { title: t("audit.source"), dataIndex: "source", render: (v: string) => <span className="mono">{v}</span> },
-          { title: t("audit.action"), dataIndex: "action", render: (a: string) => <Tag color={a === "delete" || a === "login-failed" ? "red" : a === "create" ? "green" : undefined}>{a}</Tag> },
-          { title: t("audit.resource"), key: "res", render: (_, e) => (e.kind ? <span className="mono">{`${e.kind}/${e.name ?? ""}`}</span> : "—") },
+          {
+            title: t("audit.source"),
+            dataIndex: "source",
+            render: (v: string) => <span className="mono">{v}</span>,
+          },
+          {
+            title: t("audit.action"),
+            dataIndex: "action",
+            render: (a: string) => (
+              <Tag
+                color={a === "delete" || a === "login-failed" ? "red" : a === "create" ? "green" : undefined}
+              >
+                {a}
+              </Tag>
+            ),
+          },
+          {
+            title: t("audit.resource"),
+            key: "res",
+            render: (_, e) => (e.kind ? <span className="mono">{`${e.kind}/${e.name ?? ""}`}</span> : "—"),
+          },
         ]}
       />
       <Flex justify="flex-end" gap={12} style={{ marginTop: 16 }}>
         <Button disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
           {t("audit.newer")}
         </Button>
-        <Button disabled={page.data?.next === undefined} onClick={() => setCursors((c) => [...c, page.data?.next])}>
+        <Button
+          disabled={page.data?.next === undefined}
+          onClick={() => setCursors((c) => [...c, page.data?.next])}
+        >
           {t("audit.older")}
         </Button>
       </Flex>

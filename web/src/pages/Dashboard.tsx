@@ -13,7 +13,13 @@ import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
 import { formatBytes, formatDate, formatNumber } from "../i18n/format";
 
-type Hub = { name: string; network: string; online: boolean | null; peers: number | null; healthy: number | null };
+type Hub = {
+  name: string;
+  network: string;
+  online: boolean | null;
+  peers: number | null;
+  healthy: number | null;
+};
 
 export default function Dashboard() {
   const { t } = useTranslation();
@@ -92,9 +98,21 @@ export default function Dashboard() {
                 offline: o?.nodes.byRole[role].offline,
               }))}
               columns={[
-                { title: t("nodes.role"), dataIndex: "role", render: (r: string) => t(`roles.node.${r as "hub"}`) },
-                { title: t("dashboard.online"), dataIndex: "online", render: (n?: number) => formatNumber(n) },
-                { title: t("dashboard.offline"), dataIndex: "offline", render: (n?: number) => formatNumber(n) },
+                {
+                  title: t("nodes.role"),
+                  dataIndex: "role",
+                  render: (r: string) => t(`roles.node.${r as "hub"}`),
+                },
+                {
+                  title: t("dashboard.online"),
+                  dataIndex: "online",
+                  render: (n?: number) => formatNumber(n),
+                },
+                {
+                  title: t("dashboard.offline"),
+                  dataIndex: "offline",
+                  render: (n?: number) => formatNumber(n),
+                },
               ]}
             />
           </Card>
@@ -130,14 +148,19 @@ export default function Dashboard() {
                 {
                   title: t("dashboard.healthyPeers"),
                   key: "peers",
-                  render: (_: unknown, h) => (h.peers === null ? "—" : `${formatNumber(h.healthy)} / ${formatNumber(h.peers)}`),
+                  render: (_: unknown, h) =>
+                    h.peers === null ? "—" : `${formatNumber(h.healthy)} / ${formatNumber(h.peers)}`,
                 },
               ]}
             />
           </Card>
         </Col>
       </Row>
-      <Card title={<h2 className="card-title">{t("dashboard.recentEvents")}</h2>} style={{ marginTop: 16 }} extra={<Link to="/audit">{t("dashboard.allEvents")}</Link>}>
+      <Card
+        title={<h2 className="card-title">{t("dashboard.recentEvents")}</h2>}
+        style={{ marginTop: 16 }}
+        extra={<Link to="/audit">{t("dashboard.allEvents")}</Link>}
+      >
         <ErrorAlert error={events.error} />
         <Table<AuditEntry>
           size="small"
@@ -152,7 +175,8 @@ export default function Dashboard() {
             {
               title: t("audit.resource"),
               key: "res",
-              render: (_: unknown, e) => (e.kind ? <Typography.Text code>{`${e.kind}/${e.name ?? ""}`}</Typography.Text> : "—"),
+              render: (_: unknown, e) =>
+                e.kind ? <Typography.Text code>{`${e.kind}/${e.name ?? ""}`}</Typography.Text> : "—",
             },
           ]}
         />

@@ -23,7 +23,14 @@ const statusOf = (e: Enrollment) => (e.status ?? {}) as EnrollmentStatus;
 
 function StateBadge({ state }: { state: string | undefined }) {
   const { t } = useTranslation();
-  const color = state === "Approved" ? "green" : state === "Pending" ? "gold" : state === "Rejected" || state === "Revoked" ? "red" : undefined;
+  const color =
+    state === "Approved"
+      ? "green"
+      : state === "Pending"
+        ? "gold"
+        : state === "Rejected" || state === "Revoked"
+          ? "red"
+          : undefined;
   return <Tag color={color}>{t(`enrollments.states.${(state ?? "Pending") as State}`)}</Tag>;
 }
 
@@ -38,17 +45,35 @@ function Checked({ e }: { e: Enrollment }) {
       <Descriptions.Item label={t("enrollments.policy")}>{s.policy}</Descriptions.Item>
       <Descriptions.Item label={t("nodes.network")}>{s.network}</Descriptions.Item>
       <Descriptions.Item label={t("nodes.role")}>{t(`roles.node.${s.role}`)}</Descriptions.Item>
-      <Descriptions.Item label={t("nodes.tunnelAddress")}><span className="mono">{s.tunnelAddress ?? t("enrollments.allocated")}</span></Descriptions.Item>
-      <Descriptions.Item label={t("nodes.endpoint")}><span className="mono">{s.endpoint ?? t("nodes.behindNat")}</span></Descriptions.Item>
-      <Descriptions.Item label={t("nodes.subnets")}><span className="mono">{(s.subnets ?? []).join(", ") || "—"}</span></Descriptions.Item>
+      <Descriptions.Item label={t("nodes.tunnelAddress")}>
+        <span className="mono">{s.tunnelAddress ?? t("enrollments.allocated")}</span>
+      </Descriptions.Item>
+      <Descriptions.Item label={t("nodes.endpoint")}>
+        <span className="mono">{s.endpoint ?? t("nodes.behindNat")}</span>
+      </Descriptions.Item>
+      <Descriptions.Item label={t("nodes.subnets")}>
+        <span className="mono">{(s.subnets ?? []).join(", ") || "—"}</span>
+      </Descriptions.Item>
       <Descriptions.Item label={t("nodes.listenPort")}>{s.listenPort ?? "—"}</Descriptions.Item>
-      <Descriptions.Item label={t("nodes.publicKey")}><span className="mono">{s.publicKey}</span></Descriptions.Item>
+      <Descriptions.Item label={t("nodes.publicKey")}>
+        <span className="mono">{s.publicKey}</span>
+      </Descriptions.Item>
       <Descriptions.Item label={t("networks.keepalive")}>{s.persistentKeepalive ?? "—"}</Descriptions.Item>
-      <Descriptions.Item label={t("enrollments.audience")}><span className="mono">{s.audience}</span></Descriptions.Item>
+      <Descriptions.Item label={t("enrollments.audience")}>
+        <span className="mono">{s.audience}</span>
+      </Descriptions.Item>
       <Descriptions.Item label={t("enrollments.requestedAt")}>{formatDate(s.timestamp)}</Descriptions.Item>
-      <Descriptions.Item label={t("enrollments.nonce")}><span className="mono">{s.nonce}</span></Descriptions.Item>
-      {st.expiresAt ? <Descriptions.Item label={t("enrollments.expiresAt")}>{formatDate(st.expiresAt)}</Descriptions.Item> : null}
-      {st.decidedBy ? <Descriptions.Item label={t("enrollments.decidedBy")}>{`${st.decidedBy} · ${formatDate(st.decidedAt)}`}</Descriptions.Item> : null}
+      <Descriptions.Item label={t("enrollments.nonce")}>
+        <span className="mono">{s.nonce}</span>
+      </Descriptions.Item>
+      {st.expiresAt ? (
+        <Descriptions.Item label={t("enrollments.expiresAt")}>{formatDate(st.expiresAt)}</Descriptions.Item>
+      ) : null}
+      {st.decidedBy ? (
+        <Descriptions.Item
+          label={t("enrollments.decidedBy")}
+        >{`${st.decidedBy} · ${formatDate(st.decidedAt)}`}</Descriptions.Item>
+      ) : null}
       {st.reason ? <Descriptions.Item label={t("common.reason")}>{st.reason}</Descriptions.Item> : null}
       <Descriptions.Item label={t("enrollments.checks")} span={2}>
         {checks.length === 0 ? (
@@ -62,7 +87,9 @@ function Checked({ e }: { e: Enrollment }) {
                   c
                 ) : (
                   <>
-                    <Tag color={c.ok === false ? "red" : "green"}>{c.ok === false ? t("enrollments.failed") : t("enrollments.passed")}</Tag>
+                    <Tag color={c.ok === false ? "red" : "green"}>
+                      {c.ok === false ? t("enrollments.failed") : t("enrollments.passed")}
+                    </Tag>
                     {[c.field ?? c.name, c.message].filter(Boolean).join(": ")}
                   </>
                 )}
@@ -93,7 +120,8 @@ export default function Enrollments() {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState<string>();
 
-  const notAvailable = (e: unknown) => (isMissingRoute(e) ? new Error(t("common.notAvailable", { what: t("enrollments.decisions") })) : e);
+  const notAvailable = (e: unknown) =>
+    isMissingRoute(e) ? new Error(t("common.notAvailable", { what: t("enrollments.decisions") })) : e;
   const approve = async (name: string) => {
     setBusy(name);
     setError(undefined);
@@ -126,7 +154,10 @@ export default function Enrollments() {
       <Tabs
         activeKey={state}
         onChange={(k) => setState(k as State)}
-        items={[...STATES.map((s) => ({ key: s, label: t(`enrollments.states.${s}`) })), { key: "all", label: t("common.all") }]}
+        items={[
+          ...STATES.map((s) => ({ key: s, label: t(`enrollments.states.${s}`) })),
+          { key: "all", label: t("common.all") },
+        ]}
       />
       <ErrorAlert error={list.error} />
       <ErrorAlert error={error} />
@@ -153,10 +184,24 @@ export default function Enrollments() {
                   render: (_: unknown, e: Enrollment) =>
                     (statusOf(e).state ?? "Pending") === "Pending" ? (
                       <Space>
-                        <Button size="small" type="primary" icon={<CheckOutlined />} loading={busy === e.metadata.name} onClick={() => void approve(e.metadata.name)}>
+                        <Button
+                          size="small"
+                          type="primary"
+                          icon={<CheckOutlined />}
+                          loading={busy === e.metadata.name}
+                          onClick={() => void approve(e.metadata.name)}
+                        >
                           {t("enrollments.approve")}
                         </Button>
-                        <Button size="small" danger icon={<CloseOutlined />} onClick={() => { form.resetFields(); setRejecting(e.metadata.name); }}>
+                        <Button
+                          size="small"
+                          danger
+                          icon={<CloseOutlined />}
+                          onClick={() => {
+                            form.resetFields();
+                            setRejecting(e.metadata.name);
+                          }}
+                        >
                           {t("enrollments.reject")}
                         </Button>
                       </Space>
@@ -178,7 +223,11 @@ export default function Enrollments() {
       >
         <Typography.Paragraph type="secondary">{t("enrollments.rejectHelp")}</Typography.Paragraph>
         <Form form={form} layout="vertical">
-          <Form.Item name="reason" label={t("common.reason")} rules={[{ required: true, whitespace: true, message: t("enrollments.reasonRequired") }]}>
+          <Form.Item
+            name="reason"
+            label={t("common.reason")}
+            rules={[{ required: true, whitespace: true, message: t("enrollments.reasonRequired") }]}
+          >
             <Input.TextArea rows={3} maxLength={500} showCount />
           </Form.Item>
         </Form>

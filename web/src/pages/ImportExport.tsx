@@ -4,7 +4,22 @@
  * nothing; and downloads of the whole intent as YAML or the nodes as CSV.
  */
 import { CheckOutlined, DownloadOutlined, UploadOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Col, Flex, Input, Radio, Row, Space, Table, Tag, Typography, Upload } from "antd";
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  Flex,
+  Input,
+  Radio,
+  Row,
+  Space,
+  Table,
+  Tag,
+  Typography,
+  Upload,
+} from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, download } from "../api/client";
@@ -14,7 +29,8 @@ import { PageHeader } from "../components/PageHeader";
 import { useCanWrite } from "../session";
 
 type Plan = ApplyPlan & { resources: number };
-const CSV_EXAMPLE = "name,network,role,endpoint,subnets,hubs,labels\nbranch-muc,corp,spoke,,10.31.0.0/24,hub-fra,tier=branch city=munich\n";
+const CSV_EXAMPLE =
+  "name,network,role,endpoint,subnets,hubs,labels\nbranch-muc,corp,spoke,,10.31.0.0/24,hub-fra,tier=branch city=munich\n";
 
 export default function ImportExport() {
   const { t } = useTranslation();
@@ -33,7 +49,11 @@ export default function ImportExport() {
     setIssues(undefined);
     setPlan(undefined);
     try {
-      const r = await api.post<Plan>("/api/v1/import", { format, text }, { query: { dryRun: dryRun ? "true" : undefined } });
+      const r = await api.post<Plan>(
+        "/api/v1/import",
+        { format, text },
+        { query: { dryRun: dryRun ? "true" : undefined } },
+      );
       setPlan(r);
       if (!dryRun) message.success(t("importExport.imported", { count: r.changes.length }));
     } catch (e) {
@@ -46,8 +66,14 @@ export default function ImportExport() {
   const exportAll = async (what: "yaml" | "csv") => {
     setError(undefined);
     try {
-      const body = await api.get<string>(what === "yaml" ? "/api/v1/export" : "/api/v1/export/nodes.csv", { text: true });
-      download(what === "yaml" ? "hubwire-intent.yaml" : "hubwire-nodes.csv", body, what === "yaml" ? "application/yaml" : "text/csv");
+      const body = await api.get<string>(what === "yaml" ? "/api/v1/export" : "/api/v1/export/nodes.csv", {
+        text: true,
+      });
+      download(
+        what === "yaml" ? "hubwire-intent.yaml" : "hubwire-nodes.csv",
+        body,
+        what === "yaml" ? "application/yaml" : "text/csv",
+      );
     } catch (e) {
       setError(e);
     }
@@ -85,7 +111,13 @@ export default function ImportExport() {
                 >
                   <Button icon={<UploadOutlined />}>{t("importExport.openFile")}</Button>
                 </Upload>
-                <Button type="link" onClick={() => { setFormat("csv"); setText(CSV_EXAMPLE); }}>
+                <Button
+                  type="link"
+                  onClick={() => {
+                    setFormat("csv");
+                    setText(CSV_EXAMPLE);
+                  }}
+                >
                   {t("importExport.example")}
                 </Button>
               </Flex>
@@ -102,7 +134,12 @@ export default function ImportExport() {
                 {format === "csv" ? t("importExport.csvHelp") : t("importExport.yamlHelp")}
               </Typography.Paragraph>
               <Space>
-                <Button icon={<CheckOutlined />} onClick={() => void run(true)} loading={busy} disabled={!text.trim()}>
+                <Button
+                  icon={<CheckOutlined />}
+                  onClick={() => void run(true)}
+                  loading={busy}
+                  disabled={!text.trim()}
+                >
                   {t("importExport.check")}
                 </Button>
                 <Button type="primary" onClick={() => void run(false)} loading={busy} disabled={!text.trim()}>
@@ -128,7 +165,9 @@ export default function ImportExport() {
       </Row>
       <div style={{ marginTop: 16 }} aria-live="polite">
         {issues ? (
-          <Card title={<h2 className="card-title">{t("importExport.problems", { count: issues.length })}</h2>}>
+          <Card
+            title={<h2 className="card-title">{t("importExport.problems", { count: issues.length })}</h2>}
+          >
             <Table<Issue>
               size="small"
               data-testid="import-issues"
@@ -136,9 +175,22 @@ export default function ImportExport() {
               pagination={false}
               dataSource={[...issues].sort((a, b) => (lineOf(a) || 0) - (lineOf(b) || 0))}
               columns={[
-                { title: t("importExport.line"), key: "line", width: 80, render: (_, i) => (Number.isNaN(lineOf(i)) ? "—" : lineOf(i)) },
-                { title: t("audit.resource"), key: "res", render: (_, i) => <span className="mono">{`${i.kind}/${i.name}`}</span> },
-                { title: t("importExport.field"), dataIndex: "path", render: (p: string) => <span className="mono">{p || "—"}</span> },
+                {
+                  title: t("importExport.line"),
+                  key: "line",
+                  width: 80,
+                  render: (_, i) => (Number.isNaN(lineOf(i)) ? "—" : lineOf(i)),
+                },
+                {
+                  title: t("audit.resource"),
+                  key: "res",
+                  render: (_, i) => <span className="mono">{`${i.kind}/${i.name}`}</span>,
+                },
+                {
+                  title: t("importExport.field"),
+                  dataIndex: "path",
+                  render: (p: string) => <span className="mono">{p || "—"}</span>,
+                },
                 { title: t("importExport.problem"), dataIndex: "message" },
                 { title: t("importExport.code"), dataIndex: "code", render: (c: string) => <Tag>{c}</Tag> },
               ]}
@@ -148,12 +200,22 @@ export default function ImportExport() {
           <ErrorAlert error={error} />
         )}
         {plan ? (
-          <Card title={<h2 className="card-title">{plan.dryRun ? t("importExport.planTitle") : t("importExport.doneTitle")}</h2>}>
+          <Card
+            title={
+              <h2 className="card-title">
+                {plan.dryRun ? t("importExport.planTitle") : t("importExport.doneTitle")}
+              </h2>
+            }
+          >
             <Alert
               type={plan.changes.length === 0 ? "info" : "success"}
               showIcon
               style={{ marginBottom: 12 }}
-              title={t(plan.dryRun ? "importExport.planSummary" : "importExport.doneSummary", { resources: plan.resources, changes: plan.changes.length, nodes: plan.nodes.length })}
+              title={t(plan.dryRun ? "importExport.planSummary" : "importExport.doneSummary", {
+                resources: plan.resources,
+                changes: plan.changes.length,
+                nodes: plan.nodes.length,
+              })}
             />
             <Table
               size="small"
@@ -161,9 +223,25 @@ export default function ImportExport() {
               pagination={{ pageSize: 20, hideOnSinglePage: true }}
               dataSource={plan.changes}
               columns={[
-                { title: t("importExport.op"), dataIndex: "op", render: (o: string) => <Tag color={o === "add" ? "green" : o === "remove" ? "red" : "blue"}>{t(`importExport.ops.${o as "add"}`)}</Tag> },
-                { title: t("audit.resource"), key: "res", render: (_, c) => <span className="mono">{`${c.kind}/${c.name}`}</span> },
-                { title: t("importExport.fields"), key: "f", render: (_, c) => c.fields.map((f) => `${f.path}: ${f.from} → ${f.to}`).join("; ") },
+                {
+                  title: t("importExport.op"),
+                  dataIndex: "op",
+                  render: (o: string) => (
+                    <Tag color={o === "add" ? "green" : o === "remove" ? "red" : "blue"}>
+                      {t(`importExport.ops.${o as "add"}`)}
+                    </Tag>
+                  ),
+                },
+                {
+                  title: t("audit.resource"),
+                  key: "res",
+                  render: (_, c) => <span className="mono">{`${c.kind}/${c.name}`}</span>,
+                },
+                {
+                  title: t("importExport.fields"),
+                  key: "f",
+                  render: (_, c) => c.fields.map((f) => `${f.path}: ${f.from} → ${f.to}`).join("; "),
+                },
               ]}
             />
           </Card>

@@ -30,7 +30,11 @@ export default function JoinTokens() {
   const canWrite = useCanWrite();
   const list = useApi((signal) => api.get<{ items: JoinToken[] }>("/api/v1/join-tokens", { signal }), []);
   const policies = useApi(
-    (signal) => api.get<GetResult<"/api/v1/enrollment-policies">>("/api/v1/enrollment-policies", { query: { limit: 1000 }, signal }),
+    (signal) =>
+      api.get<GetResult<"/api/v1/enrollment-policies">>("/api/v1/enrollment-policies", {
+        query: { limit: 1000 },
+        signal,
+      }),
     [],
   );
   const [creating, setCreating] = useState(false);
@@ -55,7 +59,9 @@ export default function JoinTokens() {
       setToken(r.token);
       list.reload();
     } catch (e) {
-      const left = showIssues(form, e, (p) => (["policy", "ttl", "uses"].includes(String(p[0])) ? [String(p[0])] : undefined));
+      const left = showIssues(form, e, (p) =>
+        ["policy", "ttl", "uses"].includes(String(p[0])) ? [String(p[0])] : undefined,
+      );
       setRest({ error: e, issues: left });
     } finally {
       setBusy(false);
@@ -85,7 +91,16 @@ export default function JoinTokens() {
         sub={t("joinTokens.sub")}
         extra={
           canWrite && !list.missing ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => { form.resetFields(); setRest(undefined); form.setFieldsValue({ ttl: "24h", uses: 1 }); setCreating(true); }}>
+            <Button
+              type="primary"
+              icon={<PlusOutlined />}
+              onClick={() => {
+                form.resetFields();
+                setRest(undefined);
+                form.setFieldsValue({ ttl: "24h", uses: 1 });
+                setCreating(true);
+              }}
+            >
               {t("joinTokens.create")}
             </Button>
           ) : null
@@ -107,10 +122,23 @@ export default function JoinTokens() {
               { title: "ID", dataIndex: "id", render: (v: string) => <span className="mono">{v}</span> },
               { title: t("enrollments.policy"), dataIndex: "policy" },
               { title: t("nodes.state"), key: "state", render: (_, j) => state(j) },
-              { title: t("joinTokens.uses"), key: "uses", render: (_, j) => `${formatNumber(j.uses)} / ${j.maxUses === null ? "∞" : formatNumber(j.maxUses)}` },
-              { title: t("joinTokens.expires"), dataIndex: "expiresAt", render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")) },
+              {
+                title: t("joinTokens.uses"),
+                key: "uses",
+                render: (_, j) =>
+                  `${formatNumber(j.uses)} / ${j.maxUses === null ? "∞" : formatNumber(j.maxUses)}`,
+              },
+              {
+                title: t("joinTokens.expires"),
+                dataIndex: "expiresAt",
+                render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")),
+              },
               { title: t("joinTokens.createdBy"), dataIndex: "createdBy" },
-              { title: t("joinTokens.createdAt"), dataIndex: "createdAt", render: (v: string) => formatDate(v) },
+              {
+                title: t("joinTokens.createdAt"),
+                dataIndex: "createdAt",
+                render: (v: string) => formatDate(v),
+              },
               ...(canWrite
                 ? [
                     {
@@ -118,7 +146,12 @@ export default function JoinTokens() {
                       key: "actions",
                       render: (_: unknown, j: JoinToken) =>
                         j.revokedAt ? null : (
-                          <Popconfirm title={t("joinTokens.confirmRevoke")} onConfirm={() => void revoke(j.id)} okText={t("joinTokens.revoke")} cancelText={t("common.cancel")}>
+                          <Popconfirm
+                            title={t("joinTokens.confirmRevoke")}
+                            onConfirm={() => void revoke(j.id)}
+                            okText={t("joinTokens.revoke")}
+                            cancelText={t("common.cancel")}
+                          >
                             <Button size="small" danger>
                               {t("joinTokens.revoke")}
                             </Button>
@@ -143,11 +176,18 @@ export default function JoinTokens() {
       >
         {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
         <Form form={form} layout="vertical">
-          <Form.Item name="policy" label={t("enrollments.policy")} rules={[{ required: true, message: t("common.required") }]}>
+          <Form.Item
+            name="policy"
+            label={t("enrollments.policy")}
+            rules={[{ required: true, message: t("common.required") }]}
+          >
             <Select
               showSearch
               notFoundContent={t("joinTokens.noPolicies")}
-              options={(policies.data?.items ?? []).map((p) => ({ value: p.metadata.name, label: `${p.metadata.name} (${p.spec.network})` }))}
+              options={(policies.data?.items ?? []).map((p) => ({
+                value: p.metadata.name,
+                label: `${p.metadata.name} (${p.spec.network})`,
+              }))}
             />
           </Form.Item>
           <Form.Item name="ttl" label={t("joinTokens.ttl")} extra={t("joinTokens.ttlHelp")}>

@@ -1,6 +1,19 @@
 /** Networks: list, create, edit and delete; the API's field errors appear under the fields. */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag } from "antd";
+import {
+  App,
+  Button,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Popconfirm,
+  Select,
+  Space,
+  Switch,
+  Table,
+  Tag,
+} from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
@@ -26,7 +39,17 @@ interface NetworkForm {
   description?: string;
 }
 
-const FIELDS = ["name", "cidr", "cidr6", "topology", "defaultAction", "mtu", "persistentKeepalive", "presharedKeys", "description"];
+const FIELDS = [
+  "name",
+  "cidr",
+  "cidr6",
+  "topology",
+  "defaultAction",
+  "mtu",
+  "persistentKeepalive",
+  "presharedKeys",
+  "description",
+];
 
 function toResource(v: NetworkForm) {
   return {
@@ -67,7 +90,11 @@ export default function Networks() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const canWrite = useCanWrite();
-  const list = useApi((signal) => api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }), []);
+  const list = useApi(
+    (signal) =>
+      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
+    [],
+  );
   const [editing, setEditing] = useState<{ existing?: string } | null>(null);
   const [form] = Form.useForm<NetworkForm>();
   const [busy, setBusy] = useState(false);
@@ -76,7 +103,11 @@ export default function Networks() {
   const open = (n?: Network) => {
     form.resetFields();
     setRest(null);
-    form.setFieldsValue(n ? fromResource(n) : { topology: "hub-and-spoke", defaultAction: "deny", portFrom: 51820, portTo: 52820 });
+    form.setFieldsValue(
+      n
+        ? fromResource(n)
+        : { topology: "hub-and-spoke", defaultAction: "deny", portFrom: 51820, portTo: 52820 },
+    );
     setEditing({ existing: n?.metadata.name });
   };
   const save = async () => {
@@ -133,13 +164,29 @@ export default function Networks() {
         locale={{ emptyText: t("networks.empty") }}
         columns={[
           { title: t("common.name"), render: (_, n) => n.metadata.name },
-          { title: t("networks.cidr"), render: (_, n) => <span className="mono">{[n.spec.cidr, n.spec.cidr6].filter(Boolean).join(", ")}</span> },
-          { title: t("networks.topology"), render: (_, n) => t(`networks.topologies.${n.spec.topology ?? "hub-and-spoke"}`) },
+          {
+            title: t("networks.cidr"),
+            render: (_, n) => (
+              <span className="mono">{[n.spec.cidr, n.spec.cidr6].filter(Boolean).join(", ")}</span>
+            ),
+          },
+          {
+            title: t("networks.topology"),
+            render: (_, n) => t(`networks.topologies.${n.spec.topology ?? "hub-and-spoke"}`),
+          },
           {
             title: t("networks.defaultAction"),
-            render: (_, n) => (n.spec.defaultAction === "allow" ? <Tag color="orange">{t("policies.allow")}</Tag> : <Tag>{t("policies.deny")}</Tag>),
+            render: (_, n) =>
+              n.spec.defaultAction === "allow" ? (
+                <Tag color="orange">{t("policies.allow")}</Tag>
+              ) : (
+                <Tag>{t("policies.deny")}</Tag>
+              ),
           },
-          { title: t("networks.ports"), render: (_, n) => `${n.spec.listenPortRange?.from ?? ""}–${n.spec.listenPortRange?.to ?? ""}` },
+          {
+            title: t("networks.ports"),
+            render: (_, n) => `${n.spec.listenPortRange?.from ?? ""}–${n.spec.listenPortRange?.to ?? ""}`,
+          },
           { title: "MTU", render: (_, n) => n.spec.mtu },
           { title: t("common.description"), render: (_, n) => n.spec.description ?? "" },
           ...(canWrite
@@ -152,7 +199,12 @@ export default function Networks() {
                       <Button size="small" onClick={() => open(n)}>
                         {t("common.edit")}
                       </Button>
-                      <Popconfirm title={t("common.confirmDelete", { name: n.metadata.name })} onConfirm={() => remove(n.metadata.name)} okText={t("common.delete")} cancelText={t("common.cancel")}>
+                      <Popconfirm
+                        title={t("common.confirmDelete", { name: n.metadata.name })}
+                        onConfirm={() => remove(n.metadata.name)}
+                        okText={t("common.delete")}
+                        cancelText={t("common.cancel")}
+                      >
                         <Button size="small" danger>
                           {t("common.delete")}
                         </Button>
@@ -178,10 +230,20 @@ export default function Networks() {
         {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
         <Form form={form} layout="vertical" requiredMark="optional">
           <Space.Compact block>
-            <Form.Item name="name" label={t("common.name")} rules={[{ required: true, message: t("common.required") }]} style={{ flex: 1, marginInlineEnd: 12 }}>
+            <Form.Item
+              name="name"
+              label={t("common.name")}
+              rules={[{ required: true, message: t("common.required") }]}
+              style={{ flex: 1, marginInlineEnd: 12 }}
+            >
               <Input disabled={Boolean(editing?.existing)} placeholder="corp" />
             </Form.Item>
-            <Form.Item name="cidr" label={t("networks.cidr4")} rules={[{ required: true, message: t("common.required") }]} style={{ flex: 1 }}>
+            <Form.Item
+              name="cidr"
+              label={t("networks.cidr4")}
+              rules={[{ required: true, message: t("common.required") }]}
+              style={{ flex: 1 }}
+            >
               <Input placeholder="10.100.0.0/16" />
             </Form.Item>
           </Space.Compact>
@@ -189,15 +251,33 @@ export default function Networks() {
             <Input placeholder="fd10:100::/64" />
           </Form.Item>
           <Space.Compact block>
-            <Form.Item name="topology" label={t("networks.topology")} style={{ flex: 1, marginInlineEnd: 12 }}>
-              <Select options={[{ value: "hub-and-spoke", label: t("networks.topologies.hub-and-spoke") }, { value: "mesh", label: t("networks.topologies.mesh") }]} />
+            <Form.Item
+              name="topology"
+              label={t("networks.topology")}
+              style={{ flex: 1, marginInlineEnd: 12 }}
+            >
+              <Select
+                options={[
+                  { value: "hub-and-spoke", label: t("networks.topologies.hub-and-spoke") },
+                  { value: "mesh", label: t("networks.topologies.mesh") },
+                ]}
+              />
             </Form.Item>
             <Form.Item name="defaultAction" label={t("networks.defaultAction")} style={{ flex: 1 }}>
-              <Select options={[{ value: "deny", label: t("policies.deny") }, { value: "allow", label: t("policies.allow") }]} />
+              <Select
+                options={[
+                  { value: "deny", label: t("policies.deny") },
+                  { value: "allow", label: t("policies.allow") },
+                ]}
+              />
             </Form.Item>
           </Space.Compact>
           <Space.Compact block>
-            <Form.Item name="portFrom" label={t("networks.portFrom")} style={{ flex: 1, marginInlineEnd: 12 }}>
+            <Form.Item
+              name="portFrom"
+              label={t("networks.portFrom")}
+              style={{ flex: 1, marginInlineEnd: 12 }}
+            >
               <InputNumber min={1} max={65535} style={{ width: "100%" }} />
             </Form.Item>
             <Form.Item name="portTo" label={t("networks.portTo")} style={{ flex: 1, marginInlineEnd: 12 }}>

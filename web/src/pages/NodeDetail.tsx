@@ -4,7 +4,23 @@
  * external peers the wg-quick file with its QR code.
  */
 import { ArrowLeftOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Col, Descriptions, Empty, Input, Modal, Popconfirm, Row, Space, Table, Tag, Typography } from "antd";
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Empty,
+  Input,
+  Modal,
+  Popconfirm,
+  Row,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -28,7 +44,10 @@ export default function NodeDetail() {
   const navigate = useNavigate();
   const canWrite = useCanWrite();
   const node = useApi((signal) => api.get<NodeResource>(`/api/v1/nodes/${name}`, { signal }), [name]);
-  const status = useApi((signal) => api.get<NodeStatusDetail>(`/api/v1/node-status/${name}`, { signal }), [name]);
+  const status = useApi(
+    (signal) => api.get<NodeStatusDetail>(`/api/v1/node-status/${name}`, { signal }),
+    [name],
+  );
   const [editing, setEditing] = useState(false);
   const [revoking, setRevoking] = useState(false);
   const [reason, setReason] = useState("");
@@ -52,7 +71,9 @@ export default function NodeDetail() {
       message.success(t("nodes.revoked"));
       node.reload();
     } catch (e) {
-      setActionError(isMissingRoute(e) ? new Error(t("common.notAvailable", { what: t("nodes.revoke") })) : e);
+      setActionError(
+        isMissingRoute(e) ? new Error(t("common.notAvailable", { what: t("nodes.revoke") })) : e,
+      );
       setRevoking(false);
     }
   };
@@ -73,7 +94,12 @@ export default function NodeDetail() {
               <Button danger onClick={() => setRevoking(true)}>
                 {t("nodes.revoke")}
               </Button>
-              <Popconfirm title={t("common.confirmDelete", { name })} onConfirm={() => void remove()} okText={t("common.delete")} cancelText={t("common.cancel")}>
+              <Popconfirm
+                title={t("common.confirmDelete", { name })}
+                onConfirm={() => void remove()}
+                okText={t("common.delete")}
+                cancelText={t("common.cancel")}
+              >
                 <Button danger type="primary">
                   {t("common.delete")}
                 </Button>
@@ -94,12 +120,16 @@ export default function NodeDetail() {
                   <RoleTag role={n.spec.role} />
                 </Descriptions.Item>
                 <Descriptions.Item label={t("nodes.tunnelAddress")}>
-                  <span className="mono">{[n.spec.tunnelAddress, n.spec.tunnelAddress6].filter(Boolean).join(", ") || "—"}</span>
+                  <span className="mono">
+                    {[n.spec.tunnelAddress, n.spec.tunnelAddress6].filter(Boolean).join(", ") || "—"}
+                  </span>
                 </Descriptions.Item>
                 <Descriptions.Item label={t("nodes.endpoint")}>
                   <span className="mono">{n.spec.endpoint ?? t("nodes.behindNat")}</span>
                 </Descriptions.Item>
-                <Descriptions.Item label={t("nodes.listenPort")}>{n.spec.listenPort ?? "—"}</Descriptions.Item>
+                <Descriptions.Item label={t("nodes.listenPort")}>
+                  {n.spec.listenPort ?? "—"}
+                </Descriptions.Item>
                 <Descriptions.Item label={t("nodes.subnets")}>
                   <span className="mono">{(n.spec.subnets ?? []).join(", ") || "—"}</span>
                 </Descriptions.Item>
@@ -123,14 +153,19 @@ export default function NodeDetail() {
                 </Descriptions.Item>
                 <Descriptions.Item label={t("nodes.publicKey")}>
                   {n.spec.publicKey ? (
-                    <Typography.Text className="mono" copyable={{ tooltips: [t("common.copy"), t("common.copied")] }}>
+                    <Typography.Text
+                      className="mono"
+                      copyable={{ tooltips: [t("common.copy"), t("common.copied")] }}
+                    >
                       {n.spec.publicKey}
                     </Typography.Text>
                   ) : (
                     t("nodes.noKey")
                   )}
                 </Descriptions.Item>
-                {n.spec.description ? <Descriptions.Item label={t("common.description")}>{n.spec.description}</Descriptions.Item> : null}
+                {n.spec.description ? (
+                  <Descriptions.Item label={t("common.description")}>{n.spec.description}</Descriptions.Item>
+                ) : null}
               </Descriptions>
             </Card>
           </Col>
@@ -145,8 +180,12 @@ export default function NodeDetail() {
                   <Descriptions.Item label={t("nodes.state")}>
                     <StateTag online={s?.online} />
                   </Descriptions.Item>
-                  <Descriptions.Item label={t("nodes.lastSeen")}>{formatDate(s?.lastSeenAt)}</Descriptions.Item>
-                  <Descriptions.Item label={t("nodes.agentVersion")}>{s?.agentVersion ?? "—"}</Descriptions.Item>
+                  <Descriptions.Item label={t("nodes.lastSeen")}>
+                    {formatDate(s?.lastSeenAt)}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t("nodes.agentVersion")}>
+                    {s?.agentVersion ?? "—"}
+                  </Descriptions.Item>
                   <Descriptions.Item label={t("nodes.revision")}>
                     <span className="mono">
                       {s?.appliedRevision ?? "—"}
@@ -179,7 +218,11 @@ export default function NodeDetail() {
                     dataIndex: "name",
                     render: (v: string | null) => (v ? <Link to={`/nodes/${v}`}>{v}</Link> : "—"),
                   },
-                  { title: t("nodes.endpoint"), dataIndex: "endpoint", render: (v: string | null) => <span className="mono">{v ?? "—"}</span> },
+                  {
+                    title: t("nodes.endpoint"),
+                    dataIndex: "endpoint",
+                    render: (v: string | null) => <span className="mono">{v ?? "—"}</span>,
+                  },
                   {
                     title: t("nodes.handshake"),
                     dataIndex: "handshakeAgeSeconds",
@@ -192,7 +235,11 @@ export default function NodeDetail() {
                   },
                   { title: t("nodes.received"), dataIndex: "rxBytes", render: (v: number) => formatBytes(v) },
                   { title: t("nodes.sent"), dataIndex: "txBytes", render: (v: number) => formatBytes(v) },
-                  { title: t("nodes.publicKey"), dataIndex: "publicKey", render: (v: string) => <span className="mono">{v}</span> },
+                  {
+                    title: t("nodes.publicKey"),
+                    dataIndex: "publicKey",
+                    render: (v: string) => <span className="mono">{v}</span>,
+                  },
                 ]}
               />
             </Card>
@@ -209,9 +256,24 @@ export default function NodeDetail() {
         </Row>
       ) : null}
       {n?.spec.role === "external" ? (
-        <ExternalPeer name={name} hasKey={Boolean(n.spec.publicKey)} canWrite={canWrite} onKeyChanged={node.reload} />
+        <ExternalPeer
+          name={name}
+          hasKey={Boolean(n.spec.publicKey)}
+          canWrite={canWrite}
+          onKeyChanged={node.reload}
+        />
       ) : null}
-      {n ? <NodeForm open={editing} existing={n} onClose={() => setEditing(false)} onSaved={() => { setEditing(false); node.reload(); }} /> : null}
+      {n ? (
+        <NodeForm
+          open={editing}
+          existing={n}
+          onClose={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            node.reload();
+          }}
+        />
+      ) : null}
       <Modal
         open={revoking}
         title={t("nodes.revokeTitle", { name })}
@@ -222,7 +284,12 @@ export default function NodeDetail() {
         cancelText={t("common.cancel")}
       >
         <Typography.Paragraph>{t("nodes.revokeHelp")}</Typography.Paragraph>
-        <Input aria-label={t("common.reason")} placeholder={t("common.reason")} value={reason} onChange={(e) => setReason(e.target.value)} />
+        <Input
+          aria-label={t("common.reason")}
+          placeholder={t("common.reason")}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+        />
       </Modal>
     </>
   );

@@ -41,7 +41,12 @@ interface Page {
   live: boolean;
 }
 
-async function loadPage(f: Filters, cursor: string | undefined, limit: number, signal: AbortSignal): Promise<Page> {
+async function loadPage(
+  f: Filters,
+  cursor: string | undefined,
+  limit: number,
+  signal: AbortSignal,
+): Promise<Page> {
   if (f.state) {
     const r = await api.get<{ items: NodeStatusView[]; next?: string }>("/api/v1/node-status", {
       query: { network: f.network, role: f.role, online: f.state === "online", limit, after: cursor },
@@ -95,7 +100,8 @@ export default function Nodes() {
   const cursor = cursors[cursors.length - 1];
   const page = useApi((signal) => loadPage(filters, cursor, pageSize, signal), [filters, cursor, pageSize]);
   const networks = useApi(
-    (signal) => api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
+    (signal) =>
+      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
     [],
   );
   const setFilter = (f: Partial<Filters>) => {
@@ -130,7 +136,10 @@ export default function Nodes() {
           style={{ width: 180 }}
           value={filters.network}
           onChange={(v) => setFilter({ network: v })}
-          options={(networks.data?.items ?? []).map((n) => ({ value: n.metadata.name, label: n.metadata.name }))}
+          options={(networks.data?.items ?? []).map((n) => ({
+            value: n.metadata.name,
+            label: n.metadata.name,
+          }))}
         />
         <Select
           allowClear
@@ -139,7 +148,10 @@ export default function Nodes() {
           style={{ width: 150 }}
           value={filters.role}
           onChange={(v) => setFilter({ role: v })}
-          options={(["hub", "spoke", "external"] as const).map((r) => ({ value: r, label: t(`roles.node.${r}`) }))}
+          options={(["hub", "spoke", "external"] as const).map((r) => ({
+            value: r,
+            label: t(`roles.node.${r}`),
+          }))}
         />
         <Tooltip title={live ? undefined : t("nodes.stateNeedsLive")}>
           <Select
@@ -176,44 +188,59 @@ export default function Nodes() {
         <Typography.Paragraph type="secondary">{t("nodes.noLiveStatus")}</Typography.Paragraph>
       ) : null}
       <ErrorAlert error={page.error} />
-      <Table<Row>
-        size="middle"
-        rowKey="name"
-        loading={page.loading}
-        dataSource={page.data?.rows ?? []}
-        pagination={false}
-        locale={{ emptyText: t("nodes.empty") }}
-        onRow={(r) => ({ onDoubleClick: () => navigate(`/nodes/${r.name}`) })}
-        columns={[
-          { title: t("common.name"), dataIndex: "name", render: (n: string) => <Link to={`/nodes/${n}`}>{n}</Link> },
-          { title: t("nodes.network"), dataIndex: "network" },
-          { title: t("nodes.role"), dataIndex: "role", render: (r: string) => <RoleTag role={r} /> },
-          { title: t("nodes.state"), key: "state", render: (_, r) => <StateTag online={r.status?.online} /> },
-          {
-            title: t("nodes.tunnelAddress"),
-            key: "addr",
-            render: (_, r) => <span className="mono">{r.node?.spec.tunnelAddress ?? "—"}</span>,
-          },
-          { title: t("nodes.endpoint"), key: "ep", render: (_, r) => <span className="mono">{r.node?.spec.endpoint ?? "—"}</span> },
-          {
-            title: t("nodes.labels"),
-            key: "labels",
-            render: (_, r) => (
-              <Space size={[0, 4]} wrap>
-                {Object.entries(r.node?.metadata.labels ?? {}).map(([k, v]) => (
-                  <Tag key={k}>{`${k}=${v}`}</Tag>
-                ))}
-              </Space>
-            ),
-          },
-          { title: t("nodes.lastSeen"), key: "seen", render: (_, r) => formatDate(r.status?.lastSeenAt) },
-          {
-            title: t("nodes.traffic"),
-            key: "traffic",
-            render: (_, r) => (r.status ? `↓ ${formatBytes(r.status.rxBytes)} ↑ ${formatBytes(r.status.txBytes)}` : "—"),
-          },
-        ]}
-      />
+      <div data-testid="nodes-table">
+        <Table<Row>
+          size="middle"
+          rowKey="name"
+          loading={page.loading}
+          dataSource={page.data?.rows ?? []}
+          pagination={false}
+          locale={{ emptyText: t("nodes.empty") }}
+          onRow={(r) => ({ onDoubleClick: () => navigate(`/nodes/${r.name}`) })}
+          columns={[
+            {
+              title: t("common.name"),
+              dataIndex: "name",
+              render: (n: string) => <Link to={`/nodes/${n}`}>{n}</Link>,
+            },
+            { title: t("nodes.network"), dataIndex: "network" },
+            { title: t("nodes.role"), dataIndex: "role", render: (r: string) => <RoleTag role={r} /> },
+            {
+              title: t("nodes.state"),
+              key: "state",
+              render: (_, r) => <StateTag online={r.status?.online} />,
+            },
+            {
+              title: t("nodes.tunnelAddress"),
+              key: "addr",
+              render: (_, r) => <span className="mono">{r.node?.spec.tunnelAddress ?? "—"}</span>,
+            },
+            {
+              title: t("nodes.endpoint"),
+              key: "ep",
+              render: (_, r) => <span className="mono">{r.node?.spec.endpoint ?? "—"}</span>,
+            },
+            {
+              title: t("nodes.labels"),
+              key: "labels",
+              render: (_, r) => (
+                <Space size={[0, 4]} wrap>
+                  {Object.entries(r.node?.metadata.labels ?? {}).map(([k, v]) => (
+                    <Tag key={k}>{`${k}=${v}`}</Tag>
+                  ))}
+                </Space>
+              ),
+            },
+            { title: t("nodes.lastSeen"), key: "seen", render: (_, r) => formatDate(r.status?.lastSeenAt) },
+            {
+              title: t("nodes.traffic"),
+              key: "traffic",
+              render: (_, r) =>
+                r.status ? `↓ ${formatBytes(r.status.rxBytes)} ↑ ${formatBytes(r.status.txBytes)}` : "—",
+            },
+          ]}
+        />
+      </div>
       <Flex justify="flex-end" align="center" gap={12} style={{ marginTop: 16 }}>
         <Typography.Text type="secondary">{t("nodes.pageNumber", { page: cursors.length })}</Typography.Text>
         <Button disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>

@@ -12,9 +12,9 @@ import { useNavigate } from "react-router-dom";
 import { api } from "../api/client";
 import type { GetResult, NodeResource, NodeStatusView } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
 import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
-import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
 
 const MAX_NODES = 600;
 const COLORS = { healthy: "#389e0d", down: "#cf1322", unknown: "#8c8c8c" } as const;
@@ -31,12 +31,17 @@ function linkHealth(statuses: Map<string, NodeStatusView> | undefined, a: string
   if (!s) return "unknown";
   const peer = s.peers.find((p) => p.name === b);
   if (!peer) return "unknown";
-  return peer.handshakeAgeSeconds !== null && peer.handshakeAgeSeconds < HEALTHY_HANDSHAKE_SECONDS ? "healthy" : "down";
+  return peer.handshakeAgeSeconds !== null && peer.handshakeAgeSeconds < HEALTHY_HANDSHAKE_SECONDS
+    ? "healthy"
+    : "down";
 }
 
 async function loadGraph(network: string, signal: AbortSignal) {
   const [hubs, others] = await Promise.all([
-    api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { network, role: "hub", limit: 1000 }, signal }),
+    api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", {
+      query: { network, role: "hub", limit: 1000 },
+      signal,
+    }),
     api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { network, limit: MAX_NODES }, signal }),
   ]);
   const statuses = await api
@@ -51,10 +56,17 @@ async function loadGraph(network: string, signal: AbortSignal) {
 export default function Topology() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const networks = useApi((signal) => api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }), []);
+  const networks = useApi(
+    (signal) =>
+      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
+    [],
+  );
   const [network, setNetwork] = useState<string>();
   const current = network ?? networks.data?.items[0]?.metadata.name;
-  const graph = useApi((signal) => (current ? loadGraph(current, signal) : Promise.resolve(undefined)), [current]);
+  const graph = useApi(
+    (signal) => (current ? loadGraph(current, signal) : Promise.resolve(undefined)),
+    [current],
+  );
   const ref = useRef<HTMLDivElement>(null);
 
   const links = useMemo<Link[]>(() => {
@@ -65,11 +77,13 @@ export default function Topology() {
     for (const n of g.nodes) {
       if (n.spec.role === "hub") continue;
       for (const h of n.spec.hubs ?? []) {
-        if (hubs.includes(h)) out.push({ from: n.metadata.name, to: h, health: linkHealth(g.statuses, n.metadata.name, h) });
+        if (hubs.includes(h))
+          out.push({ from: n.metadata.name, to: h, health: linkHealth(g.statuses, n.metadata.name, h) });
       }
     }
     for (let i = 0; i < hubs.length; i++)
-      for (let j = i + 1; j < hubs.length; j++) out.push({ from: hubs[i]!, to: hubs[j]!, health: linkHealth(g.statuses, hubs[i]!, hubs[j]!) });
+      for (let j = i + 1; j < hubs.length; j++)
+        out.push({ from: hubs[i]!, to: hubs[j]!, health: linkHealth(g.statuses, hubs[i]!, hubs[j]!) });
     return out;
   }, [graph.data]);
 
@@ -87,7 +101,9 @@ export default function Topology() {
             online: g.statuses?.get(n.metadata.name)?.online,
           },
         })),
-        ...links.map((l) => ({ data: { id: `${l.from}--${l.to}`, source: l.from, target: l.to, color: COLORS[l.health] } })),
+        ...links.map((l) => ({
+          data: { id: `${l.from}--${l.to}`, source: l.from, target: l.to, color: COLORS[l.health] },
+        })),
       ],
       style: [
         {
@@ -105,10 +121,25 @@ export default function Topology() {
             "border-color": "#1f5fbf",
           },
         },
-        { selector: 'node[role = "hub"]', style: { width: 40, height: 40, shape: "round-rectangle", "background-color": "#1f5fbf", "font-weight": "bold" } },
-        { selector: 'node[role = "external"]', style: { shape: "diamond", "background-color": "#b37feb", "border-color": "#722ed1" } },
+        {
+          selector: 'node[role = "hub"]',
+          style: {
+            width: 40,
+            height: 40,
+            shape: "round-rectangle",
+            "background-color": "#1f5fbf",
+            "font-weight": "bold",
+          },
+        },
+        {
+          selector: 'node[role = "external"]',
+          style: { shape: "diamond", "background-color": "#b37feb", "border-color": "#722ed1" },
+        },
         { selector: "node[?online]", style: { "border-color": COLORS.healthy, "border-width": 3 } },
-        { selector: "edge", style: { width: 2, "line-color": "data(color)", "curve-style": "bezier", opacity: 0.85 } },
+        {
+          selector: "edge",
+          style: { width: 2, "line-color": "data(color)", "curve-style": "bezier", opacity: 0.85 },
+        },
       ],
       layout: {
         name: "concentric",
@@ -134,7 +165,12 @@ export default function Topology() {
 
   const counts = { healthy: 0, down: 0, unknown: 0 };
   for (const l of links) counts[l.health]++;
-  const summary = t("topology.summary", { nodes: graph.data?.nodes.length ?? 0, links: links.length, healthy: counts.healthy, down: counts.down });
+  const summary = t("topology.summary", {
+    nodes: graph.data?.nodes.length ?? 0,
+    links: links.length,
+    healthy: counts.healthy,
+    down: counts.down,
+  });
 
   return (
     <>
@@ -147,13 +183,25 @@ export default function Topology() {
             style={{ width: 200 }}
             value={current}
             onChange={setNetwork}
-            options={(networks.data?.items ?? []).map((n) => ({ value: n.metadata.name, label: n.metadata.name }))}
+            options={(networks.data?.items ?? []).map((n) => ({
+              value: n.metadata.name,
+              label: n.metadata.name,
+            }))}
           />
         }
       />
       <ErrorAlert error={networks.error ?? graph.error} />
-      {graph.data && !graph.data.statuses ? <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t("topology.noLiveStatus")} /> : null}
-      {graph.data?.truncated ? <Alert type="warning" showIcon style={{ marginBottom: 12 }} title={t("topology.truncated", { count: MAX_NODES })} /> : null}
+      {graph.data && !graph.data.statuses ? (
+        <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t("topology.noLiveStatus")} />
+      ) : null}
+      {graph.data?.truncated ? (
+        <Alert
+          type="warning"
+          showIcon
+          style={{ marginBottom: 12 }}
+          title={t("topology.truncated", { count: MAX_NODES })}
+        />
+      ) : null}
       <Card styles={{ body: { padding: 0 } }}>
         <Flex gap={16} style={{ padding: "10px 16px", borderBottom: "1px solid #f0f0f0" }} wrap>
           <Typography.Text>{summary}</Typography.Text>
@@ -168,7 +216,13 @@ export default function Topology() {
         {networks.data && networks.data.items.length === 0 ? (
           <Typography.Paragraph style={{ padding: 24 }}>{t("topology.empty")}</Typography.Paragraph>
         ) : (
-          <div ref={ref} role="img" aria-label={summary} data-testid="topology-graph" style={{ height: 560, width: "100%" }} />
+          <div
+            ref={ref}
+            role="img"
+            aria-label={summary}
+            data-testid="topology-graph"
+            style={{ height: 560, width: "100%" }}
+          />
         )}
       </Card>
       <Collapse
@@ -189,7 +243,11 @@ export default function Topology() {
                   {
                     title: t("topology.linkHealth"),
                     dataIndex: "health",
-                    render: (h: Health) => <Tag color={h === "healthy" ? "green" : h === "down" ? "red" : undefined}>{t(`topology.health.${h}`)}</Tag>,
+                    render: (h: Health) => (
+                      <Tag color={h === "healthy" ? "green" : h === "down" ? "red" : undefined}>
+                        {t(`topology.health.${h}`)}
+                      </Tag>
+                    ),
                   },
                 ]}
               />

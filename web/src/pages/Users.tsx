@@ -31,7 +31,9 @@ export default function Users() {
   const open = (u?: User) => {
     form.resetFields();
     setRest(undefined);
-    form.setFieldsValue(u ? { name: u.name, role: u.role, language: u.language as "en" } : { role: "viewer", language: "en" });
+    form.setFieldsValue(
+      u ? { name: u.name, role: u.role, language: u.language as "en" } : { role: "viewer", language: "en" },
+    );
     setEditing({ existing: u });
   };
   const save = async () => {
@@ -40,15 +42,26 @@ export default function Users() {
     setRest(undefined);
     try {
       if (editing?.existing) {
-        await api.patch(`/api/v1/users/${v.name}`, { role: v.role, language: v.language, ...(v.password ? { password: v.password } : {}) });
+        await api.patch(`/api/v1/users/${v.name}`, {
+          role: v.role,
+          language: v.language,
+          ...(v.password ? { password: v.password } : {}),
+        });
       } else {
-        await api.post("/api/v1/users", { name: v.name, role: v.role, language: v.language, password: v.password });
+        await api.post("/api/v1/users", {
+          name: v.name,
+          role: v.role,
+          language: v.language,
+          password: v.password,
+        });
       }
       message.success(t("common.saved"));
       setEditing(null);
       list.reload();
     } catch (e) {
-      const left = showIssues(form, e, (p) => (["name", "role", "password", "language"].includes(String(p[0])) ? [String(p[0])] : undefined));
+      const left = showIssues(form, e, (p) =>
+        ["name", "role", "password", "language"].includes(String(p[0])) ? [String(p[0])] : undefined,
+      );
       setRest({ error: e, issues: left });
     }
   };
@@ -91,12 +104,30 @@ export default function Users() {
         pagination={false}
         columns={[
           { title: t("common.name"), dataIndex: "name" },
-          { title: t("users.role"), dataIndex: "role", render: (r: Role) => <Tag color={r === "admin" ? "volcano" : r === "operator" ? "blue" : undefined}>{t(`roles.${r}`)}</Tag> },
-          { title: t("users.language"), dataIndex: "language", render: (l: string) => (l === "zh-CN" ? "中文" : "English") },
+          {
+            title: t("users.role"),
+            dataIndex: "role",
+            render: (r: Role) => (
+              <Tag color={r === "admin" ? "volcano" : r === "operator" ? "blue" : undefined}>
+                {t(`roles.${r}`)}
+              </Tag>
+            ),
+          },
+          {
+            title: t("users.language"),
+            dataIndex: "language",
+            render: (l: string) => (l === "zh-CN" ? "中文" : "English"),
+          },
           {
             title: t("users.enabled"),
             dataIndex: "disabled",
-            render: (d: boolean, u) => <Switch checked={!d} aria-label={t("users.enabledOf", { name: u.name })} onChange={(on) => void patch(u.name, { disabled: !on })} />,
+            render: (d: boolean, u) => (
+              <Switch
+                checked={!d}
+                aria-label={t("users.enabledOf", { name: u.name })}
+                onChange={(on) => void patch(u.name, { disabled: !on })}
+              />
+            ),
           },
           { title: t("joinTokens.createdAt"), dataIndex: "createdAt", render: (v: string) => formatDate(v) },
           {
@@ -107,7 +138,12 @@ export default function Users() {
                 <Button size="small" onClick={() => open(u)}>
                   {t("common.edit")}
                 </Button>
-                <Popconfirm title={t("common.confirmDelete", { name: u.name })} onConfirm={() => void remove(u.name)} okText={t("common.delete")} cancelText={t("common.cancel")}>
+                <Popconfirm
+                  title={t("common.confirmDelete", { name: u.name })}
+                  onConfirm={() => void remove(u.name)}
+                  okText={t("common.delete")}
+                  cancelText={t("common.cancel")}
+                >
                   <Button size="small" danger>
                     {t("common.delete")}
                   </Button>
@@ -128,14 +164,23 @@ export default function Users() {
       >
         {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
         <Form form={form} layout="vertical">
-          <Form.Item name="name" label={t("common.name")} rules={[{ required: true, message: t("common.required") }]}>
+          <Form.Item
+            name="name"
+            label={t("common.name")}
+            rules={[{ required: true, message: t("common.required") }]}
+          >
             <Input disabled={Boolean(editing?.existing)} autoComplete="off" />
           </Form.Item>
           <Form.Item name="role" label={t("users.role")}>
             <Select options={roles.map((r) => ({ value: r, label: t(`roles.${r}`) }))} />
           </Form.Item>
           <Form.Item name="language" label={t("users.language")}>
-            <Select options={[{ value: "en", label: "English" }, { value: "zh-CN", label: "中文" }]} />
+            <Select
+              options={[
+                { value: "en", label: "English" },
+                { value: "zh-CN", label: "中文" },
+              ]}
+            />
           </Form.Item>
           <Form.Item
             name="password"
