@@ -85,6 +85,8 @@ describeWith(["chromium"], "web UI in a browser", () => {
       await expect
         .poll(() => page.locator("#password_help").innerText())
         .toContain("Wrong user name or password");
+      // The button fades while it is busy: check contrast once it is back.
+      await page.locator("button[type=submit].ant-btn-loading").waitFor({ state: "detached" });
       expect(await axeViolations(page)).toEqual([]);
       await login(page, lab.url, "admin", ADMIN_PASSWORD);
       expect(await page.locator("h1").innerText()).toBe("Dashboard");
