@@ -99,6 +99,8 @@ export async function login(page: Page, url: string, name: string, password: str
 
 /** axe-core's serious and critical violations on the page as it is now, one line each. */
 export async function axeViolations(page: Page): Promise<string[]> {
+  // Fading elements have a lower contrast mid-animation: let transitions finish first.
+  await animationsDone(page);
   const has = await page.evaluate(() => "axe" in window);
   if (!has) await page.addScriptTag({ path: AXE });
   const result = (await page.evaluate(async () => {
@@ -116,6 +118,15 @@ export async function axeViolations(page: Page): Promise<string[]> {
           .slice(0, 3)
           .join(" | ")}`,
     );
+}
+
+/** Waits (up to 5 s) until no CSS animation or transition is running: dialogs zoom in, errors fade in. */
+export async function animationsDone(page: Page): Promise<void> {
+  await page
+    .waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"), undefined, {
+      timeout: 5_000,
+    })
+    .catch(() => undefined);
 }
 
 /** Translation keys the page asked for that no dictionary had (recorded by the app's i18n setup). */

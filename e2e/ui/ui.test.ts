@@ -16,6 +16,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../src/testing/prerequisites.js";
 import {
   ADMIN_PASSWORD,
+  animationsDone,
   axeViolations,
   keyLikeText,
   login,
@@ -45,6 +46,7 @@ const PAGES = [
 
 /** Decodes the QR code drawn in the canvas under `selector`, from a screenshot of it. */
 async function decodeQr(page: Page, selector: string): Promise<string | undefined> {
+  await animationsDone(page);
   const png = PNG.sync.read(await page.locator(`${selector} canvas`).screenshot());
   return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
 }

@@ -67,6 +67,9 @@ function Localized() {
       theme={{
         token: {
           colorPrimary: "#1f5fbf",
+          // The derived hover shade is too light for white text (WCAG AA).
+          colorPrimaryHover: "#2a6fd6",
+          colorPrimaryActive: "#1a4f9f",
           borderRadius: 6,
           // Darker than the defaults so secondary text passes WCAG AA contrast (axe).
           colorTextSecondary: "rgba(0, 0, 0, 0.68)",
