@@ -105,9 +105,8 @@ export function Shell({ children }: { children: ReactNode }) {
             </Button>
           </Flex>
         </Layout.Header>
-        <Layout.Content style={{ padding: 24 }}>
-          <main>{children}</main>
-        </Layout.Content>
+        {/* Layout.Content is the page's <main> landmark. */}
+        <Layout.Content style={{ padding: 24 }}>{children}</Layout.Content>
       </Layout>
     </Layout>
   );
