@@ -443,6 +443,16 @@ describeWith(["chromium"], "web UI in a browser", () => {
       });
       expect(status).toBe(403);
       expect((await lab.api("GET", "/api/v1/networks/sneaky")).status).toBe(404);
+
+      // A language picked on the sign-in page becomes the user's stored preference.
+      await page.getByRole("button", { name: /Sign out|退出登录/ }).click();
+      await page.getByText("English", { exact: true }).click();
+      await login(page, lab.url, "vera", "viewer-password-0123");
+      await expect.poll(() => page.locator("h1").innerText()).toBe("Dashboard");
+      const users = (await lab.api("GET", "/api/v1/users")).json<{
+        items: Array<{ name: string; language: string }>;
+      }>();
+      expect(users.items.find((u) => u.name === "vera")?.language).toBe("en");
     },
     STEP,
   );

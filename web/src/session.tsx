@@ -23,6 +23,8 @@ interface SessionValue {
 }
 
 const SessionContext = createContext<SessionValue | null>(null);
+/** Set when someone picks a language on the sign-in page, before we know who they are. */
+const CHOSEN_AT_LOGIN = "hubwire.languageChosen";
 
 const asLanguage = (l: string | undefined): Language => (l === "zh-CN" ? "zh-CN" : "en");
 const asRole = (r: string): Role => (r === "admin" || r === "operator" ? r : "viewer");
@@ -66,7 +68,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       async login(name, password) {
         const r = await api.post<LoginResult>("/api/v1/login", { name, password });
         setCsrfToken(r.csrfToken);
-        adopt({ name: r.name, role: asRole(r.role), language: asLanguage(r.language) });
+        // A language picked on the sign-in page is a choice too: it becomes the user's preference.
+        const chosen = sessionStorage.getItem(CHOSEN_AT_LOGIN);
+        sessionStorage.removeItem(CHOSEN_AT_LOGIN);
+        const language = chosen === "en" || chosen === "zh-CN" ? chosen : asLanguage(r.language);
+        adopt({ name: r.name, role: asRole(r.role), language });
+        if (language !== r.language) await api.patch("/api/v1/me", { language }).catch(() => undefined);
       },
       async logout() {
         await api.post("/api/v1/logout").catch(() => undefined);
@@ -79,7 +86,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         if (user) {
           setUser({ ...user, language: lang });
           await api.patch("/api/v1/me", { language: lang });
-        }
+        } else sessionStorage.setItem(CHOSEN_AT_LOGIN, lang);
       },
     }),
     [user, loading, adopt],

@@ -19,7 +19,7 @@ interface UserForm {
 }
 
 export default function Users() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const list = useApi((signal) => api.get<{ items: User[] }>("/api/v1/users", { signal }), []);
   const [editing, setEditing] = useState<{ existing?: User } | null>(null);
@@ -32,7 +32,9 @@ export default function Users() {
     form.resetFields();
     setRest(undefined);
     form.setFieldsValue(
-      u ? { name: u.name, role: u.role, language: u.language as "en" } : { role: "viewer", language: "en" },
+      u
+        ? { name: u.name, role: u.role, language: u.language as "en" }
+        : { role: "viewer", language: i18n.language === "zh-CN" ? "zh-CN" : "en" },
     );
     setEditing({ existing: u });
   };
