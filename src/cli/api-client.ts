@@ -104,12 +104,22 @@ export async function apiRequest(
       error: {
         code: string;
         message: string;
-        issues?: Array<{ kind: string; name: string; path: string; message: string; code: string }>;
+        issues?: Array<{
+          kind: string;
+          name: string;
+          path: string;
+          message: string;
+          code: string;
+          source?: string;
+        }>;
       };
     }>().error;
     message = `${err.message} [${err.code}]`;
     details = (err.issues ?? [])
-      .map((i) => `\n${i.kind}/${i.name}${i.path ? ` ${i.path}` : ""}: ${i.message} [${i.code}]`)
+      .map(
+        (i) =>
+          `\n${i.source ? `${i.source}: ` : ""}${i.kind}/${i.name}${i.path ? ` ${i.path}` : ""}: ${i.message} [${i.code}]`,
+      )
       .join("");
   } catch {
     // not an API error body

@@ -9,6 +9,7 @@ import { registerApiVerbs } from "./commands/api-verbs.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerController } from "./commands/controller.js";
 import { registerEnrollVerbs } from "./commands/enroll-verbs.js";
+import { registerImport } from "./commands/import.js";
 import { registerJoin } from "./commands/join.js";
 import { registerJoinHmac } from "./commands/join-hmac.js";
 import { registerKeygen, registerPubkey } from "./commands/keys.js";
@@ -37,6 +38,7 @@ export function buildProgram(io: Io): Command {
   registerPubkey(program, io);
   registerJoinHmac(program, io);
   registerApiVerbs(program, io);
+  registerImport(program, io);
   registerBackup(program, io);
   registerEnrollVerbs(program, io);
   registerJoin(program, io);

@@ -11,6 +11,7 @@ import { idempotenceApiSuite } from "./api-idempotence.suite.js";
 import { listsApiSuite } from "./api-lists.suite.js";
 import { opsApiSuite } from "./api-ops.suite.js";
 import { resourcesApiSuite } from "./api-resources.suite.js";
+import { uiApiSuite } from "./api-ui.suite.js";
 import { usersApiSuite } from "./api-users.suite.js";
 import type { FreshDatabase } from "./db/suite-harness.js";
 import { enrollChecksApiSuite } from "./enroll-checks.suite.js";
@@ -33,4 +34,5 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollFlowApiSuite(make);
   enrollRotateApiSuite(make);
   deliveryApiSuite(make);
+  uiApiSuite(make);
 }

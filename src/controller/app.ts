@@ -17,6 +17,7 @@ import { applyRoutes } from "./api/routes/apply.js";
 import { auditRoutes } from "./api/routes/audit.js";
 import { enrollRoutes } from "./api/routes/enroll.js";
 import { enrollmentRoutes } from "./api/routes/enrollments.js";
+import { importRoutes } from "./api/routes/import.js";
 import { joinTokenRoutes } from "./api/routes/join-tokens.js";
 import { nodeStatusRoutes } from "./api/routes/node-status.js";
 import { overviewRoutes } from "./api/routes/overview.js";
@@ -24,6 +25,7 @@ import { resourceRoutes } from "./api/routes/resources.js";
 import { sessionRoutes } from "./api/routes/session.js";
 import { tokenRoutes } from "./api/routes/tokens.js";
 import { userRoutes } from "./api/routes/users.js";
+import { wgQuickRoutes } from "./api/routes/wg-quick.js";
 import type { Services } from "./api/services.js";
 import { authenticate, checkCsrf } from "./auth/authenticate.js";
 import { authenticateNode } from "./auth/node-credentials.js";
@@ -34,22 +36,9 @@ import type { EnrollmentConfig } from "./enroll/config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { type Delivery, startDelivery } from "./notify/delivery.js";
 import { IntentStore } from "./state/intent-store.js";
+import { registerWebUi } from "./web-ui.js";
 
 export const API_VERSION_STRING = "0.1.0";
-
-/** What a browser sees at `/` until the web UI is served there. */
-const LANDING_PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>hubwire controller</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
-<h1>hubwire controller</h1>
-<p>The controller is running. The web UI is not part of this build yet; use the
-<code>hubwire</code> CLI (<code>hubwire login</code>, <code>apply</code>, <code>get</code>, <code>export</code>) or the REST API.</p>
-<ul>
-<li><a href="/api/v1/openapi.json">REST API description (OpenAPI 3.1)</a></li>
-<li><a href="/metrics">Prometheus metrics</a> · <a href="/healthz">health</a> · <a href="/readyz">readiness</a></li>
-</ul>
-</body></html>
-`;
 
 export interface AppOptions {
   readonly db: Db;
@@ -64,6 +53,8 @@ export interface AppOptions {
   readonly surface?: Surface;
   /** Enrollment settings (URLs, CA pin, limits); absent: no enrollment listener. */
   readonly enroll?: EnrollmentConfig;
+  /** The built web UI (default `dist/web`); served on the `api` surface only. */
+  readonly webDir?: string;
   /** TLS for this listener (PEM). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -101,6 +92,8 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...agentStatusRoutes(s),
     ...nodeStatusRoutes(s),
     ...overviewRoutes(s),
+    ...wgQuickRoutes(s),
+    ...importRoutes(s),
   ];
 }
 
@@ -184,15 +177,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
 
+  const ui = surface === "api" ? registerWebUi(app, options.webDir) : undefined;
   app.get("/healthz", async () => ({ status: "ok" }));
   // The API listeners' extras; the enrollment listener serves its routes and /healthz only.
   if (surface === "api") {
     const document = openApiDocument(routes, API_VERSION_STRING);
     app.get("/api/v1/openapi.json", async () => document);
-    app.get("/", async (_req, reply) => {
-      reply.type("text/html; charset=utf-8");
-      return LANDING_PAGE;
-    });
     app.get("/readyz", async (_req, reply) => {
       try {
         await db.transaction(async (tx) => (await import("./db/repo-meta.js")).getRevision(tx));
@@ -219,7 +209,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics.httpDuration.observe({ method: request.method, route: routePattern }, reply.elapsedTime / 1000);
   });
 
-  app.setNotFoundHandler(async (_request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (ui && (await ui(request, reply))) return;
     reply.code(404).send(new ApiError("not-found", "no such route").toBody());
   });
 

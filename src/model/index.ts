@@ -4,6 +4,7 @@ export * from "./documents.js";
 export * from "./fields.js";
 export * from "./issues.js";
 export * from "./names.js";
+export * from "./node-csv.js";
 export * from "./parse.js";
 export * from "./resources.js";
 export * from "./status-report.js";

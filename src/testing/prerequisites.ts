@@ -20,7 +20,9 @@ export type Prerequisite =
   | "openssl"
   | "ping"
   /** Prometheus' checker (Debian package `prometheus`), for the metrics and alert-rule tests. */
-  | "promtool";
+  | "promtool"
+  /** Debian's Chromium (package `chromium`), driven by playwright-core in the web UI's browser tests. */
+  | "chromium";
 
 /** Whether every requested prerequisite is there; if not, which are missing and why. */
 export type PrerequisiteResult = { ok: true } | { ok: false; missing: Prerequisite[]; reason: string };

@@ -38,7 +38,7 @@ export async function revokeJoinToken(tx: Tx, id: string, at: string): Promise<b
  * Counts one use of token `id` if it is still usable at `at` (not revoked, not expired, under its
  * limit); false when it was not. One statement, so it is the check and the count at once.
  */
-export async function useJoinToken(tx: Tx, id: string, at: string): Promise<boolean> {
+export async function consumeJoinToken(tx: Tx, id: string, at: string): Promise<boolean> {
   const result = await tx
     .updateTable("join_tokens")
     .set({ uses: sql<number>`uses + 1` })

@@ -11,7 +11,7 @@ import { ApiError } from "../api/errors.js";
 import { forgetNodeCredential, issueNodeCredential } from "../auth/node-credentials.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
-import { claimNonce, getJoinToken, useJoinToken } from "../db/repo-join-tokens.js";
+import { claimNonce, consumeJoinToken, getJoinToken } from "../db/repo-join-tokens.js";
 import type { Change, IntentStore, TransactPlan } from "../state/intent-store.js";
 import { resourceKey, type Snapshot } from "../state/snapshot.js";
 import { checkRequest, currentKeyOf, enrollmentStateOf } from "./checks.js";
@@ -160,7 +160,7 @@ async function decide(
     network,
     snap.resources.values(),
   );
-  if (!(await useJoinToken(tx, token.id, at))) throw await tokenRefusal(tx, token.id, at);
+  if (!(await consumeJoinToken(tx, token.id, at))) throw await tokenRefusal(tx, token.id, at);
 
   const auto = policy.spec.approval === "auto";
   const expiresAt = expiryOf(policy, request.timestamp);
@@ -193,7 +193,7 @@ async function decide(
   return { changes, records: [record], result: answerFor(record, s.config, credential) };
 }
 
-/** Why `useJoinToken` refused: read again inside the transaction. */
+/** Why `consumeJoinToken` refused: read again inside the transaction. */
 async function tokenRefusal(tx: Tx, id: string, at: string): Promise<EnrollRejection> {
   const t = await getJoinToken(tx, id);
   if (!t || t.revoked_at !== null) return new EnrollRejection("token-revoked", "the join token was revoked");

@@ -1,0 +1,157 @@
+/**
+ * The web UI's browser tests and screenshots run against a real controller
+ * process (the built binary, SQLite in a temp folder) with Debian's Chromium
+ * driven by playwright-core. This file starts both, and holds the checks every
+ * page gets: axe-core (no serious or critical violations) and no translation
+ * key left untranslated.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import {
+  adminToken,
+  type ControllerProcess,
+  request,
+  startControllerProcess,
+} from "../../src/bench/api-controller.js";
+
+export const CHROMIUM = process.env.HUBWIRE_CHROMIUM ?? "/usr/bin/chromium";
+export const ADMIN_PASSWORD = "ui-test-admin-password-1";
+const require = createRequire(import.meta.url);
+const AXE = require.resolve("axe-core/axe.min.js");
+
+/** A controller with a browser on it; `close()` stops both and removes their folders. */
+export interface UiLab {
+  readonly url: string;
+  readonly controller: ControllerProcess;
+  readonly context: BrowserContext;
+  /** An admin API token, for seeding data through the public API. */
+  readonly token: string;
+  newPage(): Promise<Page>;
+  /** `POST /api/v1/apply` of resources as the admin. */
+  apply(items: readonly unknown[]): Promise<void>;
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; json<T>(): T; text: string }>;
+  close(): Promise<void>;
+}
+
+export async function startUiLab(
+  options: { viewport?: { width: number; height: number } } = {},
+): Promise<UiLab> {
+  const dir = await mkdtemp(join(tmpdir(), "hubwire-ui-"));
+  const controller = await startControllerProcess({
+    dataDir: join(dir, "data"),
+    adminPassword: ADMIN_PASSWORD,
+  });
+  const token = await adminToken(controller.url, ADMIN_PASSWORD, "ui-seed");
+  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    locale: "en-US",
+    timezoneId: "UTC",
+    acceptDownloads: true,
+    // axe-core is injected as a script; the UI's own CSP (script-src 'self') would refuse it.
+    bypassCSP: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const api: UiLab["api"] = async (method, path, body) => {
+    const r = await request(controller.url, method, path, { token, body });
+    const text = r.body.toString("utf8");
+    return { status: r.status, text, json: <T>() => JSON.parse(text) as T };
+  };
+  return {
+    url: controller.url,
+    controller,
+    context,
+    token,
+    newPage: () => context.newPage(),
+    api,
+    async apply(items) {
+      const r = await api("POST", "/api/v1/apply", { items });
+      if (r.status !== 200) throw new Error(`apply: ${r.status} ${r.text}`);
+    },
+    async close() {
+      await context.close().catch(() => undefined);
+      await controller.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Signs in through the login page and waits for the dashboard. */
+export async function login(page: Page, url: string, name: string, password: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.locator("#name").fill(name);
+  await page.locator("#password").fill(password);
+  await page.locator("button[type=submit]").click();
+  await page.locator("nav").waitFor();
+}
+
+/** axe-core's serious and critical violations on the page as it is now, one line each. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  // Fading elements have a lower contrast mid-animation: let transitions finish first.
+  await animationsDone(page);
+  const has = await page.evaluate(() => "axe" in window);
+  if (!has) await page.addScriptTag({ path: AXE });
+  const result = (await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<unknown> } }).axe;
+    return axe.run(document, { resultTypes: ["violations"] });
+  })) as {
+    violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }>;
+  };
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} at ${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 3)
+          .join(" | ")}`,
+    );
+}
+
+/** Waits (up to 5 s) until no CSS animation or transition is running: dialogs zoom in, errors fade in. */
+export async function animationsDone(page: Page): Promise<void> {
+  await page
+    .waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"), undefined, {
+      timeout: 5_000,
+    })
+    .catch(() => undefined);
+}
+
+/** Translation keys the page asked for that no dictionary had (recorded by the app's i18n setup). */
+export async function missingKeys(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () => (window as unknown as { __hubwireMissingKeys?: string[] }).__hubwireMissingKeys ?? [],
+  );
+}
+
+/** Visible text that looks like a dictionary key (`nodes.title`, `common.save`): an untranslated string. */
+export async function keyLikeText(page: Page): Promise<string[]> {
+  const text = await page.locator("body").innerText();
+  const found = text.match(
+    /\b(nav|roles|status|common|errors|login|dashboard|networks|nodes|enrollments|joinTokens|policies|topology|audit|users|apiTokens|importExport)\.[a-zA-Z][\w.-]*\b/g,
+  );
+  return [...new Set(found ?? [])];
+}
+
+/** Waits until the page has settled: no spinner, network idle. */
+export async function settle(page: Page): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  await page
+    .locator(".ant-spin-spinning")
+    .first()
+    .waitFor({ state: "detached", timeout: 10_000 })
+    .catch(() => undefined);
+  await page.waitForTimeout(150);
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm run screenshots`: every page of the UI in English and Chinese, as PNGs
+ * in docs/screenshots/, taken from a real controller seeded with examples/corp.
+ * Run it after UI changes and commit the pictures.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { it } from "vitest";
+import { REPO_ROOT } from "../../src/bench/api-controller.js";
+import { ADMIN_PASSWORD, login, settle, startUiLab } from "./harness.js";
+import { seedCorp } from "./seed.js";
+
+const OUT = join(REPO_ROOT, "docs", "screenshots");
+
+/** Page name → how to get there (after signing in). */
+const PAGES: Array<[string, string, ((page: import("playwright-core").Page) => Promise<void>)?]> = [
+  ["dashboard", "/"],
+  ["networks", "/networks"],
+  ["nodes", "/nodes"],
+  ["node-detail", "/nodes/branch-ber"],
+  [
+    "external-peer",
+    "/nodes/laptop-alice",
+    async (p) => {
+      await p.getByTestId("wgquick-qr").scrollIntoViewIfNeeded();
+    },
+  ],
+  [
+    "enrollments",
+    "/enrollments",
+    async (p) => {
+      await p.getByRole("tab").last().click();
+      await settle(p);
+      await p.locator(".ant-table-row-expand-icon").first().click();
+    },
+  ],
+  ["join-tokens", "/join-tokens"],
+  [
+    "access-policies",
+    "/access-policies",
+    async (p) => {
+      await p.locator(".ant-table-row-expand-icon").first().click();
+    },
+  ],
+  [
+    "access-policy-editor",
+    "/access-policies",
+    async (p) => {
+      await p
+        .locator("tr.ant-table-row")
+        .first()
+        .getByRole("button", { name: /Edit|编\s?辑/ })
+        .click();
+      await p
+        .getByTestId("policy-check")
+        .locator(".ant-alert")
+        .waitFor({ timeout: 5000 })
+        .catch(() => undefined);
+    },
+  ],
+  ["topology", "/topology"],
+  ["audit", "/audit"],
+  [
+    "import-export",
+    "/import-export",
+    async (p) => {
+      await p
+        .locator("textarea")
+        .fill(
+          "name,network,role,subnets,hubs\nbranch-muc,corp,spoke,10.64.20.0/24,hub-fra\nbranch-bad,corp,spoke,10.64.21.0/33,hub-fra\n",
+        );
+      await p
+        .locator("button")
+        .filter({ hasText: /Check|校验/ })
+        .click();
+    },
+  ],
+  ["users", "/users"],
+  ["api-tokens", "/api-tokens"],
+];
+
+it("takes screenshots of every page in both languages", async () => {
+  await mkdir(OUT, { recursive: true });
+  const lab = await startUiLab({ viewport: { width: 1366, height: 860 } });
+  try {
+    await seedCorp(lab);
+    for (const lang of ["en", "zh-CN"] as const) {
+      const suffix = lang === "en" ? "en" : "zh";
+      const page = await lab.newPage();
+      await lab.api("PATCH", "/api/v1/users/admin", { language: lang });
+      await page.goto(`${lab.url}/`);
+      await page.evaluate((l) => localStorage.setItem("hubwire.language", l), lang);
+      await page.reload();
+      await settle(page);
+      await page.screenshot({ path: join(OUT, `login-${suffix}.png`) });
+      await login(page, lab.url, "admin", ADMIN_PASSWORD);
+      for (const [name, path, prepare] of PAGES) {
+        await page.goto(`${lab.url}${path}`);
+        await settle(page);
+        if (prepare) {
+          await prepare(page);
+          await settle(page);
+        }
+        await page.screenshot({ path: join(OUT, `${name}-${suffix}.png`) });
+      }
+      await page.getByRole("button", { name: /Sign out|退出登录/ }).click();
+      await page.close();
+    }
+  } finally {
+    await lab.close();
+  }
+});

@@ -1,0 +1,140 @@
+/**
+ * Import and export for people who keep inventories in spreadsheets:
+ * `POST /api/v1/import` takes YAML documents or a CSV node list and applies
+ * them all or nothing (dry run: the plan only), reporting every problem with
+ * the line it is on; `GET /api/v1/export/nodes.csv` writes the node list in
+ * the same CSV form, which re-imports to the same nodes.
+ */
+import { LineCounter, parseAllDocuments } from "yaml";
+import { z } from "zod";
+import {
+  formatNodeCsv,
+  type Issue,
+  type Node,
+  parseDocuments,
+  parseNodeCsv,
+  type Resource,
+} from "../../../model/index.js";
+import { allResources } from "../../db/repo-resources.js";
+import { fromRow } from "../../state/rows.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+import { exportable } from "./apply.js";
+
+const MAX_TEXT = 8 * 1024 * 1024;
+
+interface Read {
+  readonly resources: Resource[];
+  readonly issues: Issue[];
+  /** `Kind/name` → the line the resource is on, for issues the whole-intent check finds later. */
+  readonly lines: Map<string, number>;
+}
+
+const keyOf = (kind: string, name: string) => `${kind}/${name}`;
+
+function readCsv(text: string): Read {
+  const r = parseNodeCsv(text);
+  const lines = new Map(r.nodes.map((n, i) => [keyOf("Node", n.metadata.name), r.lines[i]!]));
+  return { resources: r.nodes, issues: r.issues, lines };
+}
+
+/** YAML documents; each issue's source becomes `line N`, the line its document starts on. */
+function readYaml(text: string): Read {
+  const parsed = parseDocuments(text, "doc");
+  const counter = new LineCounter();
+  const stream = parseAllDocuments(text, { lineCounter: counter });
+  const docs = Array.isArray(stream) ? stream : [];
+  const lineOf = (index: number) => {
+    const doc = docs[index];
+    const offset = doc?.contents?.range[0] ?? doc?.range[0] ?? 0;
+    return counter.linePos(offset).line;
+  };
+  const issues = parsed.issues.map((issue) => {
+    const m = /^doc(?:#(\d+))?$/.exec(issue.source ?? "");
+    if (!m) return issue;
+    const yamlLine = /^YAML line (\d+)/.exec(issue.message)?.[1];
+    return { ...issue, source: `line ${yamlLine ?? lineOf(m[1] ? Number(m[1]) - 1 : 0)}` };
+  });
+  const lines = new Map<string, number>();
+  docs.forEach((doc, index) => {
+    if (doc.errors.length > 0) return;
+    const js = doc.toJS({ maxAliasCount: 50 }) as { kind?: unknown; metadata?: { name?: unknown } } | null;
+    if (typeof js?.kind === "string" && typeof js.metadata?.name === "string") {
+      lines.set(keyOf(js.kind, js.metadata.name), lineOf(index));
+    }
+  });
+  return { resources: parsed.resources, issues, lines };
+}
+
+/** Issues of the whole-intent check, given the line of the resource they concern. */
+function located(error: unknown, lines: Map<string, number>): unknown {
+  if (!(error instanceof ApiError) || !error.issues) return error;
+  const issues = error.issues.map((i) => {
+    const line = lines.get(keyOf(i.kind, i.name));
+    return line === undefined || i.source ? i : { ...i, source: `line ${line}` };
+  });
+  return new ApiError(error.code, error.message, issues, error.headers);
+}
+
+export function importRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "POST",
+      path: "/api/v1/import",
+      permission: "write",
+      summary:
+        "Import YAML documents or a CSV node list, all or nothing; issues name their line (dryRun: the plan only)",
+      tag: "Apply",
+      query: z.strictObject({ dryRun: z.enum(["true", "false"]).optional() }),
+      body: z.strictObject({
+        format: z.enum(["yaml", "csv"]),
+        text: z.string().max(MAX_TEXT),
+      }),
+      handler: async ({ query, body, principal, request }) => {
+        const { resources, issues, lines } = body.format === "csv" ? readCsv(body.text) : readYaml(body.text);
+        if (issues.length > 0) {
+          throw new ApiError(
+            "validation-failed",
+            `${issues.length} problem(s) in the ${body.format}`,
+            issues,
+          );
+        }
+        if (resources.length === 0)
+          throw new ApiError("bad-request", `the ${body.format} holds no resources`);
+        const seen = new Set<string>();
+        for (const r of resources) {
+          const key = `${r.kind}/${r.metadata.name}`;
+          if (seen.has(key)) throw new ApiError("bad-request", `${key} appears twice`);
+          seen.add(key);
+        }
+        try {
+          const outcome = await s.intent.apply(
+            s.actor(principal, request),
+            resources.map((resource) => ({ op: "put" as const, resource })),
+            { dryRun: query.dryRun === "true" },
+          );
+          return { ...outcome, resources: resources.length };
+        } catch (error) {
+          throw located(error, lines);
+        }
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/export/nodes.csv",
+      permission: "read",
+      summary: "Every node as a CSV list (the columns `POST /api/v1/import` reads)",
+      tag: "Apply",
+      handler: async ({ reply }) => {
+        const rows = await s.db.transaction((tx) => allResources(tx));
+        const nodes = rows
+          .map(fromRow)
+          .filter((r): r is Node => r.kind === "Node")
+          .map((n) => exportable(n) as Node);
+        reply.type("text/csv; charset=utf-8");
+        return formatNodeCsv(nodes);
+      },
+    }),
+  ];
+}

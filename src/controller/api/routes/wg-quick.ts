@@ -1,0 +1,126 @@
+/**
+ * wg-quick files for external peers (laptops, phones, third-party routers
+ * that run no agent): a download of the compiled file, and an opt-in key
+ * generation for devices that cannot make their own key. The generated
+ * private key is written into that one answer and then discarded: the
+ * controller keeps only the public key, in the node's spec, through the
+ * intent store (validated and audited like any other change).
+ */
+import { z } from "zod";
+import { generatePrivateKey, publicKeyFromPrivate } from "../../../keys/wgkeys.js";
+import { dnsLabel, type Node, type WgPublicKey } from "../../../model/index.js";
+import { renderWgQuick } from "../../../wgconf/index.js";
+import { getResource } from "../../db/repo-resources.js";
+import { fromRow } from "../../state/rows.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+const params = z.strictObject({ name: dnsLabel });
+const query = z.strictObject({
+  /** Which interface's file (a node with several hubs has one per hub); default: the first-priority uplink. */
+  interface: z
+    .string()
+    .regex(/^[A-Za-z0-9_=+.-]{1,15}$/)
+    .optional(),
+});
+
+async function externalNode(s: Services, name: string): Promise<Node> {
+  const row = await getResource(s.db.kysely, "Node", name);
+  if (!row) throw new ApiError("not-found", `Node/${name} does not exist`);
+  const node = fromRow(row) as Node;
+  if (node.spec.role !== "external") {
+    throw new ApiError(
+      "bad-request",
+      `Node/${name} is a ${node.spec.role}; only external nodes get a wg-quick file here (agents fetch their own configuration)`,
+    );
+  }
+  return node;
+}
+
+/** The rendered file of one interface of a compiled node. */
+async function fileOf(
+  s: Services,
+  name: string,
+  iface: string | undefined,
+): Promise<{ name: string; text: string }> {
+  const state = (await s.intent.current()).compiled.get(name);
+  if (!state || state.interfaces.length === 0) {
+    throw new ApiError("not-found", `Node/${name} has no configuration yet (does it have a hub?)`);
+  }
+  const files = renderWgQuick(state);
+  const chosen = iface ? files.find((f) => f.name === `${iface}.conf`) : files[0];
+  if (!chosen) {
+    const known = files.map((f) => f.name.replace(/\.conf$/, "")).join(", ");
+    throw new ApiError("not-found", `Node/${name} has no interface ${iface}; it has ${known}`);
+  }
+  return chosen;
+}
+
+/** Replaces the PostUp line that loads the key from a file with the key itself. */
+function withPrivateKey(text: string, privateKey: string): string {
+  const lines = text.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("PostUp = wg set %i private-key "));
+  if (at < 0) throw new Error("rendered wg-quick file has no private-key line");
+  lines[at] = `PrivateKey = ${privateKey}`;
+  return lines.join("\n");
+}
+
+export function wgQuickRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "GET",
+      path: "/api/v1/nodes/:name/wg-quick",
+      permission: "read",
+      summary:
+        "An external node's wg-quick file (text/plain); the private key is loaded from a file on the device, never included",
+      tag: "Node",
+      params,
+      query,
+      handler: async ({ params: p, query: q, reply }) => {
+        await externalNode(s, p.name);
+        const file = await fileOf(s, p.name, q.interface);
+        reply.type("text/plain; charset=utf-8");
+        reply.header("content-disposition", `attachment; filename="${file.name}"`);
+        return file.text;
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/nodes/:name/wg-quick/generate-key",
+      permission: "write",
+      summary:
+        "Generate a key pair for an external node: sets its public key and returns a wg-quick file WITH the private key, once; the controller does not keep the private key",
+      tag: "Node",
+      params,
+      query,
+      body: z.strictObject({
+        /** Required when the node already has a public key: the device holding the old key stops working. */
+        replaceExistingKey: z.boolean().default(false),
+      }),
+      handler: async ({ params: p, query: q, body, principal, request, reply }) => {
+        const node = await externalNode(s, p.name);
+        if (node.spec.publicKey && !body.replaceExistingKey) {
+          throw new ApiError(
+            "conflict",
+            `Node/${p.name} already has a public key; send replaceExistingKey: true to replace it (the device using the old key is cut off)`,
+          );
+        }
+        const privateKey = generatePrivateKey();
+        const { status: _status, ...intent } = node;
+        const next: Node = {
+          ...intent,
+          spec: { ...node.spec, publicKey: publicKeyFromPrivate(privateKey) as WgPublicKey },
+        };
+        await s.intent.apply(s.actor(principal, request), [{ op: "put", resource: next }], {
+          expect: "replace",
+        });
+        const file = await fileOf(s, p.name, q.interface);
+        reply.type("text/plain; charset=utf-8");
+        reply.header("cache-control", "no-store");
+        reply.header("content-disposition", `attachment; filename="${file.name}"`);
+        return withPrivateKey(file.text, privateKey);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,206 @@
+/** The audit log: filter by who, what and when, page back in time, export as JSON lines. */
+import { DownloadOutlined } from "@ant-design/icons";
+import { Button, DatePicker, Flex, Input, Select, Table, Tag, Typography } from "antd";
+import type { Dayjs } from "dayjs";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, download } from "../api/client";
+import type { AuditEntry } from "../api/types";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { PageHeader } from "../components/PageHeader";
+import { useApi } from "../components/use-api";
+import { formatDate } from "../i18n/format";
+
+interface Filters {
+  actor?: string;
+  action?: string;
+  kind?: string;
+  name?: string;
+  since?: string;
+  until?: string;
+}
+
+const ACTIONS = [
+  "create",
+  "update",
+  "delete",
+  "apply",
+  "login",
+  "login-failed",
+  "revoke",
+  "update-password",
+  "restore",
+];
+const KINDS = [
+  "Network",
+  "Node",
+  "EnrollmentPolicy",
+  "Enrollment",
+  "AccessPolicy",
+  "PeerOverride",
+  "User",
+  "ApiToken",
+];
+
+export default function Audit() {
+  const { t } = useTranslation();
+  const [filters, setFilters] = useState<Filters>({});
+  const [draft, setDraft] = useState<Filters>({});
+  const [cursors, setCursors] = useState<Array<number | undefined>>([undefined]);
+  const before = cursors[cursors.length - 1];
+  const page = useApi(
+    (signal) =>
+      api.get<{ items: AuditEntry[]; next?: number }>("/api/v1/audit", {
+        query: { ...filters, limit: 50, before },
+        signal,
+      }),
+    [filters, before],
+  );
+  const [exportError, setExportError] = useState<unknown>();
+  const apply = () => {
+    setFilters(draft);
+    setCursors([undefined]);
+  };
+  const exportLines = async () => {
+    setExportError(undefined);
+    try {
+      const text = await api.get<string>("/api/v1/audit/export", { query: { ...filters }, text: true });
+      download("hubwire-audit.jsonl", text, "application/x-ndjson");
+    } catch (e) {
+      setExportError(e);
+    }
+  };
+  const range = (v: [Dayjs | null, Dayjs | null] | null) =>
+    setDraft((d) => ({ ...d, since: v?.[0]?.toDate().toISOString(), until: v?.[1]?.toDate().toISOString() }));
+
+  return (
+    <>
+      <PageHeader
+        title={t("audit.title")}
+        sub={t("audit.sub")}
+        extra={
+          <Button icon={<DownloadOutlined />} onClick={() => void exportLines()}>
+            {t("audit.export")}
+          </Button>
+        }
+      />
+      <Flex gap={12} wrap style={{ marginBottom: 16 }} role="search" aria-label={t("audit.filters")}>
+        <Input
+          aria-label={t("audit.actor")}
+          placeholder={t("audit.actorPlaceholder")}
+          style={{ width: 180 }}
+          allowClear
+          value={draft.actor}
+          onChange={(e) => setDraft({ ...draft, actor: e.target.value || undefined })}
+          onPressEnter={apply}
+        />
+        <Select
+          aria-label={t("audit.action")}
+          placeholder={t("audit.action")}
+          allowClear
+          style={{ width: 160 }}
+          value={draft.action}
+          onChange={(v) => setDraft({ ...draft, action: v })}
+          options={ACTIONS.map((a) => ({ value: a, label: a }))}
+        />
+        <Select
+          aria-label={t("audit.kind")}
+          placeholder={t("audit.kind")}
+          allowClear
+          style={{ width: 170 }}
+          value={draft.kind}
+          onChange={(v) => setDraft({ ...draft, kind: v })}
+          options={KINDS.map((k) => ({ value: k, label: k }))}
+        />
+        <Input
+          aria-label={t("common.name")}
+          placeholder={t("common.name")}
+          style={{ width: 160 }}
+          allowClear
+          value={draft.name}
+          onChange={(e) => setDraft({ ...draft, name: e.target.value || undefined })}
+          onPressEnter={apply}
+        />
+        <DatePicker.RangePicker
+          showTime
+          aria-label={t("audit.when")}
+          onChange={(v) => range(v as [Dayjs | null, Dayjs | null] | null)}
+        />
+        <Button type="primary" onClick={apply}>
+          {t("common.filter")}
+        </Button>
+      </Flex>
+      <ErrorAlert error={page.error ?? exportError} />
+      <Table<AuditEntry>
+        rowKey="id"
+        size="middle"
+        loading={page.loading}
+        dataSource={page.data?.items ?? []}
+        pagination={false}
+        locale={{ emptyText: t("audit.empty") }}
+        expandable={{
+          rowExpandable: (e) => e.before !== null || e.after !== null,
+          expandedRowRender: (e) => (
+            <Flex gap={16} wrap>
+              {(["before", "after"] as const).map((k) => (
+                <div key={k} style={{ flex: "1 1 380px", minWidth: 0 }}>
+                  <Typography.Text strong>{t(`audit.${k}`)}</Typography.Text>
+                  <pre
+                    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+                    tabIndex={0}
+                    className="mono"
+                    style={{
+                      background: "#f6f8fa",
+                      padding: 8,
+                      fontSize: 12,
+                      maxHeight: 320,
+                      overflow: "auto",
+                    }}
+                  >
+                    {e[k] === null ? "—" : JSON.stringify(e[k], null, 2)}
+                  </pre>
+                </div>
+              ))}
+            </Flex>
+          ),
+        }}
+        columns={[
+          { title: t("audit.at"), dataIndex: "at", render: (v: string) => formatDate(v), width: 200 },
+          { title: t("audit.actor"), dataIndex: "actor" },
+          {
+            title: t("audit.source"),
+            dataIndex: "source",
+            render: (v: string) => <span className="mono">{v}</span>,
+          },
+          {
+            title: t("audit.action"),
+            dataIndex: "action",
+            render: (a: string) => (
+              <Tag
+                color={a === "delete" || a === "login-failed" ? "red" : a === "create" ? "green" : undefined}
+              >
+                {a}
+              </Tag>
+            ),
+          },
+          {
+            title: t("audit.resource"),
+            key: "res",
+            render: (_, e) => (e.kind ? <span className="mono">{`${e.kind}/${e.name ?? ""}`}</span> : "—"),
+          },
+        ]}
+      />
+      <Flex justify="flex-end" gap={12} style={{ marginTop: 16 }}>
+        <Button disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          {t("audit.newer")}
+        </Button>
+        <Button
+          disabled={page.data?.next === undefined}
+          onClick={() => setCursors((c) => [...c, page.data?.next])}
+        >
+          {t("audit.older")}
+        </Button>
+      </Flex>
+    </>
+  );
+}

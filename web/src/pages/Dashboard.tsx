@@ -1,0 +1,186 @@
+/**
+ * The first screen: nodes online and offline by role, the hubs' health, total
+ * traffic (from `GET /api/v1/overview` once live status exists; until then the
+ * hubs from intent), and the latest audit events.
+ */
+import { Alert, Card, Col, Row, Statistic, Table, Tag, Typography } from "antd";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router-dom";
+import { api } from "../api/client";
+import type { AuditEntry, GetResult, NodeResource, Overview } from "../api/types";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { PageHeader } from "../components/PageHeader";
+import { useApi } from "../components/use-api";
+import { formatBytes, formatDate, formatNumber } from "../i18n/format";
+
+type Hub = {
+  name: string;
+  network: string;
+  online: boolean | null;
+  peers: number | null;
+  healthy: number | null;
+};
+
+export default function Dashboard() {
+  const { t } = useTranslation();
+  const overview = useApi((signal) => api.get<Overview>("/api/v1/overview", { signal }), []);
+  const hubsFromIntent = useApi(
+    (signal) =>
+      api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { role: "hub", limit: 200 }, signal }),
+    [],
+  );
+  const events = useApi(
+    (signal) => api.get<{ items: AuditEntry[] }>("/api/v1/audit", { query: { limit: 8 }, signal }),
+    [],
+  );
+  const o = overview.data;
+  const hubs: Hub[] = o
+    ? o.hubs.map((h) => ({ ...h, healthy: h.peersWithRecentHandshake }))
+    : (hubsFromIntent.data?.items ?? []).map((n: NodeResource) => ({
+        name: n.metadata.name,
+        network: n.spec.network,
+        online: null,
+        peers: null,
+        healthy: null,
+      }));
+  const roles = ["hub", "spoke", "external"] as const;
+  return (
+    <>
+      <PageHeader title={t("dashboard.title")} />
+      {overview.missing ? (
+        <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t("dashboard.noLiveStatus")} />
+      ) : (
+        <ErrorAlert error={overview.error} />
+      )}
+      <Row gutter={[16, 16]}>
+        <Col xs={24} md={6}>
+          <Card>
+            <Statistic title={t("dashboard.nodesTotal")} value={o ? formatNumber(o.nodes.total) : "—"} />
+          </Card>
+        </Col>
+        <Col xs={24} md={6}>
+          <Card>
+            <Statistic
+              title={t("dashboard.online")}
+              value={o ? formatNumber(o.nodes.online) : "—"}
+              styles={{ content: { color: "#237804" } }}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} md={6}>
+          <Card>
+            <Statistic
+              title={t("dashboard.offline")}
+              value={o ? formatNumber(o.nodes.offline) : "—"}
+              styles={{ content: { color: o && o.nodes.offline > 0 ? "#a8071a" : undefined } }}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} md={6}>
+          <Card>
+            <Statistic
+              title={t("dashboard.traffic")}
+              value={o ? `↓ ${formatBytes(o.traffic.rxBytes)} ↑ ${formatBytes(o.traffic.txBytes)}` : "—"}
+            />
+          </Card>
+        </Col>
+      </Row>
+      <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
+        <Col xs={24} lg={10}>
+          <Card title={<h2 className="card-title">{t("dashboard.byRole")}</h2>}>
+            <Table
+              size="small"
+              pagination={false}
+              rowKey="role"
+              dataSource={roles.map((role) => ({
+                role,
+                online: o?.nodes.byRole[role].online,
+                offline: o?.nodes.byRole[role].offline,
+              }))}
+              columns={[
+                {
+                  title: t("nodes.role"),
+                  dataIndex: "role",
+                  render: (r: string) => t(`roles.node.${r as "hub"}`),
+                },
+                {
+                  title: t("dashboard.online"),
+                  dataIndex: "online",
+                  render: (n?: number) => formatNumber(n),
+                },
+                {
+                  title: t("dashboard.offline"),
+                  dataIndex: "offline",
+                  render: (n?: number) => formatNumber(n),
+                },
+              ]}
+            />
+          </Card>
+        </Col>
+        <Col xs={24} lg={14}>
+          <Card title={<h2 className="card-title">{t("dashboard.hubs")}</h2>}>
+            <Table<Hub>
+              size="small"
+              pagination={false}
+              rowKey="name"
+              loading={hubsFromIntent.loading && overview.loading}
+              dataSource={hubs}
+              locale={{ emptyText: t("dashboard.noHubs") }}
+              columns={[
+                {
+                  title: t("common.name"),
+                  dataIndex: "name",
+                  render: (n: string) => <Link to={`/nodes/${n}`}>{n}</Link>,
+                },
+                { title: t("nodes.network"), dataIndex: "network" },
+                {
+                  title: t("nodes.state"),
+                  dataIndex: "online",
+                  render: (v: boolean | null) =>
+                    v === null ? (
+                      <Tag>{t("status.unknown")}</Tag>
+                    ) : v ? (
+                      <Tag color="green">{t("status.online")}</Tag>
+                    ) : (
+                      <Tag color="red">{t("status.offline")}</Tag>
+                    ),
+                },
+                {
+                  title: t("dashboard.healthyPeers"),
+                  key: "peers",
+                  render: (_: unknown, h) =>
+                    h.peers === null ? "—" : `${formatNumber(h.healthy)} / ${formatNumber(h.peers)}`,
+                },
+              ]}
+            />
+          </Card>
+        </Col>
+      </Row>
+      <Card
+        title={<h2 className="card-title">{t("dashboard.recentEvents")}</h2>}
+        style={{ marginTop: 16 }}
+        extra={<Link to="/audit">{t("dashboard.allEvents")}</Link>}
+      >
+        <ErrorAlert error={events.error} />
+        <Table<AuditEntry>
+          size="small"
+          pagination={false}
+          rowKey="id"
+          loading={events.loading}
+          dataSource={events.data?.items ?? []}
+          columns={[
+            { title: t("audit.at"), dataIndex: "at", render: (v: string) => formatDate(v) },
+            { title: t("audit.actor"), dataIndex: "actor" },
+            { title: t("audit.action"), dataIndex: "action", render: (a: string) => <Tag>{a}</Tag> },
+            {
+              title: t("audit.resource"),
+              key: "res",
+              render: (_: unknown, e) =>
+                e.kind ? <Typography.Text code>{`${e.kind}/${e.name ?? ""}`}</Typography.Text> : "—",
+            },
+          ]}
+        />
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,296 @@
+/**
+ * One node: its intent (addresses, subnets, hubs, labels, key), its live
+ * status and peers with handshake age and traffic, a traffic chart, and for
+ * external peers the wg-quick file with its QR code.
+ */
+import { ArrowLeftOutlined } from "@ant-design/icons";
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Empty,
+  Input,
+  Modal,
+  Popconfirm,
+  Row,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { api, isMissingRoute } from "../api/client";
+import type { NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { ExternalPeer } from "../components/ExternalPeer";
+import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
+import { NodeForm } from "../components/NodeForm";
+import { PageHeader } from "../components/PageHeader";
+import { RoleTag, StateTag } from "../components/StateTag";
+import { TrafficChart } from "../components/TrafficChart";
+import { useApi } from "../components/use-api";
+import { formatAge, formatBytes, formatDate } from "../i18n/format";
+import { useCanWrite } from "../session";
+
+export default function NodeDetail() {
+  const { name = "" } = useParams();
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const canWrite = useCanWrite();
+  const node = useApi((signal) => api.get<NodeResource>(`/api/v1/nodes/${name}`, { signal }), [name]);
+  const status = useApi(
+    (signal) => api.get<NodeStatusDetail>(`/api/v1/node-status/${name}`, { signal }),
+    [name],
+  );
+  const [editing, setEditing] = useState(false);
+  const [revoking, setRevoking] = useState(false);
+  const [reason, setReason] = useState("");
+  const [actionError, setActionError] = useState<unknown>();
+  const n = node.data;
+  const s = status.data;
+
+  const remove = async () => {
+    try {
+      await api.del(`/api/v1/nodes/${name}`);
+      message.success(t("common.deleted"));
+      navigate("/nodes");
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+  const revoke = async () => {
+    try {
+      await api.post(`/api/v1/nodes/${name}/revoke`, reason ? { reason } : {});
+      setRevoking(false);
+      message.success(t("nodes.revoked"));
+      node.reload();
+    } catch (e) {
+      setActionError(
+        isMissingRoute(e) ? new Error(t("common.notAvailable", { what: t("nodes.revoke") })) : e,
+      );
+      setRevoking(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title={name}
+        sub={
+          <Link to="/nodes">
+            <ArrowLeftOutlined /> {t("nodes.back")}
+          </Link>
+        }
+        extra={
+          canWrite && n ? (
+            <>
+              <Button onClick={() => setEditing(true)}>{t("common.edit")}</Button>
+              <Button danger onClick={() => setRevoking(true)}>
+                {t("nodes.revoke")}
+              </Button>
+              <Popconfirm
+                title={t("common.confirmDelete", { name })}
+                onConfirm={() => void remove()}
+                okText={t("common.delete")}
+                cancelText={t("common.cancel")}
+              >
+                <Button danger type="primary">
+                  {t("common.delete")}
+                </Button>
+              </Popconfirm>
+            </>
+          ) : null
+        }
+      />
+      <ErrorAlert error={node.error} />
+      <ErrorAlert error={actionError} />
+      {n ? (
+        <Row gutter={[16, 16]}>
+          <Col xs={24} xl={14}>
+            <Card title={<h2 className="card-title">{t("nodes.intent")}</h2>}>
+              <Descriptions column={1} size="small" bordered>
+                <Descriptions.Item label={t("nodes.network")}>{n.spec.network}</Descriptions.Item>
+                <Descriptions.Item label={t("nodes.role")}>
+                  <RoleTag role={n.spec.role} />
+                </Descriptions.Item>
+                <Descriptions.Item label={t("nodes.tunnelAddress")}>
+                  <span className="mono">
+                    {[n.spec.tunnelAddress, n.spec.tunnelAddress6].filter(Boolean).join(", ") || "—"}
+                  </span>
+                </Descriptions.Item>
+                <Descriptions.Item label={t("nodes.endpoint")}>
+                  <span className="mono">{n.spec.endpoint ?? t("nodes.behindNat")}</span>
+                </Descriptions.Item>
+                <Descriptions.Item label={t("nodes.listenPort")}>
+                  {n.spec.listenPort ?? "—"}
+                </Descriptions.Item>
+                <Descriptions.Item label={t("nodes.subnets")}>
+                  <span className="mono">{(n.spec.subnets ?? []).join(", ") || "—"}</span>
+                </Descriptions.Item>
+                <Descriptions.Item label={t("nodes.hubs")}>
+                  <Space wrap>
+                    {(n.spec.hubs ?? []).length === 0
+                      ? "—"
+                      : (n.spec.hubs ?? []).map((h, i) => (
+                          <Link key={h} to={`/nodes/${h}`}>
+                            {`${i + 1}. ${h}`}
+                          </Link>
+                        ))}
+                  </Space>
+                </Descriptions.Item>
+                <Descriptions.Item label={t("nodes.labels")}>
+                  <Space size={[0, 4]} wrap>
+                    {Object.entries(n.metadata.labels ?? {}).map(([k, v]) => (
+                      <Tag key={k}>{`${k}=${v}`}</Tag>
+                    ))}
+                  </Space>
+                </Descriptions.Item>
+                <Descriptions.Item label={t("nodes.publicKey")}>
+                  {n.spec.publicKey ? (
+                    <Typography.Text
+                      className="mono"
+                      copyable={{ tooltips: [t("common.copy"), t("common.copied")] }}
+                    >
+                      {n.spec.publicKey}
+                    </Typography.Text>
+                  ) : (
+                    t("nodes.noKey")
+                  )}
+                </Descriptions.Item>
+                {n.spec.description ? (
+                  <Descriptions.Item label={t("common.description")}>{n.spec.description}</Descriptions.Item>
+                ) : null}
+              </Descriptions>
+            </Card>
+          </Col>
+          <Col xs={24} xl={10}>
+            <Card title={<h2 className="card-title">{t("nodes.liveStatus")}</h2>}>
+              {status.missing ? (
+                <Alert type="info" showIcon title={t("nodes.noLiveStatus")} />
+              ) : status.error ? (
+                <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("nodes.neverReported")} />
+              ) : (
+                <Descriptions column={1} size="small" bordered>
+                  <Descriptions.Item label={t("nodes.state")}>
+                    <StateTag online={s?.online} />
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t("nodes.lastSeen")}>
+                    {formatDate(s?.lastSeenAt)}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t("nodes.agentVersion")}>
+                    {s?.agentVersion ?? "—"}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t("nodes.revision")}>
+                    <span className="mono">
+                      {s?.appliedRevision ?? "—"}
+                      {s && s.appliedRevision !== s.desiredRevision ? ` → ${s.desiredRevision ?? "—"}` : ""}
+                    </span>
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t("nodes.traffic")}>
+                    {s ? `↓ ${formatBytes(s.rxBytes)} ↑ ${formatBytes(s.txBytes)}` : "—"}
+                  </Descriptions.Item>
+                  {s?.applyError ? (
+                    <Descriptions.Item label={t("nodes.applyError")}>
+                      <Typography.Text type="danger">{s.applyError}</Typography.Text>
+                    </Descriptions.Item>
+                  ) : null}
+                </Descriptions>
+              )}
+            </Card>
+          </Col>
+          <Col span={24}>
+            <Card title={<h2 className="card-title">{t("nodes.peers")}</h2>}>
+              <Table<PeerStatus>
+                size="small"
+                rowKey="publicKey"
+                pagination={false}
+                dataSource={s?.peers ? [...s.peers] : []}
+                locale={{ emptyText: t("nodes.noPeers") }}
+                columns={[
+                  {
+                    title: t("common.name"),
+                    dataIndex: "name",
+                    render: (v: string | null) => (v ? <Link to={`/nodes/${v}`}>{v}</Link> : "—"),
+                  },
+                  {
+                    title: t("nodes.endpoint"),
+                    dataIndex: "endpoint",
+                    render: (v: string | null) => <span className="mono">{v ?? "—"}</span>,
+                  },
+                  {
+                    title: t("nodes.handshake"),
+                    dataIndex: "handshakeAgeSeconds",
+                    render: (v: number | null) =>
+                      v === null ? (
+                        <Tag>{t("nodes.never")}</Tag>
+                      ) : (
+                        <Tag color={v < HEALTHY_HANDSHAKE_SECONDS ? "green" : "red"}>{formatAge(v)}</Tag>
+                      ),
+                  },
+                  { title: t("nodes.received"), dataIndex: "rxBytes", render: (v: number) => formatBytes(v) },
+                  { title: t("nodes.sent"), dataIndex: "txBytes", render: (v: number) => formatBytes(v) },
+                  {
+                    title: t("nodes.publicKey"),
+                    dataIndex: "publicKey",
+                    render: (v: string) => <span className="mono">{v}</span>,
+                  },
+                ]}
+              />
+            </Card>
+          </Col>
+          <Col span={24}>
+            <Card title={<h2 className="card-title">{t("nodes.trafficChart")}</h2>}>
+              {s?.history && s.history.length > 0 ? (
+                <TrafficChart samples={s.history} />
+              ) : (
+                <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("nodes.noHistory")} />
+              )}
+            </Card>
+          </Col>
+        </Row>
+      ) : null}
+      {n?.spec.role === "external" ? (
+        <ExternalPeer
+          name={name}
+          hasKey={Boolean(n.spec.publicKey)}
+          canWrite={canWrite}
+          onKeyChanged={node.reload}
+        />
+      ) : null}
+      {n ? (
+        <NodeForm
+          open={editing}
+          existing={n}
+          onClose={() => setEditing(false)}
+          onSaved={() => {
+            setEditing(false);
+            node.reload();
+          }}
+        />
+      ) : null}
+      <Modal
+        open={revoking}
+        title={t("nodes.revokeTitle", { name })}
+        onCancel={() => setRevoking(false)}
+        onOk={() => void revoke()}
+        okText={t("nodes.revoke")}
+        okButtonProps={{ danger: true }}
+        cancelText={t("common.cancel")}
+      >
+        <Typography.Paragraph>{t("nodes.revokeHelp")}</Typography.Paragraph>
+        <Input
+          aria-label={t("common.reason")}
+          placeholder={t("common.reason")}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+        />
+      </Modal>
+    </>
+  );
+}

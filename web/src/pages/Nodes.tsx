@@ -1,0 +1,273 @@
+/**
+ * Nodes: a table that stays fast with 10,000 nodes because the server filters
+ * and pages (network, role, labels; cursor pagination), merged with live
+ * status from `GET /api/v1/node-status` where the controller has it. The
+ * state filter (online/offline) lists from live status itself.
+ */
+import { PlusOutlined, ReloadOutlined } from "@ant-design/icons";
+import { Button, Flex, Input, Select, Space, Table, Tag, Tooltip, Typography } from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate } from "react-router-dom";
+import { api } from "../api/client";
+import type { GetResult, NodeResource, NodeStatusView } from "../api/types";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { NodeForm } from "../components/NodeForm";
+import { PageHeader } from "../components/PageHeader";
+import { RoleTag, StateTag } from "../components/StateTag";
+import { useApi } from "../components/use-api";
+import { formatBytes, formatDate } from "../i18n/format";
+import { useCanWrite } from "../session";
+
+interface Row {
+  readonly name: string;
+  readonly node?: NodeResource;
+  readonly status?: NodeStatusView;
+  readonly network: string;
+  readonly role: string;
+}
+
+interface Filters {
+  network?: string;
+  role?: string;
+  state?: "online" | "offline";
+  labels: string[];
+}
+
+interface Page {
+  rows: Row[];
+  next?: string;
+  /** Live status answered (false: this controller has no live status yet). */
+  live: boolean;
+}
+
+async function loadPage(
+  f: Filters,
+  cursor: string | undefined,
+  limit: number,
+  signal: AbortSignal,
+): Promise<Page> {
+  if (f.state) {
+    const r = await api.get<{ items: NodeStatusView[]; next?: string }>("/api/v1/node-status", {
+      query: { network: f.network, role: f.role, online: f.state === "online", limit, after: cursor },
+      signal,
+    });
+    return {
+      rows: r.items.map((s) => ({ name: s.node, status: s, network: s.network, role: s.role })),
+      next: r.next,
+      live: true,
+    };
+  }
+  // Live status for the same slice of names, fetched alongside; a controller without it still shows the nodes.
+  const status = api
+    .get<{ items: NodeStatusView[] }>("/api/v1/node-status", {
+      query: { network: f.network, role: f.role, after: cursor, limit: 1000 },
+      signal,
+    })
+    .then((s) => new Map(s.items.map((v) => [v.node, v])))
+    .catch((e: unknown) => {
+      if ((e as Error).name === "AbortError") throw e;
+      return undefined;
+    });
+  const list = await api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", {
+    query: { network: f.network, role: f.role, label: f.labels, limit, continue: cursor },
+    signal,
+  });
+  const statuses = await status;
+  const live = statuses !== undefined;
+  return {
+    rows: list.items.map((n) => ({
+      name: n.metadata.name,
+      node: n,
+      status: statuses?.get(n.metadata.name),
+      network: n.spec.network,
+      role: n.spec.role,
+    })),
+    next: list.continue,
+    live,
+  };
+}
+
+export default function Nodes() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const canWrite = useCanWrite();
+  const [filters, setFilters] = useState<Filters>({ labels: [] });
+  const [pageSize, setPageSize] = useState(50);
+  /** Cursors of the pages before the current one; the last is the current page's. */
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const [creating, setCreating] = useState(false);
+  const cursor = cursors[cursors.length - 1];
+  const page = useApi((signal) => loadPage(filters, cursor, pageSize, signal), [filters, cursor, pageSize]);
+  const networks = useApi(
+    (signal) =>
+      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
+    [],
+  );
+  const setFilter = (f: Partial<Filters>) => {
+    setFilters((old) => ({ ...old, ...f }));
+    setCursors([undefined]);
+  };
+  const live = page.data?.live ?? true;
+
+  return (
+    <>
+      <PageHeader
+        title={t("nodes.title")}
+        sub={t("nodes.sub")}
+        extra={
+          <>
+            <Button icon={<ReloadOutlined />} onClick={page.reload} aria-label={t("common.refresh")}>
+              {t("common.refresh")}
+            </Button>
+            {canWrite ? (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+                {t("nodes.create")}
+              </Button>
+            ) : null}
+          </>
+        }
+      />
+      <Flex gap={12} wrap style={{ marginBottom: 16 }} role="search" aria-label={t("nodes.filters")}>
+        <Select
+          allowClear
+          aria-label={t("nodes.network")}
+          placeholder={t("nodes.allNetworks")}
+          style={{ width: 180 }}
+          value={filters.network}
+          onChange={(v) => setFilter({ network: v })}
+          options={(networks.data?.items ?? []).map((n) => ({
+            value: n.metadata.name,
+            label: n.metadata.name,
+          }))}
+        />
+        <Select
+          allowClear
+          aria-label={t("nodes.role")}
+          placeholder={t("nodes.allRoles")}
+          style={{ width: 150 }}
+          value={filters.role}
+          onChange={(v) => setFilter({ role: v })}
+          options={(["hub", "spoke", "external"] as const).map((r) => ({
+            value: r,
+            label: t(`roles.node.${r}`),
+          }))}
+        />
+        <Tooltip title={live ? undefined : t("nodes.stateNeedsLive")}>
+          <Select
+            allowClear
+            disabled={!live}
+            aria-label={t("nodes.state")}
+            placeholder={t("nodes.allStates")}
+            style={{ width: 150 }}
+            value={filters.state}
+            onChange={(v) => setFilter({ state: v })}
+            options={[
+              { value: "online", label: t("status.online") },
+              { value: "offline", label: t("status.offline") },
+            ]}
+          />
+        </Tooltip>
+        <Input.Search
+          aria-label={t("nodes.labelFilter")}
+          placeholder={t("nodes.labelFilterPlaceholder")}
+          style={{ width: 280 }}
+          allowClear
+          enterButton={t("common.filter")}
+          onSearch={(v) =>
+            setFilter({
+              labels: v
+                .split(/[\s,]+/)
+                .map((s) => s.trim())
+                .filter(Boolean),
+            })
+          }
+        />
+      </Flex>
+      {page.data && !page.data.live ? (
+        <Typography.Paragraph type="secondary">{t("nodes.noLiveStatus")}</Typography.Paragraph>
+      ) : null}
+      <ErrorAlert error={page.error} />
+      <div data-testid="nodes-table">
+        <Table<Row>
+          size="middle"
+          rowKey="name"
+          loading={page.loading}
+          dataSource={page.data?.rows ?? []}
+          pagination={false}
+          locale={{ emptyText: t("nodes.empty") }}
+          onRow={(r) => ({ onDoubleClick: () => navigate(`/nodes/${r.name}`) })}
+          columns={[
+            {
+              title: t("common.name"),
+              dataIndex: "name",
+              render: (n: string) => <Link to={`/nodes/${n}`}>{n}</Link>,
+            },
+            { title: t("nodes.network"), dataIndex: "network" },
+            { title: t("nodes.role"), dataIndex: "role", render: (r: string) => <RoleTag role={r} /> },
+            {
+              title: t("nodes.state"),
+              key: "state",
+              render: (_, r) => <StateTag online={r.status?.online} />,
+            },
+            {
+              title: t("nodes.tunnelAddress"),
+              key: "addr",
+              render: (_, r) => <span className="mono">{r.node?.spec.tunnelAddress ?? "—"}</span>,
+            },
+            {
+              title: t("nodes.endpoint"),
+              key: "ep",
+              render: (_, r) => <span className="mono">{r.node?.spec.endpoint ?? "—"}</span>,
+            },
+            {
+              title: t("nodes.labels"),
+              key: "labels",
+              render: (_, r) => (
+                <Space size={[0, 4]} wrap>
+                  {Object.entries(r.node?.metadata.labels ?? {}).map(([k, v]) => (
+                    <Tag key={k}>{`${k}=${v}`}</Tag>
+                  ))}
+                </Space>
+              ),
+            },
+            { title: t("nodes.lastSeen"), key: "seen", render: (_, r) => formatDate(r.status?.lastSeenAt) },
+            {
+              title: t("nodes.traffic"),
+              key: "traffic",
+              render: (_, r) =>
+                r.status ? `↓ ${formatBytes(r.status.rxBytes)} ↑ ${formatBytes(r.status.txBytes)}` : "—",
+            },
+          ]}
+        />
+      </div>
+      <Flex justify="flex-end" align="center" gap={12} style={{ marginTop: 16 }}>
+        <Typography.Text type="secondary">{t("nodes.pageNumber", { page: cursors.length })}</Typography.Text>
+        <Button disabled={cursors.length <= 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          {t("common.previous")}
+        </Button>
+        <Button disabled={!page.data?.next} onClick={() => setCursors((c) => [...c, page.data?.next])}>
+          {t("common.next")}
+        </Button>
+        <Select
+          aria-label={t("common.pageSize")}
+          value={pageSize}
+          style={{ width: 130 }}
+          onChange={(v) => {
+            setPageSize(v);
+            setCursors([undefined]);
+          }}
+          options={[25, 50, 100, 200].map((n) => ({ value: n, label: t("common.perPage", { count: n }) }))}
+        />
+      </Flex>
+      <NodeForm
+        open={creating}
+        onClose={() => setCreating(false)}
+        onSaved={(name) => {
+          setCreating(false);
+          navigate(`/nodes/${name}`);
+        }}
+      />
+    </>
+  );
+}
