@@ -13,6 +13,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import {
   adminToken,
   type ControllerProcess,
+  freePort,
   request,
   startControllerProcess,
 } from "../../src/bench/api-controller.js";
@@ -25,6 +26,8 @@ const AXE = require.resolve("axe-core/axe.min.js");
 /** A controller with a browser on it; `close()` stops both and removes their folders. */
 export interface UiLab {
   readonly url: string;
+  /** The enrollment listener (TLS, its own CA), as `https://127.0.0.1:PORT`; join tokens name it. Absent with `enroll: false`. */
+  readonly enrollUrl?: string;
   readonly controller: ControllerProcess;
   readonly context: BrowserContext;
   /** An admin API token, for seeding data through the public API. */
@@ -37,12 +40,23 @@ export interface UiLab {
 }
 
 export async function startUiLab(
-  options: { viewport?: { width: number; height: number } } = {},
+  options: {
+    viewport?: { width: number; height: number };
+    /** Start the controller with an enrollment listener (default true), as a real deployment has. */
+    enroll?: boolean;
+  } = {},
 ): Promise<UiLab> {
   const dir = await mkdtemp(join(tmpdir(), "hubwire-ui-"));
+  // An enrollment listener, as a real deployment has: join tokens need one, agents enroll on it.
+  // Rate limits off: the tests enroll several nodes from one address in a moment.
+  const enrollPort = await freePort();
   const controller = await startControllerProcess({
     dataDir: join(dir, "data"),
     adminPassword: ADMIN_PASSWORD,
+    extraArgs:
+      options.enroll === false
+        ? []
+        : ["--enroll-listen", `127.0.0.1:${enrollPort}`, "--enroll-rate-limit", "0"],
   });
   const token = await adminToken(controller.url, ADMIN_PASSWORD, "ui-seed");
   const context = await chromium.launchPersistentContext(join(dir, "profile"), {
@@ -71,6 +85,7 @@ export async function startUiLab(
   };
   return {
     url: controller.url,
+    ...(options.enroll === false ? {} : { enrollUrl: `https://127.0.0.1:${enrollPort}` }),
     controller,
     context,
     token,

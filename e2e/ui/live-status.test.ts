@@ -1,153 +1,150 @@
 /**
- * Live status in the UI, in the shapes agreed for `GET /api/v1/overview` and
- * `GET /api/v1/node-status[/:name]` (prompts/contracts.md). While this controller lacks those
- * routes, the browser answers them with contract-shaped data for the corp example, so the
- * dashboard counts, the nodes table's states and traffic, the node page's peers and chart, and
- * the topology's link colors are checked before the real routes land. Once the controller has
- * them (a real answer instead of 404 "no such route"), this prints SKIP: live data then comes
- * from agents, and the other browser tests run against it.
+ * Live status in the UI from real agents' data: nodes enroll through the enrollment listener with
+ * the agent's own client (a hub through an auto-approving policy added here, three edge boxes
+ * through the corp example's `edge` policy), fetch their desired state from `GET /agent/v1/config`
+ * and report per-peer handshakes and byte counters with `ConfigClient.report`, every 4 s as agents
+ * do (one edge box never reports). The browser then shows what the controller made of it: the
+ * dashboard's counts, hubs and traffic, the nodes table's states and its state filter, a node's
+ * peers with handshake age and bytes and its traffic chart, and the topology's link colors.
+ * Nothing is faked: the only stand-in is the data plane, whose counters the test chooses.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../src/testing/prerequisites.js";
+import { createJoinToken, enrollNode, type PeerCounters, reportLoop, TestAgent } from "./agents.js";
 import { ADMIN_PASSWORD, axeViolations, login, settle, startUiLab, type UiLab } from "./harness.js";
 import { seedCorp } from "./seed.js";
 
-const NOW = Date.now();
-const peer = (name: string, age: number | null) => ({
-  name,
-  publicKey: `${name.padEnd(42, "A").slice(0, 42)}A=`,
-  endpoint: age === null ? null : "203.0.113.10:51820",
-  rxBytes: 5_000_000,
-  txBytes: 2_000_000,
-  latestHandshake: age === null ? 0 : Math.floor(NOW / 1000) - age,
-  handshakeAgeSeconds: age,
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const up = (handshakeAgo: number | null, rxBytes: number, txBytes: number): PeerCounters => ({
+  handshakeAgo,
+  rxBytes,
+  txBytes,
 });
-const status = (node: string, role: string, online: boolean, peers: ReturnType<typeof peer>[]) => ({
-  node,
-  network: "corp",
-  role,
-  online,
-  lastSeenAt: new Date(NOW - 20_000).toISOString(),
-  agentVersion: "0.1.0",
-  appliedRevision: "abc123",
-  desiredRevision: "abc123",
-  applyError: null,
-  rxBytes: 123_456_789,
-  txBytes: 98_765_432,
-  peers,
-});
-const STATUSES = [
-  status("branch-ber", "spoke", true, [peer("hub-fra", 30), peer("hub-sgp", 900)]),
-  status("branch-nyc", "spoke", false, [peer("hub-fra", null)]),
-  status("hub-fra", "hub", true, [peer("branch-ber", 30), peer("hub-sgp", 40)]),
-];
-const OVERVIEW = {
-  nodes: {
-    total: 7,
-    online: 2,
-    offline: 5,
-    byRole: {
-      hub: { online: 1, offline: 1 },
-      spoke: { online: 1, offline: 3 },
-      external: { online: 0, offline: 1 },
-    },
-  },
-  hubs: [
-    { name: "hub-fra", network: "corp", online: true, peers: 5, peersWithRecentHandshake: 4 },
-    { name: "hub-sgp", network: "corp", online: false, peers: 3, peersWithRecentHandshake: 0 },
-  ],
-  traffic: { rxBytes: 5 * 1024 ** 3, txBytes: 3 * 1024 ** 3 },
-  revision: 4,
+
+/** What each reporting node's data plane shows, by peer name: 5 GiB received in all. */
+const REPORTS: Record<string, Record<string, PeerCounters>> = {
+  "hub-lon": { "hub-fra": up(40, 256 * MiB, 128 * MiB), "hub-sgp": up(null, 0, 0) },
+  "edge-a": { "hub-fra": up(30, 2 * GiB, 300 * MiB), "hub-sgp": up(900, 1 * GiB - 256 * MiB, 100 * MiB) },
+  "edge-b": { "hub-fra": up(10, 1 * GiB, 200 * MiB), "hub-sgp": up(20, 1 * GiB, 50 * MiB) },
 };
 
-/** Answers the contract routes in the browser, as the controller will once they exist. */
-async function serveContract(page: Page): Promise<void> {
-  const json = (body: unknown) => ({
-    status: 200,
-    contentType: "application/json",
-    body: JSON.stringify(body),
-  });
-  await page.route("**/api/v1/overview", (r) => r.fulfill(json(OVERVIEW)));
-  await page.route(/\/api\/v1\/node-status(\?.*)?$/, (r) => {
-    const online = new URL(r.request().url()).searchParams.get("online");
-    const items = online === null ? STATUSES : STATUSES.filter((s) => String(s.online) === online);
-    return r.fulfill(json({ items }));
-  });
-  await page.route(/\/api\/v1\/node-status\/[^/?]+$/, (r) => {
-    const name = r.request().url().split("/").pop();
-    const s = STATUSES.find((x) => x.node === name);
-    if (!s)
-      return r.fulfill({
-        status: 404,
-        contentType: "application/json",
-        body: '{"error":{"code":"not-found","message":"no status"}}',
-      });
-    const history = Array.from({ length: 30 }, (_, i) => ({
-      at: new Date(NOW - (30 - i) * 60_000).toISOString(),
-      rxBytes: 1_000_000 * (i + 1),
-      txBytes: 400_000 * (i + 1),
-    }));
-    return r.fulfill(json({ ...s, history }));
-  });
-}
+const HUB_POLICY = {
+  apiVersion: "hubwire/v1",
+  kind: "EnrollmentPolicy",
+  metadata: { name: "dc" },
+  spec: {
+    network: "corp",
+    role: "hub",
+    nodeNames: ["hub-*"],
+    tunnelAddressPrefixes: ["10.100.0.0/24"],
+    subnetPrefixes: [{ prefix: "10.30.0.0/16", minLength: 16, maxLength: 24 }],
+    endpointPrefixes: ["203.0.113.0/24"],
+    approval: "auto",
+  },
+};
 
-describeWith(["chromium"], "web UI with live status (contract shapes)", () => {
+describeWith(["chromium"], "web UI with live status from enrolled, reporting agents", () => {
   let lab: UiLab;
   let page: Page;
-  let real = false;
+  const agents: TestAgent[] = [];
+  let loop: ReturnType<typeof reportLoop> | undefined;
   beforeAll(async () => {
     lab = await startUiLab();
     await seedCorp(lab);
-    const probe = await lab.api("GET", "/api/v1/overview");
-    real = !(probe.status === 404 && probe.text.includes("no such route"));
+    await lab.apply([HUB_POLICY]);
+    const hubToken = await createJoinToken(lab, "dc", 1);
+    const edgeToken = await createJoinToken(lab, "edge", 3);
+    const enrolled = [
+      await enrollNode(hubToken, "hub-lon", { endpoint: "203.0.113.30:51820", subnets: ["10.30.0.0/16"] }),
+      await enrollNode(edgeToken, "edge-a", { subnets: ["192.168.61.0/24"] }),
+      await enrollNode(edgeToken, "edge-b", { subnets: ["192.168.62.0/24"] }),
+      await enrollNode(edgeToken, "edge-c", { subnets: ["192.168.63.0/24"] }),
+    ];
+    for (const e of enrolled) agents.push(new TestAgent(e));
+    for (const a of agents) await a.fetchConfig();
+    const reporting = agents.filter((a) => a.node.name in REPORTS);
+    // The peers reported are the desired state's, under their real public keys.
+    for (const a of reporting) {
+      const names = a.desired!.interfaces.flatMap((i) => i.peers.map((p) => p.name)).sort();
+      expect(names, a.node.name).toEqual(Object.keys(REPORTS[a.node.name]!).sort());
+    }
+    loop = reportLoop(reporting.map((agent) => ({ agent, peers: REPORTS[agent.node.name]! })));
+    await loop.first;
+    expect(loop.errors()).toEqual([]);
     page = await lab.newPage();
-    await serveContract(page);
     await login(page, lab.url, "admin", ADMIN_PASSWORD);
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
+    loop?.stop();
+    for (const a of agents) a.close();
     await lab?.close();
   });
 
-  it("shows counts, states, peers with handshake age, the traffic chart and link health", async (ctx) => {
-    if (real) {
-      process.stderr.write(
-        "SKIP web UI live status with contract data: the controller has the real routes\n",
-      );
-      return ctx.skip();
-    }
-    await settle(page);
+  it("the API agrees with what the agents reported", async () => {
+    const overview = (await lab.api("GET", "/api/v1/overview")).json<{
+      nodes: { total: number; online: number; byRole: Record<string, { online: number; offline: number }> };
+      traffic: { rxBytes: number };
+      hubs: Array<{ name: string; online: boolean; peers: number; peersWithRecentHandshake: number }>;
+    }>();
+    expect(overview.nodes).toMatchObject({ total: 11, online: 3 });
+    expect(overview.nodes.byRole.hub).toEqual({ online: 1, offline: 2 });
+    expect(overview.traffic.rxBytes).toBe(5 * GiB);
+    expect(overview.hubs.find((h) => h.name === "hub-lon")).toMatchObject({
+      online: true,
+      peers: 2,
+      peersWithRecentHandshake: 1,
+    });
+  });
+
+  it("shows counts, states, peers with handshake age and bytes, the traffic chart and link health", async () => {
     const main = page.locator("main");
+    await page.goto(`${lab.url}/`);
+    await settle(page);
     await expect.poll(() => main.innerText()).toContain("5 GB");
-    expect(await main.innerText()).toMatch(/Nodes\s+7/);
+    const dashboard = await main.innerText();
+    expect(dashboard).toMatch(/Nodes\s+11/);
+    expect(dashboard).toMatch(/Online\s+3/);
+    expect(dashboard).toMatch(/Offline\s+8/);
+    const hubRow = await page.locator("tr[data-row-key=hub-lon]").innerText();
+    expect(hubRow).toContain("Online");
+    expect(hubRow).toContain("1 / 2");
+    // The agents coming online are recent events.
+    expect(dashboard).toMatch(/node-online\s+Node\/edge-a/);
+    expect(await axeViolations(page)).toEqual([]);
 
     await page.goto(`${lab.url}/nodes`);
     await settle(page);
-    const ber = page.locator("[data-testid=nodes-table] tr", { hasText: "branch-ber" });
-    expect(await ber.innerText()).toContain("Online");
-    expect(
-      await page.locator("[data-testid=nodes-table] tr", { hasText: "branch-nyc" }).innerText(),
-    ).toContain("Offline");
-    expect(await page.locator("[data-testid=nodes-table] tr", { hasText: "edge-rig" }).innerText()).toContain(
-      "Unknown",
-    );
+    const row = (name: string) => page.locator("[data-testid=nodes-table] tr", { hasText: name }).innerText();
+    expect(await row("edge-a")).toContain("Online");
+    expect(await row("hub-lon")).toContain("Online");
+    expect(await row("edge-c")).toContain("Offline");
+    expect(await row("branch-ber")).toContain("Offline");
     // The state filter lists from live status.
     await page.getByRole("combobox", { name: "State" }).click();
     await page
-      .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Offline$/ })
+      .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Online$/ })
       .click();
     await expect
-      .poll(() => page.locator("[data-testid=nodes-table] tr.ant-table-row").allInnerTexts())
-      .toEqual([expect.stringContaining("branch-nyc")]);
+      .poll(async () =>
+        (await page.locator("[data-testid=nodes-table] tr.ant-table-row").allInnerTexts()).map(
+          (t) => t.split(/\s/)[0],
+        ),
+      )
+      .toEqual(["edge-a", "edge-b", "hub-lon"]);
 
-    await page.goto(`${lab.url}/nodes/branch-ber`);
+    await page.goto(`${lab.url}/nodes/edge-a`);
     await settle(page);
-    const peers = await page.locator("tr", { hasText: "hub-sgp" }).last().innerText();
-    expect(peers).toContain("15 minutes ago");
-    expect(await page.locator("tr", { hasText: "hub-fra" }).last().innerText()).toContain("30 seconds ago");
+    const peer = (name: string) => page.locator("tr", { hasText: name }).last().innerText();
+    await expect.poll(() => peer("hub-sgp")).toContain("15 minutes ago");
+    expect(await peer("hub-sgp")).toContain("768 MB");
+    expect(await peer("hub-fra")).toMatch(/\d+ seconds ago/);
+    expect(await peer("hub-fra")).toContain("2 GB");
+    await page.getByRole("img", { name: /Traffic chart with \d+ samples?/ }).waitFor();
     expect(
       await page
-        .getByRole("img", { name: /Traffic chart with 30 samples/ })
+        .getByRole("img", { name: /Traffic chart with \d+ samples?/ })
         .locator("canvas")
         .count(),
     ).toBe(1);
@@ -155,8 +152,11 @@ describeWith(["chromium"], "web UI with live status (contract shapes)", () => {
 
     await page.goto(`${lab.url}/topology`);
     await settle(page);
+    // Healthy: edge-a–hub-fra, edge-b–hub-fra, edge-b–hub-sgp, hub-fra–hub-lon (hub-lon's report).
+    // Down: edge-a–hub-sgp (15 minutes), hub-lon–hub-sgp (never). The rest never reported.
     await expect
       .poll(() => page.getByTestId("topology-graph").getAttribute("aria-label"))
-      .toMatch(/^7 nodes, 9 links \(2 healthy, 2 down\)/);
-  }, 120_000);
+      .toMatch(/^11 nodes, \d+ links \(4 healthy, 2 down\)/);
+    expect(loop!.errors()).toEqual([]);
+  }, 180_000);
 });

@@ -3,9 +3,10 @@
  * process: sign in; create a network, a hub and a spoke; write an access policy and see the API's
  * validation error for a bad port under the field; open the topology and click through to a node;
  * download an external peer's config and decode its QR code to the same text; generate a key pair;
+ * create a join token (shown once) and revoke it; approve one enrollment request and reject
+ * another with a reason (both sent by the agent's own client to the enrollment listener);
  * switch to Chinese and back with no untranslated key on any page; a viewer sees no edit controls
  * and the API refuses them; axe-core finds no serious or critical violation on any page.
- * Join tokens and enrollment approval run once the controller has their routes (see the SKIP lines).
  * Skipped loudly without Chromium, failed under CI. Runs the build: `npm test` builds first.
  */
 import { readFile } from "node:fs/promises";
@@ -25,7 +26,7 @@ import {
   startUiLab,
   type UiLab,
 } from "./harness.js";
-import { seedCorp } from "./seed.js";
+import { PENDING_BRANCHES, seedCorp } from "./seed.js";
 
 /** Every page a signed-in admin can open, for the language and accessibility sweeps. */
 const PAGES = [
@@ -51,19 +52,9 @@ async function decodeQr(page: Page, selector: string): Promise<string | undefine
   return jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
 }
 
-/** Whether the controller has a route (404 "no such route" means not yet). */
-async function routeExists(lab: UiLab, method: string, path: string, body?: unknown): Promise<boolean> {
-  const r = await lab.api(method, path, body);
-  return !(r.status === 404 && r.text.includes("no such route"));
-}
-
 /** Browser steps are slow on a shared 2-core machine: generous per-test budgets. */
 const STEP = 90_000;
 const SWEEP = 300_000;
-
-function skipLine(what: string, why: string): void {
-  process.stderr.write(`SKIP web UI: ${what}: ${why}\n`);
-}
 
 describeWith(["chromium"], "web UI in a browser", () => {
   let lab: UiLab;
@@ -266,15 +257,12 @@ describeWith(["chromium"], "web UI in a browser", () => {
   );
 
   it(
-    "creates a join token, shows it once with a copy button, and revokes it (needs the join-token routes)",
-    async (ctx) => {
-      if (!(await routeExists(lab, "GET", "/api/v1/join-tokens"))) {
-        skipLine(
-          "join tokens",
-          "GET /api/v1/join-tokens answers 404 no such route (the ENROLL stream adds it)",
-        );
-        return ctx.skip();
-      }
+    "creates a join token, shows it once with a copy button, and revokes it",
+    async () => {
+      type Listed = { items: Array<{ id: string; policy: string; revokedAt: string | null }> };
+      const before = new Set(
+        (await lab.api("GET", "/api/v1/join-tokens")).json<Listed>().items.map((j) => j.id),
+      );
       await page.goto(`${lab.url}/join-tokens`);
       await page.getByRole("button", { name: "New join token" }).click();
       const modal = page.locator(".ant-modal", { hasText: "New join token" });
@@ -290,70 +278,67 @@ describeWith(["chromium"], "web UI in a browser", () => {
       expect(await secret.innerText()).toMatch(/^hwjoin1\.[A-Za-z0-9_-]+/);
       expect(await secret.locator(".ant-typography-copy").count()).toBe(1);
       await page.getByRole("button", { name: "Done" }).click();
-      const row = page.locator("tr.ant-table-row", { hasText: "branches" }).first();
+      await expect.poll(() => page.locator("body").innerText()).not.toContain("hwjoin1.");
+      const created = (await lab.api("GET", "/api/v1/join-tokens"))
+        .json<Listed>()
+        .items.filter((j) => !before.has(j.id));
+      expect(created).toEqual([expect.objectContaining({ policy: "branches", revokedAt: null })]);
+      const id = created[0]!.id;
+      const row = page.locator("tr.ant-table-row", { hasText: id });
+      expect(await row.innerText()).toContain("0 / 3");
       await row.getByRole("button", { name: "Revoke" }).click();
       await page.locator(".ant-popconfirm").getByRole("button", { name: "Revoke" }).click();
       await row.getByText("Revoked").waitFor();
+      const after = (await lab.api("GET", "/api/v1/join-tokens"))
+        .json<Listed>()
+        .items.find((j) => j.id === id);
+      expect(after?.revokedAt).toEqual(expect.any(String));
     },
     STEP,
   );
 
   it(
-    "approves a pending enrollment and rejects one with a reason (needs the enrollment decision routes)",
-    async (ctx) => {
-      if (!(await routeExists(lab, "POST", "/api/v1/enrollments/branch-lis/approve"))) {
-        skipLine(
-          "enrollment approval",
-          "POST /api/v1/enrollments/:name/approve answers 404 no such route (the ENROLL stream adds it)",
-        );
-        return ctx.skip();
-      }
+    "approves a pending enrollment and rejects one with a reason; the API agrees",
+    async () => {
+      type Got = { status?: { state?: string; reason?: string; decidedBy?: string } };
+      const stateOf = async (name: string) =>
+        (await lab.api("GET", `/api/v1/enrollments/${name}`)).json<Got>().status;
       const pending = (await lab.api("GET", "/api/v1/enrollments?state=Pending")).json<{
         items: Array<{ metadata: { name: string } }>;
       }>();
-      if (pending.items.length === 0) {
-        skipLine(
-          "enrollment approval",
-          "no Pending enrollment: seed one through the enrollment endpoint once it exists",
-        );
-        return ctx.skip();
-      }
-      const name = pending.items[0]!.metadata.name;
+      expect(pending.items.map((e) => e.metadata.name).sort()).toEqual(PENDING_BRANCHES.map((b) => b.name));
+      const [approved, rejected] = PENDING_BRANCHES.map((b) => b.name) as [string, string];
       await page.goto(`${lab.url}/enrollments`);
-      const row = page.locator("tr.ant-table-row", { hasText: name });
+      const row = page.locator("tr.ant-table-row", { hasText: approved });
       await row.locator(".ant-table-row-expand-icon").click();
-      await page.locator(".ant-descriptions", { hasText: "Public key" }).waitFor();
+      const details = page.locator(".ant-descriptions", { hasText: "Public key" });
+      await details.waitFor();
+      const shown = await details.innerText();
+      // Every field the controller checked, as the agent sent it.
+      expect(shown).toContain("198.51.100.40:51820");
+      expect(shown).toContain("10.64.12.0/24");
+      expect(shown).toMatch(/proof-of-possession/);
       await row.getByRole("button", { name: "Approve" }).click();
-      await expect
-        .poll(
-          async () =>
-            (await lab.api("GET", `/api/v1/enrollments/${name}`)).json<{ status?: { state?: string } }>()
-              .status?.state,
-        )
-        .toBe("Approved");
-      const next = (await lab.api("GET", "/api/v1/enrollments?state=Pending")).json<{
-        items: Array<{ metadata: { name: string } }>;
-      }>();
-      if (next.items.length > 0) {
-        const other = next.items[0]!.metadata.name;
-        await page.reload();
-        await page
-          .locator("tr.ant-table-row", { hasText: other })
-          .getByRole("button", { name: "Reject" })
-          .click();
-        const modal = page.locator(".ant-modal", { hasText: `Reject ${other}` });
-        await modal.getByRole("button", { name: "Reject" }).click();
-        await modal.getByText("Give a reason").waitFor();
-        await modal.locator("#reason").fill("not one of our branches");
-        await modal.getByRole("button", { name: "Reject" }).click();
-        await expect
-          .poll(
-            async () =>
-              (await lab.api("GET", `/api/v1/enrollments/${other}`)).json<{ status?: { state?: string } }>()
-                .status?.state,
-          )
-          .toBe("Rejected");
-      }
+      await expect.poll(async () => (await stateOf(approved))?.state).toBe("Approved");
+      expect((await stateOf(approved))?.decidedBy).toBe("user:admin");
+      expect((await lab.api("GET", `/api/v1/nodes/${approved}`)).status).toBe(200);
+      // Approved requests leave the Pending tab.
+      await expect.poll(() => page.locator("tr.ant-table-row", { hasText: approved }).count()).toBe(0);
+
+      await page
+        .locator("tr.ant-table-row", { hasText: rejected })
+        .getByRole("button", { name: "Reject" })
+        .click();
+      const modal = page.locator(".ant-modal", { hasText: `Reject ${rejected}` });
+      await modal.getByRole("button", { name: "Reject" }).click();
+      await modal.getByText("Give a reason").waitFor();
+      await modal.locator("#reason").fill("not one of our branches");
+      await modal.getByRole("button", { name: "Reject" }).click();
+      await expect.poll(async () => (await stateOf(rejected))?.state).toBe("Rejected");
+      expect((await stateOf(rejected))?.reason).toBe("not one of our branches");
+      expect((await lab.api("GET", `/api/v1/nodes/${rejected}`)).status).toBe(404);
+      await page.getByRole("tab", { name: "Rejected" }).click();
+      await page.locator("tr.ant-table-row", { hasText: rejected }).waitFor();
     },
     STEP,
   );

@@ -1,9 +1,8 @@
 /**
- * The API's types as the UI uses them: resources and views come from the
- * generated `schema.d.ts` (the controller's OpenAPI document); the shapes of
- * routes that other work streams are adding (live status, overview,
- * enrollment decisions, join tokens) follow the agreed contract until they
- * appear in the document.
+ * The API's types as the UI uses them, from the generated `schema.d.ts` (the
+ * controller's OpenAPI document; `npm run api-types` after a route changes).
+ * Only what the document leaves open (an Enrollment's `status`) is written
+ * out here.
  */
 import type { operations, paths } from "./schema";
 
@@ -56,83 +55,37 @@ export interface Issue {
   readonly source?: string;
 }
 
-// ---- Contract shapes (prompts/contracts.md) for routes being added in parallel ----
+// ---- Enrollment and live status (generated from the controller's routes) ----
 
-/** A peer as the agent last reported it. */
-export interface PeerStatus {
-  readonly name: string | null;
-  readonly publicKey: string;
-  readonly endpoint: string | null;
-  readonly rxBytes: number;
-  readonly txBytes: number;
-  /** Unix seconds; 0 = never. */
-  readonly latestHandshake: number;
-  readonly handshakeAgeSeconds: number | null;
-}
-
-/** `GET /api/v1/node-status` items. */
-export interface NodeStatusView {
-  readonly node: string;
-  readonly network: string;
-  readonly role: NodeRole;
-  readonly online: boolean;
-  readonly lastSeenAt: string | null;
-  readonly agentVersion: string | null;
-  readonly appliedRevision: string | null;
-  readonly desiredRevision: string | null;
-  readonly applyError: string | null;
-  readonly rxBytes: number;
-  readonly txBytes: number;
-  readonly peers: readonly PeerStatus[];
-}
-
-/** `GET /api/v1/node-status/:name`. */
-export interface NodeStatusDetail extends NodeStatusView {
-  readonly history: ReadonlyArray<{ at: string; rxBytes: number; txBytes: number }>;
-}
-
-interface OnlineOffline {
-  readonly online: number;
-  readonly offline: number;
-}
-
+/** `GET /api/v1/node-status` items: a node with its latest report (zeroes and nulls when none). */
+export type NodeStatusView = GetResult<"/api/v1/node-status">["items"][number];
+/** A peer as the agent last reported it, named from the desired state (null: unknown key). */
+export type PeerStatus = NodeStatusView["peers"][number];
+/** `GET /api/v1/node-status/:name`: the same with its traffic history, oldest sample first. */
+export type NodeStatusDetail = GetResult<"/api/v1/node-status/{name}">;
 /** `GET /api/v1/overview`. */
-export interface Overview {
-  readonly nodes: {
-    readonly total: number;
-    readonly online: number;
-    readonly offline: number;
-    readonly byRole: { hub: OnlineOffline; spoke: OnlineOffline; external: OnlineOffline };
-  };
-  readonly hubs: ReadonlyArray<{
-    name: string;
-    network: string;
-    online: boolean;
-    peers: number;
-    peersWithRecentHandshake: number;
-  }>;
-  readonly traffic: { rxBytes: number; txBytes: number };
-  readonly revision: number;
-}
+export type Overview = GetResult<"/api/v1/overview">;
+/** `GET /api/v1/join-tokens` items (never the secret). */
+export type JoinToken = GetResult<"/api/v1/join-tokens">["items"][number];
+/** `POST /api/v1/join-tokens`: the item and, this once, the token text. */
+export type CreatedJoinToken = Ok<operations["postApiV1JoinTokens"]>;
 
-/** `GET /api/v1/join-tokens` items. */
-export interface JoinToken {
-  readonly id: string;
-  readonly policy: string;
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly expiresAt: string | null;
-  readonly maxUses: number | null;
-  readonly uses: number;
-  readonly revokedAt: string | null;
-}
-
-/** `status` of an Enrollment as the enrollment stream fills it in. */
+/**
+ * `status` of an Enrollment. The OpenAPI document types resource status as an open object, so
+ * this follows what the controller writes (src/controller/enroll/records.ts).
+ */
 export interface EnrollmentStatus {
   readonly state?: "Pending" | "Approved" | "Rejected" | "Revoked" | "Expired";
   readonly reason?: string;
-  readonly checks?: ReadonlyArray<{ field?: string; name?: string; ok?: boolean; message?: string } | string>;
+  /** Names of the checks the request passed (`token`, `hmac`, `proof-of-possession`, …). */
+  readonly checks?: readonly string[];
+  /** The tunnel address allocated for the node when the request named none. */
+  readonly tunnelAddress?: string;
+  /** The join token the request came with. */
+  readonly tokenId?: string;
+  readonly requestedAt?: string;
+  readonly expiresAt?: string;
+  /** `user:NAME` (or the API token's actor), `policy:NAME` for automatic approval, `system` for expiry. */
   readonly decidedBy?: string;
   readonly decidedAt?: string;
-  readonly expiresAt?: string;
 }

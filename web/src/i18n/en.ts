@@ -203,6 +203,8 @@ export const en = {
     decisions: "Approving and rejecting",
   },
   joinTokens: {
+    noListener:
+      "This controller has no enrollment listener, so nodes could not use a join token. Start it with --enroll-listen ADDR:PORT.",
     title: "Join tokens",
     sub: "Tokens that let new nodes request to join under an enrollment policy.",
     create: "New join token",

@@ -204,6 +204,7 @@ export const zhCN: Same<Dictionary> = {
     decisions: "批准与拒绝",
   },
   joinTokens: {
+    noListener: "此控制器未开启入网监听，节点无法使用入网令牌。请以 --enroll-listen 地址:端口 启动控制器。",
     title: "入网令牌",
     sub: "新节点凭此令牌按入网策略申请加入。",
     create: "新建入网令牌",

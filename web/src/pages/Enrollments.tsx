@@ -46,7 +46,10 @@ function Checked({ e }: { e: Enrollment }) {
       <Descriptions.Item label={t("nodes.network")}>{s.network}</Descriptions.Item>
       <Descriptions.Item label={t("nodes.role")}>{t(`roles.node.${s.role}`)}</Descriptions.Item>
       <Descriptions.Item label={t("nodes.tunnelAddress")}>
-        <span className="mono">{s.tunnelAddress ?? t("enrollments.allocated")}</span>
+        <span className="mono">
+          {s.tunnelAddress ?? st.tunnelAddress ?? t("enrollments.allocated")}
+          {s.tunnelAddress === undefined && st.tunnelAddress ? ` (${t("enrollments.allocated")})` : null}
+        </span>
       </Descriptions.Item>
       <Descriptions.Item label={t("nodes.endpoint")}>
         <span className="mono">{s.endpoint ?? t("nodes.behindNat")}</span>
@@ -79,23 +82,14 @@ function Checked({ e }: { e: Enrollment }) {
         {checks.length === 0 ? (
           t("enrollments.noChecks")
         ) : (
-          <ul style={{ margin: 0, paddingInlineStart: 18 }}>
-            {checks.map((c, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: checks have no identity
-              <li key={i}>
-                {typeof c === "string" ? (
-                  c
-                ) : (
-                  <>
-                    <Tag color={c.ok === false ? "red" : "green"}>
-                      {c.ok === false ? t("enrollments.failed") : t("enrollments.passed")}
-                    </Tag>
-                    {[c.field ?? c.name, c.message].filter(Boolean).join(": ")}
-                  </>
-                )}
-              </li>
+          // The controller records the checks a request passed; a failed one refuses it outright.
+          <Space size={[4, 4]} wrap aria-label={t("enrollments.passed")}>
+            {checks.map((c) => (
+              <Tag key={c} color="green" className="mono">
+                {c}
+              </Tag>
             ))}
-          </ul>
+          </Space>
         )}
       </Descriptions.Item>
     </Descriptions>

@@ -7,8 +7,8 @@ import { PlusOutlined } from "@ant-design/icons";
 import { App, Button, Form, Input, InputNumber, Modal, Popconfirm, Select, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, isMissingRoute } from "../api/client";
-import type { GetResult, Issue, JoinToken } from "../api/types";
+import { ApiError, api, isMissingRoute } from "../api/client";
+import type { CreatedJoinToken, GetResult, Issue, JoinToken } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { clearIssues, showIssues } from "../components/form-errors";
 import { Missing } from "../components/Missing";
@@ -28,7 +28,10 @@ export default function JoinTokens() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const canWrite = useCanWrite();
-  const list = useApi((signal) => api.get<{ items: JoinToken[] }>("/api/v1/join-tokens", { signal }), []);
+  const list = useApi(
+    (signal) => api.get<GetResult<"/api/v1/join-tokens">>("/api/v1/join-tokens", { signal }),
+    [],
+  );
   const policies = useApi(
     (signal) =>
       api.get<GetResult<"/api/v1/enrollment-policies">>("/api/v1/enrollment-policies", {
@@ -50,7 +53,7 @@ export default function JoinTokens() {
     clearIssues(form);
     setRest(undefined);
     try {
-      const r = await api.post<JoinToken & { token: string }>("/api/v1/join-tokens", {
+      const r = await api.post<CreatedJoinToken>("/api/v1/join-tokens", {
         policy: v.policy,
         ...(v.ttl ? { ttl: v.ttl.trim() } : {}),
         ...(v.uses ? { uses: v.uses } : {}),
@@ -62,7 +65,14 @@ export default function JoinTokens() {
       const left = showIssues(form, e, (p) =>
         ["policy", "ttl", "uses"].includes(String(p[0])) ? [String(p[0])] : undefined,
       );
-      setRest({ error: e, issues: left });
+      // A controller without an enrollment listener refuses (400) to make tokens nodes could not
+      // use: say what to do in the user's language (the code stays in the alert's title).
+      const noListener =
+        e instanceof ApiError && e.code === "bad-request" && /--enroll-listen/.test(e.message);
+      setRest({
+        error: noListener ? new ApiError(e.status, e.code, t("joinTokens.noListener")) : e,
+        issues: left,
+      });
     } finally {
       setBusy(false);
     }

@@ -26,12 +26,14 @@ interface Link {
   readonly health: Health;
 }
 
+/** A link's health from either end's report (a spoke with no agent still shows its hub's view). */
 function linkHealth(statuses: Map<string, NodeStatusView> | undefined, a: string, b: string): Health {
-  const s = statuses?.get(a);
-  if (!s) return "unknown";
-  const peer = s.peers.find((p) => p.name === b);
-  if (!peer) return "unknown";
-  return peer.handshakeAgeSeconds !== null && peer.handshakeAgeSeconds < HEALTHY_HANDSHAKE_SECONDS
+  const seen = [
+    statuses?.get(a)?.peers.find((p) => p.name === b),
+    statuses?.get(b)?.peers.find((p) => p.name === a),
+  ].filter((p) => p !== undefined);
+  if (seen.length === 0) return "unknown";
+  return seen.some((p) => p.handshakeAgeSeconds !== null && p.handshakeAgeSeconds < HEALTHY_HANDSHAKE_SECONDS)
     ? "healthy"
     : "down";
 }
