@@ -11,74 +11,23 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../src/testing/prerequisites.js";
-import { createJoinToken, enrollNode, type PeerCounters, reportLoop, TestAgent } from "./agents.js";
 import { ADMIN_PASSWORD, axeViolations, login, settle, startUiLab, type UiLab } from "./harness.js";
+import { GiB, type LiveAgents, startLiveAgents } from "./live.js";
 import { seedCorp } from "./seed.js";
-
-const GiB = 1024 ** 3;
-const MiB = 1024 ** 2;
-const up = (handshakeAgo: number | null, rxBytes: number, txBytes: number): PeerCounters => ({
-  handshakeAgo,
-  rxBytes,
-  txBytes,
-});
-
-/** What each reporting node's data plane shows, by peer name: 5 GiB received in all. */
-const REPORTS: Record<string, Record<string, PeerCounters>> = {
-  "hub-lon": { "hub-fra": up(40, 256 * MiB, 128 * MiB), "hub-sgp": up(null, 0, 0) },
-  "edge-a": { "hub-fra": up(30, 2 * GiB, 300 * MiB), "hub-sgp": up(900, 1 * GiB - 256 * MiB, 100 * MiB) },
-  "edge-b": { "hub-fra": up(10, 1 * GiB, 200 * MiB), "hub-sgp": up(20, 1 * GiB, 50 * MiB) },
-};
-
-const HUB_POLICY = {
-  apiVersion: "hubwire/v1",
-  kind: "EnrollmentPolicy",
-  metadata: { name: "dc" },
-  spec: {
-    network: "corp",
-    role: "hub",
-    nodeNames: ["hub-*"],
-    tunnelAddressPrefixes: ["10.100.0.0/24"],
-    subnetPrefixes: [{ prefix: "10.30.0.0/16", minLength: 16, maxLength: 24 }],
-    endpointPrefixes: ["203.0.113.0/24"],
-    approval: "auto",
-  },
-};
 
 describeWith(["chromium"], "web UI with live status from enrolled, reporting agents", () => {
   let lab: UiLab;
   let page: Page;
-  const agents: TestAgent[] = [];
-  let loop: ReturnType<typeof reportLoop> | undefined;
+  let live: LiveAgents | undefined;
   beforeAll(async () => {
     lab = await startUiLab();
     await seedCorp(lab);
-    await lab.apply([HUB_POLICY]);
-    const hubToken = await createJoinToken(lab, "dc", 1);
-    const edgeToken = await createJoinToken(lab, "edge", 3);
-    const enrolled = [
-      await enrollNode(hubToken, "hub-lon", { endpoint: "203.0.113.30:51820", subnets: ["10.30.0.0/16"] }),
-      await enrollNode(edgeToken, "edge-a", { subnets: ["192.168.61.0/24"] }),
-      await enrollNode(edgeToken, "edge-b", { subnets: ["192.168.62.0/24"] }),
-      await enrollNode(edgeToken, "edge-c", { subnets: ["192.168.63.0/24"] }),
-    ];
-    for (const e of enrolled) agents.push(new TestAgent(e));
-    for (const a of agents) await a.fetchConfig();
-    const reporting = agents.filter((a) => a.node.name in REPORTS);
-    // The peers reported are the desired state's, under their real public keys.
-    for (const a of reporting) {
-      const names = a.desired!.interfaces.flatMap((i) => i.peers.map((p) => p.name)).sort();
-      expect(names, a.node.name).toEqual(Object.keys(REPORTS[a.node.name]!).sort());
-    }
-    loop = reportLoop(reporting.map((agent) => ({ agent, peers: REPORTS[agent.node.name]! })));
-    await loop.first;
-    expect(loop.errors()).toEqual([]);
+    live = await startLiveAgents(lab);
     page = await lab.newPage();
     await login(page, lab.url, "admin", ADMIN_PASSWORD);
   }, 180_000);
   afterAll(async () => {
-    loop?.stop();
-    for (const a of agents) a.close();
+    live?.stop();
     await lab?.close();
   });
 
@@ -157,6 +106,6 @@ describeWith(["chromium"], "web UI with live status from enrolled, reporting age
     await expect
       .poll(() => page.getByTestId("topology-graph").getAttribute("aria-label"))
       .toMatch(/^11 nodes, \d+ links \(4 healthy, 2 down\)/);
-    expect(loop!.errors()).toEqual([]);
+    expect(live!.loop.errors()).toEqual([]);
   }, 180_000);
 });

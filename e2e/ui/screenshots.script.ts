@@ -1,6 +1,8 @@
 /**
  * `npm run screenshots`: every page of the UI in English and Chinese, as PNGs
- * in docs/screenshots/, taken from a real controller seeded with examples/corp.
+ * in docs/screenshots/, taken from a real controller seeded with examples/corp,
+ * two enrollment requests waiting for approval, and enrolled agents reporting
+ * live status (see seed.ts and live.ts).
  * Run it after UI changes and commit the pictures.
  */
 import { mkdir } from "node:fs/promises";
@@ -8,6 +10,7 @@ import { join } from "node:path";
 import { it } from "vitest";
 import { REPO_ROOT } from "../../src/bench/api-controller.js";
 import { ADMIN_PASSWORD, login, settle, startUiLab } from "./harness.js";
+import { type LiveAgents, startLiveAgents } from "./live.js";
 import { seedCorp } from "./seed.js";
 
 const OUT = join(REPO_ROOT, "docs", "screenshots");
@@ -17,7 +20,7 @@ const PAGES: Array<[string, string, ((page: import("playwright-core").Page) => P
   ["dashboard", "/"],
   ["networks", "/networks"],
   ["nodes", "/nodes"],
-  ["node-detail", "/nodes/branch-ber"],
+  ["node-detail", "/nodes/edge-a"],
   [
     "external-peer",
     "/nodes/laptop-alice",
@@ -29,8 +32,7 @@ const PAGES: Array<[string, string, ((page: import("playwright-core").Page) => P
     "enrollments",
     "/enrollments",
     async (p) => {
-      await p.getByRole("tab").last().click();
-      await settle(p);
+      // The Pending tab, with the first request's checked fields open.
       await p.locator(".ant-table-row-expand-icon").first().click();
     },
   ],
@@ -82,8 +84,10 @@ const PAGES: Array<[string, string, ((page: import("playwright-core").Page) => P
 it("takes screenshots of every page in both languages", async () => {
   await mkdir(OUT, { recursive: true });
   const lab = await startUiLab({ viewport: { width: 1366, height: 860 } });
+  let live: LiveAgents | undefined;
   try {
     await seedCorp(lab);
+    live = await startLiveAgents(lab);
     for (const lang of ["en", "zh-CN"] as const) {
       const suffix = lang === "en" ? "en" : "zh";
       const page = await lab.newPage();
@@ -107,6 +111,7 @@ it("takes screenshots of every page in both languages", async () => {
       await page.close();
     }
   } finally {
+    live?.stop();
     await lab.close();
   }
 });
