@@ -4,7 +4,8 @@
  * validation error for a bad port under the field; open the topology and click through to a node;
  * download an external peer's config and decode its QR code to the same text; generate a key pair;
  * create a join token (shown once) and revoke it; approve one enrollment request and reject
- * another with a reason (both sent by the agent's own client to the enrollment listener);
+ * another with a reason (both sent by the agent's own client to the enrollment listener), then
+ * revoke the approved node;
  * switch to Chinese and back with no untranslated key on any page; a viewer sees no edit controls
  * and the API refuses them; axe-core finds no serious or critical violation on any page.
  * Skipped loudly without Chromium, failed under CI. Runs the build: `npm test` builds first.
@@ -298,7 +299,7 @@ describeWith(["chromium"], "web UI in a browser", () => {
   );
 
   it(
-    "approves a pending enrollment and rejects one with a reason; the API agrees",
+    "approves a pending enrollment, rejects one with a reason, revokes the approved node; the API agrees",
     async () => {
       type Got = { status?: { state?: string; reason?: string; decidedBy?: string } };
       const stateOf = async (name: string) =>
@@ -339,6 +340,15 @@ describeWith(["chromium"], "web UI in a browser", () => {
       expect((await lab.api("GET", `/api/v1/nodes/${rejected}`)).status).toBe(404);
       await page.getByRole("tab", { name: "Rejected" }).click();
       await page.locator("tr.ant-table-row", { hasText: rejected }).waitFor();
+
+      // The approved node can be revoked from its page: its enrollment says so.
+      await page.goto(`${lab.url}/nodes/${approved}`);
+      await page.locator("main").getByRole("button", { name: "Revoke" }).click();
+      const revoke = page.locator(".ant-modal", { hasText: `Revoke node ${approved}` });
+      await revoke.getByRole("textbox", { name: "Reason" }).fill("branch closed");
+      await revoke.getByRole("button", { name: "Revoke" }).click();
+      await expect.poll(async () => (await stateOf(approved))?.state).toBe("Revoked");
+      expect((await stateOf(approved))?.reason).toBe("branch closed");
     },
     STEP,
   );
