@@ -17,7 +17,6 @@ import { describeWith } from "../../testing/prerequisites.js";
 import { localRunner } from "../exec.js";
 import { compileLab, hubwireRouteLines, killDaemons, labNode, removeDirs } from "../testing/lab-topology.js";
 import { WgCliBackend } from "../wg/cli-backend.js";
-import { HUBWIRE_ROUTE_PROTO } from "./plan.js";
 
 const MAIN = join(import.meta.dirname, "../../../dist/agent/apply/main.js");
 const EXTRA = 2000;

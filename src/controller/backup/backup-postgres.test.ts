@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { withPostgres } from "../../testing/postgres.js";
-import { MIGRATIONS } from "../db/migrations.js";
 import { openDatabase } from "../db/open.js";
 import {
   auth,
@@ -21,9 +20,6 @@ import {
   type TestController,
   until,
 } from "./backup.suite.js";
-
-/** The newest migration: a backup's header lists it last. */
-const LAST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]!.id;
 
 const TITLE = "backup and restore on PostgreSQL";
 const pg = await withPostgres(TITLE);

@@ -20,9 +20,6 @@ import {
 } from "./backup.suite.js";
 import { inspectBackup } from "./inspect.js";
 
-/** The newest migration: a backup's header lists it last. */
-const LAST_MIGRATION = MIGRATIONS[MIGRATIONS.length - 1]!.id;
-
 const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
