@@ -102,6 +102,10 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "data
     await eventually("spoke-c (approved by an operator) → spoke-a", async () =>
       (await pings(f.hosts.sc, tunnel("spoke-a"))) ? true : undefined,
     );
+    // Every pair uses its preshared key (the network asks for them): none is missing on the hub.
+    const psks = (await f.hosts.hub.wg("show", "hw_lab", "preshared-keys")).stdout.trim().split("\n");
+    expect(psks).toHaveLength(3);
+    for (const line of psks) expect(line.split("\t")[1]).not.toBe("(none)");
     // Through the hub: spoke-a has no peer but the hub.
     const sa = (await f.hosts.sa.wg("show", "interfaces")).stdout.trim().split(/\s+/);
     expect(sa).toEqual(["hw_lab_hub"]);

@@ -52,6 +52,7 @@ spec:
   cidr: 10.100.0.0/16
   defaultAction: deny
   persistentKeepalive: 5
+  presharedKeys: true
 ---
 ${enrollmentPolicy(underlay, "hubs", "hub", ["hub"], "auto", "10.100.0.0/24")}---
 ${allowAll()}`;

@@ -220,10 +220,12 @@ class Agent {
     const run = async () => {
       const { o } = this;
       try {
+        const presharedKeys = await this.presharedKeysFor(desired);
         const result = await applyDesiredState(desired, {
           privateKeyFile: this.identity.privateKeyFile,
           publicKey: this.identity.publicKey,
           runner: this.runner,
+          presharedKeys,
           ...(this.applied ? { previous: this.applied } : {}),
           log: (line) => o.log.info({ revision: desired.revision }, line),
         });
@@ -240,6 +242,30 @@ class Agent {
     const next = this.applying.then(run, run);
     this.applying = next;
     return next;
+  }
+
+  /**
+   * The preshared keys `desired` names: from the controller when it answers (saved, 0600, for a
+   * restart without it), else the saved ones. A key that is still missing fails the apply, so a
+   * peer is never set up without the key its other end uses.
+   */
+  private async presharedKeysFor(desired: DesiredState): Promise<Map<string, string>> {
+    const refs = new Set(desired.interfaces.flatMap((i) => i.peers.flatMap((p) => p.presharedKeyRef ?? [])));
+    if (refs.size === 0) return new Map();
+    let keys: Map<string, string>;
+    try {
+      keys = await this.client.presharedKeys(this.o.signal);
+      await this.dir.writePresharedKeys(keys);
+    } catch (error) {
+      this.o.log.warn(
+        { error: (error as Error).message },
+        "could not fetch preshared keys; using saved ones",
+      );
+      keys = await this.dir.readPresharedKeys();
+    }
+    const missing = [...refs].filter((r) => !keys.has(r));
+    if (missing.length > 0) throw new Error(`no preshared key for ${missing.join(", ")}`);
+    return keys;
   }
 
   private async reportLoop(): Promise<void> {

@@ -16,6 +16,8 @@ const LAST_APPLIED = "last-applied.json";
 const CONTROLLER = "controller.json";
 /** A key waiting for the controller to accept it (rotation in progress). */
 const NEXT_KEY = "private.key.next";
+/** Preshared keys of the last applied state, so a restart without the controller keeps them. */
+const PRESHARED_KEYS = "preshared-keys.json";
 
 /** How to reach the controller after enrollment: everything but the credential, which has its own file. */
 export interface ControllerSession {
@@ -89,6 +91,9 @@ export interface StateDir {
   /** The desired state applied last; undefined when none was. */
   readLastApplied(): Promise<DesiredState | undefined>;
   writeLastApplied(state: DesiredState): Promise<void>;
+  /** Preshared keys (by ref) of the last applied state; empty when there are none. */
+  readPresharedKeys(): Promise<Map<string, string>>;
+  writePresharedKeys(keys: ReadonlyMap<string, string>): Promise<void>;
   /** The controller session saved at enrollment; undefined before. */
   readController(): Promise<ControllerSession | undefined>;
   writeController(session: ControllerSession): Promise<void>;
@@ -146,6 +151,17 @@ export async function openStateDir(path: string): Promise<StateDir> {
       }
     },
     writeLastApplied: (state) => writeFileAtomic(file(LAST_APPLIED), `${JSON.stringify(state)}\n`),
+    async readPresharedKeys() {
+      const text = await readOptional(file(PRESHARED_KEYS));
+      if (text === undefined) return new Map();
+      try {
+        return new Map(Object.entries(JSON.parse(text) as Record<string, string>));
+      } catch (e) {
+        throw new StateDirError(file(PRESHARED_KEYS), `not JSON: ${(e as Error).message}`);
+      }
+    },
+    writePresharedKeys: (keys) =>
+      writeFileAtomic(file(PRESHARED_KEYS), `${JSON.stringify(Object.fromEntries(keys))}\n`),
     async readController() {
       const text = await readOptional(file(CONTROLLER));
       if (text === undefined) return undefined;

@@ -125,6 +125,42 @@ export function deliveryApiSuite(make: MakeController): void {
     });
   });
 
+  describe("GET /agent/v1/preshared-keys", () => {
+    it("gives both ends of a pair the same key, and a node only its own pairs' keys", async () => {
+      const c = await corp(make);
+      const rig = await nodeCredential(c.db, "edge-rig");
+      const fra = await nodeCredential(c.db, "hub-fra");
+      const nyc = await nodeCredential(c.db, "branch-nyc");
+      const keysOf = async (credential: typeof rig) => {
+        const r = await c.call(credential, "GET", "/agent/v1/preshared-keys");
+        expectOk(r);
+        expect(r.headers["cache-control"]).toBe("no-store");
+        return (r.json() as { keys: Record<string, string> }).keys;
+      };
+      expect(await keysOf(rig)).toEqual({}); // the network has none yet
+
+      const network = corpYaml()
+        .split("---")
+        .find((d) => /kind: Network/.test(d))!
+        .replace("presharedKeys: false", "presharedKeys: true");
+      await change(c, network);
+      const rigKeys = await keysOf(rig);
+      const fraKeys = await keysOf(fra);
+      const nycKeys = await keysOf(nyc);
+      const state = (await c.call(rig, "GET", "/agent/v1/config")).json() as DesiredState;
+      const refs = state.interfaces.flatMap((i) => i.peers.map((p) => p.presharedKeyRef));
+      expect(Object.keys(rigKeys).sort()).toEqual([...new Set(refs)].sort());
+      expect(Object.keys(rigKeys)).toEqual(expect.arrayContaining(["corp.edge-rig.hub-fra"]));
+      for (const k of Object.values(rigKeys)) expect(Buffer.from(k, "base64")).toHaveLength(32);
+      // Both ends of edge-rig ↔ hub-fra hold the same key; branch-nyc holds none of edge-rig's.
+      expect(fraKeys["corp.edge-rig.hub-fra"]).toBe(rigKeys["corp.edge-rig.hub-fra"]);
+      expect(Object.keys(nycKeys).some((r) => r.includes("edge-rig"))).toBe(false);
+      expect(new Set(Object.values(fraKeys)).size).toBe(Object.keys(fraKeys).length);
+      // Stable across calls (derived, not drawn anew).
+      expect(await keysOf(rig)).toEqual(rigKeys);
+    });
+  });
+
   describe("POST /agent/v1/status and the status read API", () => {
     it("stores reports, derives online/offline and records transitions", async () => {
       const c = await corp(make);

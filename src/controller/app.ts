@@ -12,6 +12,7 @@ import { API_ERRORS, ApiError } from "./api/errors.js";
 import { openApiDocument } from "./api/openapi.js";
 import type { AnyRoute, Surface } from "./api/route.js";
 import { agentConfigRoutes } from "./api/routes/agent-config.js";
+import { agentPresharedKeyRoutes } from "./api/routes/agent-preshared-keys.js";
 import { agentStatusRoutes } from "./api/routes/agent-status.js";
 import { applyRoutes } from "./api/routes/apply.js";
 import { auditRoutes } from "./api/routes/audit.js";
@@ -90,6 +91,7 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...enrollRoutes(s),
     ...agentConfigRoutes(s),
     ...agentStatusRoutes(s),
+    ...agentPresharedKeyRoutes(s),
     ...nodeStatusRoutes(s),
     ...overviewRoutes(s),
     ...wgQuickRoutes(s),

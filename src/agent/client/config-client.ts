@@ -105,6 +105,20 @@ export class ConfigClient {
     );
   }
 
+  /**
+   * The preshared keys of this node's peers, by `presharedKeyRef`, trying each URL once; rejects
+   * when none answered (the caller then keeps the data plane as it is rather than drop the keys).
+   */
+  async presharedKeys(signal?: AbortSignal): Promise<Map<string, string>> {
+    const answer = await this.withRetry(
+      (url) => this.send(url, "GET", "/agent/v1/preshared-keys", undefined, this.timeout(), signal),
+      signal,
+      false,
+    );
+    const { keys } = JSON.parse(answer.body) as { keys: Record<string, string> };
+    return new Map(Object.entries(keys));
+  }
+
   /** Closes idle keep-alive connections. */
   close(): void {
     this.agents.http.destroy();

@@ -24,6 +24,16 @@ export async function setMeta(tx: Tx, key: string, value: string): Promise<void>
     .execute();
 }
 
+/** Sets `key` unless it is set already (the first writer wins); false when it was. */
+export async function insertMetaIfAbsent(tx: Tx, key: string, value: string): Promise<boolean> {
+  const result = await tx
+    .insertInto("meta")
+    .values({ key, value })
+    .onConflict((oc) => oc.column("key").doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
 /** The current intent revision; 0 before the first change. */
 export async function getRevision(tx: Tx): Promise<number> {
   return Number((await getMeta(tx, REVISION)) ?? 0);

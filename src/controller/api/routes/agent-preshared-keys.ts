@@ -1,0 +1,31 @@
+/**
+ * `GET /agent/v1/preshared-keys`: the preshared keys of the calling node's peers (networks with
+ * `presharedKeys: true`), by the `presharedKeyRef` its desired state names — and only those.
+ * Secrets: never cached, never logged. Served on the API and the enrollment listeners.
+ */
+import { z } from "zod";
+import { presharedKeysFor } from "../../state/preshared-keys.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
+
+export function agentPresharedKeyRoutes(s: Services): AnyRoute[] {
+  return [
+    route({
+      method: "GET",
+      path: "/agent/v1/preshared-keys",
+      permission: "node",
+      surfaces: ["api", "enroll"],
+      summary: "The preshared keys of the calling node's peers, by presharedKeyRef",
+      tag: "Agent",
+      response: z.object({ keys: z.record(z.string(), z.string()) }),
+      handler: async ({ principal, reply }) => {
+        const node = principal.node!;
+        const state = (await s.intent.current()).compiled.get(node);
+        if (!state) throw new ApiError("not-found", `node ${node} is not in the compiled intent`);
+        reply.header("cache-control", "no-store");
+        return { keys: await presharedKeysFor(s.db, state) };
+      },
+    }),
+  ];
+}
