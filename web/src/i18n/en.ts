@@ -192,7 +192,7 @@ export const en = {
     noChecks: "No check results recorded.",
     passed: "Passed",
     failed: "Failed",
-    allocated: "Allocated on approval",
+    allocated: "assigned by the controller",
     approve: "Approve",
     reject: "Reject",
     rejectTitle: "Reject {{name}}",

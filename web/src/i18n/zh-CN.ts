@@ -193,7 +193,7 @@ export const zhCN: Same<Dictionary> = {
     noChecks: "没有记录校验结果。",
     passed: "通过",
     failed: "未通过",
-    allocated: "批准时分配",
+    allocated: "由控制器分配",
     approve: "批准",
     reject: "拒绝",
     rejectTitle: "拒绝 {{name}}",
