@@ -5,29 +5,22 @@
  * created, replaced or deleted is checked by the incremental compiler
  * (milliseconds at 10,000 nodes); anything else by a full compile.
  */
-import { diffResources, enrollmentState, type ResourceChange } from "../../compile/index.js";
-import {
-  type Enrollment,
-  type Node,
-  type Resource,
-  type ResourceKind,
-  ValidationError,
-} from "../../model/index.js";
+import { diffResources, type ResourceChange } from "../../compile/index.js";
+import type { Resource } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { getRevision, nextRevision } from "../db/repo-meta.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
+import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
 /** The database lock that orders intent writers across replicas. */
 export const INTENT_WRITE_LOCK = 0x68770001;
 
-export type Change =
-  | { readonly op: "put"; readonly resource: Resource }
-  | { readonly op: "delete"; readonly kind: ResourceKind; readonly name: string };
+export type { Change } from "./compile-change.js";
 
 /** Who asked, for the audit log. */
 export interface Actor {
@@ -221,8 +214,7 @@ export class IntentStore {
     const snap = await this.load(tx);
     const next = new Map(snap.resources);
     for (const r of records) next.set(resourceKey(r.kind, r.metadata.name), r);
-    const effective: Array<{ change: Change; before?: Resource; after?: Resource }> = [];
-    // (entries' `after` may be replaced below when addresses are pinned)
+    const effective: EffectiveChange[] = [];
     for (const change of changes) {
       const key =
         change.op === "put"
@@ -247,86 +239,7 @@ export class IntentStore {
     if (effective.length === 0 && records.length === 0) {
       return { outcome: { revision: snap.revision, dryRun: !!options.dryRun, changes: [], nodes: [] } };
     }
-    if (effective.length === 0) {
-      // Records alone can still change compiled state (an Approved enrollment supplies a keyless
-      // Node's key; a revoked one no longer does): compile the whole new intent when an
-      // enrollment becomes or stops being Approved, and wake the nodes that changed.
-      const approved = (r: Resource | undefined) =>
-        r?.kind === "Enrollment" && enrollmentState(r) === "Approved";
-      const compiles = records.some(
-        (r) =>
-          r.kind === "Enrollment" &&
-          approved(r) !== approved(snap.resources.get(resourceKey(r.kind, r.metadata.name))),
-      );
-      const candidate = compiles ? buildOrRefuse(snap.revision, next) : undefined;
-      // Without a compile the successor shares this compiler: it must still know the records.
-      if (!candidate)
-        snap.compiler.noteEnrollments(records.filter((r): r is Enrollment => r.kind === "Enrollment"));
-      for (const r of records) await putResource(tx, toRow(r));
-      const revision = await nextRevision(tx);
-      return {
-        outcome: {
-          revision,
-          dryRun: false,
-          changes: [],
-          nodes: candidate ? changedNodes(snap, candidate) : [],
-        },
-        successor: candidate ? candidate.at(revision) : Snapshot.advance(snap, revision, next),
-      };
-    }
-
-    let nodes: readonly string[];
-    let successor: (revision: number) => Snapshot;
-    const only = effective.length === 1 ? effective[0]! : undefined;
-    if (only?.after?.kind === "Node") {
-      // Pin the addresses IPAM chooses, so they never move afterwards.
-      const node = only.after as Node;
-      const pins = needsAddress(node, snap)
-        ? snap.compiler.allocate(node.spec.network, node.metadata.name)
-        : undefined;
-      if (pins) {
-        only.after = withAddresses(node, pins);
-        next.set(resourceKey("Node", node.metadata.name), only.after);
-      }
-    }
-    // The incremental compiler is given only the Node, not the records. An Approved enrollment
-    // whose Node carries its key and addresses changes nothing beyond the Node; any other record
-    // (an enrollment no longer Approved no longer supplies its node's key) needs a full compile.
-    const recordsMatter = records.some((r) => r.kind !== "Enrollment" || enrollmentState(r) !== "Approved");
-    if (!options.dryRun && only && !recordsMatter && (only.after ?? only.before)!.kind === "Node") {
-      const result =
-        only.change.op === "put"
-          ? snap.compiler.upsertNode(only.after as Node)
-          : snap.compiler.removeNode(only.before!.metadata.name);
-      if (!result.ok) throw new ApiError("validation-failed", describe(result.issues.length), result.issues);
-      snap.compiler.noteEnrollments(records.filter((r): r is Enrollment => r.kind === "Enrollment"));
-      nodes = result.changed;
-      successor = (revision) => Snapshot.advance(snap, revision, next);
-    } else {
-      let candidate = buildOrRefuse(snap.revision, next);
-      if (candidate.allocations.length > 0) {
-        // Pin what IPAM chose (also for older unpinned nodes), then compile the pinned intent.
-        for (const a of candidate.allocations) {
-          const key = resourceKey("Node", a.node);
-          const before = next.get(key) as Node;
-          const after = withAddresses(before, a);
-          next.set(key, after);
-          const entry = effective.find(
-            (e) => e.after && resourceKey(e.after.kind, e.after.metadata.name) === key,
-          );
-          if (entry) entry.after = after;
-          else
-            effective.push({
-              change: { op: "put", resource: after },
-              before: snap.resources.get(key),
-              after,
-            });
-        }
-        candidate = buildOrRefuse(snap.revision, next);
-      }
-      nodes = changedNodes(snap, candidate);
-      successor = (revision) => candidate.at(revision);
-    }
+    const { nodes, successor } = compileChange(snap, next, effective, records, !!options.dryRun);
     // Only the changed resources can differ: diff those, not the whole intent.
     const plan = diffResources(
       effective.flatMap((e) => (e.before ? [e.before] : [])),
@@ -359,43 +272,4 @@ export class IntentStore {
     const revision = await nextRevision(tx);
     return { outcome: { revision, dryRun: false, changes: plan, nodes }, successor: successor(revision) };
   }
-}
-
-function buildOrRefuse(revision: number, resources: ReadonlyMap<string, Resource>): Snapshot {
-  try {
-    return Snapshot.build(revision, resources.values());
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    throw new ApiError("validation-failed", describe(error.issues.length), error.issues);
-  }
-}
-
-function needsAddress(node: Node, snap: Snapshot): boolean {
-  const net = snap.resources.get(resourceKey("Network", node.spec.network));
-  const v6 = net?.kind === "Network" && net.spec.cidr6 !== undefined;
-  return node.spec.tunnelAddress === undefined || (v6 && node.spec.tunnelAddress6 === undefined);
-}
-
-function withAddresses(node: Node, a: { tunnelAddress: string; tunnelAddress6?: string }): Node {
-  return {
-    ...node,
-    spec: {
-      ...node.spec,
-      tunnelAddress: node.spec.tunnelAddress ?? a.tunnelAddress,
-      ...(a.tunnelAddress6 !== undefined
-        ? { tunnelAddress6: node.spec.tunnelAddress6 ?? a.tunnelAddress6 }
-        : {}),
-    },
-  };
-}
-
-function changedNodes(before: Snapshot, after: Snapshot): string[] {
-  const names = new Set([...before.compiled.keys(), ...after.compiled.keys()]);
-  return [...names]
-    .filter((n) => before.compiled.get(n)?.revision !== after.compiled.get(n)?.revision)
-    .sort();
-}
-
-function describe(count: number): string {
-  return `the change is invalid: ${count} issue${count === 1 ? "" : "s"}`;
 }
