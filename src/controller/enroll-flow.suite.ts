@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { proveKey } from "../keys/proof.js";
 import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
-import { statusProofMessage } from "../model/enroll-wire.js";
+import { requestTimestamp, statusProofMessage } from "../model/enroll-wire.js";
 import type { JoinToken } from "../model/join-token.js";
 import { enrollmentConfig } from "./enroll/config.js";
 import { expireEnrollments, revokeNode } from "./enroll/decide.js";
@@ -23,14 +23,12 @@ import {
   reasonOf,
 } from "./testing/enroll-fixture.js";
 
-const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-
 async function poll(c: Controller, token: JoinToken, node: string, privateKey: string) {
   const unsigned = {
     node,
     publicKey: publicKeyFromPrivate(privateKey),
     nonce: randomBytes(16).toString("hex"),
-    timestamp: stamp(c.clock.now()),
+    timestamp: requestTimestamp(c.clock.now()),
   };
   const proof = proveKey(privateKey, token.controllerKey, "status", statusProofMessage(unsigned as never));
   return c.enrollApp!.inject({ method: "POST", url: "/enroll/v1/status", payload: { ...unsigned, proof } });

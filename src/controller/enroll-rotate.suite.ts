@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { proveKey } from "../keys/proof.js";
 import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
-import { rotateProofMessage, statusProofMessage } from "../model/enroll-wire.js";
+import { requestTimestamp, rotateProofMessage, statusProofMessage } from "../model/enroll-wire.js";
 import type { JoinToken } from "../model/join-token.js";
 import { issueNodeCredential } from "./auth/node-credentials.js";
 import { IntentStore } from "./state/intent-store.js";
@@ -23,8 +23,6 @@ import {
   stateOf,
 } from "./testing/enroll-fixture.js";
 
-const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-
 function rotateBody(
   c: Controller,
   token: JoinToken,
@@ -36,7 +34,7 @@ function rotateBody(
   const unsigned = {
     publicKey: publicKeyFromPrivate(newKey),
     nonce: randomBytes(16).toString("hex"),
-    timestamp: stamp(at),
+    timestamp: requestTimestamp(at),
   };
   const proof = proveKey(
     proofKey,
@@ -92,7 +90,7 @@ export function enrollRotateApiSuite(make: MakeController): void {
         node: "lab-old",
         publicKey: publicKeyFromPrivate(oldKey),
         nonce: randomBytes(16).toString("hex"),
-        timestamp: stamp(c.clock.now()),
+        timestamp: requestTimestamp(c.clock.now()),
       };
       const proof = proveKey(oldKey, token.controllerKey, "status", statusProofMessage(unsigned as never));
       const poll = await c.enrollApp!.inject({

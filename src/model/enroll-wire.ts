@@ -18,6 +18,11 @@ const timestamp = z.iso.datetime({ offset: false, error: "must be RFC 3339 UTC" 
  * travels only inside the pinned TLS connection (as a kubeadm bootstrap token does); `proof` is the
  * proof of possession over the canonical join payload.
  */
+/** A request timestamp as the wire wants it: RFC 3339 UTC, whole seconds (`2026-11-22T08:00:00Z`). */
+export function requestTimestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 export const joinBody = z.strictObject({
   tokenId: z.string().min(1).max(64),
   tokenSecret: z.string().min(1).max(128),

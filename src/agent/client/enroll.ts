@@ -8,7 +8,12 @@
 import { randomBytes } from "node:crypto";
 import { proveKey } from "../../keys/proof.js";
 import { publicKeyFromPrivate } from "../../keys/wgkeys.js";
-import { type EnrollAnswer, enrollAnswer, statusProofMessage } from "../../model/enroll-wire.js";
+import {
+  type EnrollAnswer,
+  enrollAnswer,
+  requestTimestamp,
+  statusProofMessage,
+} from "../../model/enroll-wire.js";
 import { enrollmentSpec } from "../../model/index.js";
 import { type JoinRequest, joinHmac, joinPayload } from "../../model/join-payload.js";
 import { type JoinToken, parseJoinToken } from "../../model/join-token.js";
@@ -62,8 +67,8 @@ export class EnrollError extends Error {
 }
 
 /** RFC 3339 UTC without fractions, as the request schema wants. */
-const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-const newNonce = () => randomBytes(16).toString("hex");
+/** A fresh request nonce: 128 random bits, lowercase hex. */
+export const newNonce = () => randomBytes(16).toString("hex");
 
 /** The signed request the agent sends, with its HMAC and proof (exported for tests and `hubwire join`). */
 export function buildJoin(
@@ -79,7 +84,7 @@ export function buildJoin(
     nodeName,
     audience: token.audience,
     nonce: newNonce(),
-    timestamp: stamp(now),
+    timestamp: requestTimestamp(now),
     role: token.role,
     ...(fields.tunnelAddress !== undefined ? { tunnelAddress: fields.tunnelAddress } : {}),
     ...(fields.endpoint !== undefined ? { endpoint: fields.endpoint } : {}),
@@ -195,7 +200,7 @@ export async function enrollmentStatus(opts: StatusOptions): Promise<EnrollResul
     node: opts.nodeName,
     publicKey: publicKeyFromPrivate(opts.privateKey),
     nonce: newNonce(),
-    timestamp: stamp(now),
+    timestamp: requestTimestamp(now),
   };
   const proof = proveKey(
     opts.privateKey,

@@ -3,11 +3,16 @@
  * credential and proving possession of the new private key; the controller swaps the Node's key in
  * one revision, so every hub replaces the peer at once. Over TLS pinned to the controller's CA.
  */
-import { createHash, randomBytes, X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { proveKey } from "../../keys/proof.js";
 import { publicKeyFromPrivate } from "../../keys/wgkeys.js";
-import { type RotateAnswer, rotateAnswer, rotateProofMessage } from "../../model/enroll-wire.js";
-import { EnrollError } from "./enroll.js";
+import {
+  type RotateAnswer,
+  requestTimestamp,
+  rotateAnswer,
+  rotateProofMessage,
+} from "../../model/enroll-wire.js";
+import { EnrollError, newNonce } from "./enroll.js";
 import { pinnedRequest } from "./pinned-https.js";
 
 /** The controller answered and said no: retrying the same key cannot help. */
@@ -38,8 +43,8 @@ export async function rotateKey(opts: RotateOptions): Promise<RotateAnswer> {
   const now = (opts.now ?? (() => new Date()))();
   const unsigned = {
     publicKey: publicKeyFromPrivate(opts.newPrivateKey),
-    nonce: randomBytes(16).toString("hex"),
-    timestamp: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    nonce: newNonce(),
+    timestamp: requestTimestamp(now),
   };
   const proof = proveKey(
     opts.newPrivateKey,

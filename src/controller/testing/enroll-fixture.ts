@@ -10,6 +10,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
 import { proveKey } from "../../keys/proof.js";
 import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
+import { requestTimestamp } from "../../model/enroll-wire.js";
 import type { JoinRequest } from "../../model/join-payload.js";
 import { joinHmac, joinPayload } from "../../model/join-payload.js";
 import { type JoinToken, parseJoinToken } from "../../model/join-token.js";
@@ -79,8 +80,6 @@ export interface Forge {
   timestamp?: Date;
 }
 
-const stamp = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
-
 /** A join body as an agent would send it for `nodeName`, with `forge` applied. */
 export function joinBody(
   c: Controller,
@@ -96,7 +95,7 @@ export function joinBody(
     nodeName,
     audience: token.audience,
     nonce: randomBytes(16).toString("hex"),
-    timestamp: stamp(forge.timestamp ?? c.clock.now()),
+    timestamp: requestTimestamp(forge.timestamp ?? c.clock.now()),
     role: token.role,
     subnets: [],
     publicKey: publicKeyFromPrivate(privateKey),
