@@ -1,10 +1,11 @@
 /** Access policies: the list in evaluation order, and the rule editor that checks as you type. */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Popconfirm, Space, Table, Tag, Typography } from "antd";
+import { App, Button, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { AccessPolicy, AccessRule, GetResult } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { PolicyEditor } from "../components/PolicyEditor";
@@ -138,16 +139,11 @@ export default function AccessPolicies() {
                       <Button size="small" onClick={() => setEditing({ policy: p })}>
                         {t("common.edit")}
                       </Button>
-                      <Popconfirm
-                        title={t("common.confirmDelete", { name: p.metadata.name })}
-                        onConfirm={() => void remove(p.metadata.name)}
-                        okText={t("common.delete")}
-                        cancelText={t("common.cancel")}
-                      >
-                        <Button size="small" danger>
-                          {t("common.delete")}
-                        </Button>
-                      </Popconfirm>
+                      <ConfirmButton
+                        question={t("common.confirmDelete", { name: p.metadata.name })}
+                        label={t("common.delete")}
+                        onConfirm={() => remove(p.metadata.name)}
+                      />
                     </Space>
                   ),
                 },

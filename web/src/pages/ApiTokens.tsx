@@ -1,10 +1,11 @@
 /** API tokens for automation (admins only): create with a role and lifetime, shown once; revoke. */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, Modal, Popconfirm, Select, Table, Tag } from "antd";
+import { App, Button, Form, Input, Modal, Select, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { ApiToken, CreatedApiToken, Issue, Role } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { clearIssues, showIssues } from "../components/form-errors";
 import { PageHeader } from "../components/PageHeader";
@@ -109,16 +110,11 @@ export default function ApiTokens() {
             key: "actions",
             render: (_, k) =>
               k.revokedAt ? null : (
-                <Popconfirm
-                  title={t("joinTokens.confirmRevoke")}
-                  onConfirm={() => void revoke(k.id)}
-                  okText={t("joinTokens.revoke")}
-                  cancelText={t("common.cancel")}
-                >
-                  <Button size="small" danger>
-                    {t("joinTokens.revoke")}
-                  </Button>
-                </Popconfirm>
+                <ConfirmButton
+                  question={t("joinTokens.confirmRevoke")}
+                  label={t("joinTokens.revoke")}
+                  onConfirm={() => revoke(k.id)}
+                />
               ),
           },
         ]}

@@ -4,11 +4,12 @@
  * join tokens show an empty state.
  */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, InputNumber, Modal, Popconfirm, Select, Table, Tag } from "antd";
+import { App, Button, Form, Input, InputNumber, Modal, Select, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, isMissingRoute } from "../api/client";
 import type { CreatedJoinToken, GetResult, Issue, JoinToken } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { clearIssues, showIssues } from "../components/form-errors";
 import { Missing } from "../components/Missing";
@@ -156,16 +157,11 @@ export default function JoinTokens() {
                       key: "actions",
                       render: (_: unknown, j: JoinToken) =>
                         j.revokedAt ? null : (
-                          <Popconfirm
-                            title={t("joinTokens.confirmRevoke")}
-                            onConfirm={() => void revoke(j.id)}
-                            okText={t("joinTokens.revoke")}
-                            cancelText={t("common.cancel")}
-                          >
-                            <Button size="small" danger>
-                              {t("joinTokens.revoke")}
-                            </Button>
-                          </Popconfirm>
+                          <ConfirmButton
+                            question={t("joinTokens.confirmRevoke")}
+                            label={t("joinTokens.revoke")}
+                            onConfirm={() => revoke(j.id)}
+                          />
                         ),
                     },
                   ]

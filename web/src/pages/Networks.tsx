@@ -1,23 +1,11 @@
 /** Networks: list, create, edit and delete; the API's field errors appear under the fields. */
 import { PlusOutlined } from "@ant-design/icons";
-import {
-  App,
-  Button,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Popconfirm,
-  Select,
-  Space,
-  Switch,
-  Table,
-  Tag,
-} from "antd";
+import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { GetResult, Issue, Network } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { clearIssues, showIssues, specField } from "../components/form-errors";
 import { PageHeader } from "../components/PageHeader";
@@ -199,16 +187,11 @@ export default function Networks() {
                       <Button size="small" onClick={() => open(n)}>
                         {t("common.edit")}
                       </Button>
-                      <Popconfirm
-                        title={t("common.confirmDelete", { name: n.metadata.name })}
+                      <ConfirmButton
+                        question={t("common.confirmDelete", { name: n.metadata.name })}
+                        label={t("common.delete")}
                         onConfirm={() => remove(n.metadata.name)}
-                        okText={t("common.delete")}
-                        cancelText={t("common.cancel")}
-                      >
-                        <Button size="small" danger>
-                          {t("common.delete")}
-                        </Button>
-                      </Popconfirm>
+                      />
                     </Space>
                   ),
                 },

@@ -14,7 +14,6 @@ import {
   Empty,
   Input,
   Modal,
-  Popconfirm,
   Row,
   Space,
   Table,
@@ -26,6 +25,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, isMissingRoute } from "../api/client";
 import type { NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { ExternalPeer } from "../components/ExternalPeer";
 import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
@@ -94,16 +94,12 @@ export default function NodeDetail() {
               <Button danger onClick={() => setRevoking(true)}>
                 {t("nodes.revoke")}
               </Button>
-              <Popconfirm
-                title={t("common.confirmDelete", { name })}
-                onConfirm={() => void remove()}
-                okText={t("common.delete")}
-                cancelText={t("common.cancel")}
-              >
-                <Button danger type="primary">
-                  {t("common.delete")}
-                </Button>
-              </Popconfirm>
+              <ConfirmButton
+                question={t("common.confirmDelete", { name })}
+                label={t("common.delete")}
+                onConfirm={() => remove()}
+                primary
+              />
             </>
           ) : null
         }

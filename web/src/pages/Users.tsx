@@ -1,10 +1,11 @@
 /** Users (admins only): create, change role or language, reset a password, disable, delete. */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Switch, Table, Tag } from "antd";
+import { App, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { Issue, Role, User } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { clearIssues, showIssues } from "../components/form-errors";
 import { PageHeader } from "../components/PageHeader";
@@ -140,16 +141,11 @@ export default function Users() {
                 <Button size="small" onClick={() => open(u)}>
                   {t("common.edit")}
                 </Button>
-                <Popconfirm
-                  title={t("common.confirmDelete", { name: u.name })}
-                  onConfirm={() => void remove(u.name)}
-                  okText={t("common.delete")}
-                  cancelText={t("common.cancel")}
-                >
-                  <Button size="small" danger>
-                    {t("common.delete")}
-                  </Button>
-                </Popconfirm>
+                <ConfirmButton
+                  question={t("common.confirmDelete", { name: u.name })}
+                  label={t("common.delete")}
+                  onConfirm={() => remove(u.name)}
+                />
               </Space>
             ),
           },
