@@ -10,7 +10,7 @@
  * retries with backoff and jitter across every controller URL.
  */
 
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DesiredState, StatusReport } from "../model/index.js";
 import { parseJoinToken } from "../model/join-token.js";
@@ -182,7 +182,6 @@ class Agent {
   }
 
   private async privateKey(): Promise<string> {
-    const { readFile } = await import("node:fs/promises");
     return (await readFile(this.identity.privateKeyFile, "utf8")).trim();
   }
 

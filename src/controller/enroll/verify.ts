@@ -40,6 +40,16 @@ function shapeReason(path: PropertyKey[]): EnrollReason {
   return "invalid-request";
 }
 
+/** The join token `id` when `secret` is its secret (compared in constant time); else undefined. */
+export async function tokenWithSecret(
+  db: Db,
+  id: string,
+  secret: string,
+): Promise<JoinTokenRecord | undefined> {
+  const token = await getJoinToken(db.kysely, id);
+  return token && safeEqualHex(token.secret_hash, hashSecret(secret)) ? token : undefined;
+}
+
 /**
  * Runs the lock-free checks in order, filling `seen` with what the audit entry of a refusal may
  * name (and the nonce it consumes once the request is proven to come from a token holder).
@@ -53,8 +63,8 @@ export async function verifyJoin(
   seen: Seen,
 ): Promise<VerifiedJoin> {
   seen.tokenId = body.tokenId;
-  const token = await getJoinToken(db.kysely, body.tokenId);
-  if (!token || !safeEqualHex(token.secret_hash, hashSecret(body.tokenSecret))) {
+  const token = await tokenWithSecret(db, body.tokenId, body.tokenSecret);
+  if (!token) {
     throw new EnrollRejection("unknown-token", "no such join token, or a wrong secret");
   }
   seen.policy = token.policy;

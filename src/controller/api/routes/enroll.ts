@@ -4,13 +4,12 @@
  * rotation for enrolled nodes (also on the API listeners).
  */
 import { enrollAnswer, joinBody, rotateAnswer, rotateBody, statusBody } from "../../../model/enroll-wire.js";
-import { hashSecret, safeEqualHex } from "../../auth/secrets.js";
-import { getJoinToken } from "../../db/repo-join-tokens.js";
 import { hitRateLimit } from "../../db/repo-rate-limits.js";
 import type { EnrollmentConfig } from "../../enroll/config.js";
 import { join } from "../../enroll/join.js";
 import { rotateKey } from "../../enroll/rotate.js";
 import { enrollmentStatus } from "../../enroll/status.js";
+import { tokenWithSecret } from "../../enroll/verify.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -31,11 +30,6 @@ async function limit(s: Services, config: EnrollmentConfig, keys: Array<[string,
       "retry-after": String(Math.ceil(config.windowMs / 1000)),
     });
   }
-}
-
-async function holdsTokenSecret(s: Services, id: string, secret: string): Promise<boolean> {
-  const token = await getJoinToken(s.db.kysely, id);
-  return token !== undefined && safeEqualHex(token.secret_hash, hashSecret(secret));
 }
 
 export function enrollRoutes(s: Services): AnyRoute[] {
@@ -59,7 +53,7 @@ export function enrollRoutes(s: Services): AnyRoute[] {
         await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
         // Only a caller holding the token's secret counts against the token: otherwise anyone who
         // saw a token id (lists, audit log) could lock out every node enrolling with it.
-        if (await holdsTokenSecret(s, body.tokenId, body.tokenSecret)) {
+        if (await tokenWithSecret(s.db, body.tokenId, body.tokenSecret)) {
           await limit(s, c, [[`enroll-token:${body.tokenId}`, c.perToken]]);
         }
         return join(e, body, request.ip);
