@@ -360,8 +360,8 @@ describe("compiler invariants on random intents", () => {
             ? { ...r, spec: { ...r.spec, subnets: [...r.spec.subnets, "192.168.255.0/24"] } }
             : r,
         );
-        const a = compile(groupResources(resources), { activeHubs: before });
-        const b = compile(groupResources(edited), { activeHubs: after });
+        const a = compile(groupResources(resources), { activeHubs: new Map(Object.entries(before)) });
+        const b = compile(groupResources(edited), { activeHubs: new Map(Object.entries(after)) });
         if (!a.ok || !b.ok) throw new Error("compile failed");
         const content = (s: DesiredState) => JSON.stringify({ ...s, revision: "" });
         for (const [name, sa] of a.states) {

@@ -204,7 +204,7 @@ describe("activeHubs", () => {
   });
 
   it("moves the spoke's routes to the reported hub: 100 there and via its link, 200 direct elsewhere", () => {
-    const s = states(intent, { activeHubs: { site: "hub-b" } });
+    const s = states(intent, { activeHubs: new Map([["site", "hub-b"]]) });
     expect(metrics(s, "hub-b", "hw_corp", site)).toEqual([100]);
     expect(metrics(s, "hub-a", "hw_corp", site)).toEqual([200]);
     expect(metrics(s, "hub-a", "hw_corp_hub-b", site)).toEqual([100]);
@@ -214,9 +214,9 @@ describe("activeHubs", () => {
 
   it("ignores a reported hub the spoke does not list, and never changes the spoke itself", () => {
     const plain = states(intent);
-    const bogus = states(intent, { activeHubs: { site: "hub-c" } });
+    const bogus = states(intent, { activeHubs: new Map([["site", "hub-c"]]) });
     for (const [name, state] of plain) expect(bogus.get(name)!.revision, name).toBe(state.revision);
-    expect(states(intent, { activeHubs: { site: "hub-b" } }).get("site")!.revision).toBe(
+    expect(states(intent, { activeHubs: new Map([["site", "hub-b"]]) }).get("site")!.revision).toBe(
       plain.get("site")!.revision,
     );
   });

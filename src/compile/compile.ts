@@ -95,18 +95,13 @@ export function compileNode(
   }
   const hub = hubInterfaces(plan, node, cache, change);
   const generated = sortByName(hub.interfaces.map(compact));
-  const firewall = compileFirewall(
-    plan,
-    generated.map((i) => i.name),
-  );
+  const names = generated.map((i) => i.name);
+  const links = generated.filter((i) => i.purpose === "hub-link").map((i) => i.name);
+  const firewall = compileFirewall(plan, names, links);
   const interfaces = applyOverrides(node.name, generated, plan.net.peerOverrides, issues);
   const state = { ...header, interfaces, firewall };
   return interfaces === generated
-    ? withHubRevision(
-        state,
-        hub.fragmentDigests,
-        firewallDigest(plan, firewall.script ? generated.map((i) => i.name) : []),
-      )
+    ? withHubRevision(state, hub.fragmentDigests, firewallDigest(plan, firewall.script ? names : [], links))
     : withRevision(state);
 }
 

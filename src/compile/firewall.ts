@@ -156,14 +156,27 @@ function body(plan: NetworkPlan): string {
   return cached;
 }
 
-/** The hub's table for its network; `interfaces` are the hub's hubwire interface names. */
-export function compileFirewall(plan: NetworkPlan, interfaces: readonly string[]): FirewallConfig {
-  const names = interfaces.map((n) => `"${n}"`).join(", ");
+/**
+ * The hub's table for its network; `interfaces` are the hub's hubwire interface names, `links`
+ * those of them that lead to other hubs. Traffic is judged once, by the hub where it enters the
+ * overlay: what arrives over a link from another hub was judged there and is accepted.
+ */
+export function compileFirewall(
+  plan: NetworkPlan,
+  interfaces: readonly string[],
+  links: readonly string[] = [],
+): FirewallConfig {
+  const quoted = (list: readonly string[]) => list.map((n) => `"${n}"`).join(", ");
+  const names = quoted(interfaces);
+  const fromLinks = links.length
+    ? `    iifname { ${quoted(links)} } accept comment "judged by the hub where it entered"\n`
+    : "";
   // `+` keeps the shared body as one piece of a rope instead of copying it per hub.
   const script =
     `table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\ntable inet ${FIREWALL_TABLE} {\n` +
     body(plan) +
     "\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n" +
+    fromLinks +
     `    iifname { ${names} } jump net\n    oifname { ${names} } jump net\n  }\n}\n`;
   return { table: FIREWALL_TABLE, script };
 }
@@ -172,11 +185,15 @@ export function compileFirewall(plan: NetworkPlan, interfaces: readonly string[]
  * A digest that changes exactly when the hub's script does: the rule body
  * (hashed once per rule list, shared by every hub) and the interface names.
  */
-export function firewallDigest(plan: NetworkPlan, interfaces: readonly string[]): string {
+export function firewallDigest(
+  plan: NetworkPlan,
+  interfaces: readonly string[],
+  links: readonly string[] = [],
+): string {
   let digest = bodyDigests.get(plan.rules);
   if (digest === undefined) {
     digest = createHash("sha256").update(body(plan)).digest("hex");
     bodyDigests.set(plan.rules, digest);
   }
-  return `${digest}:${interfaces.join(",")}`;
+  return `${digest}:${interfaces.join(",")}:${links.join(",")}`;
 }

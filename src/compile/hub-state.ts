@@ -10,7 +10,7 @@ import { assembleAll, blocksDigest, type FragmentCache, patch } from "./hub-asse
 import type { NodeChange } from "./hub-fragments.js";
 import { interfaceName, linkOffset } from "./interfaces.js";
 import type { NetworkPlan } from "./network-plan.js";
-import { baseInterface, keepalive, peer, pskRef } from "./peers.js";
+import { baseInterface, keepalive, peer, probeAddress, pskRef } from "./peers.js";
 import type { ResolvedNode } from "./resolved.js";
 
 export { FragmentCache } from "./hub-assembly.js";
@@ -72,6 +72,7 @@ export function hubInterfaces(
       name: interfaceName("hub-link", plan.net.name, remote.name),
       purpose: "hub-link",
       remote: remote.name,
+      ...(linkPeers.length ? { probe: probeAddress(remote) } : {}),
       ...baseInterface(plan, hub, linkOffset(hub.name, remote.name, plan.hubNames)),
       peers: linkPeers,
       routes: linkPeers.length ? a.linkRoutes[plan.hubNames.indexOf(remote.name)]! : [],

@@ -47,7 +47,72 @@ export class IncrementalCompiler {
   private networks = new Map<string, NetworkState>();
   private index = new NodeIndex([]);
 
-  constructor(private readonly options: CompileOptions = {}) {}
+  /** Which hub carries each spoke now (reported by agents); plans read it when they compile. */
+  private readonly activeHubs: Map<string, string>;
+  private readonly options: CompileOptions;
+
+  constructor(activeHubs: ReadonlyMap<string, string> = new Map()) {
+    this.activeHubs = new Map(activeHubs);
+    this.options = { activeHubs: this.activeHubs };
+  }
+
+  /** The attachments this compiler compiles with (its own map: read, never keep). */
+  get attachments(): ReadonlyMap<string, string> {
+    return this.activeHubs;
+  }
+
+  /** Spoke `name`'s hubs in priority order and the one carrying it now; undefined: not a compiled spoke or external node. */
+  attachmentOf(name: string): { hubs: readonly string[]; active: string } | undefined {
+    for (const ns of this.networks.values()) {
+      const node = ns.net.byName.get(name);
+      if (!node || node.role === "hub" || node.hubs.length === 0) continue;
+      return { hubs: node.hubs, active: ns.plan.activeHub(node) };
+    }
+    return undefined;
+  }
+
+  /** How many spokes (and external nodes) each hub carries now, by hub name. */
+  attachedCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const ns of this.networks.values()) {
+      for (const h of ns.net.hubs) counts.set(h.name, 0);
+      for (const n of ns.net.nodes) {
+        if (n.role === "hub" || n.hubs.length === 0) continue;
+        const active = ns.plan.activeHub(n);
+        counts.set(active, (counts.get(active) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Records that `hub` now carries spoke `name`'s traffic (undefined: back to its first hub) and
+   * recompiles the hubs of its network from cached fragments. Only hubs change: a spoke's own
+   * state does not depend on where it is attached.
+   */
+  attach(name: string, hub: string | undefined): UpdateResult {
+    const unchanged: UpdateResult = { ok: true, states: this.states, changed: [], incremental: true };
+    let ns: NetworkState | undefined;
+    for (const candidate of this.networks.values()) if (candidate.net.byName.has(name)) ns = candidate;
+    const node = ns?.net.byName.get(name);
+    if (!ns || !node || node.role === "hub") {
+      if (hub === undefined) this.activeHubs.delete(name);
+      else this.activeHubs.set(name, hub);
+      return unchanged;
+    }
+    const before = ns.plan.activeHub(node);
+    if (hub === undefined) this.activeHubs.delete(name);
+    else this.activeHubs.set(name, hub);
+    if (ns.plan.activeHub(node) === before) return unchanged;
+    const issues: Issue[] = [];
+    const changed: string[] = [];
+    for (const h of ns.net.hubs) {
+      const state = compileNode(ns.plan, h, issues, ns.cache, { before: node, after: node });
+      if (this.states.get(h.name)?.revision !== state.revision) changed.push(h.name);
+      this.states.set(h.name, state);
+    }
+    return { ok: true, states: this.states, changed: changed.sort(), incremental: true };
+  }
 
   /** Full compile; the baseline for later updates. Nothing changes when it fails. */
   compile(intent: Intent): CompileResult {

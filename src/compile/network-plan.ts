@@ -11,7 +11,7 @@ export interface CompileOptions {
    * Which hub currently carries each spoke's traffic, from agent reports. A
    * spoke absent here (or naming a hub it does not list) is on its first hub.
    */
-  readonly activeHubs?: Readonly<Record<string, string>>;
+  readonly activeHubs?: ReadonlyMap<string, string>;
 }
 
 export interface NetworkPlan {
@@ -42,7 +42,7 @@ export function makePlan(
     hubNames: net.hubs.map((h) => h.name),
     ready: net.nodes.filter((n) => n.publicKey !== undefined),
     activeHub(node) {
-      const reported = options.activeHubs?.[node.name];
+      const reported = options.activeHubs?.get(node.name);
       return reported !== undefined && node.hubs.includes(reported) ? reported : node.hubs[0]!;
     },
   };

@@ -7,7 +7,7 @@ import { formatEndpoint } from "../netaddr/index.js";
 import { withoutOwn } from "./destinations.js";
 import { interfaceName } from "./interfaces.js";
 import type { NetworkPlan } from "./network-plan.js";
-import { baseInterface, keepalive, METRIC, peer, pskRef } from "./peers.js";
+import { baseInterface, keepalive, METRIC, peer, probeAddress, pskRef } from "./peers.js";
 import type { ResolvedNode } from "./resolved.js";
 import { allowsAllTraffic } from "./selectors.js";
 
@@ -35,6 +35,7 @@ function spokeInterfaces(plan: NetworkPlan, node: ResolvedNode): InterfaceConfig
       purpose: "uplink",
       remote: hub.name,
       priority,
+      ...(peers.length ? { probe: probeAddress(hub) } : {}),
       ...baseInterface(plan, node, priority),
       peers,
       routes: peers.length ? dest.map((prefix) => ({ prefix, metric: METRIC.active + priority })) : [],

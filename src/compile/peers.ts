@@ -1,6 +1,6 @@
 /** Small builders shared by the spoke and hub compilers. */
 import type { PeerConfig } from "../model/index.js";
-import { formatPrefix } from "../netaddr/index.js";
+import { formatIp, formatPrefix } from "../netaddr/index.js";
 import type { NetworkPlan } from "./network-plan.js";
 import type { ResolvedNode } from "./resolved.js";
 
@@ -38,4 +38,9 @@ export function baseInterface(plan: NetworkPlan, node: ResolvedNode, offset: num
 
 export function keepalive(plan: NetworkPlan, node: ResolvedNode): number {
   return node.persistentKeepalive ?? plan.net.spec.persistentKeepalive;
+}
+
+/** The address failover probes on a link to `hub`: its IPv4 tunnel address (every node has one). */
+export function probeAddress(hub: ResolvedNode): string {
+  return formatIp({ family: 4, value: hub.address4 });
 }

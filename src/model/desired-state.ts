@@ -4,7 +4,8 @@
  * object as-is, with arrays sorted so that equal states serialise identically.
  *
  * Protocol versions:
- * - 1 (hubwire 0.1): first version.
+ * - 1 (hubwire 0.1): first version. Later additions are optional fields that older agents
+ *   ignore: `InterfaceConfig.probe` (failover probes, hubwire 0.2).
  */
 import type { NodeRole } from "./resources.js";
 
@@ -44,6 +45,11 @@ export interface InterfaceConfig {
   readonly remote?: string;
   /** For uplinks: 0 is the preferred hub. */
   readonly priority?: number;
+  /**
+   * For uplinks and hub links with a peer: the remote hub's tunnel address. The agent probes it
+   * through this interface for failover, and never moves the route to it off this interface.
+   */
+  readonly probe?: string;
   /** Absent: the kernel chooses (external nodes without an endpoint). */
   readonly listenPort?: number;
   /** Host addresses (`/32`, `/128`) of this node in the overlay. */

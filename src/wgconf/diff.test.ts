@@ -164,6 +164,7 @@ const INTERFACE_SAMPLES = {
   purpose: ["uplink", "hub-link"],
   remote: ["hub-fra", "hub-sgp"],
   priority: [0, 1],
+  probe: ["10.100.0.1", "10.100.0.2"],
   listenPort: [51820, 51821],
   addresses: [["10.100.1.7/32"], ["10.100.1.8/32"]],
   mtu: [1420, 1380],

@@ -46,6 +46,7 @@ export const INTERFACE_FIELDS = [
   "purpose",
   "remote",
   "priority",
+  "probe",
   "listenPort",
   "addresses",
   "mtu",

@@ -74,7 +74,7 @@ export function renderInterface(
           : "direct mesh peers";
   const lines = [
     `# hubwire: node ${state.node}, network ${state.network}, revision ${state.revision}`,
-    `# interface ${iface.name}: ${about}. Generated; changes are overwritten.`,
+    `# interface ${iface.name}: ${about}${iface.probe ? `, probed at ${iface.probe}` : ""}. Generated; changes are overwritten.`,
   ];
   if (external && state.interfaces.length > 1) {
     lines.push("# One file per hub: bring up only one of them at a time.");

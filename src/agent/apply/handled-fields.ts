@@ -27,6 +27,7 @@ export const HANDLED_FIELDS = {
     purpose: "not applied (failover uses it)",
     remote: "not applied (failover uses it)",
     priority: "not applied (route metrics carry it)",
+    probe: "probed by failover; its route is never moved off the interface",
     listenPort: "set-listen-port",
     addresses: "add-address / remove-address",
     mtu: "set-mtu",

@@ -233,6 +233,26 @@ export const MIGRATIONS: readonly Migration[] = [
       await db.schema.createIndex("node_traffic_at").on("node_traffic").column("at").execute();
     },
   },
+  {
+    // Failover between hubs: each node's reported link health and active hub, and where the
+    // controller has accepted that each spoke is attached (an input of the compiler).
+    id: "0005_failover",
+    async up(db, dialect) {
+      await db.schema.alterTable("node_status").addColumn("links", "text").execute();
+      await db.schema.alterTable("node_status").addColumn("active_hub", "text").execute();
+      await db.schema
+        .alterTable("node_status")
+        .addColumn("failovers", "bigint", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .createTable("attachments")
+        .addColumn("node", "text", bytewise(dialect))
+        .addColumn("hub", "text", (c) => c.notNull())
+        .addColumn("since", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("attachments_pk", ["node"])
+        .execute();
+    },
+  },
 ];
 
 /**

@@ -97,6 +97,9 @@ export interface NodeStatusRow {
   rx_bytes: number | null;
   tx_bytes: number | null;
   interfaces: string | null;
+  links: string | null;
+  active_hub: string | null;
+  failovers: number | null;
 }
 
 /** Filters of {@link listNodeStatus}. */
@@ -126,6 +129,9 @@ function joined(tx: Tx) {
       "s.rx_bytes",
       "s.tx_bytes",
       "s.interfaces",
+      "s.links",
+      "s.active_hub",
+      "s.failovers",
     ])
     .where("r.kind", "=", "Node");
 }
@@ -178,7 +184,20 @@ export async function statusCounts(
 export async function allReports(
   tx: Tx,
 ): Promise<
-  Array<Pick<NodeStatusRow, "node" | "network" | "role" | "reported_at" | "applied_revision" | "interfaces">>
+  Array<
+    Pick<
+      NodeStatusRow,
+      | "node"
+      | "network"
+      | "role"
+      | "reported_at"
+      | "applied_revision"
+      | "interfaces"
+      | "links"
+      | "active_hub"
+      | "failovers"
+    >
+  >
 > {
   return (await joined(tx).execute()).map((r) => ({
     node: r.node,
@@ -187,5 +206,30 @@ export async function allReports(
     reported_at: r.reported_at,
     applied_revision: r.applied_revision,
     interfaces: r.interfaces,
+    links: r.links,
+    active_hub: r.active_hub,
+    failovers: r.failovers,
   }));
+}
+
+/** Where each spoke is attached (see `AttachmentsTable`). */
+export async function allAttachments(tx: Tx): Promise<Map<string, string>> {
+  const rows = await tx.selectFrom("attachments").select(["node", "hub"]).orderBy("node").execute();
+  return new Map(rows.map((r) => [r.node, r.hub]));
+}
+
+/** Records that `hub` carries `node` since `since`. */
+export async function putAttachment(
+  tx: Tx,
+  row: { node: string; hub: string; since: string },
+): Promise<void> {
+  await tx
+    .insertInto("attachments")
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .column("node")
+        .doUpdateSet((eb) => ({ hub: eb.ref("excluded.hub"), since: eb.ref("excluded.since") })),
+    )
+    .execute();
 }

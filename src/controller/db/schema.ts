@@ -26,6 +26,19 @@ export interface Database {
   enroll_nonces: EnrollNoncesTable;
   node_status: NodeStatusTable;
   node_traffic: NodeTrafficTable;
+  attachments: AttachmentsTable;
+}
+
+/**
+ * Which hub carries each spoke's traffic now, as the spoke reported it and its hub's handshake
+ * confirmed (status/attachments.ts). An input of the compiler beside the intent: a change moves
+ * the intent revision so every replica recompiles with it. Spokes absent: their first hub.
+ */
+export interface AttachmentsTable {
+  node: string;
+  hub: string;
+  /** When the spoke moved there. */
+  since: string;
 }
 
 /** One row per applied migration; its presence is what makes re-running a no-op. */
@@ -182,6 +195,12 @@ export interface NodeStatusTable {
   rx_bytes: number;
   tx_bytes: number;
   interfaces: string;
+  /** JSON array of the report's link health (LinkReport); NULL: the agent reports none. */
+  links: string | null;
+  /** The hub the spoke says carries its routes; NULL: none, or not reported. */
+  active_hub: string | null;
+  /** Route moves the agent's failover made since it started, as last reported. */
+  failovers: number;
 }
 
 /** Samples of each node's traffic totals, at most one a minute and pruned after an hour. */

@@ -7,12 +7,15 @@ import type { Logger } from "pino";
 import type { Db } from "../db/open.js";
 import type { Metrics } from "../metrics.js";
 import type { IntentStore } from "../state/intent-store.js";
+import { Attachments } from "../status/attachments.js";
 import { StatusStore } from "../status/status-store.js";
 import { ConfigNotifier } from "./notifier.js";
 
 export interface Delivery {
   readonly notifier: ConfigNotifier;
   readonly status: StatusStore;
+  /** Which hub carries each spoke, from the reports of both. */
+  readonly attachments: Attachments;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export async function startDelivery(
   return {
     notifier,
     status,
+    attachments: new Attachments(db, intent, notifier, options),
     async close() {
       await notifier.close();
       await status.close();

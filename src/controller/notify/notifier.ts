@@ -162,6 +162,11 @@ export class ConfigNotifier {
   }
 
   /** `node`'s desired state as of the last snapshot this replica saw; undefined when not compiled. */
+  /** The snapshot this replica serves now; undefined before the first load. */
+  current(): Snapshot | undefined {
+    return this.snapshot;
+  }
+
   stateOf(node: string): DesiredState | undefined {
     return this.snapshot?.compiled.get(node);
   }

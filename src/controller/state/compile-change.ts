@@ -98,7 +98,7 @@ function whole(
   next: Map<string, Resource>,
   effective: EffectiveChange[] = [],
 ): CompiledChange {
-  let candidate = buildOrRefuse(snap.revision, next);
+  let candidate = buildOrRefuse(snap.revision, next, snap.attachments);
   if (candidate.allocations.length > 0) {
     for (const a of candidate.allocations) {
       const key = resourceKey("Node", a.node);
@@ -110,15 +110,19 @@ function whole(
       if (entry) entry.after = after;
       else effective.push({ change: { op: "put", resource: after }, before: snap.resources.get(key), after });
     }
-    candidate = buildOrRefuse(snap.revision, next);
+    candidate = buildOrRefuse(snap.revision, next, snap.attachments);
   }
   const done = candidate;
   return { nodes: changedNodes(snap, done), successor: (revision) => done.at(revision) };
 }
 
-function buildOrRefuse(revision: number, resources: ReadonlyMap<string, Resource>): Snapshot {
+function buildOrRefuse(
+  revision: number,
+  resources: ReadonlyMap<string, Resource>,
+  attachments: ReadonlyMap<string, string>,
+): Snapshot {
   try {
-    return Snapshot.build(revision, resources.values());
+    return Snapshot.build(revision, resources.values(), attachments);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw new ApiError("validation-failed", describe(error.issues.length), error.issues);

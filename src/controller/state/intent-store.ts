@@ -12,6 +12,7 @@ import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { getRevision, nextRevision } from "../db/repo-meta.js";
+import { allAttachments, putAttachment } from "../db/repo-node-status.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { fromRow, toRow } from "./rows.js";
@@ -138,7 +139,7 @@ export class IntentStore {
     const revision = await getRevision(tx);
     if (this.snapshot?.revision === revision) return this.snapshot;
     const rows = await allResources(tx);
-    this.snapshot = Snapshot.build(revision, rows.map(fromRow));
+    this.snapshot = Snapshot.build(revision, rows.map(fromRow), await allAttachments(tx));
     this.publish(this.snapshot, { cause: "reload" });
     return this.snapshot;
   }
@@ -165,6 +166,47 @@ export class IntentStore {
       } catch (error) {
         // The incremental compiler may be ahead of a transaction that failed: rebuild next time.
         if (!(error instanceof ApiError)) this.snapshot = undefined;
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Records that `hub` carries spoke `node`'s traffic now (status/attachments.ts decides when) and
+   * recompiles the hubs of its network: one new revision, an audit entry (`node-attached`), and
+   * the hubs woken like for any commit. Nothing happens when it is attached there already.
+   */
+  attach(actor: Actor, node: string, hub: string): Promise<ApplyOutcome | undefined> {
+    return this.serialize(async () => {
+      try {
+        const done = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
+          const snap = await this.load(tx);
+          const before = snap.compiler.attachmentOf(node);
+          if (!before?.hubs.includes(hub) || before.active === hub) return undefined;
+          const at = this.now().toISOString();
+          const result = snap.compiler.attach(node, hub);
+          await putAttachment(tx, { node, hub, since: at });
+          await appendAudit(tx, {
+            at,
+            actor: actor.actor,
+            source: actor.source,
+            action: "node-attached",
+            kind: "Node",
+            name: node,
+            before: { activeHub: before.active },
+            after: { activeHub: hub },
+          });
+          const revision = await nextRevision(tx);
+          const outcome: ApplyOutcome = { revision, dryRun: false, changes: [], nodes: result.changed };
+          return { outcome, successor: Snapshot.advance(snap, revision, snap.resources) };
+        });
+        if (!done) return undefined;
+        this.snapshot = done.successor;
+        this.publish(done.successor, { cause: "commit", nodes: done.outcome.nodes });
+        return done.outcome;
+      } catch (error) {
+        // The compiler moved ahead of a transaction that failed: rebuild next time.
+        this.snapshot = undefined;
         throw error;
       }
     });

@@ -18,11 +18,24 @@ export class Snapshot {
     readonly allocations: Compiled["allocations"] = [],
   ) {}
 
-  /** Compiles `resources` from scratch; throws ValidationError when the stored intent is invalid. */
-  static build(revision: number, resources: Iterable<Resource>): Snapshot {
+  /** Which hub carries each spoke, as this snapshot compiled it (spokes absent: their first hub). */
+  get attachments(): ReadonlyMap<string, string> {
+    return this.compiler.attachments;
+  }
+
+  /**
+   * Compiles `resources` from scratch, with spokes attached to the hubs in `attachments` (what
+   * agents reported, see status/attachments.ts); throws ValidationError when the stored intent is
+   * invalid.
+   */
+  static build(
+    revision: number,
+    resources: Iterable<Resource>,
+    attachments: ReadonlyMap<string, string> = new Map(),
+  ): Snapshot {
     const map = new Map<string, Resource>();
     for (const r of resources) map.set(resourceKey(r.kind, r.metadata.name), r);
-    const compiler = new IncrementalCompiler();
+    const compiler = new IncrementalCompiler(attachments);
     const result = compiler.compile(groupResources(map.values()));
     if (!result.ok) throw new ValidationError(result.issues);
     return new Snapshot(revision, map, compiler, result.states, result.allocations);

@@ -4,6 +4,7 @@
  * public key when the peer is unknown): about one series per tunnel end, 10,000s at most.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { LinkReport } from "../../model/index.js";
 import type { Db } from "../db/open.js";
 import { allReports } from "../db/repo-node-status.js";
 import type { StoredInterface } from "./status-store.js";
@@ -27,6 +28,91 @@ export function registerStatusMetrics(registry: Registry, db: Db): void {
     }
   };
 
+  const links = async function* () {
+    for (const r of await reports()) {
+      if (!r.links) continue;
+      for (const link of JSON.parse(r.links) as LinkReport[]) yield { node: r.node, link };
+    }
+  };
+  const linkLabels = (node: string, l: LinkReport) => ({ node, interface: l.interface, remote: l.remote });
+  const linkGauge = (name: string, help: string, value: (l: LinkReport) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["node", "interface", "remote"] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for await (const { node, link } of links()) {
+          const v = value(link);
+          if (v !== null) this.set(linkLabels(node, link), v);
+        }
+      },
+    });
+  const linkCounter = (name: string, help: string, value: (l: LinkReport) => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ["node", "interface", "remote"] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for await (const { node, link } of links()) this.inc(linkLabels(node, link), value(link));
+      },
+    });
+  linkGauge(
+    "hubwire_link_up",
+    "1 when the node's path to the remote hub is up (answers probes), else 0",
+    (l) => (l.state === "up" ? 1 : 0),
+  );
+  linkGauge(
+    "hubwire_link_probe_rtt_seconds",
+    "Median probe round trip over the link in the agent's recent window (links with no answer are left out)",
+    (l) => (l.rttMs === null ? null : l.rttMs / 1000),
+  );
+  linkGauge(
+    "hubwire_link_probe_loss_ratio",
+    "Share of probes lost over the link in the agent's recent window (0-1)",
+    (l) => l.loss,
+  );
+  linkCounter(
+    "hubwire_link_probes_sent_total",
+    "Probes the agent sent over the link since it started",
+    (l) => l.probesSent,
+  );
+  linkCounter(
+    "hubwire_link_probes_lost_total",
+    "Probes over the link that got no answer, since the agent started",
+    (l) => l.probesLost,
+  );
+  new Counter({
+    name: "hubwire_failovers_total",
+    help: "Route moves the node's failover made since its agent started, as last reported",
+    labelNames: ["node", "network", "role"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await reports())
+        if (r.failovers !== null)
+          this.inc({ node: r.node, network: r.network, role: r.role }, Number(r.failovers));
+    },
+  });
+  new Gauge({
+    name: "hubwire_hub_spokes",
+    help: "Online spokes that report this hub as the one carrying their routes",
+    labelNames: ["hub", "network"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const cutoff = offlineCutoff(new Date());
+      const rows = await reports();
+      for (const r of rows) if (r.role === "hub") this.set({ hub: r.node, network: r.network }, 0);
+      for (const r of rows) {
+        if (r.role === "hub" || !r.active_hub || r.reported_at === null || r.reported_at < cutoff) continue;
+        this.inc({ hub: r.active_hub, network: r.network });
+      }
+    },
+  });
   new Gauge({
     name: "hubwire_node_online",
     help: "1 when the node's last status report is recent enough, else 0",

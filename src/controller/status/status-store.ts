@@ -115,6 +115,9 @@ export class StatusStore {
         rx_bytes: rx,
         tx_bytes: txBytes,
         interfaces: JSON.stringify(p.interfaces),
+        links: p.report.links === undefined ? null : JSON.stringify(p.report.links),
+        active_hub: p.report.activeHub ?? null,
+        failovers: p.report.failovers ?? 0,
       });
       if (transition) {
         cameOnline.push(p.node);

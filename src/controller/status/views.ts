@@ -1,4 +1,5 @@
 /** The UI's view of a node's status (`NodeStatusView` of the API), built from a stored row. */
+import type { LinkReport } from "../../model/index.js";
 import type { NodeStatusRow } from "../db/repo-node-status.js";
 import type { StoredInterface } from "./status-store.js";
 
@@ -29,6 +30,14 @@ export interface NodeStatusView {
   rxBytes: number;
   txBytes: number;
   peers: PeerStatusView[];
+  /** Path health per hub link, as the agent last reported it (empty: none reported). */
+  links: LinkReport[];
+  /** Spokes: the hub carrying its routes now, as it reported; null: none up, or not reported. */
+  activeHub: string | null;
+  /** Route moves the agent's failover made since it started. */
+  failovers: number;
+  /** Hubs: spokes the controller has attached to this hub (their reports, confirmed by its handshakes). */
+  attachedSpokes: number | null;
 }
 
 /** `row` as the API shows it at `now`; `cutoff` is the report time before which a node is offline. */
@@ -37,6 +46,7 @@ export function nodeStatusView(
   desiredRevision: string | undefined,
   now: Date,
   cutoff: string,
+  attachedSpokes: number | null = null,
 ): NodeStatusView {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const interfaces = row.interfaces ? (JSON.parse(row.interfaces) as StoredInterface[]) : [];
@@ -63,5 +73,9 @@ export function nodeStatusView(
         handshakeAgeSeconds: p.latestHandshake === 0 ? null : Math.max(0, nowSeconds - p.latestHandshake),
       })),
     ),
+    links: row.links ? (JSON.parse(row.links) as LinkReport[]) : [],
+    activeHub: row.active_hub,
+    failovers: Number(row.failovers ?? 0),
+    attachedSpokes: row.role === "hub" ? attachedSpokes : null,
   };
 }

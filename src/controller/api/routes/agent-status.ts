@@ -31,9 +31,11 @@ export function agentStatusRoutes(s: Services): AnyRoute[] {
       status: 204,
       handler: async ({ principal, body, reply }) => {
         const node = principal.node!;
-        const { notifier, status } = s.delivery;
+        const { notifier, status, attachments } = s.delivery;
         await status.record(node, body, namePeers(body, notifier.stateOf(node)));
         notifier.applied(node, body.appliedRevision, s.now());
+        // After the report is stored: a hub's next report can then confirm a spoke's claim.
+        await attachments.consider(node, body);
         reply.code(204);
         return undefined;
       },

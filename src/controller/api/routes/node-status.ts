@@ -3,6 +3,7 @@
  * database (by name), and one node with its recent traffic history for a chart.
  */
 import { z } from "zod";
+import { linkReportSchema } from "../../../model/index.js";
 import { getNodeStatus, listNodeStatus, trafficHistory } from "../../db/repo-node-status.js";
 import { offlineCutoff } from "../../status/thresholds.js";
 import { nodeStatusView } from "../../status/views.js";
@@ -33,6 +34,10 @@ const view = z.object({
   rxBytes: z.number(),
   txBytes: z.number(),
   peers: z.array(peerView),
+  links: z.array(linkReportSchema),
+  activeHub: z.string().nullable(),
+  failovers: z.number(),
+  attachedSpokes: z.number().nullable(),
 });
 
 export function nodeStatusRoutes(s: Services): AnyRoute[] {
@@ -62,7 +67,15 @@ export function nodeStatusRoutes(s: Services): AnyRoute[] {
         });
         const { notifier } = s.delivery;
         return {
-          items: page.items.map((r) => nodeStatusView(r, notifier.revisionOf(r.node), now, cutoff)),
+          items: page.items.map((r) =>
+            nodeStatusView(
+              r,
+              notifier.revisionOf(r.node),
+              now,
+              cutoff,
+              s.delivery.attachments.spokesOf(r.node),
+            ),
+          ),
           ...(page.next !== undefined ? { next: page.next } : {}),
         };
       },
@@ -84,7 +97,13 @@ export function nodeStatusRoutes(s: Services): AnyRoute[] {
         const now = s.now();
         const history = await trafficHistory(s.db.kysely, params.name);
         return {
-          ...nodeStatusView(row, s.delivery.notifier.revisionOf(row.node), now, offlineCutoff(now)),
+          ...nodeStatusView(
+            row,
+            s.delivery.notifier.revisionOf(row.node),
+            now,
+            offlineCutoff(now),
+            s.delivery.attachments.spokesOf(row.node),
+          ),
           history: history.map((h) => ({
             at: h.at,
             rxBytes: Number(h.rx_bytes),
