@@ -885,9 +885,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    activeHub?: string | null;
                     agentVersion: string;
                     appliedRevision: string | null;
                     applyError: string | null;
+                    failovers?: number;
                     interfaces: {
                         listenPort: number | null;
                         name: string;
@@ -899,6 +901,18 @@ export interface operations {
                             txBytes: number;
                         }[];
                         up: boolean;
+                    }[];
+                    links?: {
+                        interface: string;
+                        loss: number;
+                        priority?: number;
+                        probesLost: number;
+                        probesSent: number;
+                        remote: string;
+                        rttMs: number | null;
+                        since: string | null;
+                        /** @enum {string} */
+                        state: "up" | "down";
                     }[];
                 };
             };
@@ -3422,11 +3436,26 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: {
+                            activeHub: string | null;
                             agentVersion: string | null;
                             appliedRevision: string | null;
                             applyError: string | null;
+                            attachedSpokes: number | null;
                             desiredRevision: string | null;
+                            failovers: number;
                             lastSeenAt: string | null;
+                            links: {
+                                interface: string;
+                                loss: number;
+                                priority?: number;
+                                probesLost: number;
+                                probesSent: number;
+                                remote: string;
+                                rttMs: number | null;
+                                since: string | null;
+                                /** @enum {string} */
+                                state: "up" | "down";
+                            }[];
                             network: string;
                             node: string;
                             online: boolean;
@@ -3470,16 +3499,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        activeHub: string | null;
                         agentVersion: string | null;
                         appliedRevision: string | null;
                         applyError: string | null;
+                        attachedSpokes: number | null;
                         desiredRevision: string | null;
+                        failovers: number;
                         history: {
                             at: string;
                             rxBytes: number;
                             txBytes: number;
                         }[];
                         lastSeenAt: string | null;
+                        links: {
+                            interface: string;
+                            loss: number;
+                            priority?: number;
+                            probesLost: number;
+                            probesSent: number;
+                            remote: string;
+                            rttMs: number | null;
+                            since: string | null;
+                            /** @enum {string} */
+                            state: "up" | "down";
+                        }[];
                         network: string;
                         node: string;
                         online: boolean;
