@@ -19,13 +19,14 @@ export const CLI = join(import.meta.dirname, "..", "..", "bin", "hubwire.js");
 const PASSWORD = "dataplane e2e password";
 export const LAN_B = { subnet: "10.64.2.0/24", gateway: "10.64.2.1", host: "10.64.2.10" };
 
-function enrollmentPolicy(
+export function enrollmentPolicy(
   underlay: string,
   name: string,
   role: string,
   nodes: string[],
   approval: string,
   prefix: string,
+  hubs: readonly string[] = role === "hub" ? [] : ["hub"],
 ): string {
   return `apiVersion: hubwire/v1
 kind: EnrollmentPolicy
@@ -37,7 +38,7 @@ spec:
   tunnelAddressPrefixes: [${prefix}]
   subnetPrefixes: [{ prefix: 10.64.0.0/16, minLength: 24, maxLength: 24 }]
   endpointPrefixes: [${underlay}.0/24]
-  hubs: ${role === "hub" ? "[]" : "[hub]"}
+  hubs: [${hubs.join(", ")}]
   labels: { fabric: lab }
   approval: ${approval}
 `;
@@ -132,6 +133,40 @@ export async function pings(host: Host, address: string): Promise<boolean> {
 }
 
 /**
+ * The real controller in `host` (listening at `ip`: TLS API on 7443, enrollment on 7444), its
+ * data in `work/controller`, signed in as admin. `start` starts it again after a stop.
+ */
+export async function controllerIn(
+  host: Host,
+  ip: string,
+  work: string,
+): Promise<{ api: ControllerApi; first: LongLived; start(): Promise<LongLived> }> {
+  const dataDir = join(work, "controller");
+  await mkdir(dataDir, { recursive: true });
+  const start = () =>
+    host.start(
+      process.execPath,
+      [
+        ...[CLI, "controller", "--data-dir", dataDir, "--log-level", "info"],
+        ...["--listen", "127.0.0.1:7070", "--listen", `${ip}:7443`, "--enroll-listen", `${ip}:7444`],
+      ],
+      { env: { HUBWIRE_ADMIN_PASSWORD: PASSWORD }, logFile: join(work, "controller.log") },
+    );
+  const first = await start();
+  await eventually("controller up", async () =>
+    first.hasExited()
+      ? Promise.reject(new Error(first.outputTail()))
+      : first.outputTail().includes("enrollment listener on")
+        ? true
+        : undefined,
+  );
+  const caPem = await readFile(join(dataDir, "tls", "ca.crt"), "utf8");
+  const api = new ControllerApi(`https://${ip}:7443`, caPem);
+  await api.login("admin", PASSWORD);
+  return { api, first, start };
+}
+
+/**
  * Call at describe level; the returned function (call it in `beforeAll`) builds the hosts,
  * starts the controller and the four agents. Enrollment of spoke-c waits for an approval.
  */
@@ -165,35 +200,10 @@ export function useFabric(): () => Promise<Fabric> {
     await lab.connect(hosts.sb, hosts.lanb, { a: `${LAN_B.gateway}/24`, b: `${LAN_B.host}/24` });
     await hosts.lanb.ip("route", "add", "default", "via", LAN_B.gateway);
 
-    const dataDir = join(work, "controller");
-    await mkdir(dataDir);
-    const startController = () =>
-      hosts.ctl.start(
-        process.execPath,
-        [
-          ...[CLI, "controller", "--data-dir", dataDir, "--log-level", "info"],
-          ...[
-            "--listen",
-            "127.0.0.1:7070",
-            "--listen",
-            `${ip.ctl}:7443`,
-            "--enroll-listen",
-            `${ip.ctl}:7444`,
-          ],
-        ],
-        { env: { HUBWIRE_ADMIN_PASSWORD: PASSWORD }, logFile: join(work, "controller.log") },
-      );
-    let controller = await startController();
-    await eventually("controller up", async () =>
-      controller.hasExited()
-        ? Promise.reject(new Error(controller.outputTail()))
-        : controller.outputTail().includes("enrollment listener on")
-          ? true
-          : undefined,
-    );
-    const caPem = await readFile(join(dataDir, "tls", "ca.crt"), "utf8");
-    const api = new ControllerApi(`https://${ip.ctl}:7443`, caPem);
-    await api.login("admin", PASSWORD);
+    const ctl = await controllerIn(hosts.ctl, ip.ctl!, work);
+    const startController = ctl.start;
+    let controller = ctl.first;
+    const { api } = ctl;
     await api.ok("POST", "/api/v1/apply", baseIntent(underlay.net));
 
     const token = async (policy: string) =>

@@ -26,6 +26,9 @@ import {
 } from "./client/enroll.js";
 import { RotationRefused, rotateKey } from "./client/rotate-key.js";
 import { localRunner, type Runner } from "./exec.js";
+import type { FailoverTimers } from "./failover/link-health.js";
+import { FailoverMonitor, type LinkChange } from "./failover/monitor.js";
+import { activeHub, carriers, routedState } from "./failover/routes.js";
 import {
   type ControllerSession,
   type Identity,
@@ -57,6 +60,8 @@ export interface AgentOptions {
   readonly reportEveryMs?: number;
   /** Where commands run; default this machine. */
   readonly runner?: Runner;
+  /** Failover's probe interval, misses and hold-down (default DEFAULT_TIMERS). */
+  readonly failover?: FailoverTimers;
   readonly signal: AbortSignal;
 }
 
@@ -98,9 +103,22 @@ class Agent {
   /** Applies that failed in a row: the next try waits longer (the same state comes back at once). */
   private failures = 0;
   private readonly runner: Runner;
+  /** Link health of every uplink and hub link; routes follow it (failover/). */
+  private readonly failover: FailoverMonitor;
+  /** Which interface carried each prefix after the last apply (`carriers`), to count moves. */
+  private installedRoutes: string | undefined;
+  /** Route moves made by failover since start (reported). */
+  private failovers = 0;
+  /** The preshared keys of the last apply, so a failover move needs no controller. */
+  private keys: Map<string, string> | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.runner = o.runner ?? localRunner();
+    this.failover = new FailoverMonitor({
+      runner: this.runner,
+      ...(o.failover ? { timers: o.failover } : {}),
+      onChange: (change) => this.linkChanged(change),
+    });
   }
 
   async run(): Promise<void> {
@@ -127,6 +145,7 @@ class Agent {
     try {
       await this.pollLoop();
     } finally {
+      this.failover.stop();
       await reporter;
       this.client.close();
     }
@@ -214,13 +233,22 @@ class Agent {
     }
   }
 
-  /** Applies `desired` by diff; on success it becomes the last applied state. */
-  private apply(desired: DesiredState): Promise<void> {
+  /**
+   * Applies `desired` by diff, with the routes the links' health allows (failover/routes.ts); on
+   * success it becomes the last applied state. `move`: a failover re-apply of the applied state,
+   * which uses the preshared keys it already has instead of asking the controller.
+   */
+  private apply(desired: DesiredState, move?: LinkChange): Promise<void> {
     const run = async () => {
       const { o } = this;
+      if (move && desired !== this.applied) return; // a newer state was applied meanwhile, with current health
       try {
-        const presharedKeys = await this.presharedKeysFor(desired);
-        const result = await applyDesiredState(desired, {
+        // A move re-applies the applied state: its keys are the ones in use (no controller needed).
+        const presharedKeys = move
+          ? (this.keys ?? (await this.presharedKeysFor(desired, false)))
+          : await this.presharedKeysFor(desired);
+        const routed = routedState(desired, this.failover.down());
+        const result = await applyDesiredState(routed, {
           privateKeyFile: this.identity.privateKeyFile,
           publicKey: this.identity.publicKey,
           runner: this.runner,
@@ -228,8 +256,25 @@ class Agent {
           ...(this.applied ? { previous: this.applied } : {}),
           log: (line) => o.log.info({ revision: desired.revision }, line),
         });
+        this.keys = presharedKeys;
         this.applied = desired;
         this.applyError = null;
+        const routes = carriers(routed);
+        if (move && this.installedRoutes !== undefined && routes !== this.installedRoutes) {
+          this.failovers++;
+          o.log.info(
+            {
+              failover: `${move.iface} ${move.state}`,
+              remote: move.remote,
+              reason: move.reason,
+              activeHub: activeHub(desired, this.failover.down()),
+              moves: this.failovers,
+            },
+            `failover: link ${move.iface} to ${move.remote} ${move.state} (${move.reason}); routes moved`,
+          );
+        }
+        this.installedRoutes = routes;
+        this.failover.track(desired);
         await this.dir.writeLastApplied(desired);
         if (result.changed) o.log.info({ revision: desired.revision, steps: result.plan.length }, "applied");
       } catch (error) {
@@ -243,25 +288,36 @@ class Agent {
     return next;
   }
 
+  /** A link changed state: re-apply the applied state with the routes its health now allows. */
+  private linkChanged(change: LinkChange): void {
+    this.o.log.warn(
+      { iface: change.iface, remote: change.remote, state: change.state, reason: change.reason },
+      `link ${change.iface} to ${change.remote} ${change.state}`,
+    );
+    if (this.applied) void this.apply(this.applied, change);
+  }
+
   /**
    * The preshared keys `desired` names: from the controller when it answers (saved, 0600, for a
    * restart without it), else the saved ones. A key that is still missing fails the apply, so a
    * peer is never set up without the key its other end uses.
    */
-  private async presharedKeysFor(desired: DesiredState): Promise<Map<string, string>> {
+  private async presharedKeysFor(desired: DesiredState, fromController = true): Promise<Map<string, string>> {
     const refs = new Set(desired.interfaces.flatMap((i) => i.peers.flatMap((p) => p.presharedKeyRef ?? [])));
     if (refs.size === 0) return new Map();
-    let keys: Map<string, string>;
-    try {
-      keys = await this.client.presharedKeys(this.o.signal);
-      await this.dir.writePresharedKeys(keys);
-    } catch (error) {
-      this.o.log.warn(
-        { error: (error as Error).message },
-        "could not fetch preshared keys; using saved ones",
-      );
-      keys = await this.dir.readPresharedKeys();
+    let keys: Map<string, string> | undefined;
+    if (fromController) {
+      try {
+        keys = await this.client.presharedKeys(this.o.signal);
+        await this.dir.writePresharedKeys(keys);
+      } catch (error) {
+        this.o.log.warn(
+          { error: (error as Error).message },
+          "could not fetch preshared keys; using saved ones",
+        );
+      }
     }
+    keys ??= await this.dir.readPresharedKeys();
     const missing = [...refs].filter((r) => !keys.has(r));
     if (missing.length > 0) throw new Error(`no preshared key for ${missing.join(", ")}`);
     return keys;
@@ -285,11 +341,16 @@ class Agent {
   private async report(): Promise<void> {
     try {
       const names = (this.applied?.interfaces ?? []).map((i) => i.name);
+      const stats = await collectStats(names, this.runner);
+      this.failover.noteHandshakes(stats);
       const status: StatusReport = {
         agentVersion: this.o.version,
         appliedRevision: this.applied?.revision ?? null,
         applyError: this.applyError,
-        interfaces: (await collectStats(names, this.runner)).map((i) => ({ ...i, peers: [...i.peers] })),
+        interfaces: stats.map((i) => ({ ...i, peers: [...i.peers] })),
+        links: this.failover.reports(),
+        activeHub: this.applied ? activeHub(this.applied, this.failover.down()) : null,
+        failovers: this.failovers,
       };
       await this.client.report(status, this.o.signal);
     } catch (error) {

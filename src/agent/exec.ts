@@ -45,8 +45,21 @@ export interface Runner {
    * launching process to exit; rejects when that exits non-zero.
    */
   daemon(cmd: string, args: readonly string[]): Promise<void>;
+  /**
+   * Starts a long-running command (as `ping` for failover probes) and hands each line it prints
+   * on stdout or stderr to `onLine`, until it exits or is stopped.
+   */
+  watch(cmd: string, args: readonly string[], onLine: (line: string) => void): Watched;
   /** Whether `cmd` is an executable on this runner's PATH. */
   has(cmd: string): boolean;
+}
+
+/** A command started by {@link Runner.watch}. */
+export interface Watched {
+  /** Settles when the command has exited (its exit code; null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Ends the command (SIGTERM). */
+  stop(): void;
 }
 
 /** Options of {@link localRunner}. */
@@ -99,6 +112,28 @@ export function localRunner(opts: RunnerOptions = {}): Runner {
           child.stdin?.end(o.input);
         } else child.stdin?.end();
       });
+    },
+    watch(cmd, args, onLine) {
+      const [file, ...rest] = argvOf(cmd, args);
+      const child = spawn(file!, rest, { env, stdio: ["ignore", "pipe", "pipe"] });
+      for (const stream of [child.stdout, child.stderr]) {
+        let partial = "";
+        stream.setEncoding("utf8").on("data", (chunk: string) => {
+          const lines = (partial + chunk).split("\n");
+          partial = lines.pop()!;
+          for (const line of lines) if (line) onLine(line);
+        });
+      }
+      const exited = new Promise<number | null>((resolve) => {
+        child.on("error", () => resolve(-1));
+        child.on("close", (code) => resolve(code));
+      });
+      return {
+        exited,
+        stop: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+        },
+      };
     },
     daemon(cmd, args) {
       const [file, ...rest] = argvOf(cmd, args);

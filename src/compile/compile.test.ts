@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { DesiredState, InterfaceConfig, PeerConfig, Resource } from "../model/index.js";
 import { parseResource } from "../model/index.js";
 import { type Compiled, type CompileOptions, compile } from "./compile.js";
+import { IncrementalCompiler } from "./incremental.js";
 import { groupResources } from "./intent.js";
 import { interfaceName, MAX_IFNAME } from "./interfaces.js";
 
@@ -210,6 +211,27 @@ describe("activeHubs", () => {
     expect(metrics(s, "hub-a", "hw_corp_hub-b", site)).toEqual([100]);
     expect(metrics(s, "hub-c", "hw_corp_hub-b", site)).toEqual([100]);
     expect(metrics(s, "hub-c", "hw_corp_hub-a", site)).toEqual([300]);
+  });
+
+  it("an attachment moved in the incremental compiler gives what a full compile with it gives, touching only hubs", () => {
+    const inc = new IncrementalCompiler();
+    const base = inc.compile(groupResources(intent));
+    if (!base.ok) throw new Error("compile failed");
+    const moved = inc.attach("site", "hub-b");
+    expect(moved.changed).toEqual(["hub-a", "hub-b", "hub-c"]);
+    const full = states(intent, { activeHubs: new Map([["site", "hub-b"]]) });
+    for (const [name, state] of full) expect(inc.currentStates.get(name), name).toEqual(state);
+    expect(inc.attachmentOf("site")).toEqual({ hubs: ["hub-a", "hub-b"], active: "hub-b" });
+    expect(inc.attachedCounts()).toEqual(
+      new Map([
+        ["hub-a", 0],
+        ["hub-b", 1],
+        ["hub-c", 0],
+      ]),
+    );
+    expect(inc.attach("site", "hub-b").changed).toEqual([]);
+    expect(inc.attach("site", undefined).changed).toEqual(["hub-a", "hub-b", "hub-c"]);
+    for (const [name, state] of states(intent)) expect(inc.currentStates.get(name), name).toEqual(state);
   });
 
   it("ignores a reported hub the spoke does not list, and never changes the spoke itself", () => {

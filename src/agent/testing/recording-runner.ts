@@ -28,5 +28,9 @@ export function recordingRunner(inner: Runner): Runner & { commands: string[][] 
       commands.push([cmd, ...args]);
       return inner.daemon(cmd, args);
     },
+    watch(cmd, args, onLine) {
+      commands.push([cmd, ...args]);
+      return inner.watch(cmd, args, onLine);
+    },
   };
 }

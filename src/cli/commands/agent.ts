@@ -28,6 +28,9 @@ interface Flags {
   keepalive?: string;
   logLevel: string;
   reportEvery: string;
+  probeInterval: string;
+  probeMisses: string;
+  holdDown: string;
 }
 
 const PID_FILE = "agent.pid";
@@ -38,6 +41,14 @@ function int(text: string | undefined, flag: string, min = 0): number | undefine
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < min) throw new CliError(`${flag} must be a whole number ≥ ${min}`);
   return n;
+}
+
+/** A duration flag in seconds (decimals allowed) within [min, max], as milliseconds. */
+function seconds(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max)
+    throw new CliError(`${flag} must be a number of seconds from ${min} to ${max}, not "${text}"`);
+  return Math.round(value * 1000);
 }
 
 async function tokenOf(flags: Flags, io: Io): Promise<string | undefined> {
@@ -68,10 +79,23 @@ export function registerAgent(program: Command, io: Io): void {
     .option("--keepalive <seconds>", "persistent keepalive")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
     .option("--report-every <seconds>", "status report interval", "5")
+    .option("--probe-interval <seconds>", "failover: seconds between probes on each hub link", "1")
+    .option("--probe-misses <n>", "failover: unanswered probes in a row that take a link down", "3")
+    .option(
+      "--hold-down <seconds>",
+      "failover: how long a link must answer every probe to carry routes again",
+      "30",
+    )
     .action(async (flags: Flags) => {
       const reportEvery = int(flags.reportEvery, "--report-every", 1)!;
       const listenPort = int(flags.listenPort, "--listen-port", 1);
       const keepalive = int(flags.keepalive, "--keepalive");
+      const failover = {
+        intervalMs: seconds(flags.probeInterval, "--probe-interval", 0.2, 60),
+        misses: int(flags.probeMisses, "--probe-misses", 1)!,
+        holdDownMs: seconds(flags.holdDown, "--hold-down", 0, 3600),
+        window: 30,
+      };
       const token = await tokenOf(flags, io);
       const log = pino({ level: flags.logLevel, base: { node: flags.name } });
       const abort = new AbortController();
@@ -90,6 +114,7 @@ export function registerAgent(program: Command, io: Io): void {
         version: VERSION,
         log,
         reportEveryMs: reportEvery * 1000,
+        failover,
         signal: abort.signal,
       });
       const stop = () => abort.abort(new Error("stopped"));
