@@ -6,203 +6,37 @@
  * underlay down, with the controller stopped too — and the spokes' own probes move their routes
  * to hub-2; pings every 0.2 s measure the outage. The steps run in order on one fabric.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { killDaemons } from "../../src/agent/testing/lab-topology.js";
+import { beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../src/testing/prerequisites.js";
-import type { ControllerApi } from "../harness/controller-api.js";
-import type { LongLived } from "../harness/exec.js";
-import { type Host, useLab } from "../harness/netns.js";
-import { Underlay } from "../harness/underlay.js";
+import type { Host } from "../harness/netns.js";
+import { eventually, LAN_B, pings, stopProcess } from "./fabric.js";
 import {
-  allowAll,
-  CLI,
-  controllerIn,
-  enrollmentPolicy,
-  eventually,
-  LAN_B,
-  pings,
-  stopProcess,
-} from "./fabric.js";
+  loseHub1,
+  type MultiHub,
+  NODES,
+  type NodeName,
+  PingRecorder,
+  restoreHub1,
+  useMultiHub,
+} from "./multihub.js";
 
 /** Timers the agents run with: probes every second, down after 3 misses, back after 10 s. */
 const HOLD_DOWN_S = 10;
-const NODES = ["hub-1", "hub-2", "spoke-a", "spoke-b", "spoke-c"] as const;
-type NodeName = (typeof NODES)[number];
-
-interface LinkView {
-  interface: string;
-  remote: string;
-  state: string;
-  rttMs: number | null;
-  loss: number;
-}
-interface StatusView {
-  node: string;
-  online: boolean;
-  activeHub: string | null;
-  links: LinkView[];
-  failovers: number;
-  attachedSpokes: number | null;
-  appliedRevision: string | null;
-  desiredRevision: string | null;
-}
-
-function intent(underlay: string): string {
-  return `apiVersion: hubwire/v1
-kind: Network
-metadata: { name: lab }
-spec:
-  cidr: 10.100.0.0/16
-  defaultAction: deny
-  persistentKeepalive: 5
-  presharedKeys: true
----
-${enrollmentPolicy(underlay, "hubs", "hub", ["hub-1", "hub-2"], "auto", "10.100.0.0/24")}---
-${allowAll()}`;
-}
-
-function spokePolicies(underlay: string): string {
-  const p = (name: string, nodes: string[], hubs: string[]) =>
-    enrollmentPolicy(underlay, name, "spoke", nodes, "auto", "10.100.1.0/24", hubs);
-  return `${p("hub1-first", ["spoke-a", "spoke-c"], ["hub-1", "hub-2"])}---
-${p("hub2-first", ["spoke-b"], ["hub-2", "hub-1"])}`;
-}
-
-/** A long-running `ping -D -i 0.2` from a host, read back as the times (ms) of its replies. */
-class PingRecorder {
-  private constructor(
-    private readonly proc: LongLived,
-    private readonly logFile: string,
-  ) {}
-
-  static async start(host: Host, address: string, logFile: string): Promise<PingRecorder> {
-    const proc = await host.start("ping", ["-D", "-n", "-O", "-i", "0.2", "-W", "1", address], { logFile });
-    return new PingRecorder(proc, logFile);
-  }
-
-  async replies(): Promise<number[]> {
-    const text = await readFile(this.logFile, "utf8").catch(() => "");
-    return [...text.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
-  }
-
-  /** The longest gap between replies after `from` (ms), once replies have flowed steadily for 2 s. */
-  async gapAfter(from: number): Promise<number | undefined> {
-    const times = (await this.replies()).filter((t) => t >= from - 1_000);
-    const before = times.filter((t) => t < from);
-    const after = times.filter((t) => t >= from);
-    if (after.length < 10 || after[after.length - 1]! - after[after.length - 10]! > 2_500) return undefined;
-    let last = before[before.length - 1] ?? from;
-    let gap = 0;
-    for (const t of after) {
-      gap = Math.max(gap, t - last);
-      last = t;
-    }
-    return gap;
-  }
-
-  stop(): Promise<void> {
-    return stopProcess(this.proc);
-  }
-}
 
 describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "several hubs: failover", () => {
-  const lab = useLab();
-  let work = "";
-  const hosts = {} as Record<"ctl" | "hub1" | "hub2" | "sa" | "sb" | "sc" | "lanb", Host>;
-  const procs = {} as Record<NodeName, LongLived>;
-  const args = {} as Record<NodeName, string[]>;
-  const hostOf: Record<NodeName, keyof typeof hosts> = {
-    "hub-1": "hub1",
-    "hub-2": "hub2",
-    "spoke-a": "sa",
-    "spoke-b": "sb",
-    "spoke-c": "sc",
-  };
-  const addr = {} as Record<NodeName, string>;
-  let api: ControllerApi;
-  let controller: LongLived;
-  let startController: () => Promise<LongLived>;
-
-  const logOf = (node: NodeName) => join(work, `${node}.log`);
-  const startAgent = async (node: NodeName) => {
-    procs[node] = await hosts[hostOf[node]].start(process.execPath, args[node], { logFile: logOf(node) });
-  };
-  const status = async (node: NodeName) => api.ok<StatusView>("GET", `/api/v1/node-status/${node}`);
-  /** The failover moves in a node's log, as `IFACE up|down`, with their times (ms). */
-  const movesAt = async (node: NodeName) =>
-    (await readFile(logOf(node), "utf8"))
-      .split("\n")
-      .filter((l) => l.includes('"failover":'))
-      .map((l) => JSON.parse(l) as { failover: string; time: number })
-      .map((e) => ({ move: e.failover, at: e.time }));
-  const moves = async (node: NodeName) => (await movesAt(node)).map((m) => m.move);
-  /** `/metrics` as a Prometheus scraping the controller's loopback listener sees it. */
-  const scrape = async () =>
-    (
-      await hosts.ctl.run(process.execPath, [
-        "-e",
-        "fetch('http://127.0.0.1:7070/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))",
-      ])
-    ).stdout;
-  /** The interface the kernel of `host` uses now to reach `address`. */
-  const deviceTo = async (host: Host, address: string) =>
-    /dev (\S+)/.exec((await host.ip("route", "get", address)).stdout)?.[1];
-
-  afterAll(async () => {
-    for (const h of Object.values(hosts)) await killDaemons(h);
-    if (work && process.env.HUBWIRE_E2E_KEEP !== "1") await rm(work, { recursive: true, force: true });
-    else if (work) process.stderr.write(`failover e2e: logs kept in ${work}\n`);
-  });
+  const setUp = useMultiHub(["--hold-down", String(HOLD_DOWN_S)]);
+  let f: MultiHub;
+  let hosts: MultiHub["hosts"];
+  let addr: MultiHub["addr"];
+  const status = (node: NodeName) => f.status(node);
+  const moves = (node: NodeName) => f.moves(node);
+  const movesAt = (node: NodeName) => f.movesAt(node);
+  const deviceTo = (host: Host, address: string) => f.deviceTo(host, address);
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "hwt-failover-"));
-    const underlay = await Underlay.create(lab);
-    for (const name of ["ctl", "hub1", "hub2", "sa", "sb", "sc", "lanb"] as const)
-      hosts[name] = await lab.addHost(name);
-    const ip: Record<string, string> = {};
-    for (const name of ["ctl", "hub1", "hub2", "sa", "sb", "sc"] as const)
-      ip[name] = await underlay.attach(hosts[name]);
-    await underlay.attachRoot();
-    await lab.connect(hosts.sb, hosts.lanb, { a: `${LAN_B.gateway}/24`, b: `${LAN_B.host}/24` });
-    await hosts.lanb.ip("route", "add", "default", "via", LAN_B.gateway);
-
-    const ctl = await controllerIn(hosts.ctl, ip.ctl!, work);
-    ({ api, start: startController } = ctl);
-    controller = ctl.first;
-    await api.ok("POST", "/api/v1/apply", intent(underlay.net));
-    const token = async (policy: string) =>
-      (await api.ok<{ token: string }>("POST", "/api/v1/join-tokens", { policy, uses: 5 })).token;
-    const agentArgs = (node: NodeName, tokenText: string, extra: string[]) => [
-      ...[CLI, "agent", "--name", node, "--token", tokenText, "--state-dir", join(work, node)],
-      ...["--report-every", "2", "--hold-down", String(HOLD_DOWN_S), ...extra],
-    ];
-    const hubToken = await token("hubs");
-    args["hub-1"] = agentArgs("hub-1", hubToken, ["--endpoint", `${ip.hub1}:51820`]);
-    args["hub-2"] = agentArgs("hub-2", hubToken, ["--endpoint", `${ip.hub2}:51820`]);
-    await startAgent("hub-1");
-    await startAgent("hub-2");
-    for (const hub of ["hub-1", "hub-2"])
-      await eventually(`${hub} enrolled`, async () =>
-        (await api.request("GET", `/api/v1/nodes/${hub}`)).status === 200 ? true : undefined,
-      );
-    await api.ok("POST", "/api/v1/apply", spokePolicies(underlay.net));
-    const first1 = await token("hub1-first");
-    const first2 = await token("hub2-first");
-    args["spoke-a"] = agentArgs("spoke-a", first1, []);
-    args["spoke-c"] = agentArgs("spoke-c", first1, []);
-    args["spoke-b"] = agentArgs("spoke-b", first2, ["--subnet", LAN_B.subnet]);
-    for (const node of ["spoke-a", "spoke-b", "spoke-c"] as const) await startAgent(node);
-    for (const node of NODES) {
-      const n = await eventually(`${node} in intent with a key`, async () => {
-        const r = await api.request("GET", `/api/v1/nodes/${node}`);
-        const res = r.body as { spec: { tunnelAddress?: string; publicKey?: string } };
-        return r.status === 200 && res.spec.publicKey ? res : undefined;
-      });
-      addr[node] = n.spec.tunnelAddress!;
-    }
+    f = await setUp();
+    ({ hosts, addr } = f);
   }, 180_000);
 
   it("spokes on different primary hubs reach each other and the LAN behind spoke-b", async () => {
@@ -248,7 +82,7 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "seve
     });
     expect(hubLink.state).toBe("up");
     const metrics = await eventually("link metrics exported", async () => {
-      const text = await scrape();
+      const text = await f.scrape();
       return text.includes('hubwire_hub_spokes{hub="hub-1",network="lab"} 2') ? text : undefined;
     });
     expect(metrics).toMatch(/hubwire_link_up\{node="spoke-a",interface="hw_lab_hub-1",remote="hub-1"\} 1/);
@@ -262,13 +96,11 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "seve
   }, 60_000);
 
   it("loses hub-1 abruptly with the controller stopped: spokes move to hub-2 within 5 s, on their own", async () => {
-    const toC = await PingRecorder.start(hosts.sa, addr["spoke-c"], join(work, "ping-a-c.log"));
-    const toB = await PingRecorder.start(hosts.sa, addr["spoke-b"], join(work, "ping-a-b.log"));
+    const toC = await PingRecorder.start(hosts.sa, addr["spoke-c"], join(f.work, "ping-a-c.log"));
+    const toB = await PingRecorder.start(hosts.sa, addr["spoke-b"], join(f.work, "ping-a-b.log"));
     await new Promise((r) => setTimeout(r, 3_000));
-    await stopProcess(controller);
-    const lostAt = Date.now();
-    process.kill(procs["hub-1"].pid, "SIGKILL");
-    await hosts.hub1.ip("link", "set", "eth0", "down");
+    await stopProcess(f.controller);
+    const lostAt = await loseHub1(f);
     const gapC = await eventually("spoke-a → spoke-c flowing again", () => toC.gapAfter(lostAt), 30_000, 500);
     const gapB = await eventually("spoke-a → spoke-b flowing again", () => toB.gapAfter(lostAt), 30_000, 500);
     await toC.stop();
@@ -289,11 +121,9 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "seve
   }, 90_000);
 
   it("brings hub-1 back: traffic keeps flowing, routes return after the hold-down, one move each way", async () => {
-    const toC = await PingRecorder.start(hosts.sa, addr["spoke-c"], join(work, "ping-a-c-back.log"));
+    const toC = await PingRecorder.start(hosts.sa, addr["spoke-c"], join(f.work, "ping-a-c-back.log"));
     await new Promise((r) => setTimeout(r, 2_000));
-    const backAt = Date.now();
-    await hosts.hub1.ip("link", "set", "eth0", "up");
-    await startAgent("hub-1");
+    const backAt = await restoreHub1(f);
     await eventually(
       "spoke-a routes via hub-1 again",
       async () => ((await deviceTo(hosts.sa, addr["spoke-c"])) === "hw_lab_hub-1" ? true : undefined),
@@ -317,7 +147,7 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "seve
   }, 90_000);
 
   it("with the controller back, agents report their moves and the hubs learn where each spoke is", async () => {
-    controller = await startController();
+    await f.startController();
     await eventually(
       "every node reports again",
       async () => {

@@ -267,6 +267,123 @@ export function deliveryApiSuite(make: MakeController): void {
       expect(await audit("node-online")).toEqual(["branch-ber", "hub-fra", "branch-ber"]);
     });
 
+    it("attaches a spoke to the hub it reports only once that hub's own handshake agrees, and reroutes the hubs", async () => {
+      const c = await corp(make);
+      const creds = new Map<string, Awaited<ReturnType<typeof nodeCredential>>>();
+      for (const n of ["branch-ber", "hub-sgp", "branch-nyc", "hub-fra"])
+        creds.set(n, await nodeCredential(c.db, n));
+      const ber = creds.get("branch-ber")!;
+      const sgp = creds.get("hub-sgp")!;
+      const nyc = creds.get("branch-nyc")!;
+      const state = async (node: string) =>
+        (await c.call(creds.get(node)!, "GET", "/agent/v1/config")).json() as DesiredState;
+      const view = async (node: string) =>
+        (await c.call(c.admin, "GET", `/api/v1/node-status/${node}`)).json() as {
+          activeHub: string | null;
+          attachedSpokes: number | null;
+          links: unknown[];
+          failovers: number;
+        };
+      const linkRoute = async (hub: string, link: string, prefix: string) =>
+        (await state(hub)).interfaces.find((i) => i.name === link)!.routes.filter((r) => r.prefix === prefix);
+      const now = () => Math.floor(c.clock.now().getTime() / 1000);
+      const berReport = () => ({
+        ...sampleReport(null),
+        activeHub: "hub-sgp",
+        failovers: 1,
+        links: [
+          {
+            interface: "hw_corp_hub-fra",
+            remote: "hub-fra",
+            priority: 0,
+            state: "down" as const,
+            rttMs: null,
+            loss: 1,
+            probesSent: 40,
+            probesLost: 12,
+            since: c.clock.now().toISOString(),
+          },
+          {
+            interface: "hw_corp_hub-sgp",
+            remote: "hub-sgp",
+            priority: 1,
+            state: "up" as const,
+            rttMs: 180.5,
+            loss: 0,
+            probesSent: 40,
+            probesLost: 0,
+            since: null,
+          },
+        ],
+      });
+      const revision0 = await c.revision();
+      const fraBefore = (await state("hub-fra")).revision;
+      const berBefore = (await state("branch-ber")).revision;
+      const sgpCarried = (await view("hub-sgp")).attachedSpokes!;
+      expect(await linkRoute("hub-fra", "hw_corp_hub-sgp", "10.64.8.0/24")).toEqual([
+        { prefix: "10.64.8.0/24", metric: 301 },
+      ]);
+
+      // The spoke's claim alone moves nothing: hub-sgp has not reported.
+      expectOk(await c.call(ber, "POST", "/agent/v1/status", { body: berReport() }), 204);
+      expect(await c.revision()).toBe(revision0);
+      expect(await view("branch-ber")).toMatchObject({ activeHub: "hub-sgp", failovers: 1 });
+      expect((await view("branch-ber")).links).toHaveLength(2);
+      // Nor does a hub whose handshake with the spoke is older than WireGuard keeps a session.
+      const stale = sampleReport(null, [{ publicKey: BER_KEY, handshake: now() - 200 }]);
+      expectOk(await c.call(sgp, "POST", "/agent/v1/status", { body: stale }), 204);
+      expectOk(await c.call(ber, "POST", "/agent/v1/status", { body: berReport() }), 204);
+      expect(await c.revision()).toBe(revision0);
+
+      // Both agree: one revision, the hubs rerouted, the spoke's own state untouched, audited.
+      const fresh = sampleReport(null, [{ publicKey: BER_KEY, handshake: now() - 5 }]);
+      expectOk(await c.call(sgp, "POST", "/agent/v1/status", { body: fresh }), 204);
+      expectOk(await c.call(ber, "POST", "/agent/v1/status", { body: berReport() }), 204);
+      expect(await c.revision()).toBe(revision0 + 1);
+      expect((await state("hub-fra")).revision).not.toBe(fraBefore);
+      expect((await state("branch-ber")).revision).toBe(berBefore);
+      expect(await linkRoute("hub-fra", "hw_corp_hub-sgp", "10.64.8.0/24")).toEqual([
+        { prefix: "10.64.8.0/24", metric: 100 },
+      ]);
+      expect((await view("hub-sgp")).attachedSpokes).toBe(sgpCarried + 1);
+      const audit = (
+        (await c.call(c.admin, "GET", "/api/v1/audit?action=node-attached")).json() as {
+          items: Array<{ name: string; actor: string; before: unknown; after: unknown }>;
+        }
+      ).items;
+      expect(audit).toEqual([
+        expect.objectContaining({
+          name: "branch-ber",
+          actor: "system",
+          before: { activeHub: "hub-fra" },
+          after: { activeHub: "hub-sgp" },
+        }),
+      ]);
+      // The same claim again changes nothing; a hub the spoke does not list is never taken.
+      expectOk(await c.call(ber, "POST", "/agent/v1/status", { body: berReport() }), 204);
+      expect(await c.revision()).toBe(revision0 + 1);
+
+      const metrics = (await c.call({ kind: "none" }, "GET", "/metrics")).body;
+      expect(metrics).toContain(
+        'hubwire_link_up{node="branch-ber",interface="hw_corp_hub-fra",remote="hub-fra"} 0',
+      );
+      expect(metrics).toContain(
+        'hubwire_link_probe_rtt_seconds{node="branch-ber",interface="hw_corp_hub-sgp",remote="hub-sgp"} 0.1805',
+      );
+      expect(metrics).toContain(
+        'hubwire_link_probes_lost_total{node="branch-ber",interface="hw_corp_hub-fra",remote="hub-fra"} 12',
+      );
+      expect(metrics).toContain('hubwire_failovers_total{node="branch-ber",network="corp",role="spoke"} 1');
+      expect(metrics).toContain('hubwire_hub_spokes{hub="hub-sgp",network="corp"} 1');
+      expectOk(
+        await c.call(nyc, "POST", "/agent/v1/status", {
+          body: { ...sampleReport(null), activeHub: "hub-sgp" },
+        }),
+        204,
+      );
+      expect(await c.revision()).toBe(revision0 + 1);
+    });
+
     it("paginates by name and refuses bad input", async () => {
       const c = await corp(make);
       const seen: string[] = [];

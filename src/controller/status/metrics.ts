@@ -13,12 +13,20 @@ import { offlineCutoff } from "./thresholds.js";
 /** Registers the status metrics on `registry`; one read of every report per scrape. */
 export function registerStatusMetrics(registry: Registry, db: Db): void {
   type Reports = Awaited<ReturnType<typeof allReports>>;
-  // The families below are collected one after another in one scrape: read the table once.
-  let cached: { at: number; rows: Promise<Reports> } | undefined;
+  // The families below are collected one after another in one scrape: read the table once per
+  // scrape, and forget it as soon as the scrape's collectors have run (a later scrape reads anew).
+  let cached: Promise<Reports> | undefined;
   const reports = (): Promise<Reports> => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 1000) cached = { at: now, rows: allReports(db.kysely) };
-    return cached.rows;
+    if (!cached) {
+      const rows = allReports(db.kysely);
+      cached = rows;
+      const forget = () =>
+        setTimeout(() => {
+          if (cached === rows) cached = undefined;
+        }, 0);
+      rows.then(forget, forget);
+    }
+    return cached;
   };
   const peers = async function* () {
     for (const r of await reports()) {
