@@ -14,9 +14,9 @@ import {
 import { hitRateLimit } from "../../db/repo-rate-limits.js";
 import type { EnrollmentConfig } from "../../enroll/config.js";
 import { join } from "../../enroll/join.js";
+import { EnrollRejection } from "../../enroll/rejection.js";
 import { rotateKey } from "../../enroll/rotate.js";
 import { enrollmentStatus } from "../../enroll/status.js";
-import { EnrollRejection } from "../../enroll/rejection.js";
 import { tokenWithSecret } from "../../enroll/verify.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
