@@ -21,6 +21,8 @@ export type Prerequisite =
   | "ping"
   /** Prometheus' checker (Debian package `prometheus`), for the metrics and alert-rule tests. */
   | "promtool"
+  /** Prometheus' server (Debian package `prometheus`), for the dashboard and alert tests against a real one. */
+  | "prometheus"
   /** Debian's Chromium (package `chromium`), driven by playwright-core in the web UI's browser tests. */
   | "chromium";
 
