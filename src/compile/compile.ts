@@ -102,7 +102,11 @@ export function compileNode(
   const interfaces = applyOverrides(node.name, generated, plan.net.peerOverrides, issues);
   const state = { ...header, interfaces, firewall };
   return interfaces === generated
-    ? withHubRevision(state, hub.fragmentDigests, firewallDigest(plan, firewall.script ? names : [], links, input))
+    ? withHubRevision(
+        state,
+        hub.fragmentDigests,
+        firewallDigest(plan, firewall.script ? names : [], links, input),
+      )
     : withRevision(state);
 }
 
