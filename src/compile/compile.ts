@@ -5,7 +5,7 @@
 import { DESIRED_STATE_VERSION, type DesiredState, type Issue } from "../model/index.js";
 import { formatIp } from "../netaddr/index.js";
 import { withHubRevision, withRevision } from "./fingerprint.js";
-import { compileFirewall, firewallDigest } from "./firewall.js";
+import { compileFirewall, firewallDigest, hostInputOf } from "./firewall.js";
 import { FragmentCache, hubInterfaces, type NodeChange } from "./hub-state.js";
 import type { Intent } from "./intent.js";
 import { type CompileOptions, type NetworkPlan, planNetwork } from "./network-plan.js";
@@ -97,11 +97,16 @@ export function compileNode(
   const generated = sortByName(hub.interfaces.map(compact));
   const names = generated.map((i) => i.name);
   const links = generated.filter((i) => i.purpose === "hub-link").map((i) => i.name);
-  const firewall = compileFirewall(plan, names, links);
+  const input = hostInputOf(node, generated);
+  const firewall = compileFirewall(plan, names, links, input);
   const interfaces = applyOverrides(node.name, generated, plan.net.peerOverrides, issues);
   const state = { ...header, interfaces, firewall };
   return interfaces === generated
-    ? withHubRevision(state, hub.fragmentDigests, firewallDigest(plan, firewall.script ? names : [], links))
+    ? withHubRevision(
+        state,
+        hub.fragmentDigests,
+        firewallDigest(plan, firewall.script ? names : [], links, input),
+      )
     : withRevision(state);
 }
 

@@ -9,7 +9,7 @@
  * computed once per rule list and shared by every hub of the network.
  */
 import { createHash } from "node:crypto";
-import type { FirewallConfig } from "../model/index.js";
+import { DEFAULT_INPUT_ALLOW, type FirewallConfig } from "../model/index.js";
 import { formatPrefix } from "../netaddr/index.js";
 import type { NetworkPlan } from "./network-plan.js";
 import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
@@ -101,10 +101,11 @@ function l4Matches(ports: readonly string[] | undefined, family: 4 | 6): string[
   const udp: string[] = [];
   const icmp: string[] = [];
   for (const p of ports) {
-    if (p === "icmp") {
-      if (family === 4) icmp.push("meta l4proto icmp ");
-    } else if (p === "icmpv6") {
-      if (family === 6) icmp.push("meta l4proto ipv6-icmp ");
+    // `icmp` is ICMP of whichever family the rule's addresses are: in a dual-stack network it
+    // allows ICMPv6 as well (ping6 works where ping does). `icmpv6` alone is IPv6 only.
+    if (p === "icmp" || p === "icmpv6") {
+      if (p === "icmp" || family === 6)
+        icmp.push(family === 4 ? "meta l4proto icmp " : "meta l4proto ipv6-icmp ");
     } else {
       const [proto, range] = p.split("/") as [string, string];
       (proto === "tcp" ? tcp : udp).push(range);
@@ -113,7 +114,7 @@ function l4Matches(ports: readonly string[] | undefined, family: 4 | 6): string[
   const out: string[] = [];
   if (tcp.length) out.push(`meta l4proto tcp th dport { ${tcp.join(", ")} } `);
   if (udp.length) out.push(`meta l4proto udp th dport { ${udp.join(", ")} } `);
-  return [...out, ...icmp];
+  return [...out, ...new Set(icmp)];
 }
 
 function body(plan: NetworkPlan): string {
@@ -156,6 +157,69 @@ function body(plan: NetworkPlan): string {
   return cached;
 }
 
+/** The hub host's own input filter (hub hardening). */
+export interface HostInput {
+  /** UDP ports of the hub's WireGuard interfaces. */
+  readonly wireguardPorts: readonly number[];
+  /** The operator's ports (`tcp/22`, `udp/500-501`), let in on every interface. */
+  readonly allow: readonly string[];
+}
+
+/**
+ * What a hub's input filter lets in, from its spec and its interfaces; undefined when the node
+ * opted out (`inputPolicy.enforce: false`).
+ */
+export function hostInputOf(
+  node: ResolvedNode,
+  interfaces: ReadonlyArray<{ listenPort?: number }>,
+): HostInput | undefined {
+  const policy = node.source.spec.inputPolicy;
+  if (policy && !policy.enforce) return undefined;
+  const ports = new Set<number>();
+  for (const i of interfaces) if (i.listenPort !== undefined) ports.add(i.listenPort);
+  return {
+    wireguardPorts: [...ports].sort((a, b) => a - b),
+    allow: policy?.allow ?? DEFAULT_INPUT_ALLOW,
+  };
+}
+
+/** ICMPv6 a host needs to stay reachable at all (neighbour discovery, path MTU), and echo for probes. */
+const ICMPV6_NEEDED =
+  "destination-unreachable, packet-too-big, time-exceeded, parameter-problem, echo-request, " +
+  "nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert";
+
+/** The `input` chain: policy drop, with what `input` lets in. Empty text without one. */
+function inputChain(input: HostInput | undefined): string {
+  if (!input) return "";
+  const lines = [
+    "  chain input {",
+    "    type filter hook input priority filter; policy drop;",
+    '    iif "lo" accept',
+    "    ct state established,related accept",
+    "    ct state invalid drop",
+    '    meta l4proto icmp icmp type echo-request accept comment "failover probes, ping"',
+    `    meta l4proto ipv6-icmp icmpv6 type { ${ICMPV6_NEEDED} } accept`,
+    '    ip6 saddr fe80::/10 udp dport 546 accept comment "DHCPv6 replies"',
+  ];
+  if (input.wireguardPorts.length)
+    lines.push(`    udp dport { ${input.wireguardPorts.join(", ")} } accept comment "WireGuard"`);
+  const tcp: string[] = [];
+  const udp: string[] = [];
+  for (const p of input.allow) {
+    const [proto, range] = p.split("/") as [string, string];
+    (proto === "tcp" ? tcp : udp).push(range);
+  }
+  if (tcp.length) lines.push(`    tcp dport { ${tcp.join(", ")} } accept comment "inputPolicy.allow"`);
+  if (udp.length) lines.push(`    udp dport { ${udp.join(", ")} } accept comment "inputPolicy.allow"`);
+  lines.push("  }\n");
+  return lines.join("\n");
+}
+
+/** The part of {@link firewallDigest} that stands for the input chain. */
+function inputDigest(input: HostInput | undefined): string {
+  return input ? `${input.wireguardPorts.join(",")}/${input.allow.join(",")}` : "-";
+}
+
 /**
  * The hub's table for its network; `interfaces` are the hub's hubwire interface names, `links`
  * those of them that lead to other hubs. Traffic is judged once, by the hub where it enters the
@@ -165,6 +229,7 @@ export function compileFirewall(
   plan: NetworkPlan,
   interfaces: readonly string[],
   links: readonly string[] = [],
+  input?: HostInput,
 ): FirewallConfig {
   const quoted = (list: readonly string[]) => list.map((n) => `"${n}"`).join(", ");
   const names = quoted(interfaces);
@@ -177,7 +242,9 @@ export function compileFirewall(
     body(plan) +
     "\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n" +
     fromLinks +
-    `    iifname { ${names} } jump net\n    oifname { ${names} } jump net\n  }\n}\n`;
+    `    iifname { ${names} } jump net\n    oifname { ${names} } jump net\n  }\n` +
+    inputChain(input) +
+    "}\n";
   return { table: FIREWALL_TABLE, script };
 }
 
@@ -189,11 +256,12 @@ export function firewallDigest(
   plan: NetworkPlan,
   interfaces: readonly string[],
   links: readonly string[] = [],
+  input?: HostInput,
 ): string {
   let digest = bodyDigests.get(plan.rules);
   if (digest === undefined) {
     digest = createHash("sha256").update(body(plan)).digest("hex");
     bodyDigests.set(plan.rules, digest);
   }
-  return `${digest}:${interfaces.join(",")}:${links.join(",")}`;
+  return `${digest}:${interfaces.join(",")}:${links.join(",")}:${inputDigest(input)}`;
 }

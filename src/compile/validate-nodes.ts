@@ -73,6 +73,7 @@ export function checkNode(
     return undefined;
   }
   const before = issues.length;
+  checkInputPolicy(eff, issues);
   const hubs = hubsOf.get(spec.network) ?? new Map();
   if (spec.role === "hub") {
     if (!spec.endpoint)
@@ -306,4 +307,32 @@ function checkEndpoints(nodes: readonly CheckedNode[], issues: Issue[]): void {
       ),
     );
   }
+}
+
+/** `spec.inputPolicy`: hubs only, port ranges low ≤ high within 1–65535. */
+function checkInputPolicy(eff: EffectiveNode, issues: Issue[]): void {
+  const { spec } = eff.node;
+  if (!spec.inputPolicy) return;
+  const at = where(eff);
+  if (spec.role !== "hub") {
+    issues.push(
+      issueFor("wrong-role", at, "spec.inputPolicy", "only hubs have an input policy (their host firewall)"),
+    );
+    return;
+  }
+  spec.inputPolicy.allow.forEach((text, i) => {
+    const m = /^(tcp|udp)\/([0-9]+)(?:-([0-9]+))?$/.exec(text);
+    if (!m) return; // reported by the schema
+    const lo = Number(m[2]);
+    const hi = m[3] === undefined ? lo : Number(m[3]);
+    if (lo < 1 || hi > 65535 || lo > hi)
+      issues.push(
+        issueFor(
+          "port-range",
+          at,
+          `spec.inputPolicy.allow[${i}]`,
+          `${text}: ports must be 1–65535, low ≤ high`,
+        ),
+      );
+  });
 }

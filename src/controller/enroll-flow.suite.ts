@@ -12,7 +12,7 @@ import type { JoinToken } from "../model/join-token.js";
 import { enrollmentConfig } from "./enroll/config.js";
 import { expireEnrollments, revokeNode } from "./enroll/decide.js";
 import { IntentStore } from "./state/intent-store.js";
-import type { Controller, MakeController } from "./testing/api-harness.js";
+import { type Controller, type MakeController, NO_CREDENTIALS } from "./testing/api-harness.js";
 import {
   audited,
   enrollController,
@@ -315,6 +315,16 @@ export function enrollFlowApiSuite(make: MakeController): void {
       expect((await send(4, "192.0.2.2")).statusCode).toBe(200); // the token's fourth counted request
       expect((await send(5, "192.0.2.3")).statusCode).toBe(200); // its fifth
       expect((await send(6, "192.0.2.4")).statusCode).toBe(429); // its sixth, from a fresh address
+      // Every answer is counted by result, refusals by their reason.
+      const metrics = await c.call(NO_CREDENTIALS, "GET", "/metrics");
+      const lines = metrics.body
+        .split("\n")
+        .filter((l) => l.startsWith("hubwire_enrollment_requests_total{"));
+      expect(lines.sort()).toEqual([
+        'hubwire_enrollment_requests_total{result="Approved",reason=""} 5',
+        'hubwire_enrollment_requests_total{result="rate-limited",reason=""} 2',
+        'hubwire_enrollment_requests_total{result="refused",reason="unknown-token"} 3',
+      ]);
     });
 
     it("manages join tokens: shown once, listed without secrets, operators create, viewers read", async () => {

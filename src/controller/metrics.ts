@@ -14,6 +14,11 @@ export interface Metrics {
   readonly httpDuration: Histogram<"method" | "route">;
   readonly databaseErrors: Counter;
   readonly logins: Counter<"result">;
+  /**
+   * Join requests answered by this replica: `result` is the answer's state (Pending, Approved) or
+   * `refused` (then `reason` is the refusal's code, else "") or `rate-limited`.
+   */
+  readonly enrollRequests: Counter<"result" | "reason">;
   /** Agent long polls held now (this replica). */
   readonly longPolls: Gauge;
   /** Seconds from a node's new revision to its report of having applied it. */
@@ -50,6 +55,12 @@ export function createMetrics(db: Db): Metrics {
     name: "hubwire_logins_total",
     help: "Login attempts by result",
     labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const enrollRequests = new Counter({
+    name: "hubwire_enrollment_requests_total",
+    help: "Join requests answered by this replica, by result (Pending, Approved, refused, rate-limited) and refusal reason",
+    labelNames: ["result", "reason"] as const,
     registers: [registry],
   });
   new Gauge({
@@ -100,5 +111,14 @@ export function createMetrics(db: Db): Metrics {
     registers: [registry],
   });
   registerStatusMetrics(registry, db);
-  return { registry, httpRequests, httpDuration, databaseErrors, logins, longPolls, propagation };
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    databaseErrors,
+    logins,
+    enrollRequests,
+    longPolls,
+    propagation,
+  };
 }

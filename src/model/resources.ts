@@ -44,6 +44,31 @@ export const networkSpec = z.strictObject({
 export const nodeRole = z.enum(["hub", "spoke", "external"]);
 export type NodeRole = z.infer<typeof nodeRole>;
 
+/** A port the hub's input policy lets in: `tcp/22`, `udp/500`, `tcp/8000-8099`. */
+const inputPort = z.string().regex(/^(tcp|udp)\/[0-9]{1,5}(-[0-9]{1,5})?$/, {
+  error: "must be tcp/PORT, udp/PORT, tcp/FROM-TO or udp/FROM-TO",
+});
+
+/** What a hub lets in when nothing is given: SSH, so hardening an existing hub cannot lock its operator out. */
+export const DEFAULT_INPUT_ALLOW: readonly string[] = ["tcp/22"];
+
+/**
+ * Hub hardening: the input filter of the hub's host, in hubwire's nftables table. Let in are the
+ * WireGuard ports of the hub's interfaces, established and related traffic, loopback, ICMP echo
+ * (the failover probes) and ICMPv6 echo and neighbour discovery, and `allow`; the rest is dropped.
+ * Absent: enforced, with {@link DEFAULT_INPUT_ALLOW}. Hubs only.
+ */
+export const inputPolicySpec = z.strictObject({
+  /** false: no input filter at all (the host's own firewall decides). */
+  enforce: z.boolean().default(true),
+  /** Ports let in on every interface besides the above; replaces the default (`[]`: none, not even SSH). */
+  allow: z
+    .array(inputPort)
+    .max(256)
+    .default([...DEFAULT_INPUT_ALLOW]),
+});
+export type InputPolicy = z.infer<typeof inputPolicySpec>;
+
 export const nodeSpec = z.strictObject({
   network: dnsLabel,
   role: nodeRole,
@@ -60,6 +85,8 @@ export const nodeSpec = z.strictObject({
   /** Reported by the agent, or given for an external node. Absent: the node is not yet a peer anywhere. */
   publicKey: wgPublicKey.optional(),
   persistentKeepalive: keepalive.optional(),
+  /** Hubs: the host's input filter (hub hardening); see {@link inputPolicySpec}. */
+  inputPolicy: inputPolicySpec.optional(),
   description: safeText.optional(),
 });
 

@@ -21,6 +21,10 @@ export type Prerequisite =
   | "ping"
   /** Prometheus' checker (Debian package `prometheus`), for the metrics and alert-rule tests. */
   | "promtool"
+  /** Prometheus' server (Debian package `prometheus`), for the dashboard and alert tests against a real one. */
+  | "prometheus"
+  /** systemd's unit checker (Debian package `systemd`), for the shipped unit files. */
+  | "systemd-analyze"
   /** Debian's Chromium (package `chromium`), driven by playwright-core in the web UI's browser tests. */
   | "chromium";
 

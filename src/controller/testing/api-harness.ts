@@ -210,7 +210,15 @@ export async function startController(
   });
   cleanups.push(() => app.close());
   const enrollApp = options.enroll
-    ? await buildApp({ db, now: clock.now, intent, surface: "enroll", enroll: options.enroll, logger: false })
+    ? await buildApp({
+        db,
+        now: clock.now,
+        intent,
+        metrics,
+        surface: "enroll",
+        enroll: options.enroll,
+        logger: false,
+      })
     : undefined;
   if (enrollApp) cleanups.push(() => enrollApp.close());
 

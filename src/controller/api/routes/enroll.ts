@@ -3,10 +3,18 @@
  * status for nodes without credentials (rate-limited per source address and per token), and key
  * rotation for enrolled nodes (also on the API listeners).
  */
-import { enrollAnswer, joinBody, rotateAnswer, rotateBody, statusBody } from "../../../model/enroll-wire.js";
+import {
+  enrollAnswer,
+  type JoinBody,
+  joinBody,
+  rotateAnswer,
+  rotateBody,
+  statusBody,
+} from "../../../model/enroll-wire.js";
 import { hitRateLimit } from "../../db/repo-rate-limits.js";
 import type { EnrollmentConfig } from "../../enroll/config.js";
 import { join } from "../../enroll/join.js";
+import { EnrollRejection } from "../../enroll/rejection.js";
 import { rotateKey } from "../../enroll/rotate.js";
 import { enrollmentStatus } from "../../enroll/status.js";
 import { tokenWithSecret } from "../../enroll/verify.js";
@@ -38,6 +46,17 @@ export function enrollRoutes(s: Services): AnyRoute[] {
     if (!s.enroll) throw new ApiError("not-found", "enrollment is not enabled on this controller");
     return s.enroll;
   };
+  /** A join after the per-address and per-token rate limits. */
+  const joinLimited = async (body: JoinBody, ip: string) => {
+    const c = config();
+    await limit(s, c, [[`enroll-ip:${ip}`, c.perAddress]]);
+    // Only a caller holding the token's secret counts against the token: otherwise anyone who
+    // saw a token id (lists, audit log) could lock out every node enrolling with it.
+    if (await tokenWithSecret(s.db, body.tokenId, body.tokenSecret)) {
+      await limit(s, c, [[`enroll-token:${body.tokenId}`, c.perToken]]);
+    }
+    return join(e, body, ip);
+  };
   return [
     route({
       method: "POST",
@@ -49,14 +68,16 @@ export function enrollRoutes(s: Services): AnyRoute[] {
       body: joinBody,
       response: enrollAnswer,
       handler: async ({ body, request }) => {
-        const c = config();
-        await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
-        // Only a caller holding the token's secret counts against the token: otherwise anyone who
-        // saw a token id (lists, audit log) could lock out every node enrolling with it.
-        if (await tokenWithSecret(s.db, body.tokenId, body.tokenSecret)) {
-          await limit(s, c, [[`enroll-token:${body.tokenId}`, c.perToken]]);
+        const count = (result: string, reason = "") => s.metrics.enrollRequests.inc({ result, reason });
+        try {
+          const answer = await joinLimited(body, request.ip);
+          count(answer.state);
+          return answer;
+        } catch (error) {
+          if (error instanceof EnrollRejection) count("refused", error.reason);
+          else if (error instanceof ApiError && error.code === "rate-limited") count("rate-limited");
+          throw error;
         }
-        return join(e, body, request.ip);
       },
     }),
     route({
