@@ -154,9 +154,21 @@ export const en = {
     revoked: "Node revoked",
     externalConfig: "Configuration for this external peer",
     externalConfigHelp:
-      "The wg-quick file for the device. It loads the private key from a file on the device; scan the QR code with a WireGuard app.",
+      "WireGuard's apps (Android, iOS, macOS, Windows) need the private key inside the file, and a QR code only works if it holds one.",
+    externalGenerateHint:
+      "The quickest way: generate a key pair here. You get a file and a QR code that work at once, shown only once. If the device already has its own key, use the file below and paste its private key in.",
+    externalAskOperator:
+      "An operator can generate a key pair with a ready file and QR code. If the device has its own key, use the file below and paste its private key in.",
+    ownKeyTitle: "For a device with its own key",
+    configForm: "Form of the file",
+    formApp: "WireGuard app (paste the key)",
+    formLinux: "Linux wg-quick (key file)",
+    formAppHelp:
+      "Replace the placeholder on the PrivateKey line with the device's private key before importing the file. It has no QR code: the device's key is not on the controller.",
+    formLinuxHelp:
+      "For wg-quick on Linux: the key is read from /etc/wireguard/INTERFACE.key on the device (mode 0600). WireGuard's apps cannot use this form.",
     downloadConfig: "Download .conf",
-    generateKey: "Generate a key pair…",
+    generateKey: "Generate a key pair and QR code…",
     generateKeyTitle: "Generate a key pair on the controller",
     generateKeyWarning:
       "For devices that cannot make their own key. The controller makes a new key pair, keeps only the public key, and shows the file with the private key once. Anyone who sees it can join as this peer.",

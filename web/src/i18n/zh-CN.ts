@@ -156,9 +156,21 @@ export const zhCN: Same<Dictionary> = {
     revoked: "节点已吊销",
     externalConfig: "此外部节点的配置",
     externalConfigHelp:
-      "设备使用的 wg-quick 配置文件。私钥从设备上的文件读取；可用 WireGuard 应用扫描二维码。",
+      "WireGuard 应用（Android、iOS、macOS、Windows）要求私钥写在配置文件中；二维码只有包含私钥时才能使用。",
+    externalGenerateHint:
+      "最简单的方式：在此生成密钥对，立即得到可用的配置文件和二维码（仅显示一次）。如果设备已有自己的密钥，请使用下方的文件并粘贴其私钥。",
+    externalAskOperator:
+      "运维人员可以生成密钥对，得到可直接使用的配置文件和二维码。如果设备已有自己的密钥，请使用下方的文件并粘贴其私钥。",
+    ownKeyTitle: "设备已有自己的密钥时",
+    configForm: "配置文件形式",
+    formApp: "WireGuard 应用（粘贴私钥）",
+    formLinux: "Linux wg-quick（密钥文件）",
+    formAppHelp:
+      "导入前，把 PrivateKey 一行中的占位符替换为设备的私钥。此形式没有二维码：控制器上没有设备的私钥。",
+    formLinuxHelp:
+      "用于 Linux 上的 wg-quick：私钥从设备上的 /etc/wireguard/接口名.key 读取（权限 0600）。WireGuard 应用无法使用此形式。",
     downloadConfig: "下载 .conf",
-    generateKey: "生成密钥对…",
+    generateKey: "生成密钥对和二维码…",
     generateKeyTitle: "在控制器上生成密钥对",
     generateKeyWarning:
       "适用于无法自行生成密钥的设备。控制器生成新的密钥对，只保留公钥，并仅显示一次含私钥的配置文件。任何看到它的人都能以此节点身份接入。",
