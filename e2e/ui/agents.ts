@@ -44,6 +44,9 @@ export interface PeerCounters {
   readonly txBytes: number;
 }
 
+/** What the agent's failover adds to a report: probed links, the hub carrying it, route moves. */
+export type FailoverReport = Pick<StatusReport, "links" | "activeHub" | "failovers">;
+
 /** An approved node with its credential: fetches its desired state and reports status. */
 export class TestAgent {
   readonly client: ConfigClient;
@@ -75,6 +78,7 @@ export class TestAgent {
   reportOf(
     peers: Readonly<Record<string, PeerCounters>>,
     nowSeconds = Math.floor(Date.now() / 1000),
+    failover: FailoverReport = {},
   ): StatusReport {
     const desired = this.desired;
     if (!desired) throw new Error(`${this.node.name}: fetch the config first`);
@@ -97,12 +101,13 @@ export class TestAgent {
           };
         }),
       })),
+      ...failover,
     };
   }
 
-  /** `POST /agent/v1/status`. */
-  async report(peers: Readonly<Record<string, PeerCounters>>): Promise<void> {
-    await this.client.report(this.reportOf(peers), AbortSignal.timeout(30_000));
+  /** `POST /agent/v1/status`, with the failover fields when given. */
+  async report(peers: Readonly<Record<string, PeerCounters>>, failover?: FailoverReport): Promise<void> {
+    await this.client.report(this.reportOf(peers, undefined, failover), AbortSignal.timeout(30_000));
   }
 
   close(): void {
@@ -115,14 +120,18 @@ export class TestAgent {
  * missed reports), the first at once; `stop()` ends it. Report failures are kept for `errors()`.
  */
 export function reportLoop(
-  agents: ReadonlyArray<{ agent: TestAgent; peers: Readonly<Record<string, PeerCounters>> }>,
+  agents: ReadonlyArray<{
+    agent: TestAgent;
+    peers: Readonly<Record<string, PeerCounters>>;
+    failover?: FailoverReport;
+  }>,
   everyMs = 4_000,
 ): { first: Promise<void>; stop(): void; errors(): string[] } {
   const errors: string[] = [];
   const once = async () => {
     await Promise.all(
-      agents.map(({ agent, peers }) =>
-        agent.report(peers).catch((e: Error) => {
+      agents.map(({ agent, peers, failover }) =>
+        agent.report(peers, failover).catch((e: Error) => {
           errors.push(`${agent.node.name}: ${e.message}`);
         }),
       ),

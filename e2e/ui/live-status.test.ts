@@ -105,7 +105,7 @@ describeWith(["chromium"], "web UI with live status from enrolled, reporting age
     // Down: edge-a–hub-sgp (15 minutes), hub-lon–hub-sgp (never). The rest never reported.
     await expect
       .poll(() => page.getByTestId("topology-graph").getAttribute("aria-label"))
-      .toMatch(/^11 nodes, \d+ links \(4 healthy, 2 down\)/);
+      .toMatch(/^11 nodes, \d+ links \(4 healthy, 0 degraded, 2 down\)/);
     expect(live!.loop.errors()).toEqual([]);
   }, 180_000);
 });

@@ -25,7 +25,7 @@ const PAGES: Array<[string, string, ((page: import("playwright-core").Page) => P
     "external-peer",
     "/nodes/laptop-alice",
     async (p) => {
-      await p.getByTestId("wgquick-qr").scrollIntoViewIfNeeded();
+      await p.getByTestId("wgquick-text").scrollIntoViewIfNeeded();
     },
   ],
   [

@@ -2,7 +2,8 @@
  * The web UI in a real browser (Debian's Chromium via playwright-core) against a real controller
  * process: sign in; create a network, a hub and a spoke; write an access policy and see the API's
  * validation error for a bad port under the field; open the topology and click through to a node;
- * download an external peer's config and decode its QR code to the same text; generate a key pair;
+ * download an external peer's config (a key placeholder for the apps, no QR code; or for Linux); generate a
+ * key pair and decode its QR code to a file whose private key matches the node's new public key;
  * create a join token (shown once) and revoke it; approve one enrollment request and reject
  * another with a reason (both sent by the agent's own client to the enrollment listener), then
  * revoke the approved node;
@@ -15,6 +16,7 @@ import jsQR from "jsqr";
 import type { Page } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { publicKeyFromPrivate } from "../../src/keys/wgkeys.js";
 import { describeWith } from "../../src/testing/prerequisites.js";
 import {
   ADMIN_PASSWORD,
@@ -218,22 +220,29 @@ describeWith(["chromium"], "web UI in a browser", () => {
   );
 
   it(
-    "downloads an external peer's wg-quick file and decodes its QR code to the same text; generates a key pair once",
+    "offers an external peer's file with a key placeholder (no QR code) or for Linux; the generated pair's QR code decodes to a file with the private key",
     async () => {
       await page.goto(`${lab.url}/nodes/laptop-alice`);
       const shown = page.getByTestId("wgquick-text");
       await shown.waitFor();
-      const api = (await lab.api("GET", "/api/v1/nodes/laptop-alice/wg-quick")).text;
-      expect((await shown.innerText()).trimEnd()).toBe(api.trimEnd());
+      // For WireGuard's apps: a PrivateKey line to paste over, and no QR code (it could not work).
+      const app = (await lab.api("GET", "/api/v1/nodes/laptop-alice/wg-quick?privateKey=placeholder")).text;
+      expect(app).toMatch(/^PrivateKey = <paste this device's private key here>$/m);
+      await expect.poll(async () => (await shown.innerText()).trimEnd()).toBe(app.trimEnd());
       const [download] = await Promise.all([
         page.waitForEvent("download"),
         page.getByRole("button", { name: "Download .conf" }).click(),
       ]);
-      const downloaded = await readFile((await download.path())!, "utf8");
-      expect(downloaded).toBe(api);
-      expect(await decodeQr(page, "[data-testid=wgquick-qr]")).toBe(api);
+      expect(await readFile((await download.path())!, "utf8")).toBe(app);
+      expect(await page.locator("[data-testid=wgquick-qr]").count()).toBe(0);
+      // For Linux wg-quick: the key from a file.
+      await page.getByText("Linux wg-quick (key file)").click();
+      const linux = (await lab.api("GET", "/api/v1/nodes/laptop-alice/wg-quick")).text;
+      expect(linux).toMatch(/^PostUp = wg set %i private-key /m);
+      await expect.poll(async () => (await shown.innerText()).trimEnd()).toBe(linux.trimEnd());
+      expect(await page.locator("[data-testid=wgquick-qr]").count()).toBe(0);
 
-      await page.getByRole("button", { name: "Generate a key pair…" }).click();
+      await page.getByRole("button", { name: "Generate a key pair and QR code…" }).click();
       const confirm = page.locator(".ant-modal", { hasText: "Generate a key pair on the controller" });
       await expect.poll(() => confirm.getByRole("button", { name: "Generate" }).isDisabled()).toBe(true);
       await confirm.getByRole("checkbox").check();
@@ -244,10 +253,14 @@ describeWith(["chromium"], "web UI in a browser", () => {
       expect(text).toMatch(/^PrivateKey = \S+$/m);
       const qr = await decodeQr(page, "[data-testid=generated-qr]");
       expect(qr?.trimEnd()).toBe(text.trimEnd());
+      // The file the QR code holds works in the app: its private key is the node's new public key's.
+      const scanned = qr!.match(/^PrivateKey = (\S+)$/m)![1]!;
+      expect(qr).not.toMatch(/PostUp/);
       const node = (await lab.api("GET", "/api/v1/nodes/laptop-alice")).json<{
         spec: { publicKey: string };
       }>();
       expect(node.spec.publicKey).not.toBe("OPvioWNBC/bD7b4VreblFqIKxIhpPM6wNGdwD+A6hxk=");
+      expect(publicKeyFromPrivate(scanned)).toBe(node.spec.publicKey);
       await page.getByRole("button", { name: "Done" }).click();
       // Gone from the page, not just hidden: the private key must not linger in the DOM.
       await expect

@@ -10,7 +10,8 @@
  * compile, so callers never need to know which path ran.
  */
 import type { DesiredState, Enrollment, Issue, Node } from "../model/index.js";
-import { allocateAddresses, formatIp, type Prefix } from "../netaddr/index.js";
+import { allocateFromPools, formatIp, PoolExhaustedError, type Prefix } from "../netaddr/index.js";
+import { addressPoolsFor } from "./address-pools.js";
 import { type CompileResult, compileNode, compileWithPlans, type NetworkWork } from "./compile.js";
 import { carryElements } from "./firewall.js";
 import type { FragmentCache } from "./hub-state.js";
@@ -127,20 +128,35 @@ export class IncrementalCompiler {
   /**
    * Tunnel addresses IPAM would give a new node `name` of `network` now,
    * avoiding every address in use — what the controller pins into the node
-   * before creating it. Undefined when the network is unknown.
+   * before creating it. Undefined when the network is unknown or its pool is full.
    */
-  allocate(network: string, name: string): { tunnelAddress: string; tunnelAddress6?: string } | undefined {
+  allocate(
+    network: string,
+    name: string,
+    role: string,
+  ): { tunnelAddress: string; tunnelAddress6?: string } | undefined {
     const net = this.networks.get(network)?.net;
     if (!net) return undefined;
-    const pick = (pool: Prefix, family: 4 | 6) =>
+    // Inside the prefixes of the enrollment policy the node would join under, as a full compile does.
+    const pick = (overlay: Prefix, family: 4 | 6) =>
       formatIp({
         family,
-        value: allocateAddresses(pool, [name], this.index.takenAddresses(network, family)).get(name)!,
+        value: allocateFromPools(
+          addressPoolsFor(this.intent.enrollmentPolicies, { name, network, role }, overlay),
+          [name],
+          this.index.takenAddresses(network, family),
+        ).get(name)!,
       });
-    return {
-      tunnelAddress: pick(net.cidr, 4),
-      ...(net.cidr6 ? { tunnelAddress6: pick(net.cidr6, 6) } : {}),
-    };
+    try {
+      return {
+        tunnelAddress: pick(net.cidr, 4),
+        ...(net.cidr6 ? { tunnelAddress6: pick(net.cidr6, 6) } : {}),
+      };
+    } catch (error) {
+      // The full compile the caller falls back to reports it as a `pool-exhausted` issue.
+      if (error instanceof PoolExhaustedError) return undefined;
+      throw error;
+    }
   }
 
   /**

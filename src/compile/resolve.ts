@@ -5,13 +5,14 @@
  */
 import type { EnrollmentPolicy, Issue } from "../model/index.js";
 import {
-  allocateAddresses,
+  allocateFromPools,
   comparePrefixes,
   formatPrefix,
   hostPrefix,
   PoolExhaustedError,
   type Prefix,
 } from "../netaddr/index.js";
+import { addressPoolsFor } from "./address-pools.js";
 import { effectiveNodes, type Intent, issueFor } from "./intent.js";
 import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
 import { checkNetwork, checkNetworkOverlaps } from "./validate-network.js";
@@ -116,9 +117,10 @@ function buildResolved(
     const members = (byNetwork.get(name) ?? []).sort((a, b) =>
       cmp(a.eff.node.metadata.name, b.eff.node.metadata.name),
     );
-    const v4 = allocate(f.cidr, members, (c) => c.address4, issues, "spec.tunnelAddress");
+    const policies = intent.enrollmentPolicies;
+    const v4 = allocate(f.cidr, policies, members, (c) => c.address4, issues, "spec.tunnelAddress");
     const v6 = f.cidr6
-      ? allocate(f.cidr6, members, (c) => c.address6, issues, "spec.tunnelAddress6")
+      ? allocate(f.cidr6, policies, members, (c) => c.address6, issues, "spec.tunnelAddress6")
       : undefined;
     if (!v4 || (f.cidr6 && !v6)) continue;
     const resolvedNodes = members.map((c) => {
@@ -151,35 +153,68 @@ function buildResolved(
   return { ok: true, resolved: { networks } };
 }
 
+/**
+ * Addresses for the members that have none: each inside its enrollment policy's prefixes (see
+ * address-pools.ts), groups of the same pools in a fixed order, every address given out so far
+ * taken for the next group.
+ */
 function allocate(
-  pool: Prefix,
+  overlay: Prefix,
+  policies: readonly EnrollmentPolicy[],
   members: readonly CheckedNode[],
   get: (c: CheckedNode) => bigint | undefined,
   issues: Issue[],
   path: string,
 ): Map<string, bigint> | undefined {
   const taken = new Set<bigint>();
-  const wanting: string[] = [];
+  const groups = new Map<string, { pools: Prefix[]; names: CheckedNode[] }>();
   for (const c of members) {
     const a = get(c);
-    if (a === undefined) wanting.push(c.eff.node.metadata.name);
-    else taken.add(a);
-  }
-  try {
-    return allocateAddresses(pool, wanting, taken);
-  } catch (error) {
-    if (!(error instanceof PoolExhaustedError)) throw error;
-    const first = members.find((c) => get(c) === undefined)!;
-    issues.push(
-      issueFor(
-        "pool-exhausted",
-        { kind: first.eff.origin.kind, name: first.eff.origin.name },
-        path,
-        "the overlay has no free address left",
-      ),
+    if (a !== undefined) {
+      taken.add(a);
+      continue;
+    }
+    const { metadata, spec } = c.eff.node;
+    const pools = addressPoolsFor(
+      policies,
+      { name: metadata.name, network: spec.network, role: spec.role },
+      overlay,
     );
-    return undefined;
+    const key = pools.map(formatPrefix).join(" ");
+    const group = groups.get(key) ?? { pools, names: [] };
+    group.names.push(c);
+    groups.set(key, group);
   }
+  const result = new Map<string, bigint>();
+  for (const key of [...groups.keys()].sort(cmp)) {
+    const { pools, names } = groups.get(key)!;
+    try {
+      const got = allocateFromPools(
+        pools,
+        names.map((c) => c.eff.node.metadata.name),
+        taken,
+      );
+      for (const [name, a] of got) {
+        result.set(name, a);
+        taken.add(a);
+      }
+    } catch (error) {
+      if (!(error instanceof PoolExhaustedError)) throw error;
+      const first = names[0]!;
+      issues.push(
+        issueFor(
+          "pool-exhausted",
+          { kind: first.eff.origin.kind, name: first.eff.origin.name },
+          path,
+          pools.length === 1 && pools[0] === overlay
+            ? "the overlay has no free address left"
+            : `no free address left in ${pools.map(formatPrefix).join(", ")} (the enrollment policy's tunnel-address prefixes)`,
+        ),
+      );
+      return undefined;
+    }
+  }
+  return result;
 }
 
 /** Byte-order comparison, independent of locale: the order of every sorted output. */

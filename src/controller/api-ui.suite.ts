@@ -30,6 +30,15 @@ export function uiApiSuite(make: MakeController): void {
       expect(r.body).toMatch(/^\[Interface\]$/m);
       expect(r.body).toMatch(/^PostUp = wg set %i private-key \/etc\/wireguard\/hw_corp_hub-fra\.key$/m);
       expect(r.body).not.toMatch(/PrivateKey/);
+      // For WireGuard's apps: a PrivateKey line to paste over, no PostUp they would never run.
+      const app = await c.call(c.admin, "GET", "/api/v1/nodes/laptop-alice/wg-quick?privateKey=placeholder");
+      expectOk(app);
+      expect(app.body).toMatch(/^PrivateKey = <paste this device's private key here>$/m);
+      expect(app.body).not.toMatch(/PostUp/);
+      expectError(
+        await c.call(c.admin, "GET", "/api/v1/nodes/laptop-alice/wg-quick?privateKey=inline"),
+        "bad-request",
+      );
       expectError(await c.call(c.admin, "GET", "/api/v1/nodes/hub-fra/wg-quick"), "bad-request");
       expectError(await c.call(c.admin, "GET", "/api/v1/nodes/nobody/wg-quick"), "not-found");
       expectError(

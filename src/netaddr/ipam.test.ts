@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { allocateAddresses, PoolExhaustedError, usableRange } from "./ipam.js";
+import { allocateAddresses, allocateFromPools, PoolExhaustedError, usableRange } from "./ipam.js";
 import { containsAddress, formatIp, type Prefix, parsePrefix, prefixEnd } from "./prefix.js";
 
 function p(text: string): Prefix {
@@ -230,5 +230,52 @@ describe("allocateAddresses", () => {
     const pool = p("fd10:100::/64");
     const got = values(allocateAddresses(pool, ["a", "b", "c", "d", "e", "f", "g", "h"], NONE));
     expect(got.some((a) => a - pool.start > 1n << 32n)).toBe(true);
+  });
+});
+
+describe("addresses people read as network or broadcast", () => {
+  it("are never handed out in a pool wider than /24 (x.y.z.0, x.y.z.255)", () => {
+    fc.assert(
+      fc.property(names(60), fc.integer({ min: 16, max: 23 }), (list, length) => {
+        const result = allocateAddresses(p(`10.96.0.0/${length}`), list, NONE);
+        for (const [n, a] of result)
+          expect([0n, 255n], `${n} ${formatIp({ family: 4, value: a })}`).not.toContain(a & 0xffn);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("a name whose preferred slot ends in .255 gets the next address instead", () => {
+    // Among many names some prefer a .0/.255 slot of a /22; each lands on a host address.
+    const list = Array.from({ length: 2000 }, (_, i) => `branch-${i}`);
+    const got = values(allocateAddresses(p("10.100.0.0/22"), list.slice(0, 1000), NONE));
+    expect(got.filter((a) => (a & 0xffn) === 0n || (a & 0xffn) === 255n)).toEqual([]);
+    expect(new Set(got).size).toBe(1000);
+    // A /22 has 1022 usable addresses, 6 of them ending in .0 or .255 inside it: 1016 fit, not 1017.
+    expect(allocateAddresses(p("10.100.0.0/22"), list.slice(0, 1016), NONE).size).toBe(1016);
+    expect(() => allocateAddresses(p("10.100.0.0/22"), list.slice(0, 1017), NONE)).toThrow(
+      PoolExhaustedError,
+    );
+  });
+
+  it("IPv6 keeps every address", () => {
+    const pool = p("fd00::/126");
+    expect(allocateAddresses(pool, ["a", "b", "c"], NONE).size).toBe(3);
+  });
+});
+
+describe("allocateFromPools", () => {
+  it("uses the first pool while it has room, then the next, one name at a time", () => {
+    const first = p("192.0.2.4/30");
+    const second = p("198.51.100.0/29");
+    const two = allocateFromPools([first, second], ["a", "b"], NONE);
+    expect(values(two).every((a) => containsAddress(first, { family: 4, value: a }))).toBe(true);
+    const four = allocateFromPools([first, second], ["a", "b", "c", "d"], NONE);
+    const where = [...four.values()].map((a) => (containsAddress(first, { family: 4, value: a }) ? 1 : 2));
+    expect(where.sort()).toEqual([1, 1, 2, 2]);
+    expect(new Set(values(four)).size).toBe(4);
+    expect(() => allocateFromPools([first, p("192.0.2.8/30")], ["a", "b", "c", "d", "e"], NONE)).toThrow(
+      PoolExhaustedError,
+    );
   });
 });

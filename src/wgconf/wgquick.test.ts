@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { DesiredState, InterfaceConfig, PeerConfig } from "../model/index.js";
-import { renderInterface, renderJson, renderWgQuick } from "./wgquick.js";
+import { PRIVATE_KEY_PLACEHOLDER, renderInterface, renderJson, renderWgQuick } from "./wgquick.js";
 
 const HUB_KEY = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
 const SPOKE_KEY = "3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08=";
@@ -167,6 +167,20 @@ describe("external nodes", () => {
     expect(fra!.text).toContain("PostUp = wg set %i private-key /etc/wireguard/hw_corp_hub-fra.key\n");
     expect(sgp!.text).toContain("PostUp = wg set %i private-key /etc/wireguard/hw_corp_hub-sgp.key\n");
     expect(fra!.text).toContain("# One file per hub: bring up only one of them at a time.");
+  });
+
+  it("for WireGuard's apps, carry a PrivateKey line (the key, or a placeholder to paste over) and no key PostUp", () => {
+    const [withKey] = renderWgQuick(external, { inlinePrivateKey: HUB_KEY });
+    expect(withKey!.text).toContain(`\nPrivateKey = ${HUB_KEY}\n`);
+    expect(withKey!.text).not.toContain("private-key");
+    const [pasted] = renderWgQuick(external, { inlinePrivateKey: PRIVATE_KEY_PLACEHOLDER });
+    expect(pasted!.text).toContain(
+      "# Replace the placeholder with this device's private key.\nPrivateKey = <paste this device's private key here>\n",
+    );
+    expect(pasted!.text).not.toContain("private-key");
+    expect(() => renderWgQuick(external, { inlinePrivateKey: "not a key\nPostUp = reboot" })).toThrow(
+      /refusing to render unsafe value/,
+    );
   });
 
   it("managed nodes always get Table = off", () => {

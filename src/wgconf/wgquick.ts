@@ -7,9 +7,20 @@
  */
 import type { DesiredState, InterfaceConfig } from "../model/index.js";
 
+/**
+ * What an external device's owner pastes over in place of its private key. WireGuard's apps
+ * (Android, iOS, macOS, Windows) run no PostUp lines, so a file for them must carry the key itself.
+ */
+export const PRIVATE_KEY_PLACEHOLDER = "<paste this device's private key here>";
+
 export interface RenderOptions {
   /** Where the node keeps its private key; default `/var/lib/hubwire/private.key` (external: `/etc/wireguard/IF.key`). */
   readonly privateKeyFile?: string;
+  /**
+   * Write `PrivateKey = VALUE` instead of loading the key from `privateKeyFile`: a private key (a
+   * generated pair, shown once) or PRIVATE_KEY_PLACEHOLDER. Absent: the key file's PostUp line.
+   */
+  readonly inlinePrivateKey?: string;
   /** Folder of preshared keys, one `REF.psk` each; default `/var/lib/hubwire/psk`. */
   readonly presharedKeyDir?: string;
 }
@@ -84,7 +95,12 @@ export function renderInterface(
   lines.push(`Address = ${iface.addresses.map((a) => safe("prefix", a)).join(", ")}`);
   lines.push(`MTU = ${safe("number", iface.mtu)}`);
   if (!external) lines.push("Table = off");
-  lines.push(`PostUp = wg set %i private-key ${keyFile}`);
+  if (options.inlinePrivateKey !== undefined) {
+    const value = options.inlinePrivateKey;
+    if (value === PRIVATE_KEY_PLACEHOLDER)
+      lines.push("# Replace the placeholder with this device's private key.");
+    lines.push(`PrivateKey = ${value === PRIVATE_KEY_PLACEHOLDER ? value : safe("key", value)}`);
+  } else lines.push(`PostUp = wg set %i private-key ${keyFile}`);
   for (const peer of iface.peers) {
     if (peer.presharedKeyRef) {
       lines.push(

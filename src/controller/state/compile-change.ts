@@ -69,7 +69,7 @@ export function compileChange(
   if (only?.after?.kind === "Node") {
     const node = only.after as Node;
     const pins = needsAddress(node, snap)
-      ? snap.compiler.allocate(node.spec.network, node.metadata.name)
+      ? snap.compiler.allocate(node.spec.network, node.metadata.name, node.spec.role)
       : undefined;
     if (pins) {
       only.after = withAddresses(node, pins);

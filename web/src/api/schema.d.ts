@@ -559,7 +559,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An external node's wg-quick file (text/plain); the private key is loaded from a file on the device, never included */
+        /** An external node's wg-quick file (text/plain), never with its private key: loaded from a file on the device (privateKey=file), or a placeholder to paste it over (privateKey=placeholder, for WireGuard's apps) */
         get: operations["getApiV1NodesNameWgQuick"];
         put?: never;
         post?: never;
@@ -3985,6 +3985,7 @@ export interface operations {
         parameters: {
             query?: {
                 interface?: string;
+                privateKey?: "file" | "placeholder";
             };
             header?: never;
             path: {

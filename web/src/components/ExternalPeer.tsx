@@ -1,18 +1,32 @@
 /**
- * An external peer's wg-quick file: shown, downloadable and as a QR code for
- * the WireGuard mobile apps. Key generation is opt-in and labelled: the
- * controller makes a key pair, keeps only the public key, and the file with
- * the private key exists in this browser tab only, once.
+ * An external peer's wg-quick file. WireGuard's apps (phones, macOS, Windows)
+ * run no PostUp lines, so a file that works there must carry the private key:
+ * the obvious path is a key pair generated on the controller, whose file and
+ * QR code exist in this browser tab only, once (the controller keeps only the
+ * public key). For a device that has its own key the file is offered with a
+ * placeholder to paste the key over, or for Linux wg-quick with the key read
+ * from a file. A QR code is shown only for the file that works as scanned.
  */
 import { DownloadOutlined, KeyOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Checkbox, Flex, Modal, QRCode, Space, Typography } from "antd";
+import { Alert, App, Button, Card, Checkbox, Flex, Modal, QRCode, Segmented, Space, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, download } from "../api/client";
 import { ErrorAlert } from "./ErrorAlert";
 import { useApi } from "./use-api";
 
-function ConfigView({ name, text, testId }: { name: string; text: string; testId: string }) {
+function ConfigView({
+  name,
+  text,
+  testId,
+  qr,
+}: {
+  name: string;
+  text: string;
+  testId: string;
+  /** Only for a file that works as scanned (it holds the private key). */
+  qr: boolean;
+}) {
   const { t } = useTranslation();
   return (
     <Flex gap={24} wrap align="flex-start">
@@ -40,19 +54,21 @@ function ConfigView({ name, text, testId }: { name: string; text: string; testId
           {text}
         </pre>
       </div>
-      <figure style={{ margin: 0 }} data-testid={`${testId}-qr`}>
-        <QRCode
-          value={text}
-          size={400}
-          errorLevel="L"
-          type="canvas"
-          bordered
-          aria-label={t("nodes.qrLabel")}
-        />
-        <figcaption style={{ textAlign: "center", marginTop: 8 }}>
-          <Typography.Text type="secondary">{t("nodes.qrCaption")}</Typography.Text>
-        </figcaption>
-      </figure>
+      {qr ? (
+        <figure style={{ margin: 0 }} data-testid={`${testId}-qr`}>
+          <QRCode
+            value={text}
+            size={400}
+            errorLevel="L"
+            type="canvas"
+            bordered
+            aria-label={t("nodes.qrLabel")}
+          />
+          <figcaption style={{ textAlign: "center", marginTop: 8 }}>
+            <Typography.Text type="secondary">{t("nodes.qrCaption")}</Typography.Text>
+          </figcaption>
+        </figure>
+      ) : null}
     </Flex>
   );
 }
@@ -70,9 +86,12 @@ export function ExternalPeer({
 }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
+  /** `placeholder`: for WireGuard's apps, the key pasted in; `file`: Linux wg-quick reads it from a file. */
+  const [form, setForm] = useState<"placeholder" | "file">("placeholder");
   const file = useApi(
-    (signal) => api.get<string>(`/api/v1/nodes/${name}/wg-quick`, { text: true, signal }),
-    [name, hasKey],
+    (signal) =>
+      api.get<string>(`/api/v1/nodes/${name}/wg-quick`, { text: true, signal, query: { privateKey: form } }),
+    [name, hasKey, form],
   );
   const [confirm, setConfirm] = useState(false);
   const [replace, setReplace] = useState(false);
@@ -102,30 +121,50 @@ export function ExternalPeer({
 
   return (
     <Card title={<h2 className="card-title">{t("nodes.externalConfig")}</h2>} style={{ marginTop: 16 }}>
-      <Typography.Paragraph type="secondary">{t("nodes.externalConfigHelp")}</Typography.Paragraph>
-      <ErrorAlert error={file.error} />
-      {file.data ? (
-        <>
-          <Space style={{ marginBottom: 16 }}>
-            <Button icon={<DownloadOutlined />} onClick={() => download(fileName, file.data ?? "")}>
-              {t("nodes.downloadConfig")}
-            </Button>
-            {canWrite ? (
-              <Button
-                icon={<KeyOutlined />}
-                danger
-                onClick={() => {
-                  setReplace(false);
-                  setConfirm(true);
-                }}
-              >
-                {t("nodes.generateKey")}
-              </Button>
-            ) : null}
-          </Space>
-          <ConfigView name={fileName} text={file.data} testId="wgquick" />
-        </>
+      <Alert
+        type="info"
+        showIcon
+        style={{ marginBottom: 16 }}
+        title={t("nodes.externalConfigHelp")}
+        description={canWrite ? t("nodes.externalGenerateHint") : t("nodes.externalAskOperator")}
+      />
+      {canWrite ? (
+        <Button
+          type="primary"
+          icon={<KeyOutlined />}
+          style={{ marginBottom: 16 }}
+          onClick={() => {
+            setReplace(false);
+            setConfirm(true);
+          }}
+        >
+          {t("nodes.generateKey")}
+        </Button>
       ) : null}
+      <ErrorAlert error={file.error} />
+      <Typography.Paragraph strong>{t("nodes.ownKeyTitle")}</Typography.Paragraph>
+      <Space style={{ marginBottom: 16 }} wrap>
+        <Segmented
+          aria-label={t("nodes.configForm")}
+          value={form}
+          onChange={(v) => setForm(v as typeof form)}
+          options={[
+            { value: "placeholder", label: t("nodes.formApp") },
+            { value: "file", label: t("nodes.formLinux") },
+          ]}
+        />
+        <Button
+          icon={<DownloadOutlined />}
+          disabled={!file.data}
+          onClick={() => download(fileName, file.data ?? "")}
+        >
+          {t("nodes.downloadConfig")}
+        </Button>
+      </Space>
+      <Typography.Paragraph type="secondary">
+        {form === "placeholder" ? t("nodes.formAppHelp") : t("nodes.formLinuxHelp")}
+      </Typography.Paragraph>
+      {file.data ? <ConfigView name={fileName} text={file.data} testId="wgquick" qr={false} /> : null}
       <Modal
         open={confirm}
         title={t("nodes.generateKeyTitle")}
@@ -168,7 +207,7 @@ export function ExternalPeer({
         ]}
       >
         <Alert type="warning" showIcon title={t("nodes.generatedOnce")} style={{ marginBottom: 16 }} />
-        {generated ? <ConfigView name={fileName} text={generated} testId="generated" /> : null}
+        {generated ? <ConfigView name={fileName} text={generated} testId="generated" qr /> : null}
       </Modal>
     </Card>
   );

@@ -40,3 +40,20 @@ export function formatAge(seconds: number | null | undefined): string {
   if (seconds < 86400) return rtf.format(-Math.round(seconds / 3600), "hour");
   return rtf.format(-Math.round(seconds / 86400), "day");
 }
+
+/** A probe round trip in milliseconds (`12.3 ms`); `—` when none was answered or none reported. */
+export function formatRtt(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "—";
+  return new Intl.NumberFormat(lang(), {
+    style: "unit",
+    unit: "millisecond",
+    unitDisplay: "short",
+    maximumFractionDigits: ms < 10 ? 1 : 0,
+  }).format(ms);
+}
+
+/** A share of lost probes (0–1) as a percentage; `—` when not reported. */
+export function formatLoss(loss: number | null | undefined): string {
+  if (loss === null || loss === undefined) return "—";
+  return new Intl.NumberFormat(lang(), { style: "percent", maximumFractionDigits: 1 }).format(loss);
+}

@@ -28,13 +28,14 @@ import type { NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { ExternalPeer } from "../components/ExternalPeer";
+import { HubLinks } from "../components/HubLinks";
 import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
 import { NodeForm } from "../components/NodeForm";
 import { PageHeader } from "../components/PageHeader";
 import { RoleTag, StateTag } from "../components/StateTag";
 import { TrafficChart } from "../components/TrafficChart";
 import { useApi } from "../components/use-api";
-import { formatAge, formatBytes, formatDate } from "../i18n/format";
+import { formatAge, formatBytes, formatDate, formatNumber } from "../i18n/format";
 import { useCanWrite } from "../session";
 
 export default function NodeDetail() {
@@ -179,6 +180,29 @@ export default function NodeDetail() {
                   <Descriptions.Item label={t("nodes.lastSeen")}>
                     {formatDate(s?.lastSeenAt)}
                   </Descriptions.Item>
+                  {n.spec.role !== "hub" && (s?.links.length || s?.activeHub) ? (
+                    <Descriptions.Item label={t("nodes.activeHub")}>
+                      {s.activeHub ? (
+                        <Link to={`/nodes/${s.activeHub}`} data-testid="active-hub">
+                          {s.activeHub}
+                        </Link>
+                      ) : (
+                        <Tag color="red" data-testid="active-hub">
+                          {t("nodes.noUplinkUp")}
+                        </Tag>
+                      )}
+                    </Descriptions.Item>
+                  ) : null}
+                  {n.spec.role === "hub" && s?.attachedSpokes !== null && s?.attachedSpokes !== undefined ? (
+                    <Descriptions.Item label={t("nodes.attachedSpokes")}>
+                      <span data-testid="attached-spokes">{formatNumber(s.attachedSpokes)}</span>
+                    </Descriptions.Item>
+                  ) : null}
+                  {s?.links.length ? (
+                    <Descriptions.Item label={t("nodes.failovers")}>
+                      {formatNumber(s.failovers)}
+                    </Descriptions.Item>
+                  ) : null}
                   <Descriptions.Item label={t("nodes.agentVersion")}>
                     {s?.agentVersion ?? "—"}
                   </Descriptions.Item>
@@ -200,6 +224,13 @@ export default function NodeDetail() {
               )}
             </Card>
           </Col>
+          {n.spec.role !== "external" ? (
+            <Col span={24}>
+              <Card title={<h2 className="card-title">{t("nodes.hubLinks")}</h2>}>
+                <HubLinks hubs={n.spec.role === "hub" ? [] : (n.spec.hubs ?? [])} status={s} />
+              </Card>
+            </Col>
+          ) : null}
           <Col span={24}>
             <Card title={<h2 className="card-title">{t("nodes.peers")}</h2>}>
               <Table<PeerStatus>

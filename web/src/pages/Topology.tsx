@@ -1,8 +1,10 @@
 /**
- * The live topology: hubs and their spokes for one network, links colored by
- * the health of their last handshake (green: recent, red: stale or never,
- * grey: no live status). Click a node to open it. Large networks show the
- * first spokes only, and say so.
+ * The live topology: hubs and their spokes for one network. A spoke's uplinks
+ * are colored by their probed health (green: up, orange: up but lossy or slow,
+ * red: down; handshake age where the agent reports no probes; grey: no live
+ * status); the uplink carrying it now is bold, its backups dashed. Hubs say
+ * how many spokes they carry. Click a node to open it. Large networks show
+ * the first spokes only, and say so.
  */
 import { Alert, Card, Collapse, Flex, Select, Space, Table, Tag, Typography } from "antd";
 import cytoscape from "cytoscape";
@@ -12,31 +14,25 @@ import { useNavigate } from "react-router-dom";
 import { api } from "../api/client";
 import type { GetResult, NodeResource, NodeStatusView } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
+import type { LinkHealth } from "../components/health";
 import { PageHeader } from "../components/PageHeader";
+import { spokesCarried, type TopologyLink, topologyLinks } from "../components/topology-model";
 import { useApi } from "../components/use-api";
+import { formatLoss, formatRtt } from "../i18n/format";
 
 const MAX_NODES = 600;
-const COLORS = { healthy: "#389e0d", down: "#cf1322", unknown: "#8c8c8c" } as const;
-type Health = keyof typeof COLORS;
-
-interface Link {
-  readonly from: string;
-  readonly to: string;
-  readonly health: Health;
-}
-
-/** A link's health from either end's report (a spoke with no agent still shows its hub's view). */
-function linkHealth(statuses: Map<string, NodeStatusView> | undefined, a: string, b: string): Health {
-  const seen = [
-    statuses?.get(a)?.peers.find((p) => p.name === b),
-    statuses?.get(b)?.peers.find((p) => p.name === a),
-  ].filter((p) => p !== undefined);
-  if (seen.length === 0) return "unknown";
-  return seen.some((p) => p.handshakeAgeSeconds !== null && p.handshakeAgeSeconds < HEALTHY_HANDSHAKE_SECONDS)
-    ? "healthy"
-    : "down";
-}
+const COLORS: Record<LinkHealth, string> = {
+  healthy: "#389e0d",
+  degraded: "#d46b08",
+  down: "#cf1322",
+  unknown: "#8c8c8c",
+};
+const TAG_COLORS: Record<LinkHealth, string | undefined> = {
+  healthy: "green",
+  degraded: "orange",
+  down: "red",
+  unknown: undefined,
+};
 
 async function loadGraph(network: string, signal: AbortSignal) {
   const [hubs, others] = await Promise.all([
@@ -71,23 +67,16 @@ export default function Topology() {
   );
   const ref = useRef<HTMLDivElement>(null);
 
-  const links = useMemo<Link[]>(() => {
+  const links = useMemo<TopologyLink[]>(
+    () => (graph.data ? topologyLinks(graph.data.nodes, graph.data.statuses) : []),
+    [graph.data],
+  );
+  const carried = useMemo(() => {
     const g = graph.data;
-    if (!g) return [];
+    if (!g) return new Map<string, number>();
     const hubs = g.nodes.filter((n) => n.spec.role === "hub").map((n) => n.metadata.name);
-    const out: Link[] = [];
-    for (const n of g.nodes) {
-      if (n.spec.role === "hub") continue;
-      for (const h of n.spec.hubs ?? []) {
-        if (hubs.includes(h))
-          out.push({ from: n.metadata.name, to: h, health: linkHealth(g.statuses, n.metadata.name, h) });
-      }
-    }
-    for (let i = 0; i < hubs.length; i++)
-      for (let j = i + 1; j < hubs.length; j++)
-        out.push({ from: hubs[i]!, to: hubs[j]!, health: linkHealth(g.statuses, hubs[i]!, hubs[j]!) });
-    return out;
-  }, [graph.data]);
+    return spokesCarried(links, hubs, g.statuses);
+  }, [graph.data, links]);
 
   useEffect(() => {
     const g = graph.data;
@@ -98,13 +87,23 @@ export default function Topology() {
         ...g.nodes.map((n) => ({
           data: {
             id: n.metadata.name,
-            label: n.metadata.name,
+            label:
+              n.spec.role === "hub"
+                ? `${n.metadata.name}\n${t("topology.carries", { count: carried.get(n.metadata.name) ?? 0 })}`
+                : n.metadata.name,
             role: n.spec.role,
             online: g.statuses?.get(n.metadata.name)?.online,
           },
         })),
         ...links.map((l) => ({
-          data: { id: `${l.from}--${l.to}`, source: l.from, target: l.to, color: COLORS[l.health] },
+          data: {
+            id: `${l.from}--${l.to}`,
+            source: l.from,
+            target: l.to,
+            color: COLORS[l.health],
+            use: l.use,
+            health: l.health,
+          },
         })),
       ],
       style: [
@@ -131,6 +130,7 @@ export default function Topology() {
             shape: "round-rectangle",
             "background-color": "#1f5fbf",
             "font-weight": "bold",
+            "text-wrap": "wrap",
           },
         },
         {
@@ -142,6 +142,13 @@ export default function Topology() {
           selector: "edge",
           style: { width: 2, "line-color": "data(color)", "curve-style": "bezier", opacity: 0.85 },
         },
+        // The uplink carrying a spoke is drawn bold; its backups thin and dashed.
+        { selector: 'edge[use = "active"]', style: { width: 3.5 } },
+        {
+          selector: 'edge[use = "backup"]',
+          style: { width: 1.5, "line-style": "dashed", "line-dash-pattern": [6, 4], opacity: 0.7 },
+        },
+        { selector: 'edge[use = "hub"]', style: { width: 2.5, "line-style": "dotted" } },
       ],
       layout: {
         name: "concentric",
@@ -163,14 +170,15 @@ export default function Topology() {
       if (ref.current) ref.current.style.cursor = "";
     });
     return () => cy.destroy();
-  }, [graph.data, links, navigate]);
+  }, [graph.data, links, carried, navigate, t]);
 
-  const counts = { healthy: 0, down: 0, unknown: 0 };
+  const counts: Record<LinkHealth, number> = { healthy: 0, degraded: 0, down: 0, unknown: 0 };
   for (const l of links) counts[l.health]++;
   const summary = t("topology.summary", {
     nodes: graph.data?.nodes.length ?? 0,
     links: links.length,
     healthy: counts.healthy,
+    degraded: counts.degraded,
     down: counts.down,
   });
 
@@ -208,12 +216,13 @@ export default function Topology() {
         <Flex gap={16} style={{ padding: "10px 16px", borderBottom: "1px solid #f0f0f0" }} wrap>
           <Typography.Text>{summary}</Typography.Text>
           <Space>
-            {(Object.keys(COLORS) as Health[]).map((h) => (
-              <Tag key={h} color={h === "healthy" ? "green" : h === "down" ? "red" : undefined}>
+            {(Object.keys(COLORS) as LinkHealth[]).map((h) => (
+              <Tag key={h} color={TAG_COLORS[h]}>
                 {t(`topology.health.${h}`)}
               </Tag>
             ))}
           </Space>
+          <Typography.Text type="secondary">{t("topology.legendUse")}</Typography.Text>
         </Flex>
         {networks.data && networks.data.items.length === 0 ? (
           <Typography.Paragraph style={{ padding: 24 }}>{t("topology.empty")}</Typography.Paragraph>
@@ -234,7 +243,7 @@ export default function Topology() {
             key: "links",
             label: t("topology.asList"),
             children: (
-              <Table<Link>
+              <Table<TopologyLink>
                 size="small"
                 rowKey={(l) => `${l.from}--${l.to}`}
                 dataSource={links}
@@ -243,13 +252,25 @@ export default function Topology() {
                   { title: t("topology.from"), dataIndex: "from" },
                   { title: t("topology.to"), dataIndex: "to" },
                   {
+                    title: t("topology.use"),
+                    dataIndex: "use",
+                    render: (u: TopologyLink["use"], l) =>
+                      u === "hub" ? t("topology.uses.hub") : `${t(`topology.uses.${u}`)} (${l.priority})`,
+                  },
+                  {
                     title: t("topology.linkHealth"),
                     dataIndex: "health",
-                    render: (h: Health) => (
-                      <Tag color={h === "healthy" ? "green" : h === "down" ? "red" : undefined}>
-                        {t(`topology.health.${h}`)}
-                      </Tag>
-                    ),
+                    render: (h: LinkHealth) => <Tag color={TAG_COLORS[h]}>{t(`topology.health.${h}`)}</Tag>,
+                  },
+                  {
+                    title: t("nodes.rtt"),
+                    dataIndex: "rttMs",
+                    render: (v: number | null | undefined) => formatRtt(v),
+                  },
+                  {
+                    title: t("nodes.loss"),
+                    dataIndex: "loss",
+                    render: (v: number | undefined) => formatLoss(v),
                   },
                 ]}
               />

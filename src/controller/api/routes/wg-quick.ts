@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { generatePrivateKey, publicKeyFromPrivate } from "../../../keys/wgkeys.js";
 import { dnsLabel, type Node, type WgPublicKey } from "../../../model/index.js";
-import { renderWgQuick } from "../../../wgconf/index.js";
+import { PRIVATE_KEY_PLACEHOLDER, type RenderOptions, renderWgQuick } from "../../../wgconf/index.js";
 import { getResource } from "../../db/repo-resources.js";
 import { fromRow } from "../../state/rows.js";
 import { ApiError } from "../errors.js";
@@ -23,7 +23,15 @@ const query = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_=+.-]{1,15}$/)
     .optional(),
+  /**
+   * `file` (default): a PostUp line loads the key from /etc/wireguard/IF.key (Linux wg-quick only).
+   * `placeholder`: a `PrivateKey =` line to paste the device's key into, the form WireGuard's apps
+   * import (they run no PostUp lines).
+   */
+  privateKey: z.enum(["file", "placeholder"]).default("file"),
 });
+/** Key generation writes the new key into the file: only the interface can be chosen. */
+const generateQuery = query.pick({ interface: true });
 
 async function externalNode(s: Services, name: string): Promise<Node> {
   const row = await getResource(s.db.kysely, "Node", name);
@@ -43,27 +51,19 @@ async function fileOf(
   s: Services,
   name: string,
   iface: string | undefined,
+  options: RenderOptions = {},
 ): Promise<{ name: string; text: string }> {
   const state = (await s.intent.current()).compiled.get(name);
   if (!state || state.interfaces.length === 0) {
     throw new ApiError("not-found", `Node/${name} has no configuration yet (does it have a hub?)`);
   }
-  const files = renderWgQuick(state);
+  const files = renderWgQuick(state, options);
   const chosen = iface ? files.find((f) => f.name === `${iface}.conf`) : files[0];
   if (!chosen) {
     const known = files.map((f) => f.name.replace(/\.conf$/, "")).join(", ");
     throw new ApiError("not-found", `Node/${name} has no interface ${iface}; it has ${known}`);
   }
   return chosen;
-}
-
-/** Replaces the PostUp line that loads the key from a file with the key itself. */
-function withPrivateKey(text: string, privateKey: string): string {
-  const lines = text.split("\n");
-  const at = lines.findIndex((l) => l.startsWith("PostUp = wg set %i private-key "));
-  if (at < 0) throw new Error("rendered wg-quick file has no private-key line");
-  lines[at] = `PrivateKey = ${privateKey}`;
-  return lines.join("\n");
 }
 
 export function wgQuickRoutes(s: Services): AnyRoute[] {
@@ -73,13 +73,18 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/nodes/:name/wg-quick",
       permission: "read",
       summary:
-        "An external node's wg-quick file (text/plain); the private key is loaded from a file on the device, never included",
+        "An external node's wg-quick file (text/plain), never with its private key: loaded from a file on the device (privateKey=file), or a placeholder to paste it over (privateKey=placeholder, for WireGuard's apps)",
       tag: "Node",
       params,
       query,
       handler: async ({ params: p, query: q, reply }) => {
         await externalNode(s, p.name);
-        const file = await fileOf(s, p.name, q.interface);
+        const file = await fileOf(
+          s,
+          p.name,
+          q.interface,
+          q.privateKey === "placeholder" ? { inlinePrivateKey: PRIVATE_KEY_PLACEHOLDER } : {},
+        );
         reply.type("text/plain; charset=utf-8");
         reply.header("content-disposition", `attachment; filename="${file.name}"`);
         return file.text;
@@ -93,7 +98,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
         "Generate a key pair for an external node: sets its public key and returns a wg-quick file WITH the private key, once; the controller does not keep the private key",
       tag: "Node",
       params,
-      query,
+      query: generateQuery,
       body: z.strictObject({
         /** Required when the node already has a public key: the device holding the old key stops working. */
         replaceExistingKey: z.boolean().default(false),
@@ -115,11 +120,11 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
         await s.intent.apply(s.actor(principal, request), [{ op: "put", resource: next }], {
           expect: "replace",
         });
-        const file = await fileOf(s, p.name, q.interface);
+        const file = await fileOf(s, p.name, q.interface, { inlinePrivateKey: privateKey });
         reply.type("text/plain; charset=utf-8");
         reply.header("cache-control", "no-store");
         reply.header("content-disposition", `attachment; filename="${file.name}"`);
-        return withPrivateKey(file.text, privateKey);
+        return file.text;
       },
     }),
   ];
