@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { MAX_RESOURCES_PER_REQUEST } from "../../src/model/index.js";
 import {
   adminToken,
   type ControllerProcess,
@@ -92,8 +93,18 @@ export async function startUiLab(
     newPage: () => context.newPage(),
     api,
     async apply(items) {
-      const r = await api("POST", "/api/v1/apply", { items });
-      if (r.status !== 200) throw new Error(`apply: ${r.status} ${r.text}`);
+      // A request carries at most MAX_RESOURCES_PER_REQUEST: networks and hubs first, then the
+      // rest in order, each request valid on its own.
+      const rank = (item: unknown) => {
+        const r = item as { kind?: string; spec?: { role?: string } };
+        return r.kind === "Network" ? 0 : r.kind !== "Node" ? 3 : r.spec?.role === "hub" ? 1 : 2;
+      };
+      const ordered = [...items].sort((a, b) => rank(a) - rank(b));
+      for (let i = 0; i < ordered.length; i += MAX_RESOURCES_PER_REQUEST) {
+        const chunk = ordered.slice(i, i + MAX_RESOURCES_PER_REQUEST);
+        const r = await api("POST", "/api/v1/apply", { items: chunk });
+        if (r.status !== 200) throw new Error(`apply: ${r.status} ${r.text}`);
+      }
     },
     async close() {
       await context.close().catch(() => undefined);

@@ -32,17 +32,30 @@ export const endpoint = z.string().superRefine((text, ctx) => {
 
 export const port = z.number().int().min(1).max(65535);
 
-/** Go-style duration as users write it: `720h`, `30m`, `1h30m`, `7d`. */
-export const duration = z
-  .string()
-  .regex(/^([0-9]+(d|h|m|s))+$/, { error: "must be a duration such as 720h, 30m or 7d" });
+/** The longest duration accepted anywhere (ten years): every expiry stays a valid date. */
+export const MAX_DURATION_SECONDS = 3650 * 86400;
 
+const DURATION_UNITS: Readonly<Record<string, number>> = { d: 86400, h: 3600, m: 60, s: 1 };
+
+/** Seconds in `text` (`1h30m` → 5400); assumes `text` matched `duration`'s pattern. */
 export function durationSeconds(text: string): number {
-  const units: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
   let total = 0;
-  for (const [, n, unit] of text.matchAll(/([0-9]+)(d|h|m|s)/g)) total += Number(n) * units[unit!]!;
+  for (const [, n, unit] of text.matchAll(/([0-9]+)(d|h|m|s)/g)) total += Number(n) * DURATION_UNITS[unit!]!;
   return total;
 }
+
+/**
+ * Go-style duration as users write it: `720h`, `30m`, `1h30m`, `7d`; more than
+ * zero and at most ten years, so that no expiry is already past or overflows a date.
+ */
+export const duration = z
+  .string()
+  .max(64)
+  .regex(/^([0-9]+(d|h|m|s))+$/, { error: "must be a duration such as 720h, 30m or 7d" })
+  .refine((text) => durationSeconds(text) > 0, { error: "must be longer than zero" })
+  .refine((text) => durationSeconds(text) <= MAX_DURATION_SECONDS, {
+    error: "must be at most 3650d (ten years)",
+  });
 
 /** Persistent keepalive in seconds; 0 turns it off. */
 export const keepalive = z.number().int().min(0).max(65535);

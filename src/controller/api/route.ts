@@ -47,11 +47,24 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   readonly documentedBody?: z.ZodType;
   /** Accept application/yaml bodies too (apply). */
   readonly yamlBody?: boolean;
+  /**
+   * The largest body accepted, in bytes; absent: `PUBLIC_BODY_LIMIT` on public routes (anyone
+   * can send them), the listener's limit otherwise.
+   */
+  readonly bodyLimit?: number;
+  /**
+   * Runs when the request arrives, after credentials are checked and before the body is read or
+   * parsed: rate limits that must hold however large or deeply nested the body is.
+   */
+  readonly beforeBody?: (request: FastifyRequest) => Promise<void>;
   /** Successful status and response schema (documentation; responses are built by handlers). */
   readonly status?: number;
   readonly response?: z.ZodType;
   readonly handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>;
 }
+
+/** Body limit of public (unauthenticated) routes: their bodies are small JSON documents. */
+export const PUBLIC_BODY_LIMIT = 16 * 1024;
 
 // biome-ignore lint/suspicious/noExplicitAny: the table holds routes of every schema type
 export type AnyRoute = RouteSpec<any, any, any>;

@@ -3,6 +3,7 @@
  * status for nodes without credentials (rate-limited per source address and per token), and key
  * rotation for enrolled nodes (also on the API listeners).
  */
+import type { FastifyRequest } from "fastify";
 import { enrollAnswer, joinBody, rotateAnswer, rotateBody, statusBody } from "../../../model/enroll-wire.js";
 import { hitRateLimit } from "../../db/repo-rate-limits.js";
 import type { EnrollmentConfig } from "../../enroll/config.js";
@@ -38,6 +39,11 @@ export function enrollRoutes(s: Services): AnyRoute[] {
     if (!s.enroll) throw new ApiError("not-found", "enrollment is not enabled on this controller");
     return s.enroll;
   };
+  // Counted when the request arrives, before its body is read.
+  const perAddress = async (request: FastifyRequest) => {
+    const c = config();
+    await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
+  };
   return [
     route({
       method: "POST",
@@ -47,10 +53,10 @@ export function enrollRoutes(s: Services): AnyRoute[] {
       summary: "A node asks to join (signed request, proof of possession of its key)",
       tag: "Enrollment",
       body: joinBody,
+      beforeBody: perAddress,
       response: enrollAnswer,
       handler: async ({ body, request }) => {
         const c = config();
-        await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
         // Only a caller holding the token's secret counts against the token: otherwise anyone who
         // saw a token id (lists, audit log) could lock out every node enrolling with it.
         if (await tokenWithSecret(s.db, body.tokenId, body.tokenSecret)) {
@@ -67,10 +73,9 @@ export function enrollRoutes(s: Services): AnyRoute[] {
       summary: "A node asks how its enrollment stands; once approved, the answer carries its credential",
       tag: "Enrollment",
       body: statusBody,
+      beforeBody: perAddress,
       response: enrollAnswer,
       handler: async ({ body, request }) => {
-        const c = config();
-        await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
         return enrollmentStatus(e, body, request.ip);
       },
     }),
