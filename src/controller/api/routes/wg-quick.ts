@@ -11,6 +11,7 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../../../keys/wgkeys.j
 import { dnsLabel, type Node, type WgPublicKey } from "../../../model/index.js";
 import { renderWgQuick } from "../../../wgconf/index.js";
 import { getResource } from "../../db/repo-resources.js";
+import { presharedKeysFor } from "../../state/preshared-keys.js";
 import { fromRow } from "../../state/rows.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
@@ -48,7 +49,8 @@ async function fileOf(
   if (!state || state.interfaces.length === 0) {
     throw new ApiError("not-found", `Node/${name} has no configuration yet (does it have a hub?)`);
   }
-  const files = renderWgQuick(state);
+  // The device has no agent to fetch preshared keys: the file carries them (a secret download).
+  const files = renderWgQuick(state, { presharedKeys: await presharedKeysFor(s.db, state) });
   const chosen = iface ? files.find((f) => f.name === `${iface}.conf`) : files[0];
   if (!chosen) {
     const known = files.map((f) => f.name.replace(/\.conf$/, "")).join(", ");
@@ -73,7 +75,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/nodes/:name/wg-quick",
       permission: "read",
       summary:
-        "An external node's wg-quick file (text/plain); the private key is loaded from a file on the device, never included",
+        "An external node's wg-quick file (text/plain), with the preshared keys of its peers; the private key is loaded from a file on the device, never included",
       tag: "Node",
       params,
       query,
@@ -81,6 +83,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
         await externalNode(s, p.name);
         const file = await fileOf(s, p.name, q.interface);
         reply.type("text/plain; charset=utf-8");
+        reply.header("cache-control", "no-store");
         reply.header("content-disposition", `attachment; filename="${file.name}"`);
         return file.text;
       },
