@@ -10,7 +10,6 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { MAX_RESOURCES_PER_REQUEST } from "../../src/model/index.js";
 import {
   adminToken,
   type ControllerProcess,
@@ -18,6 +17,7 @@ import {
   request,
   startControllerProcess,
 } from "../../src/bench/api-controller.js";
+import { MAX_RESOURCES_PER_REQUEST } from "../../src/model/index.js";
 
 export const CHROMIUM = process.env.HUBWIRE_CHROMIUM ?? "/usr/bin/chromium";
 export const ADMIN_PASSWORD = "ui-test-admin-password-1";

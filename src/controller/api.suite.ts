@@ -5,9 +5,9 @@
  */
 import { applyApiSuite } from "./api-apply.suite.js";
 import { auditApiSuite } from "./api-audit.suite.js";
-import { hardeningApiSuite } from "./api-hardening.suite.js";
 import { authApiSuite } from "./api-auth.suite.js";
 import { deliveryApiSuite } from "./api-delivery.suite.js";
+import { hardeningApiSuite } from "./api-hardening.suite.js";
 import { idempotenceApiSuite } from "./api-idempotence.suite.js";
 import { listsApiSuite } from "./api-lists.suite.js";
 import { opsApiSuite } from "./api-ops.suite.js";

@@ -32,7 +32,7 @@ function firstLine(message: string): string {
   return message.split("\n")[0]!;
 }
 
-function valueOf(doc: Document.Parsed, lines: LineCounter): YamlDocument {
+function documentValue(doc: Document.Parsed, lines: LineCounter): YamlDocument {
   const line = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
   if (doc.errors.length > 0) {
     return {
@@ -58,8 +58,9 @@ export function* yamlDocuments(text: string): Generator<YamlDocument, void, unde
   const parser = new Parser(lines.addNewLine);
   const composer = new Composer({ uniqueKeys: true, strict: true, prettyErrors: false });
   try {
-    for (const token of parser.parse(text)) for (const doc of composer.next(token)) yield valueOf(doc, lines);
-    for (const doc of composer.end()) yield valueOf(doc, lines);
+    for (const token of parser.parse(text))
+      for (const doc of composer.next(token)) yield documentValue(doc, lines);
+    for (const doc of composer.end()) yield documentValue(doc, lines);
   } catch (error) {
     // The composer recurses per nesting level: a document nested thousands deep ends here.
     if (!(error instanceof RangeError)) throw error;

@@ -8,12 +8,12 @@
 import { diffResources, type ResourceChange } from "../../compile/index.js";
 import { MAX_RESOURCES_PER_REQUEST, type Resource, tooManyResources } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
-import { Pacer } from "../pace.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { getRevision, nextRevision } from "../db/repo-meta.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
+import { Pacer } from "../pace.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";

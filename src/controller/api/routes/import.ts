@@ -17,9 +17,9 @@ import {
   yamlDocuments,
 } from "../../../model/index.js";
 import { allResources } from "../../db/repo-resources.js";
+import { paced } from "../../pace.js";
 import { fromRow } from "../../state/rows.js";
 import { ApiError } from "../errors.js";
-import { paced } from "../../pace.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 import { exportable } from "./apply.js";
