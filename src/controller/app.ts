@@ -32,6 +32,7 @@ import type { Services } from "./api/services.js";
 import { authenticate, checkCsrf } from "./auth/authenticate.js";
 import { authenticateNode } from "./auth/node-credentials.js";
 import { allows, type Principal } from "./auth/principal.js";
+import { hashSecret, safeEqualHex } from "./auth/secrets.js";
 import { backupRoutes, registerBackupBodyParsers } from "./backup/routes.js";
 import { isDatabaseError } from "./db/errors.js";
 import type { Db } from "./db/open.js";
@@ -42,6 +43,9 @@ import { IntentStore } from "./state/intent-store.js";
 import { registerWebUi } from "./web-ui.js";
 
 export const API_VERSION_STRING = "0.1.0";
+
+/** See `AppOptions.metricsAccess`. */
+export type MetricsAccess = "open" | "off" | { readonly token: string };
 
 export interface AppOptions {
   readonly db: Db;
@@ -58,6 +62,11 @@ export interface AppOptions {
   readonly enroll?: EnrollmentConfig;
   /** The built web UI (default `dist/web`); served on the `api` surface only. */
   readonly webDir?: string;
+  /**
+   * Who may read `/metrics` here: `open` (default; loopback listeners), `off` (404, as on a
+   * listener facing the network), or only requests with `Authorization: Bearer TOKEN`.
+   */
+  readonly metricsAccess?: MetricsAccess;
   /** TLS for this listener (PEM). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -220,11 +229,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return { status: "database unreachable" };
       }
     });
-    app.get("/metrics", async (_req, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
-    });
   }
+  if (surface === "api" || surface === "metrics")
+    registerMetrics(app, metrics, options.metricsAccess ?? "open");
 
   app.addHook("onResponse", async (request, reply) => {
     const routePattern = request.routeOptions.url ?? "unmatched";
@@ -254,6 +261,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+/** `/metrics` as `access` allows: node names, networks and roles are not for everyone who can connect. */
+function registerMetrics(app: FastifyInstance, metrics: Metrics, access: MetricsAccess): void {
+  if (access === "off") return; // the not-found handler answers
+  const expected = typeof access === "object" ? hashSecret(access.token) : undefined;
+  app.get("/metrics", async (request, reply) => {
+    if (expected !== undefined) {
+      const given = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
+      if (given === undefined || !safeEqualHex(expected, hashSecret(given))) {
+        throw new ApiError("unauthenticated", "missing or invalid credentials");
+      }
+    }
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
 }
 
 const YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"];

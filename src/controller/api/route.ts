@@ -22,9 +22,10 @@ export interface RouteContext<P, Q, B> {
 
 /**
  * Which listener serves a route: `api` is every `--listen` address (UI, REST API); `enroll` is the
- * separate enrollment listener (`--enroll-listen`, SPEC §4), which serves nothing else.
+ * separate enrollment listener (`--enroll-listen`, SPEC §4), which serves nothing else; `metrics` is
+ * the opt-in scrape listener (`--metrics-listen`), which serves `/metrics` and `/healthz` only.
  */
-export type Surface = "api" | "enroll";
+export type Surface = "api" | "enroll" | "metrics";
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
