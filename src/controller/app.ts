@@ -67,6 +67,8 @@ export interface AppOptions {
    * listener facing the network), or only requests with `Authorization: Bearer TOKEN`.
    */
   readonly metricsAccess?: MetricsAccess;
+  /** See `Services.backupKey`. */
+  readonly backupKey?: Buffer;
   /** TLS for this listener (PEM). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -136,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     delivery,
     now,
     ...(options.enroll ? { enroll: options.enroll } : {}),
+    ...(options.backupKey ? { backupKey: options.backupKey } : {}),
     actor: (principal: Principal, request: FastifyRequest) => ({
       actor: principal.actor,
       source: request.ip,

@@ -43,6 +43,8 @@ export interface ControllerOptions {
    * listeners (and the metrics listener), to requests that carry it.
    */
   readonly metricsToken?: string;
+  /** The operator's backup key (see `Services.backupKey`); absent: backups are not sealed. */
+  readonly backupKey?: Buffer;
   /** Where start-up messages go (the admin password, addresses, CA fingerprint). */
   readonly print: (line: string) => void;
 }
@@ -165,6 +167,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         delivery,
         logger: { level: options.logLevel ?? "info" },
         ...(enroll ? { enroll } : {}),
+        ...(options.backupKey ? { backupKey: options.backupKey } : {}),
         ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
         // Metrics name nodes, networks and roles: open on loopback, else only with the token.
         metricsAccess: l.loopback ? "open" : token !== undefined ? { token } : "off",

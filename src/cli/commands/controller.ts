@@ -4,6 +4,7 @@
  */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { readBackupKey } from "../../controller/backup/sealed.js";
 import { startController } from "../../controller/server.js";
 import { duration, durationSeconds } from "../../model/index.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -21,6 +22,7 @@ interface Flags {
   enrollRateLimit?: string;
   metricsListen?: string;
   metricsTokenFile?: string;
+  backupKeyFile?: string;
 }
 
 /** `--enroll-skew 5m`, `--enroll-rate-limit N` (per address per minute; per token ten times that). */
@@ -77,6 +79,10 @@ export function registerController(program: Command, io: Io): void {
       "--metrics-token-file <file>",
       "a bearer token scrapers must present; also serves /metrics on non-loopback listeners",
     )
+    .option(
+      "--backup-key-file <file>",
+      "seal every backup with an HMAC under this key, and restore only backups sealed with it",
+    )
     .action(async (flags: Flags) => {
       const limits = enrollLimits(flags);
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
@@ -85,6 +91,12 @@ export function registerController(program: Command, io: Io): void {
         flags.metricsTokenFile === undefined
           ? undefined
           : (await readFile(flags.metricsTokenFile, "utf8")).trim();
+      const backupKey =
+        flags.backupKeyFile === undefined
+          ? undefined
+          : await readBackupKey(flags.backupKeyFile).catch((error: Error) => {
+              throw new CliError(error.message, EXIT.usage);
+            });
       let running: Awaited<ReturnType<typeof startController>>;
       try {
         running = await startController({
@@ -97,6 +109,7 @@ export function registerController(program: Command, io: Io): void {
           ...(flags.enrollListen ? { enrollListen: flags.enrollListen, enrollLimits: limits } : {}),
           ...(flags.metricsListen ? { metricsListen: flags.metricsListen } : {}),
           ...(metricsToken !== undefined ? { metricsToken } : {}),
+          ...(backupKey ? { backupKey } : {}),
           print: (line) => io.stdout(`${line}\n`),
         });
       } catch (error) {
