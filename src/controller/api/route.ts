@@ -58,6 +58,13 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * parsed: rate limits that must hold however large or deeply nested the body is.
    */
   readonly beforeBody?: (request: FastifyRequest) => Promise<void>;
+  /** Content types of a raw (file) request body the handler reads itself, for the document. */
+  readonly consumes?: readonly string[];
+  /**
+   * Content types of a successful answer when it is not JSON (a file: YAML, CSV, JSON lines, a
+   * SQLite database, wg-quick text); the document shows them instead of `response`.
+   */
+  readonly produces?: readonly string[];
   /** Successful status and response schema (documentation; responses are built by handlers). */
   readonly status?: number;
   readonly response?: z.ZodType;

@@ -65,6 +65,7 @@ export function backupRoutes(s: Services): AnyRoute[] {
         "(application/vnd.sqlite3; default on SQLite) or JSON lines (application/x-ndjson; default on PostgreSQL); " +
         "sealed with an HMAC when the controller has a backup key",
       tag: "Backup",
+      produces: [CONTENT_TYPES.sqlite, CONTENT_TYPES.jsonl],
       query: z.strictObject({ format: z.enum(["sqlite", "jsonl"]).optional() }),
       handler: async ({ query, principal, request, reply }) => {
         const format = query.format ?? defaultFormat(s.db.dialect);
@@ -105,6 +106,7 @@ export function backupRoutes(s: Services): AnyRoute[] {
         "400 for a file that is not a complete backup or (with a backup key) whose HMAC seal is missing or wrong, " +
         "422 for one from a newer schema or with invalid contents",
       tag: "Backup",
+      consumes: RESTORE_CONTENT_TYPES,
       status: 200,
       response: restoreAnswer,
       handler: async ({ principal, request }) => {

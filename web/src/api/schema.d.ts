@@ -167,7 +167,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A consistent copy of the whole database, taken while the controller runs: a SQLite file (application/vnd.sqlite3; default on SQLite) or JSON lines (application/x-ndjson; default on PostgreSQL) */
+        /** A consistent copy of the whole database, taken while the controller runs: a SQLite file (application/vnd.sqlite3; default on SQLite) or JSON lines (application/x-ndjson; default on PostgreSQL); sealed with an HMAC when the controller has a backup key */
         get: operations["getApiV1Backup"];
         put?: never;
         post?: never;
@@ -559,7 +559,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An external node's wg-quick file (text/plain); the private key is loaded from a file on the device, never included */
+        /** An external node's wg-quick file (text/plain), with the preshared keys of its peers; the private key is loaded from a file on the device, never included */
         get: operations["getApiV1NodesNameWgQuick"];
         put?: never;
         post?: never;
@@ -650,7 +650,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the whole database with a backup (either format, as the raw body), all or nothing; 400 for a file that is not a complete backup, 422 for one from a newer schema or with invalid contents */
+        /** Replace the whole database with a backup (either format, as the raw body), all or nothing; 400 for a file that is not a complete backup or (with a backup key) whose HMAC seal is missing or wrong, 422 for one from a newer schema or with invalid contents */
         post: operations["postApiV1Restore"];
         delete?: never;
         options?: never;
@@ -721,11 +721,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a user */
+        /** Delete a user (ends their sessions and revokes the API tokens they made) */
         delete: operations["deleteApiV1UsersName"];
         options?: never;
         head?: never;
-        /** Change a user's role, password, language, or disable them (ends their sessions) */
+        /** Change a user's role, password, language, or disable them (ends their sessions and revokes the API tokens they made) */
         patch: operations["patchApiV1UsersName"];
         trace?: never;
     };
@@ -850,6 +850,7 @@ export interface operations {
                 "application/json": {
                     nonce: string;
                     proof: string;
+                    /** @description a WireGuard public key: 32 bytes in base64 */
                     publicKey: string;
                     /** Format: date-time */
                     timestamp: string;
@@ -1486,13 +1487,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/x-ndjson": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -1511,13 +1512,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/vnd.sqlite3": string;
+                    "application/x-ndjson": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -1590,6 +1592,7 @@ export interface operations {
                                 subnetPrefixes: {
                                     maxLength: number;
                                     minLength: number;
+                                    /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                     prefix: string;
                                 }[];
                                 ttl?: string;
@@ -1658,6 +1661,7 @@ export interface operations {
                         subnetPrefixes?: {
                             maxLength: number;
                             minLength: number;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             prefix: string;
                         }[];
                         ttl?: string;
@@ -1718,6 +1722,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -1793,6 +1798,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -1862,6 +1868,7 @@ export interface operations {
                         subnetPrefixes?: {
                             maxLength: number;
                             minLength: number;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             prefix: string;
                         }[];
                         ttl?: string;
@@ -1922,6 +1929,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -2026,6 +2034,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -2083,6 +2092,7 @@ export interface operations {
                             };
                             spec: {
                                 audience: string;
+                                /** @description host:port, IPv6 as [address]:port */
                                 endpoint?: string;
                                 hmac: string;
                                 listenPort?: number;
@@ -2091,6 +2101,7 @@ export interface operations {
                                 nonce: string;
                                 persistentKeepalive?: number;
                                 policy: string;
+                                /** @description a WireGuard public key: 32 bytes in base64 */
                                 publicKey: string;
                                 /** @enum {string} */
                                 role: "hub" | "spoke" | "external";
@@ -2098,6 +2109,7 @@ export interface operations {
                                 subnets: string[];
                                 /** Format: date-time */
                                 timestamp: string;
+                                /** @description an IP address, e.g. 10.100.1.7 */
                                 tunnelAddress?: string;
                             };
                             status?: {
@@ -2137,6 +2149,7 @@ export interface operations {
                     };
                     spec: {
                         audience: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         hmac: string;
                         listenPort?: number;
@@ -2145,6 +2158,7 @@ export interface operations {
                         nonce: string;
                         persistentKeepalive?: number;
                         policy: string;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
@@ -2152,6 +2166,7 @@ export interface operations {
                         subnets?: string[];
                         /** Format: date-time */
                         timestamp: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
                     };
                     status?: {
@@ -2183,6 +2198,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2191,6 +2207,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2198,6 +2215,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2244,6 +2262,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2252,6 +2271,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2259,6 +2279,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2299,6 +2320,7 @@ export interface operations {
                     };
                     spec: {
                         audience: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         hmac: string;
                         listenPort?: number;
@@ -2307,6 +2329,7 @@ export interface operations {
                         nonce: string;
                         persistentKeepalive?: number;
                         policy: string;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
@@ -2314,6 +2337,7 @@ export interface operations {
                         subnets?: string[];
                         /** Format: date-time */
                         timestamp: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
                     };
                     status?: {
@@ -2345,6 +2369,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2353,6 +2378,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2360,6 +2386,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2435,6 +2462,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2443,6 +2471,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2450,6 +2479,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2502,6 +2532,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2510,6 +2541,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2517,6 +2549,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2569,6 +2602,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2577,6 +2611,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2584,6 +2619,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2606,13 +2642,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/yaml": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -2629,13 +2665,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -2934,7 +2970,9 @@ export interface operations {
                                 name: string;
                             };
                             spec: {
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 cidr: string;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 cidr6?: string;
                                 /**
                                  * @default deny
@@ -3000,7 +3038,9 @@ export interface operations {
                         name: string;
                     };
                     spec: {
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr: string;
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr6?: string;
                         /**
                          * @default deny
@@ -3058,7 +3098,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3131,7 +3173,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3198,7 +3242,9 @@ export interface operations {
                         name: string;
                     };
                     spec: {
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr: string;
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr6?: string;
                         /**
                          * @default deny
@@ -3256,7 +3302,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3358,7 +3406,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3543,18 +3593,22 @@ export interface operations {
                             };
                             spec: {
                                 description?: string;
+                                /** @description host:port, IPv6 as [address]:port */
                                 endpoint?: string;
                                 /** @default [] */
                                 hubs: string[];
                                 listenPort?: number;
                                 network: string;
                                 persistentKeepalive?: number;
+                                /** @description a WireGuard public key: 32 bytes in base64 */
                                 publicKey?: string;
                                 /** @enum {string} */
                                 role: "hub" | "spoke" | "external";
                                 /** @default [] */
                                 subnets: string[];
+                                /** @description an IP address, e.g. 10.100.1.7 */
                                 tunnelAddress?: string;
+                                /** @description an IP address, e.g. 10.100.1.7 */
                                 tunnelAddress6?: string;
                             };
                             status?: {
@@ -3594,18 +3648,22 @@ export interface operations {
                     };
                     spec: {
                         description?: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         /** @default [] */
                         hubs?: string[];
                         listenPort?: number;
                         network: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
                         /** @default [] */
                         subnets?: string[];
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress6?: string;
                     };
                     status?: {
@@ -3637,18 +3695,22 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3695,18 +3757,22 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3747,18 +3813,22 @@ export interface operations {
                     };
                     spec: {
                         description?: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         /** @default [] */
                         hubs?: string[];
                         listenPort?: number;
                         network: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
                         /** @default [] */
                         subnets?: string[];
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress6?: string;
                     };
                     status?: {
@@ -3790,18 +3860,22 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3877,18 +3951,22 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3950,13 +4028,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -3984,13 +4062,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -4093,11 +4171,13 @@ export interface operations {
                             };
                             spec: {
                                 allowedIPs?: string[];
+                                /** @description host:port, IPv6 as [address]:port */
                                 endpoint?: string;
                                 network: string;
                                 nodes?: string[];
                                 peer: string;
                                 persistentKeepalive?: number;
+                                /** @description a WireGuard public key: 32 bytes in base64 */
                                 publicKey?: string;
                                 reason?: string;
                             };
@@ -4138,11 +4218,13 @@ export interface operations {
                     };
                     spec: {
                         allowedIPs?: string[];
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         network: string;
                         nodes?: string[];
                         peer: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         reason?: string;
                     };
@@ -4175,11 +4257,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4227,11 +4311,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4273,11 +4359,13 @@ export interface operations {
                     };
                     spec: {
                         allowedIPs?: string[];
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         network: string;
                         nodes?: string[];
                         peer: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         reason?: string;
                     };
@@ -4310,11 +4398,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4391,11 +4481,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4417,7 +4509,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/vnd.sqlite3": string;
+                "application/x-ndjson": string;
+            };
+        };
         responses: {
             /** @description success */
             200: {

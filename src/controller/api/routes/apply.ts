@@ -110,6 +110,7 @@ export function applyRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/export",
       permission: "read",
       summary: "Every resource as YAML documents that re-apply to the same intent",
+      produces: ["application/yaml"],
       tag: "Apply",
       handler: async ({ reply }) => {
         const rows = await s.db.transaction((tx) => allResources(tx));

@@ -124,6 +124,7 @@ export function importRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/export/nodes.csv",
       permission: "read",
       summary: "Every node as a CSV list (the columns `POST /api/v1/import` reads)",
+      produces: ["text/csv"],
       tag: "Apply",
       handler: async ({ reply }) => {
         const rows = await s.db.transaction((tx) => allResources(tx));

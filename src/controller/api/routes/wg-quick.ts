@@ -77,6 +77,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
       summary:
         "An external node's wg-quick file (text/plain), with the preshared keys of its peers; the private key is loaded from a file on the device, never included",
       tag: "Node",
+      produces: ["text/plain"],
       params,
       query,
       handler: async ({ params: p, query: q, reply }) => {
@@ -95,6 +96,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
       summary:
         "Generate a key pair for an external node: sets its public key and returns a wg-quick file WITH the private key, once; the controller does not keep the private key",
       tag: "Node",
+      produces: ["text/plain"],
       params,
       query,
       body: z.strictObject({
