@@ -17,6 +17,7 @@ import {
   request,
   startControllerProcess,
 } from "../../src/bench/api-controller.js";
+import { MAX_RESOURCES_PER_REQUEST } from "../../src/model/index.js";
 
 export const CHROMIUM = process.env.HUBWIRE_CHROMIUM ?? "/usr/bin/chromium";
 export const ADMIN_PASSWORD = "ui-test-admin-password-1";
@@ -92,8 +93,18 @@ export async function startUiLab(
     newPage: () => context.newPage(),
     api,
     async apply(items) {
-      const r = await api("POST", "/api/v1/apply", { items });
-      if (r.status !== 200) throw new Error(`apply: ${r.status} ${r.text}`);
+      // A request carries at most MAX_RESOURCES_PER_REQUEST: networks and hubs first, then the
+      // rest in order, each request valid on its own.
+      const rank = (item: unknown) => {
+        const r = item as { kind?: string; spec?: { role?: string } };
+        return r.kind === "Network" ? 0 : r.kind !== "Node" ? 3 : r.spec?.role === "hub" ? 1 : 2;
+      };
+      const ordered = [...items].sort((a, b) => rank(a) - rank(b));
+      for (let i = 0; i < ordered.length; i += MAX_RESOURCES_PER_REQUEST) {
+        const chunk = ordered.slice(i, i + MAX_RESOURCES_PER_REQUEST);
+        const r = await api("POST", "/api/v1/apply", { items: chunk });
+        if (r.status !== 200) throw new Error(`apply: ${r.status} ${r.text}`);
+      }
     },
     async close() {
       await context.close().catch(() => undefined);

@@ -256,13 +256,14 @@ export class IncrementalCompiler {
     this.states = new Map(states);
     this.networks = new Map();
     const all: Array<{ network: string; node: ResolvedNode }> = [];
+    const networkResources = new Map(intent.networks.map((n) => [n.metadata.name, n]));
     for (const net of resolved.networks.values()) {
       this.networks.set(net.name, {
         net,
         plan: work.get(net.name)!.plan,
         cache: work.get(net.name)!.cache,
         facts: {
-          resource: intent.networks.find((n) => n.metadata.name === net.name)!,
+          resource: networkResources.get(net.name)!,
           cidr: net.cidr,
           cidr6: net.cidr6,
         },

@@ -1,6 +1,6 @@
 /** Checks of networks: overlay prefixes, listen-port range, overlaps between networks. */
 import type { Issue, Network } from "../model/index.js";
-import { formatPrefix, isDefaultRoute, overlaps, parsePrefix } from "../netaddr/index.js";
+import { findOverlaps, formatPrefix, isDefaultRoute, parsePrefix } from "../netaddr/index.js";
 import { issueFor } from "./intent.js";
 import type { NetworkFacts } from "./validate-nodes.js";
 
@@ -43,27 +43,31 @@ export function checkNetwork(net: Network, issues: Issue[]): NetworkFacts | unde
   return { resource: net, cidr: v4.prefix, cidr6: v6?.ok ? v6.prefix : undefined };
 }
 
-/** Networks whose overlays overlap would make one host's routes ambiguous. */
+/**
+ * Networks whose overlays overlap would make one host's routes ambiguous. A
+ * sweep over the sorted prefixes (O(n log n)): each overlap is reported on the
+ * network listed later, naming the earlier one.
+ */
 export function checkNetworkOverlaps(facts: readonly NetworkFacts[], issues: Issue[]): void {
-  for (let i = 0; i < facts.length; i++) {
-    for (let j = i + 1; j < facts.length; j++) {
-      const a = facts[i]!;
-      const b = facts[j]!;
-      if (overlaps(a.cidr, b.cidr)) {
-        issues.push(
-          issueFor(
-            "overlap",
-            at(b.resource),
-            "spec.cidr",
-            `overlaps network ${a.resource.metadata.name} (${formatPrefix(a.cidr)})`,
-          ),
-        );
-      }
-      if (a.cidr6 && b.cidr6 && overlaps(a.cidr6, b.cidr6)) {
-        issues.push(
-          issueFor("overlap", at(b.resource), "spec.cidr6", `overlaps network ${a.resource.metadata.name}`),
-        );
-      }
+  const report = (family: "cidr" | "cidr6") => {
+    const tagged = facts.flatMap((f, index) => {
+      const prefix = family === "cidr" ? f.cidr : f.cidr6;
+      return prefix ? [{ prefix, tag: index }] : [];
+    });
+    const pairs = findOverlaps(tagged).map(([x, y]) =>
+      x.tag < y.tag ? { earlier: x.tag, later: y.tag } : { earlier: y.tag, later: x.tag },
+    );
+    pairs.sort((p, q) => p.later - q.later || p.earlier - q.earlier);
+    for (const { earlier, later } of pairs) {
+      const a = facts[earlier]!;
+      const b = facts[later]!;
+      const message =
+        family === "cidr"
+          ? `overlaps network ${a.resource.metadata.name} (${formatPrefix(a.cidr)})`
+          : `overlaps network ${a.resource.metadata.name}`;
+      issues.push(issueFor("overlap", at(b.resource), `spec.${family}`, message));
     }
-  }
+  };
+  report("cidr");
+  report("cidr6");
 }

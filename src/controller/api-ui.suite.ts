@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { publicKeyFromPrivate } from "../keys/wgkeys.js";
 import { buildApp } from "./app.js";
+import { nodeCredential } from "./testing/agents.js";
 import type { MakeController } from "./testing/api-harness.js";
 import { corpYaml, NO_CREDENTIALS } from "./testing/api-harness.js";
 import { expectError, expectOk } from "./testing/expect-api.js";
@@ -45,6 +46,31 @@ export function uiApiSuite(make: MakeController): void {
         await c.call(c.admin, "GET", "/api/v1/nodes/laptop-alice/wg-quick?interface=hw_nope"),
         "not-found",
       );
+    });
+
+    it("writes the hub's preshared key into an external node's file on a preshared-key network", async () => {
+      const c = await make();
+      const yaml = corpYaml().replace("presharedKeys: false", "presharedKeys: true");
+      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: yaml }));
+      const r = await c.call(c.tokens.viewer.credential, "GET", "/api/v1/nodes/laptop-alice/wg-quick");
+      expectOk(r);
+      expect(r.headers["cache-control"]).toBe("no-store");
+      expect(r.body).not.toMatch(/preshared-key|\.psk/);
+      const inFile = /^PresharedKey = (\S+)$/m.exec(r.body)?.[1];
+      expect(inFile).toBeDefined();
+      // The same key the hub's agent is given for that pair.
+      const fra = await nodeCredential(c.db, "hub-fra");
+      const keys = (await c.call(fra, "GET", "/agent/v1/preshared-keys")).json() as {
+        keys: Record<string, string>;
+      };
+      const pair = Object.entries(keys.keys).filter(([ref]) => ref.includes("laptop-alice"));
+      expect(pair.map(([, key]) => key)).toEqual([inFile]);
+      // Key generation returns the same preshared key alongside the new private key.
+      const generated = await c.call(c.admin, "POST", "/api/v1/nodes/laptop-alice/wg-quick/generate-key", {
+        body: { replaceExistingKey: true },
+      });
+      expectOk(generated);
+      expect(generated.body).toMatch(new RegExp(`^PresharedKey = ${inFile!.replace(/[+/]/g, "\\$&")}$`, "m"));
     });
 
     it("generates a key pair once: the private key is in that answer only, the public key in the spec", async () => {

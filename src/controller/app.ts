@@ -8,9 +8,10 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Issue } from "../model/index.js";
 import { formatPath } from "../model/index.js";
-import { API_ERRORS, ApiError } from "./api/errors.js";
+import { API_ERRORS, ApiError, type ApiErrorCode } from "./api/errors.js";
+import { registerJsonParser } from "./api/json-body.js";
 import { openApiDocument } from "./api/openapi.js";
-import type { AnyRoute, Surface } from "./api/route.js";
+import { type AnyRoute, PUBLIC_BODY_LIMIT, type Surface } from "./api/route.js";
 import { agentConfigRoutes } from "./api/routes/agent-config.js";
 import { agentPresharedKeyRoutes } from "./api/routes/agent-preshared-keys.js";
 import { agentStatusRoutes } from "./api/routes/agent-status.js";
@@ -31,7 +32,9 @@ import type { Services } from "./api/services.js";
 import { authenticate, checkCsrf } from "./auth/authenticate.js";
 import { authenticateNode } from "./auth/node-credentials.js";
 import { allows, type Principal } from "./auth/principal.js";
+import { hashSecret, safeEqualHex } from "./auth/secrets.js";
 import { backupRoutes, registerBackupBodyParsers } from "./backup/routes.js";
+import { isDatabaseError } from "./db/errors.js";
 import type { Db } from "./db/open.js";
 import type { EnrollmentConfig } from "./enroll/config.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -40,6 +43,9 @@ import { IntentStore } from "./state/intent-store.js";
 import { registerWebUi } from "./web-ui.js";
 
 export const API_VERSION_STRING = "0.1.0";
+
+/** See `AppOptions.metricsAccess`. */
+export type MetricsAccess = "open" | "off" | { readonly token: string };
 
 export interface AppOptions {
   readonly db: Db;
@@ -56,6 +62,13 @@ export interface AppOptions {
   readonly enroll?: EnrollmentConfig;
   /** The built web UI (default `dist/web`); served on the `api` surface only. */
   readonly webDir?: string;
+  /**
+   * Who may read `/metrics` here: `open` (default; loopback listeners), `off` (404, as on a
+   * listener facing the network), or only requests with `Authorization: Bearer TOKEN`.
+   */
+  readonly metricsAccess?: MetricsAccess;
+  /** See `Services.backupKey`. */
+  readonly backupKey?: Buffer;
   /** TLS for this listener (PEM). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -110,6 +123,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The enrollment listener faces the internet: its bodies are small JSON documents.
     bodyLimit: options.surface === "enroll" ? 64 * 1024 : 16 * 1024 * 1024,
     trustProxy: false,
+    // Path parameters are checked by each route's schema, which names the field; Fastify's own
+    // limit (100) would answer in its own format first. Node's header limit bounds the URL.
+    routerOptions: { maxParamLength: 16 * 1024 },
   });
   const delivery = options.delivery ?? (await startDelivery(intent, db, { now, metrics, log: app.log }));
   // Held long polls would keep close() waiting up to a minute: answer them first.
@@ -122,17 +138,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     delivery,
     now,
     ...(options.enroll ? { enroll: options.enroll } : {}),
+    ...(options.backupKey ? { backupKey: options.backupKey } : {}),
     actor: (principal: Principal, request: FastifyRequest) => ({
       actor: principal.actor,
       source: request.ip,
     }),
   };
 
-  app.addContentTypeParser(
-    ["application/yaml", "application/x-yaml", "text/yaml"],
-    { parseAs: "string" },
-    (_req, body, done) => done(null, body),
-  );
+  registerJsonParser(app);
+  app.addContentTypeParser(YAML_TYPES, { parseAs: "string" }, (_req, body, done) => done(null, body));
   registerBackupBodyParsers(app);
 
   const surface = options.surface ?? "api";
@@ -142,26 +156,49 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const principals = new WeakMap<FastifyRequest, Principal>();
   for (const r of routes) {
     if (!r.permission) throw new Error(`route ${r.method} ${r.path} declares no permission`);
+    if (r.path.includes("/:") && !r.params)
+      throw new Error(`route ${r.method} ${r.path} has no params schema`);
+    const bodyLimit = r.bodyLimit ?? (r.permission === "public" ? PUBLIC_BODY_LIMIT : undefined);
     app.route({
       method: r.method,
       url: r.path,
+      ...(bodyLimit !== undefined ? { bodyLimit } : {}),
       onRequest: async (request) => {
-        if (r.permission === "public") return;
-        if (r.permission === "node") {
-          principals.set(request, await authenticateNode(db, request));
+        if (r.permission === "public") {
+          await r.beforeBody?.(request);
           return;
         }
-        const principal = await authenticate(db, request, now());
-        if (!allows(principal.role, r.permission)) {
-          throw new ApiError("forbidden", `role ${principal.role} may not do this`);
+        if (r.permission === "node") {
+          principals.set(request, await authenticateNode(db, request));
+        } else {
+          const principal = await authenticate(db, request, now());
+          if (!allows(principal.role, r.permission)) {
+            throw new ApiError("forbidden", `role ${principal.role} may not do this`);
+          }
+          checkCsrf(principal, request);
+          principals.set(request, principal);
         }
-        checkCsrf(principal, request);
-        principals.set(request, principal);
+        await r.beforeBody?.(request);
       },
       handler: async (request, reply) => {
         const principal = principals.get(request);
-        if (typeof request.body === "string" && !r.yamlBody) {
+        const type = mediaType(request);
+        const json = type === "application/json";
+        // Text from any parser but JSON's (YAML, text/plain) is only for routes that read YAML.
+        if (typeof request.body === "string" && !json && !(r.yamlBody && YAML_TYPES.includes(type))) {
           throw new ApiError("unsupported-media-type", "this route takes application/json");
+        }
+        // A JSON string is not YAML text.
+        if (typeof request.body === "string" && r.yamlBody && json) {
+          throw new ApiError("bad-request", "invalid body", [
+            {
+              code: "invalid-field",
+              kind: "Request",
+              name: "body",
+              path: "",
+              message: "a JSON body must be an object, not a string",
+            },
+          ]);
         }
         const params = parsePart(r.params, request.params, "params");
         const query = parsePart(r.query, request.query, "query");
@@ -195,11 +232,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return { status: "database unreachable" };
       }
     });
-    app.get("/metrics", async (_req, reply) => {
-      reply.type(metrics.registry.contentType);
-      return metrics.registry.metrics();
-    });
   }
+  if (surface === "api" || surface === "metrics")
+    registerMetrics(app, metrics, options.metricsAccess ?? "open");
 
   app.addHook("onResponse", async (request, reply) => {
     const routePattern = request.routeOptions.url ?? "unmatched";
@@ -221,24 +256,59 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
       return reply.code(error.status).send(error.toBody());
     }
-    const fastifyCode = (error as { code?: string }).code ?? "";
-    const mapped: Record<string, ApiError> = {
-      FST_ERR_CTP_BODY_TOO_LARGE: new ApiError("payload-too-large", "the body is too large"),
-      FST_ERR_CTP_INVALID_MEDIA_TYPE: new ApiError(
-        "unsupported-media-type",
-        "send application/json or application/yaml",
-      ),
-      FST_ERR_CTP_EMPTY_JSON_BODY: new ApiError("bad-request", "the JSON body is empty"),
-      FST_ERR_CTP_INVALID_JSON_BODY: new ApiError("bad-request", "the body is not valid JSON"),
-    };
-    const known =
-      mapped[fastifyCode] ??
-      (error instanceof SyntaxError ? new ApiError("bad-request", "the body is not valid JSON") : undefined);
+    const known = knownError(error);
     if (known) return reply.code(known.status).send(known.toBody());
-    metrics.databaseErrors.inc();
+    if (isDatabaseError(error)) metrics.databaseErrors.inc();
     request.log.error({ err: error, route: request.routeOptions.url }, "request failed");
     return reply.code(API_ERRORS.internal.status).send(new ApiError("internal", "internal error").toBody());
   });
 
   return app;
+}
+
+/** `/metrics` as `access` allows: node names, networks and roles are not for everyone who can connect. */
+function registerMetrics(app: FastifyInstance, metrics: Metrics, access: MetricsAccess): void {
+  if (access === "off") return; // the not-found handler answers
+  const expected = typeof access === "object" ? hashSecret(access.token) : undefined;
+  app.get("/metrics", async (request, reply) => {
+    if (expected !== undefined) {
+      const given = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
+      if (given === undefined || !safeEqualHex(expected, hashSecret(given))) {
+        throw new ApiError("unauthenticated", "missing or invalid credentials");
+      }
+    }
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}
+
+const YAML_TYPES = ["application/yaml", "application/x-yaml", "text/yaml"];
+
+/** The request's media type, lower case, without parameters. */
+function mediaType(request: FastifyRequest): string {
+  return (request.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Fastify's own refusals (body, media type, method, URL) in the API's error format. */
+function knownError(error: unknown): ApiError | undefined {
+  const fastifyCode = (error as { code?: string }).code ?? "";
+  const mapped: Record<string, () => ApiError> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: () => new ApiError("payload-too-large", "the body is too large"),
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
+      new ApiError("unsupported-media-type", "send application/json or application/yaml"),
+    FST_ERR_CTP_EMPTY_JSON_BODY: () => new ApiError("bad-request", "the JSON body is empty"),
+    FST_ERR_CTP_INVALID_JSON_BODY: () => new ApiError("bad-request", "the body is not valid JSON"),
+    FST_ERR_ROUTE_MISSING_CONTENT_TYPE: () =>
+      new ApiError("bad-request", "a request with a body needs a Content-Type header"),
+  };
+  const made = mapped[fastifyCode]?.();
+  if (made) return made;
+  if (error instanceof SyntaxError) return new ApiError("bad-request", "the body is not valid JSON");
+  // Any other refusal Fastify makes itself (a 4xx with its code) is the request's fault.
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    const code = (Object.keys(API_ERRORS) as ApiErrorCode[]).find((c) => API_ERRORS[c].status === status);
+    return new ApiError(code ?? "bad-request", (error as Error).message);
+  }
+  return undefined;
 }

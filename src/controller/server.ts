@@ -33,6 +33,18 @@ export interface ControllerOptions {
   readonly enrollListen?: string;
   /** Enrollment limits (skew, rate limits); defaults otherwise. */
   readonly enrollLimits?: Partial<Pick<EnrollmentConfig, "skewMs" | "perAddress" | "perToken" | "windowMs">>;
+  /**
+   * `ADDR:PORT` of a listener serving only `/metrics` and `/healthz` (TLS unless loopback), for
+   * scrapers elsewhere; absent: metrics are served on the loopback `--listen` addresses only.
+   */
+  readonly metricsListen?: string;
+  /**
+   * A bearer token scrapers present: with it, `/metrics` is also served on the non-loopback
+   * listeners (and the metrics listener), to requests that carry it.
+   */
+  readonly metricsToken?: string;
+  /** The operator's backup key (see `Services.backupKey`); absent: backups are not sealed. */
+  readonly backupKey?: Buffer;
   /** Where start-up messages go (the admin password, addresses, CA fingerprint). */
   readonly print: (line: string) => void;
 }
@@ -105,18 +117,26 @@ async function firstAdmin(
 export async function startController(options: ControllerOptions): Promise<RunningController> {
   const listeners = options.listen.map(parseListen);
   const enrollAt = options.enrollListen !== undefined ? parseListen(options.enrollListen) : undefined;
+  const metricsAt = options.metricsListen !== undefined ? parseListen(options.metricsListen) : undefined;
+  const token = options.metricsToken;
+  if (token !== undefined && !/^[\x21-\x7e]{16,256}$/.test(token))
+    throw new Error("the metrics token must be 16 to 256 printable characters without spaces");
   const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
   const apps: FastifyInstance[] = [];
   let delivery: Delivery | undefined;
   try {
     await firstAdmin(options, db);
-    const needsTls = listeners.some((l) => !l.loopback) || options.tlsCert !== undefined || !!enrollAt;
+    const needsTls =
+      listeners.some((l) => !l.loopback) ||
+      options.tlsCert !== undefined ||
+      !!enrollAt ||
+      (metricsAt !== undefined && !metricsAt.loopback);
     const tlsOptions = {
       dataDir: options.dataDir,
       certFile: options.tlsCert,
       keyFile: options.tlsKey,
       // The enrollment address too: the server certificate must name it.
-      hostnames: [...listeners, ...(enrollAt ? [enrollAt] : [])]
+      hostnames: [...listeners, ...(enrollAt ? [enrollAt] : []), ...(metricsAt ? [metricsAt] : [])]
         .map((l) => l.host)
         .filter((h) => h !== "0.0.0.0" && h !== "::"),
     };
@@ -147,7 +167,10 @@ export async function startController(options: ControllerOptions): Promise<Runni
         delivery,
         logger: { level: options.logLevel ?? "info" },
         ...(enroll ? { enroll } : {}),
+        ...(options.backupKey ? { backupKey: options.backupKey } : {}),
         ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+        // Metrics name nodes, networks and roles: open on loopback, else only with the token.
+        metricsAccess: l.loopback ? "open" : token !== undefined ? { token } : "off",
       });
       apps.push(app);
       if (secure && tls) secureApps.push(app);
@@ -172,6 +195,24 @@ export async function startController(options: ControllerOptions): Promise<Runni
       await app.listen({ host: enrollAt.host, port: enrollAt.port });
       enrollUrl = enroll.urls[0];
       options.print(`enrollment listener on ${enrollUrl}`);
+    }
+    if (metricsAt) {
+      const secure = !metricsAt.loopback;
+      const app = await buildApp({
+        db,
+        metrics,
+        intent,
+        delivery,
+        surface: "metrics",
+        logger: { level: options.logLevel ?? "info" },
+        metricsAccess: token !== undefined ? { token } : "open",
+        ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+      });
+      apps.push(app);
+      if (secure) secureApps.push(app);
+      await app.listen({ host: metricsAt.host, port: metricsAt.port });
+      const host = metricsAt.host.includes(":") ? `[${metricsAt.host}]` : metricsAt.host;
+      options.print(`metrics listener on ${secure ? "https" : "http"}://${host}:${metricsAt.port}/metrics`);
     }
     options.print(`hubwire controller listening on ${urls.join(", ")} (database: ${db.dialect})`);
     if (tls) options.print(`controller CA SHA-256 fingerprint: ${formatFingerprint(tls.caFingerprint)}`);

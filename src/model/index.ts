@@ -3,6 +3,7 @@ export * from "./desired-state.js";
 export * from "./documents.js";
 export * from "./fields.js";
 export * from "./issues.js";
+export * from "./limits.js";
 export * from "./names.js";
 export * from "./node-csv.js";
 export * from "./parse.js";

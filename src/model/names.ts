@@ -4,6 +4,7 @@
  * holds no control character, space, `[`, `=` or newline (config injection).
  */
 import { z } from "zod";
+import { MAX_LABELS } from "./limits.js";
 
 /** RFC 1123 label: lowercase letters, digits and `-`, 1–63 chars, alphanumeric at both ends. */
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -20,7 +21,10 @@ export const labelKey = z.string().regex(LABEL_KEY, { error: "invalid label key"
 export const labelValue = z
   .string()
   .regex(LABEL_VALUE, { error: "invalid label value (≤ 63 chars of [A-Za-z0-9_.-])" });
-export const labels = z.record(labelKey, labelValue);
+/** At most `MAX_LABELS` of them. */
+export const labels = z
+  .record(labelKey, labelValue)
+  .refine((l) => Object.keys(l).length <= MAX_LABELS, { error: `at most ${MAX_LABELS} labels are allowed` });
 
 /** Node-name pattern for enrollment policies: a DNS label in which `*` stands for any run of label characters. */
 export const namePattern = z

@@ -63,3 +63,29 @@ describe("parseNodeCsv", () => {
     expect(parseNodeCsv(formatNodeCsv(first.nodes)).nodes).toEqual(first.nodes);
   });
 });
+
+describe("CSV formula injection", () => {
+  it("exports cells a spreadsheet would run as formulas behind a ', and re-imports them unchanged", () => {
+    const descriptions = [
+      '=HYPERLINK("http://x")',
+      "+1",
+      "-2+3",
+      "@SUM(A1)",
+      "'=already",
+      "''+two",
+      "plain",
+      "it's",
+    ];
+    const text = `${HEADER}\n${descriptions.map((_, i) => `n${i},corp,spoke,,,,,,hub-a,,,,x`).join("\n")}\n`;
+    const read = parseNodeCsv(text);
+    expect(read.issues).toEqual([]);
+    const nodes = read.nodes.map((n, i) => ({ ...n, spec: { ...n.spec, description: descriptions[i]! } }));
+    const exported = formatNodeCsv(nodes);
+    const cells = parseCsv(exported)
+      .records.slice(1)
+      .map((r) => r.cells[12]);
+    for (const cell of cells) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    expect(cells.slice(0, 4)).toEqual(['\'=HYPERLINK("http://x")', "'+1", "'-2+3", "'@SUM(A1)"]);
+    expect(parseNodeCsv(exported).nodes.map((n) => n.spec.description)).toEqual(descriptions);
+  });
+});

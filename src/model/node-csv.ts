@@ -104,7 +104,7 @@ function rowDocument(
 ): { doc: Record<string, unknown> } | { issues: Issue[] } {
   const get = (col: NodeCsvColumn) => {
     const i = header.indexOf(col);
-    return i < 0 ? "" : (rec.cells[i] ?? "").trim();
+    return i < 0 ? "" : unescapeFormula((rec.cells[i] ?? "").trim());
   };
   const name = get("name") || "?";
   if (rec.cells.length !== header.length) {
@@ -207,7 +207,24 @@ export function parseNodeCsv(text: string): NodeCsvResult {
   return { nodes, lines, issues };
 }
 
-function quoteCell(value: string): string {
+/**
+ * Spreadsheets run a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return as a
+ * formula (CSV injection). Export prefixes such a cell with `'`, which spreadsheet tools show as
+ * text and hide, and import drops that one `'` again. A value that itself starts with `'`s before
+ * such a character gains one more, so every value re-imports as it was.
+ */
+const FORMULA = /^'*[=+\-@\t\r]/;
+
+export function escapeFormula(value: string): string {
+  return FORMULA.test(value) ? `'${value}` : value;
+}
+
+export function unescapeFormula(value: string): string {
+  return value.startsWith("'") && FORMULA.test(value) ? value.slice(1) : value;
+}
+
+function quoteCell(raw: string): string {
+  const value = escapeFormula(raw);
   return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { cidr, duration, endpoint, ipAddress, keepalive, port } from "./fields.js";
+import { MAX_LABELS } from "./limits.js";
 import { dnsLabel, labels, namePattern, safeText } from "./names.js";
 import { wgPublicKey } from "./wgkey.js";
 
@@ -13,7 +14,12 @@ export const API_VERSION = "hubwire/v1";
 const metadata = z.strictObject({
   name: dnsLabel,
   labels: labels.optional(),
-  annotations: z.record(z.string(), safeText).optional(),
+  annotations: z
+    .record(z.string().max(317), safeText)
+    .refine((a) => Object.keys(a).length <= MAX_LABELS, {
+      error: `at most ${MAX_LABELS} annotations are allowed`,
+    })
+    .optional(),
 });
 
 /** `status` is controller-owned: accepted (so an export re-applies) but never read as intent. */

@@ -17,4 +17,5 @@ export function isWgKey(text: string): boolean {
 export const wgPublicKey = z
   .string()
   .refine(isWgKey, { error: "must be a WireGuard key: 32 bytes in base64 (44 characters)" })
+  .meta({ pattern: KEY_BASE64.source, description: "a WireGuard public key: 32 bytes in base64" })
   .transform((s) => s as WgPublicKey);

@@ -23,6 +23,12 @@ export interface RenderOptions {
   readonly inlinePrivateKey?: string;
   /** Folder of preshared keys, one `REF.psk` each; default `/var/lib/hubwire/psk`. */
   readonly presharedKeyDir?: string;
+  /**
+   * The preshared keys themselves, by `presharedKeyRef`: written as `PresharedKey` lines of their
+   * peers instead of loading files. For devices without an agent (external peers), which get the
+   * file as a secret download and never have the controller's key folder. Absent: files.
+   */
+  readonly presharedKeys?: Readonly<Record<string, string>>;
 }
 
 export interface RenderedFile {
@@ -101,8 +107,13 @@ export function renderInterface(
       lines.push("# Replace the placeholder with this device's private key.");
     lines.push(`PrivateKey = ${value === PRIVATE_KEY_PLACEHOLDER ? value : safe("key", value)}`);
   } else lines.push(`PostUp = wg set %i private-key ${keyFile}`);
+  const inlineKey = (ref: string | undefined) =>
+    ref === undefined ? undefined : options.presharedKeys?.[ref];
   for (const peer of iface.peers) {
-    if (peer.presharedKeyRef) {
+    if (peer.presharedKeyRef && options.presharedKeys) {
+      if (inlineKey(peer.presharedKeyRef) === undefined)
+        throw new Error(`no preshared key given for ${JSON.stringify(peer.presharedKeyRef)}`);
+    } else if (peer.presharedKeyRef) {
       lines.push(
         `PostUp = wg set %i peer ${safe("key", peer.publicKey)} preshared-key ${pskPath(pskDir, peer.presharedKeyRef)}`,
       );
@@ -121,6 +132,8 @@ export function renderInterface(
       `# ${safe("name", peer.name)}${peer.override ? ` (override ${safe("name", peer.override)})` : ""}`,
     );
     lines.push(`PublicKey = ${safe("key", peer.publicKey)}`);
+    const psk = inlineKey(peer.presharedKeyRef);
+    if (psk !== undefined) lines.push(`PresharedKey = ${safe("key", psk)}`);
     if (peer.endpoint) lines.push(`Endpoint = ${safe("endpoint", peer.endpoint)}`);
     lines.push(`AllowedIPs = ${peer.allowedIPs.map((a) => safe("prefix", a)).join(", ")}`);
     if (peer.persistentKeepalive)

@@ -15,6 +15,15 @@ import { Presets, SingleBar } from "cli-progress";
 import { type Command, Option } from "commander";
 import { BackupFormatError, sniffFormat } from "../../controller/backup/format.js";
 import { inspectBackup } from "../../controller/backup/inspect.js";
+import {
+  appendSeal,
+  BackupSealError,
+  readBackupKey,
+  readSeal,
+  sealFile,
+  unseal,
+  verifySeal,
+} from "../../controller/backup/sealed.js";
 import { type Credentials, loadCredentials } from "../api-client.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -131,7 +140,22 @@ async function failure(method: string, path: string, res: http.IncomingMessage):
   return new CliError(`${method} ${path}: ${message}`, res.statusCode === 422 ? EXIT.invalid : EXIT.usage);
 }
 
-async function download(io: Io, output: string, format: string | undefined): Promise<void> {
+/** The key of `--backup-key-file`, or undefined without the flag. */
+async function backupKey(file: string | undefined): Promise<Buffer | undefined> {
+  if (file === undefined) return undefined;
+  return readBackupKey(file).catch((error: Error) => {
+    throw new CliError(`--backup-key-file: ${error.message}`, EXIT.usage);
+  });
+}
+
+/** Exit status and message of a seal that does not verify. */
+function sealFailure(file: string, error: unknown): never {
+  if (error instanceof BackupSealError) throw new CliError(`${file}: ${error.message}`, EXIT.invalid);
+  throw error;
+}
+
+async function download(io: Io, output: string, format: string | undefined, keyFile?: string): Promise<void> {
+  const key = await backupKey(keyFile);
   const path = `/api/v1/backup${format ? `?format=${format}` : ""}`;
   const { request, response } = await openRequest(
     await loadCredentials(),
@@ -169,15 +193,22 @@ async function download(io: Io, output: string, format: string | undefined): Pro
         EXIT.io,
       );
     }
+    // A controller with a backup key sealed it already: check that seal (with the key), inspect
+    // the backup inside, and keep the seal. Otherwise seal it here when a key is given.
+    const { mac } = await readSeal(partial);
+    if (mac && key) await verifySeal(partial, key).catch((error: unknown) => sealFailure(output, error));
+    if (mac) await unseal(partial);
     const info = await inspectBackup(partial).catch((error: unknown) => {
       if (error instanceof BackupFormatError) {
         throw new CliError(`the downloaded backup does not verify: ${error.message}`, EXIT.io);
       }
       throw error;
     });
+    if (mac) await appendSeal(partial, mac);
+    else if (key) await sealFile(partial, key);
     await rename(partial, output);
     io.stdout(
-      `wrote ${output}: ${info.format} backup, ${formatBytes(received)}, ${info.rows} rows in ${Object.keys(info.tables).length} tables, verified\n`,
+      `wrote ${output}: ${info.format} backup, ${formatBytes(received)}, ${info.rows} rows in ${Object.keys(info.tables).length} tables, verified${mac || key ? ", sealed" : ""}\n`,
     );
   } catch (error) {
     await rm(partial, { force: true });
@@ -189,7 +220,10 @@ async function download(io: Io, output: string, format: string | undefined): Pro
   }
 }
 
-async function upload(io: Io, file: string): Promise<void> {
+async function upload(io: Io, file: string, keyFile?: string): Promise<void> {
+  const key = await backupKey(keyFile);
+  // Refused here, before anything is sent, when the seal is missing or does not match.
+  if (key) await verifySeal(file, key).catch((error: unknown) => sealFailure(file, error));
   let size: number;
   let head: Buffer;
   try {
@@ -273,7 +307,13 @@ export function registerBackup(program: Command, io: Io): void {
       "after",
       "\nThe default format is the controller's own: sqlite on SQLite, jsonl on PostgreSQL.",
     )
-    .action((flags: { output: string; format?: string }) => download(io, flags.output, flags.format));
+    .option(
+      "--backup-key-file <file>",
+      "seal the backup with an HMAC under this key (kept apart from the backup)",
+    )
+    .action((flags: { output: string; format?: string; backupKeyFile?: string }) =>
+      download(io, flags.output, flags.format, flags.backupKeyFile),
+    );
 
   program
     .command("restore")
@@ -283,5 +323,6 @@ export function registerBackup(program: Command, io: Io): void {
       "after",
       "\nEverything is replaced: intent, users, API tokens, sessions and the audit log. Afterwards\nonly the backup's credentials work; log in again if yours are newer than the backup.",
     )
-    .action((file: string) => upload(io, file));
+    .option("--backup-key-file <file>", "restore only if the backup's HMAC seal matches this key")
+    .action((file: string, flags: { backupKeyFile?: string }) => upload(io, file, flags.backupKeyFile));
 }

@@ -2,7 +2,9 @@
  * `hubwire controller [--listen ADDR:PORT]… [--data-dir DIR] [--database-url postgres://…]`:
  * runs the controller until SIGINT or SIGTERM.
  */
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { readBackupKey } from "../../controller/backup/sealed.js";
 import { startController } from "../../controller/server.js";
 import { duration, durationSeconds } from "../../model/index.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -18,6 +20,9 @@ interface Flags {
   logLevel: string;
   enrollSkew?: string;
   enrollRateLimit?: string;
+  metricsListen?: string;
+  metricsTokenFile?: string;
+  backupKeyFile?: string;
 }
 
 /** `--enroll-skew 5m`, `--enroll-rate-limit N` (per address per minute; per token ten times that). */
@@ -66,10 +71,32 @@ export function registerController(program: Command, io: Io): void {
     )
     .option("--tls-key <file>", "private key of --tls-cert (PEM)")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option(
+      "--metrics-listen <addr:port>",
+      "a listener for /metrics and /healthz only (TLS unless loopback); default: metrics on loopback listeners only",
+    )
+    .option(
+      "--metrics-token-file <file>",
+      "a bearer token scrapers must present; also serves /metrics on non-loopback listeners",
+    )
+    .option(
+      "--backup-key-file <file>",
+      "seal every backup with an HMAC under this key, and restore only backups sealed with it",
+    )
     .action(async (flags: Flags) => {
       const limits = enrollLimits(flags);
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
         throw new CliError("give --tls-cert and --tls-key together");
+      const metricsToken =
+        flags.metricsTokenFile === undefined
+          ? undefined
+          : (await readFile(flags.metricsTokenFile, "utf8")).trim();
+      const backupKey =
+        flags.backupKeyFile === undefined
+          ? undefined
+          : await readBackupKey(flags.backupKeyFile).catch((error: Error) => {
+              throw new CliError(error.message, EXIT.usage);
+            });
       let running: Awaited<ReturnType<typeof startController>>;
       try {
         running = await startController({
@@ -80,6 +107,9 @@ export function registerController(program: Command, io: Io): void {
           tlsKey: flags.tlsKey,
           logLevel: flags.logLevel,
           ...(flags.enrollListen ? { enrollListen: flags.enrollListen, enrollLimits: limits } : {}),
+          ...(flags.metricsListen ? { metricsListen: flags.metricsListen } : {}),
+          ...(metricsToken !== undefined ? { metricsToken } : {}),
+          ...(backupKey ? { backupKey } : {}),
           print: (line) => io.stdout(`${line}\n`),
         });
       } catch (error) {

@@ -10,6 +10,13 @@ function jsonSchema(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
 }
 
+/** A file answer: text, or bytes for a SQLite database. */
+function fileSchema(type: string): unknown {
+  return type === "application/vnd.sqlite3" || type === "application/octet-stream"
+    ? { type: "string", contentMediaType: type, contentEncoding: "binary" }
+    : { type: "string", contentMediaType: type };
+}
+
 /** `/api/v1/nodes/:name` → `/api/v1/nodes/{name}` */
 const openApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}");
 
@@ -43,10 +50,15 @@ export function openApiDocument(routes: readonly AnyRoute[], version: string): u
       [ok]:
         r.status === 204
           ? { description: "done" }
-          : {
-              description: "success",
-              content: { "application/json": { schema: r.response ? jsonSchema(r.response) : {} } },
-            },
+          : r.produces
+            ? {
+                description: "success: a file",
+                content: Object.fromEntries(r.produces.map((type) => [type, { schema: fileSchema(type) }])),
+              }
+            : {
+                description: "success",
+                content: { "application/json": { schema: r.response ? jsonSchema(r.response) : {} } },
+              },
     };
     for (const code of r.permission === "public" ? [] : (["401", "403"] as const)) {
       responses[code] = { $ref: `#/components/responses/Error${code}` };
@@ -57,6 +69,14 @@ export function openApiDocument(routes: readonly AnyRoute[], version: string): u
       tags: [r.tag],
       operationId: `${r.method.toLowerCase()}${r.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
       parameters: parameters(r),
+      ...(r.consumes
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(r.consumes.map((type) => [type, { schema: fileSchema(type) }])),
+            },
+          }
+        : {}),
       ...(r.body
         ? {
             requestBody: {

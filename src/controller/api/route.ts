@@ -22,9 +22,10 @@ export interface RouteContext<P, Q, B> {
 
 /**
  * Which listener serves a route: `api` is every `--listen` address (UI, REST API); `enroll` is the
- * separate enrollment listener (`--enroll-listen`, SPEC §4), which serves nothing else.
+ * separate enrollment listener (`--enroll-listen`, SPEC §4), which serves nothing else; `metrics` is
+ * the opt-in scrape listener (`--metrics-listen`), which serves `/metrics` and `/healthz` only.
  */
-export type Surface = "api" | "enroll";
+export type Surface = "api" | "enroll" | "metrics";
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -47,11 +48,31 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   readonly documentedBody?: z.ZodType;
   /** Accept application/yaml bodies too (apply). */
   readonly yamlBody?: boolean;
+  /**
+   * The largest body accepted, in bytes; absent: `PUBLIC_BODY_LIMIT` on public routes (anyone
+   * can send them), the listener's limit otherwise.
+   */
+  readonly bodyLimit?: number;
+  /**
+   * Runs when the request arrives, after credentials are checked and before the body is read or
+   * parsed: rate limits that must hold however large or deeply nested the body is.
+   */
+  readonly beforeBody?: (request: FastifyRequest) => Promise<void>;
+  /** Content types of a raw (file) request body the handler reads itself, for the document. */
+  readonly consumes?: readonly string[];
+  /**
+   * Content types of a successful answer when it is not JSON (a file: YAML, CSV, JSON lines, a
+   * SQLite database, wg-quick text); the document shows them instead of `response`.
+   */
+  readonly produces?: readonly string[];
   /** Successful status and response schema (documentation; responses are built by handlers). */
   readonly status?: number;
   readonly response?: z.ZodType;
   readonly handler: (ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>;
 }
+
+/** Body limit of public (unauthenticated) routes: their bodies are small JSON documents. */
+export const PUBLIC_BODY_LIMIT = 16 * 1024;
 
 // biome-ignore lint/suspicious/noExplicitAny: the table holds routes of every schema type
 export type AnyRoute = RouteSpec<any, any, any>;

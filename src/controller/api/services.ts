@@ -13,6 +13,11 @@ export interface Services {
   readonly metrics: Metrics;
   /** Enrollment settings; absent when the controller runs no enrollment listener. */
   readonly enroll?: EnrollmentConfig;
+  /**
+   * The operator's backup key (`--backup-key-file`): backups are sealed with it and a restore
+   * must carry its seal. Absent: backups are not sealed, and a seal on a restore is only stripped.
+   */
+  readonly backupKey?: Buffer;
   /** Config long polls and status reports. */
   readonly delivery: Delivery;
   now(): Date;

@@ -20,6 +20,7 @@ import {
   type TestController,
   until,
 } from "./backup.suite.js";
+import { backupAuthenticitySuite } from "./backup-auth.suite.js";
 
 const TITLE = "backup and restore on PostgreSQL";
 const pg = await withPostgres(TITLE);
@@ -141,4 +142,7 @@ describe.skipIf(pg === undefined)(TITLE, () => {
     expect(newer.statusCode, newer.body).toBe(422);
     expect(await dump(c.db)).toEqual(before);
   });
+  backupAuthenticitySuite(async () =>
+    openDatabase({ databaseUrl: await pg!.freshDatabase(), dataDir: "/nonexistent/hubwire-unused" }),
+  );
 });

@@ -18,6 +18,7 @@ import {
   seed,
   type TestController,
 } from "./backup.suite.js";
+import { backupAuthenticitySuite } from "./backup-auth.suite.js";
 import { inspectBackup } from "./inspect.js";
 
 const dirs: string[] = [];
@@ -254,4 +255,5 @@ describe("backup and restore on SQLite", () => {
       expect(json.statusCode).toBe(415);
     });
   });
+  backupAuthenticitySuite(async () => openDatabase({ dataDir: await tempDir() }));
 });

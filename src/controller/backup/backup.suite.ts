@@ -26,7 +26,10 @@ export interface TestController {
 export type OpenFresh = () => Promise<Db>;
 
 /** Controllers made by {@link controllers} are closed after each test. */
-export function controllers(openFresh: OpenFresh): () => Promise<TestController> {
+export function controllers(
+  openFresh: OpenFresh,
+  options: { readonly backupKey?: Buffer } = {},
+): () => Promise<TestController> {
   const open: TestController[] = [];
   afterEach(async () => {
     for (const c of open.splice(0)) {
@@ -36,7 +39,7 @@ export function controllers(openFresh: OpenFresh): () => Promise<TestController>
   });
   return async () => {
     const db = await openFresh();
-    const app = await buildApp({ db, logger: false });
+    const app = await buildApp({ db, logger: false, ...options });
     const token = await makeToken(db, "admin", "test-admin");
     const c = { db, app, token };
     open.push(c);

@@ -76,6 +76,43 @@ describe("hubwire backup / restore", () => {
     }
   });
 
+  it("seals a backup with --backup-key-file and restores it only with the same key, unaltered", async () => {
+    const source = await controller();
+    await seed(source);
+    await use(source);
+    const dir = await tempDir();
+    const keyFile = join(dir, "backup.key");
+    await writeFile(keyFile, "operator-held-backup-key-0123456789abcdef\n", { mode: 0o600 });
+    const otherKey = join(dir, "other.key");
+    await writeFile(otherKey, "another-operator-key-0123456789abcdefgh\n", { mode: 0o600 });
+    for (const format of ["sqlite", "jsonl"] as const) {
+      const out = join(dir, `sealed.${format}`);
+      const backup = await run("backup", "-o", out, "--format", format, "--backup-key-file", keyFile);
+      expect(backup, backup.err).toMatchObject({ code: 0 });
+      expect(backup.out).toMatch(/verified, sealed/);
+      expect((await readFile(out)).subarray(-93).toString("latin1")).toMatch(
+        /^\nhubwire-backup-hmac-sha256:[0-9a-f]{64}\n$/,
+      );
+
+      const target = await controller();
+      await use(target);
+      const wrong = await run("restore", out, "--backup-key-file", otherKey);
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.err).toMatch(/HMAC does not match/);
+      // One byte changed inside the backup: refused before anything is sent.
+      const bytes = await readFile(out);
+      bytes[200] = bytes[200]! ^ 1;
+      const tampered = join(dir, `tampered.${format}`);
+      await writeFile(tampered, bytes);
+      const refused = await run("restore", tampered, "--backup-key-file", keyFile);
+      expect(refused.code).not.toBe(0);
+      expect(refused.err).toMatch(/HMAC does not match/);
+      const restored = await run("restore", out, "--backup-key-file", keyFile);
+      expect(restored, restored.err).toMatchObject({ code: 0 });
+      await use(source);
+    }
+  });
+
   it("reports a bad file, a refused restore and an unwritable output clearly", async () => {
     const c = await controller();
     await seed(c);

@@ -37,6 +37,7 @@ import {
   openJsonl,
   sniffFormat,
 } from "./format.js";
+import { checkRows, resourceIssues } from "./row-checks.js";
 import { isSqliteDataError, loadIntoSqlite, sqliteKysely, sqliteRows } from "./sqlite-files.js";
 import { appliedMigrations, describeTables, MIGRATIONS_TABLE, quoteIdent, type TableInfo } from "./tables.js";
 
@@ -230,11 +231,26 @@ async function checkContents(kysely: Kysely<Database>): Promise<void> {
         );
       }
     }
+    const invalid = resourceIssues(resource, where);
+    if (invalid.length > 0) {
+      throw new BackupRefusedError(
+        `the backup holds a resource the API would refuse: ${where} (${invalid[0]!.path}: ${invalid[0]!.message})`,
+        invalid,
+      );
+    }
     for (const [key, value] of Object.entries(resource.metadata.labels ?? {}))
       labels.add(JSON.stringify([row.kind, row.name, key, value]));
     resources.push(resource);
   }
   const stored = await kysely.selectFrom("resource_labels").selectAll().execute();
+  const bad = await checkRows(kysely);
+  if (bad.length > 0) {
+    const first = bad[0]!;
+    throw new BackupRefusedError(
+      `the backup holds rows the API would refuse: ${first.kind} ${first.name} ${first.path}: ${first.message}`,
+      bad,
+    );
+  }
   await requireAdministrator(kysely);
   if (
     stored.length !== labels.size ||

@@ -17,6 +17,7 @@ import { appendAudit } from "../db/repo-audit.js";
 import { createBackup, defaultFormat } from "./export.js";
 import { BackupFormatError, BackupRefusedError, CONTENT_TYPES } from "./format.js";
 import { restoreBackup } from "./restore.js";
+import { BackupSealError, SEAL_LENGTH, sealingStream, unseal } from "./sealed.js";
 import { privateTempDir } from "./sqlite-files.js";
 
 /** The largest backup a restore accepts. */
@@ -61,8 +62,10 @@ export function backupRoutes(s: Services): AnyRoute[] {
       permission: "admin",
       summary:
         "A consistent copy of the whole database, taken while the controller runs: a SQLite file " +
-        "(application/vnd.sqlite3; default on SQLite) or JSON lines (application/x-ndjson; default on PostgreSQL)",
+        "(application/vnd.sqlite3; default on SQLite) or JSON lines (application/x-ndjson; default on PostgreSQL); " +
+        "sealed with an HMAC when the controller has a backup key",
       tag: "Backup",
+      produces: [CONTENT_TYPES.sqlite, CONTENT_TYPES.jsonl],
       query: z.strictObject({ format: z.enum(["sqlite", "jsonl"]).optional() }),
       handler: async ({ query, principal, request, reply }) => {
         const format = query.format ?? defaultFormat(s.db.dialect);
@@ -84,8 +87,14 @@ export function backupRoutes(s: Services): AnyRoute[] {
         reply.type(backup.contentType);
         reply.header("content-disposition", `attachment; filename="${backup.filename}"`);
         reply.header("cache-control", "no-store");
-        if (backup.size !== undefined) reply.header("content-length", String(backup.size));
-        return backup.stream;
+        const sealed = s.backupKey !== undefined;
+        if (backup.size !== undefined)
+          reply.header("content-length", String(backup.size + (sealed ? SEAL_LENGTH : 0)));
+        if (!s.backupKey) return backup.stream;
+        const out = sealingStream(s.backupKey);
+        backup.stream.on("error", (error) => out.destroy(error));
+        out.on("close", () => backup.stream.destroy());
+        return backup.stream.pipe(out);
       },
     }),
     route({
@@ -94,8 +103,10 @@ export function backupRoutes(s: Services): AnyRoute[] {
       permission: "admin",
       summary:
         "Replace the whole database with a backup (either format, as the raw body), all or nothing; " +
-        "400 for a file that is not a complete backup, 422 for one from a newer schema or with invalid contents",
+        "400 for a file that is not a complete backup or (with a backup key) whose HMAC seal is missing or wrong, " +
+        "422 for one from a newer schema or with invalid contents",
       tag: "Backup",
+      consumes: RESTORE_CONTENT_TYPES,
       status: 200,
       response: restoreAnswer,
       handler: async ({ principal, request }) => {
@@ -103,6 +114,7 @@ export function backupRoutes(s: Services): AnyRoute[] {
         try {
           const file = join(tmp.path, "upload");
           await saveBody(request.body, file);
+          await unseal(file, s.backupKey);
           const summary = await restoreBackup(s.db, file, tmp.path, s.actor(principal, request));
           // Compile the restored intent now rather than on the next request.
           await s.intent
@@ -114,7 +126,8 @@ export function backupRoutes(s: Services): AnyRoute[] {
           );
           return summary;
         } catch (error) {
-          if (error instanceof BackupFormatError) throw new ApiError("bad-request", error.message);
+          if (error instanceof BackupFormatError || error instanceof BackupSealError)
+            throw new ApiError("bad-request", error.message);
           if (error instanceof BackupRefusedError)
             throw new ApiError("validation-failed", error.message, error.issues);
           throw error;

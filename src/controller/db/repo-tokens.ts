@@ -88,3 +88,29 @@ export async function touchToken(tx: Tx, id: string, at: string): Promise<boolea
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/**
+ * Revokes, at `at`, every live token `actor` (`user:NAME`) made, and the tokens those tokens made,
+ * transitively: credentials die with their owner. Returns the ids revoked. Tokens are named by
+ * `token:NAME` as their makers, and names need not be unique, so a same-named token of another
+ * owner goes too — a token too many, never one too few.
+ */
+export async function revokeTokensMadeBy(tx: Tx, actor: string, at: string): Promise<string[]> {
+  const revoked: string[] = [];
+  const seen = new Set<string>();
+  let makers = [actor];
+  while (makers.length > 0) {
+    const fresh = makers.filter((m) => !seen.has(m));
+    for (const m of fresh) seen.add(m);
+    if (fresh.length === 0) break;
+    const live = await tx
+      .selectFrom("api_tokens")
+      .select(["id", "name"])
+      .where("created_by", "in", fresh)
+      .where("revoked_at", "is", null)
+      .execute();
+    for (const t of live) if (await revokeToken(tx, t.id, at)) revoked.push(t.id);
+    makers = live.map((t) => `token:${t.name}`);
+  }
+  return revoked;
+}

@@ -100,13 +100,16 @@ function whole(
 ): CompiledChange {
   let candidate = buildOrRefuse(snap.revision, next, snap.attachments);
   if (candidate.allocations.length > 0) {
+    const byKey = new Map(
+      effective.flatMap((e) =>
+        e.after ? [[resourceKey(e.after.kind, e.after.metadata.name), e] as const] : [],
+      ),
+    );
     for (const a of candidate.allocations) {
       const key = resourceKey("Node", a.node);
       const after = withAddresses(next.get(key) as Node, a);
       next.set(key, after);
-      const entry = effective.find(
-        (e) => e.after && resourceKey(e.after.kind, e.after.metadata.name) === key,
-      );
+      const entry = byKey.get(key);
       if (entry) entry.after = after;
       else effective.push({ change: { op: "put", resource: after }, before: snap.resources.get(key), after });
     }

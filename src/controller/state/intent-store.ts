@@ -6,7 +6,7 @@
  * (milliseconds at 10,000 nodes); anything else by a full compile.
  */
 import { diffResources, type ResourceChange } from "../../compile/index.js";
-import type { Resource } from "../../model/index.js";
+import { MAX_RESOURCES_PER_REQUEST, type Resource, tooManyResources } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
@@ -14,6 +14,7 @@ import { appendAudit } from "../db/repo-audit.js";
 import { getRevision, nextRevision } from "../db/repo-meta.js";
 import { allAttachments, putAttachment } from "../db/repo-node-status.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
+import { Pacer } from "../pace.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
@@ -152,6 +153,10 @@ export class IntentStore {
   }
 
   apply(actor: Actor, changes: readonly Change[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
+    // The one bound every writer of many resources (apply, import) passes through.
+    if (changes.length > MAX_RESOURCES_PER_REQUEST) {
+      return Promise.reject(new ApiError("payload-too-large", tooManyResources(changes.length)));
+    }
     return this.serialize(async () => {
       try {
         const { outcome, successor } = await this.db.exclusive(INTENT_WRITE_LOCK, (tx) =>
@@ -292,8 +297,12 @@ export class IntentStore {
     if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
 
     const at = this.now().toISOString();
+    // Thousands of writes in one apply: hand the event loop back between them.
+    const pacer = new Pacer();
+    await pacer.tick();
     for (const r of records) await putResource(tx, toRow(r));
     for (const { change, before, after } of effective) {
+      await pacer.tick();
       const stored =
         change.op === "put" ? next.get(resourceKey(after!.kind, after!.metadata.name))! : undefined;
       if (stored) await putResource(tx, toRow(stored));

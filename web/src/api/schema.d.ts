@@ -167,7 +167,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A consistent copy of the whole database, taken while the controller runs: a SQLite file (application/vnd.sqlite3; default on SQLite) or JSON lines (application/x-ndjson; default on PostgreSQL) */
+        /** A consistent copy of the whole database, taken while the controller runs: a SQLite file (application/vnd.sqlite3; default on SQLite) or JSON lines (application/x-ndjson; default on PostgreSQL); sealed with an HMAC when the controller has a backup key */
         get: operations["getApiV1Backup"];
         put?: never;
         post?: never;
@@ -559,7 +559,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An external node's wg-quick file (text/plain), never with its private key: loaded from a file on the device (privateKey=file), or a placeholder to paste it over (privateKey=placeholder, for WireGuard's apps) */
+        /** An external node's wg-quick file (text/plain), with the preshared keys of its peers, never with its private key: loaded from a file on the device (privateKey=file), or a placeholder to paste it over (privateKey=placeholder, for WireGuard's apps) */
         get: operations["getApiV1NodesNameWgQuick"];
         put?: never;
         post?: never;
@@ -650,7 +650,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the whole database with a backup (either format, as the raw body), all or nothing; 400 for a file that is not a complete backup, 422 for one from a newer schema or with invalid contents */
+        /** Replace the whole database with a backup (either format, as the raw body), all or nothing; 400 for a file that is not a complete backup or (with a backup key) whose HMAC seal is missing or wrong, 422 for one from a newer schema or with invalid contents */
         post: operations["postApiV1Restore"];
         delete?: never;
         options?: never;
@@ -721,11 +721,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete a user */
+        /** Delete a user (ends their sessions and revokes the API tokens they made) */
         delete: operations["deleteApiV1UsersName"];
         options?: never;
         head?: never;
-        /** Change a user's role, password, language, or disable them (ends their sessions) */
+        /** Change a user's role, password, language, or disable them (ends their sessions and revokes the API tokens they made) */
         patch: operations["patchApiV1UsersName"];
         trace?: never;
     };
@@ -850,6 +850,7 @@ export interface operations {
                 "application/json": {
                     nonce: string;
                     proof: string;
+                    /** @description a WireGuard public key: 32 bytes in base64 */
                     publicKey: string;
                     /** Format: date-time */
                     timestamp: string;
@@ -1500,13 +1501,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/x-ndjson": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -1525,13 +1526,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/vnd.sqlite3": string;
+                    "application/x-ndjson": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -1604,6 +1606,7 @@ export interface operations {
                                 subnetPrefixes: {
                                     maxLength: number;
                                     minLength: number;
+                                    /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                     prefix: string;
                                 }[];
                                 ttl?: string;
@@ -1672,6 +1675,7 @@ export interface operations {
                         subnetPrefixes?: {
                             maxLength: number;
                             minLength: number;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             prefix: string;
                         }[];
                         ttl?: string;
@@ -1732,6 +1736,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -1807,6 +1812,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -1876,6 +1882,7 @@ export interface operations {
                         subnetPrefixes?: {
                             maxLength: number;
                             minLength: number;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             prefix: string;
                         }[];
                         ttl?: string;
@@ -1936,6 +1943,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -2040,6 +2048,7 @@ export interface operations {
                             subnetPrefixes: {
                                 maxLength: number;
                                 minLength: number;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 prefix: string;
                             }[];
                             ttl?: string;
@@ -2097,6 +2106,7 @@ export interface operations {
                             };
                             spec: {
                                 audience: string;
+                                /** @description host:port, IPv6 as [address]:port */
                                 endpoint?: string;
                                 hmac: string;
                                 listenPort?: number;
@@ -2105,6 +2115,7 @@ export interface operations {
                                 nonce: string;
                                 persistentKeepalive?: number;
                                 policy: string;
+                                /** @description a WireGuard public key: 32 bytes in base64 */
                                 publicKey: string;
                                 /** @enum {string} */
                                 role: "hub" | "spoke" | "external";
@@ -2112,6 +2123,7 @@ export interface operations {
                                 subnets: string[];
                                 /** Format: date-time */
                                 timestamp: string;
+                                /** @description an IP address, e.g. 10.100.1.7 */
                                 tunnelAddress?: string;
                             };
                             status?: {
@@ -2151,6 +2163,7 @@ export interface operations {
                     };
                     spec: {
                         audience: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         hmac: string;
                         listenPort?: number;
@@ -2159,6 +2172,7 @@ export interface operations {
                         nonce: string;
                         persistentKeepalive?: number;
                         policy: string;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
@@ -2166,6 +2180,7 @@ export interface operations {
                         subnets?: string[];
                         /** Format: date-time */
                         timestamp: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
                     };
                     status?: {
@@ -2197,6 +2212,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2205,6 +2221,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2212,6 +2229,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2258,6 +2276,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2266,6 +2285,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2273,6 +2293,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2313,6 +2334,7 @@ export interface operations {
                     };
                     spec: {
                         audience: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         hmac: string;
                         listenPort?: number;
@@ -2321,6 +2343,7 @@ export interface operations {
                         nonce: string;
                         persistentKeepalive?: number;
                         policy: string;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
@@ -2328,6 +2351,7 @@ export interface operations {
                         subnets?: string[];
                         /** Format: date-time */
                         timestamp: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
                     };
                     status?: {
@@ -2359,6 +2383,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2367,6 +2392,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2374,6 +2400,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2449,6 +2476,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2457,6 +2485,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2464,6 +2493,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2516,6 +2546,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2524,6 +2555,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2531,6 +2563,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2583,6 +2616,7 @@ export interface operations {
                         };
                         spec: {
                             audience: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             hmac: string;
                             listenPort?: number;
@@ -2591,6 +2625,7 @@ export interface operations {
                             nonce: string;
                             persistentKeepalive?: number;
                             policy: string;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
@@ -2598,6 +2633,7 @@ export interface operations {
                             subnets: string[];
                             /** Format: date-time */
                             timestamp: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
                         };
                         status?: {
@@ -2620,13 +2656,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/yaml": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -2643,13 +2679,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/csv": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -2948,7 +2984,9 @@ export interface operations {
                                 name: string;
                             };
                             spec: {
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 cidr: string;
+                                /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                                 cidr6?: string;
                                 /**
                                  * @default deny
@@ -3014,7 +3052,9 @@ export interface operations {
                         name: string;
                     };
                     spec: {
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr: string;
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr6?: string;
                         /**
                          * @default deny
@@ -3072,7 +3112,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3145,7 +3187,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3212,7 +3256,9 @@ export interface operations {
                         name: string;
                     };
                     spec: {
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr: string;
+                        /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                         cidr6?: string;
                         /**
                          * @default deny
@@ -3270,7 +3316,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3372,7 +3420,9 @@ export interface operations {
                             name: string;
                         };
                         spec: {
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr: string;
+                            /** @description a CIDR prefix in canonical form, e.g. 10.64.7.0/24 */
                             cidr6?: string;
                             /**
                              * @default deny
@@ -3587,18 +3637,32 @@ export interface operations {
                             };
                             spec: {
                                 description?: string;
+                                /** @description host:port, IPv6 as [address]:port */
                                 endpoint?: string;
                                 /** @default [] */
                                 hubs: string[];
+                                inputPolicy?: {
+                                    /**
+                                     * @default [
+                                     *       "tcp/22"
+                                     *     ]
+                                     */
+                                    allow: string[];
+                                    /** @default true */
+                                    enforce: boolean;
+                                };
                                 listenPort?: number;
                                 network: string;
                                 persistentKeepalive?: number;
+                                /** @description a WireGuard public key: 32 bytes in base64 */
                                 publicKey?: string;
                                 /** @enum {string} */
                                 role: "hub" | "spoke" | "external";
                                 /** @default [] */
                                 subnets: string[];
+                                /** @description an IP address, e.g. 10.100.1.7 */
                                 tunnelAddress?: string;
+                                /** @description an IP address, e.g. 10.100.1.7 */
                                 tunnelAddress6?: string;
                             };
                             status?: {
@@ -3638,18 +3702,32 @@ export interface operations {
                     };
                     spec: {
                         description?: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         /** @default [] */
                         hubs?: string[];
+                        inputPolicy?: {
+                            /**
+                             * @default [
+                             *       "tcp/22"
+                             *     ]
+                             */
+                            allow?: string[];
+                            /** @default true */
+                            enforce?: boolean;
+                        };
                         listenPort?: number;
                         network: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
                         /** @default [] */
                         subnets?: string[];
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress6?: string;
                     };
                     status?: {
@@ -3681,18 +3759,32 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3739,18 +3831,32 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3791,18 +3897,32 @@ export interface operations {
                     };
                     spec: {
                         description?: string;
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         /** @default [] */
                         hubs?: string[];
+                        inputPolicy?: {
+                            /**
+                             * @default [
+                             *       "tcp/22"
+                             *     ]
+                             */
+                            allow?: string[];
+                            /** @default true */
+                            enforce?: boolean;
+                        };
                         listenPort?: number;
                         network: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         /** @enum {string} */
                         role: "hub" | "spoke" | "external";
                         /** @default [] */
                         subnets?: string[];
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress?: string;
+                        /** @description an IP address, e.g. 10.100.1.7 */
                         tunnelAddress6?: string;
                     };
                     status?: {
@@ -3834,18 +3954,32 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3921,18 +4055,32 @@ export interface operations {
                         };
                         spec: {
                             description?: string;
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             /** @enum {string} */
                             role: "hub" | "spoke" | "external";
                             /** @default [] */
                             subnets: string[];
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress?: string;
+                            /** @description an IP address, e.g. 10.100.1.7 */
                             tunnelAddress6?: string;
                         };
                         status?: {
@@ -3995,13 +4143,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -4029,13 +4177,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description success */
+            /** @description success: a file */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/plain": string;
                 };
             };
             401: components["responses"]["Error401"];
@@ -4138,11 +4286,13 @@ export interface operations {
                             };
                             spec: {
                                 allowedIPs?: string[];
+                                /** @description host:port, IPv6 as [address]:port */
                                 endpoint?: string;
                                 network: string;
                                 nodes?: string[];
                                 peer: string;
                                 persistentKeepalive?: number;
+                                /** @description a WireGuard public key: 32 bytes in base64 */
                                 publicKey?: string;
                                 reason?: string;
                             };
@@ -4183,11 +4333,13 @@ export interface operations {
                     };
                     spec: {
                         allowedIPs?: string[];
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         network: string;
                         nodes?: string[];
                         peer: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         reason?: string;
                     };
@@ -4220,11 +4372,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4272,11 +4426,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4318,11 +4474,13 @@ export interface operations {
                     };
                     spec: {
                         allowedIPs?: string[];
+                        /** @description host:port, IPv6 as [address]:port */
                         endpoint?: string;
                         network: string;
                         nodes?: string[];
                         peer: string;
                         persistentKeepalive?: number;
+                        /** @description a WireGuard public key: 32 bytes in base64 */
                         publicKey?: string;
                         reason?: string;
                     };
@@ -4355,11 +4513,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4436,11 +4596,13 @@ export interface operations {
                         };
                         spec: {
                             allowedIPs?: string[];
+                            /** @description host:port, IPv6 as [address]:port */
                             endpoint?: string;
                             network: string;
                             nodes?: string[];
                             peer: string;
                             persistentKeepalive?: number;
+                            /** @description a WireGuard public key: 32 bytes in base64 */
                             publicKey?: string;
                             reason?: string;
                         };
@@ -4462,7 +4624,13 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/vnd.sqlite3": string;
+                "application/x-ndjson": string;
+            };
+        };
         responses: {
             /** @description success */
             200: {

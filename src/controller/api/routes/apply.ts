@@ -5,8 +5,17 @@
  */
 import { stringify } from "yaml";
 import { z } from "zod";
-import { type Issue, parseDocuments, parseResource, type Resource } from "../../../model/index.js";
+import {
+  DocumentCollector,
+  type Issue,
+  MAX_RESOURCES_PER_REQUEST,
+  parseResource,
+  type Resource,
+  tooManyResources,
+  yamlDocuments,
+} from "../../../model/index.js";
 import { allResources } from "../../db/repo-resources.js";
+import { paced } from "../../pace.js";
 import { fromRow } from "../../state/rows.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
@@ -26,26 +35,40 @@ const planSchema = z.object({
   nodes: z.array(z.string()),
 });
 
-/** Body: YAML/JSON text (application/yaml) or `{ items: [...] }` (application/json). */
-function resourcesOf(body: unknown): Resource[] {
+/**
+ * Body: YAML/JSON text (application/yaml) or `{ items: [...] }` (application/json). At most
+ * MAX_RESOURCES_PER_REQUEST resources, at least one; read in slices that leave the event loop free.
+ */
+export async function resourcesOf(body: unknown, source = "body"): Promise<Resource[]> {
   const issues: Issue[] = [];
   const resources: Resource[] = [];
   if (typeof body === "string") {
-    const parsed = parseDocuments(body, "body");
+    const collector = new DocumentCollector(source);
+    await paced(yamlDocuments(body), (doc) => collector.add(doc));
+    if (collector.tooMany) throw new ApiError("payload-too-large", tooManyResources());
+    const parsed = collector.result();
     issues.push(...parsed.issues);
     resources.push(...parsed.resources);
   } else {
     const items = (body as { items?: unknown })?.items;
     if (!Array.isArray(items))
       throw new ApiError("bad-request", "send YAML documents, or JSON { items: [...] }");
-    items.forEach((doc, i) => {
+    if (items.length > MAX_RESOURCES_PER_REQUEST)
+      throw new ApiError("payload-too-large", tooManyResources(items.length));
+    await paced(items.entries(), ([i, doc]) => {
       const parsed = parseResource(doc, `items[${i}]`);
       if (parsed.ok) resources.push(parsed.resource);
       else issues.push(...parsed.issues);
+      return true;
     });
   }
   if (issues.length > 0)
     throw new ApiError("validation-failed", `${issues.length} invalid document(s)`, issues);
+  if (resources.length === 0) {
+    throw new ApiError("bad-request", "the body holds no resources", [
+      { code: "invalid-field", kind: "Request", name: "body", path: "", message: "holds no resources" },
+    ]);
+  }
   return resources;
 }
 
@@ -68,7 +91,7 @@ export function applyRoutes(s: Services): AnyRoute[] {
       yamlBody: true,
       response: planSchema,
       handler: async ({ query, body, principal, request }) => {
-        const resources = resourcesOf(body);
+        const resources = await resourcesOf(body);
         const seen = new Set<string>();
         for (const r of resources) {
           const key = `${r.kind}/${r.metadata.name}`;
@@ -87,6 +110,7 @@ export function applyRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/export",
       permission: "read",
       summary: "Every resource as YAML documents that re-apply to the same intent",
+      produces: ["application/yaml"],
       tag: "Apply",
       handler: async ({ reply }) => {
         const rows = await s.db.transaction((tx) => allResources(tx));

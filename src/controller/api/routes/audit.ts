@@ -58,6 +58,7 @@ export function auditRoutes(s: Services): AnyRoute[] {
       permission: "read",
       summary: "Audit log entries as JSON lines (newest first, same filters; up to 100,000)",
       tag: "Audit",
+      produces: ["application/x-ndjson"],
       query: filters.omit({ limit: true, before: true }),
       handler: async ({ query, reply }) => {
         const lines: string[] = [];

@@ -3,6 +3,7 @@
  * status for nodes without credentials (rate-limited per source address and per token), and key
  * rotation for enrolled nodes (also on the API listeners).
  */
+import type { FastifyRequest } from "fastify";
 import {
   enrollAnswer,
   type JoinBody,
@@ -46,10 +47,14 @@ export function enrollRoutes(s: Services): AnyRoute[] {
     if (!s.enroll) throw new ApiError("not-found", "enrollment is not enabled on this controller");
     return s.enroll;
   };
-  /** A join after the per-address and per-token rate limits. */
+  // Counted when the request arrives, before its body is read.
+  const perAddress = async (request: FastifyRequest) => {
+    const c = config();
+    await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
+  };
+  /** A join after the per-token rate limit (the per-address one ran before the body was read). */
   const joinLimited = async (body: JoinBody, ip: string) => {
     const c = config();
-    await limit(s, c, [[`enroll-ip:${ip}`, c.perAddress]]);
     // Only a caller holding the token's secret counts against the token: otherwise anyone who
     // saw a token id (lists, audit log) could lock out every node enrolling with it.
     if (await tokenWithSecret(s.db, body.tokenId, body.tokenSecret)) {
@@ -66,6 +71,7 @@ export function enrollRoutes(s: Services): AnyRoute[] {
       summary: "A node asks to join (signed request, proof of possession of its key)",
       tag: "Enrollment",
       body: joinBody,
+      beforeBody: perAddress,
       response: enrollAnswer,
       handler: async ({ body, request }) => {
         const count = (result: string, reason = "") => s.metrics.enrollRequests.inc({ result, reason });
@@ -88,10 +94,9 @@ export function enrollRoutes(s: Services): AnyRoute[] {
       summary: "A node asks how its enrollment stands; once approved, the answer carries its credential",
       tag: "Enrollment",
       body: statusBody,
+      beforeBody: perAddress,
       response: enrollAnswer,
       handler: async ({ body, request }) => {
-        const c = config();
-        await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
         return enrollmentStatus(e, body, request.ip);
       },
     }),

@@ -5,17 +5,19 @@
  * the line it is on; `GET /api/v1/export/nodes.csv` writes the node list in
  * the same CSV form, which re-imports to the same nodes.
  */
-import { LineCounter, parseAllDocuments } from "yaml";
 import { z } from "zod";
 import {
+  DocumentCollector,
   formatNodeCsv,
   type Issue,
   type Node,
-  parseDocuments,
   parseNodeCsv,
   type Resource,
+  tooManyResources,
+  yamlDocuments,
 } from "../../../model/index.js";
 import { allResources } from "../../db/repo-resources.js";
+import { paced } from "../../pace.js";
 import { fromRow } from "../../state/rows.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
@@ -40,29 +42,25 @@ function readCsv(text: string): Read {
 }
 
 /** YAML documents; each issue's source becomes `line N`, the line its document starts on. */
-function readYaml(text: string): Read {
-  const parsed = parseDocuments(text, "doc");
-  const counter = new LineCounter();
-  const stream = parseAllDocuments(text, { lineCounter: counter });
-  const docs = Array.isArray(stream) ? stream : [];
-  const lineOf = (index: number) => {
-    const doc = docs[index];
-    const offset = doc?.contents?.range[0] ?? doc?.range[0] ?? 0;
-    return counter.linePos(offset).line;
-  };
+async function readYaml(text: string): Promise<Read> {
+  const collector = new DocumentCollector("doc");
+  const docLines: number[] = [];
+  const lines = new Map<string, number>();
+  await paced(yamlDocuments(text), (doc) => {
+    docLines.push(doc.line);
+    const js = doc.value as { kind?: unknown; metadata?: { name?: unknown } } | undefined;
+    if (typeof js?.kind === "string" && typeof js.metadata?.name === "string") {
+      lines.set(keyOf(js.kind, js.metadata.name), doc.line);
+    }
+    return collector.add(doc);
+  });
+  if (collector.tooMany) throw new ApiError("payload-too-large", tooManyResources());
+  const parsed = collector.result();
   const issues = parsed.issues.map((issue) => {
     const m = /^doc(?:#(\d+))?$/.exec(issue.source ?? "");
     if (!m) return issue;
     const yamlLine = /^YAML line (\d+)/.exec(issue.message)?.[1];
-    return { ...issue, source: `line ${yamlLine ?? lineOf(m[1] ? Number(m[1]) - 1 : 0)}` };
-  });
-  const lines = new Map<string, number>();
-  docs.forEach((doc, index) => {
-    if (doc.errors.length > 0) return;
-    const js = doc.toJS({ maxAliasCount: 50 }) as { kind?: unknown; metadata?: { name?: unknown } } | null;
-    if (typeof js?.kind === "string" && typeof js.metadata?.name === "string") {
-      lines.set(keyOf(js.kind, js.metadata.name), lineOf(index));
-    }
+    return { ...issue, source: `line ${yamlLine ?? docLines[m[1] ? Number(m[1]) - 1 : 0] ?? 1}` };
   });
   return { resources: parsed.resources, issues, lines };
 }
@@ -92,7 +90,8 @@ export function importRoutes(s: Services): AnyRoute[] {
         text: z.string().max(MAX_TEXT),
       }),
       handler: async ({ query, body, principal, request }) => {
-        const { resources, issues, lines } = body.format === "csv" ? readCsv(body.text) : readYaml(body.text);
+        const { resources, issues, lines } =
+          body.format === "csv" ? readCsv(body.text) : await readYaml(body.text);
         if (issues.length > 0) {
           throw new ApiError(
             "validation-failed",
@@ -125,6 +124,7 @@ export function importRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/export/nodes.csv",
       permission: "read",
       summary: "Every node as a CSV list (the columns `POST /api/v1/import` reads)",
+      produces: ["text/csv"],
       tag: "Apply",
       handler: async ({ reply }) => {
         const rows = await s.db.transaction((tx) => allResources(tx));

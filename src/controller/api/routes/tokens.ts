@@ -12,6 +12,9 @@ import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
+/** An API token's name, as the create route takes it (and a restore checks). */
+export const tokenName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: "invalid token name" });
+
 const tokenView = z.object({
   id: z.string(),
   name: z.string(),
@@ -52,7 +55,7 @@ export function tokenRoutes(s: Services): AnyRoute[] {
       summary: "Create an API token; the token is in this answer only",
       tag: "Tokens",
       body: z.strictObject({
-        name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: "invalid token name" }),
+        name: tokenName,
         role: z.enum(ROLES),
         ttl: duration.optional(),
       }),

@@ -10,6 +10,7 @@ import { hashPassword } from "../../auth/secrets.js";
 import type { Tx } from "../../db/open.js";
 import { appendAudit } from "../../db/repo-audit.js";
 import { deleteSessionsForUser } from "../../db/repo-sessions.js";
+import { revokeTokensMadeBy } from "../../db/repo-tokens.js";
 import {
   countAdmins,
   createUser,
@@ -116,7 +117,8 @@ export function userRoutes(s: Services): AnyRoute[] {
       method: "PATCH",
       path: "/api/v1/users/:name",
       permission: "admin",
-      summary: "Change a user's role, password, language, or disable them (ends their sessions)",
+      summary:
+        "Change a user's role, password, language, or disable them (ends their sessions and revokes the API tokens they made)",
       tag: "Users",
       params: nameParam,
       body: z.strictObject({
@@ -148,6 +150,9 @@ export function userRoutes(s: Services): AnyRoute[] {
             if (!after) throw new ApiError("not-found", `user ${params.name} does not exist`);
             if (body.disabled || hash || (body.role && body.role !== before.role))
               await deleteSessionsForUser(tx, before.id);
+            // A disabled user's API tokens die too: re-enabling does not revive them.
+            if (body.disabled && !before.disabled)
+              await revokeTokensMadeBy(tx, `user:${before.name}`, s.now().toISOString());
             await audit(
               s,
               tx,
@@ -167,7 +172,7 @@ export function userRoutes(s: Services): AnyRoute[] {
       method: "DELETE",
       path: "/api/v1/users/:name",
       permission: "admin",
-      summary: "Delete a user",
+      summary: "Delete a user (ends their sessions and revokes the API tokens they made)",
       tag: "Users",
       params: nameParam,
       status: 204,
@@ -178,6 +183,8 @@ export function userRoutes(s: Services): AnyRoute[] {
           if (before.role === "admin" && !before.disabled && (await countAdmins(tx)) <= 1) {
             throw new ApiError("conflict", "this is the last enabled admin");
           }
+          await deleteSessionsForUser(tx, before.id);
+          await revokeTokensMadeBy(tx, `user:${before.name}`, s.now().toISOString());
           await deleteUser(tx, before.id);
           await audit(s, tx, principal.actor, request.ip, "delete", params.name, before);
         });

@@ -11,6 +11,7 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../../../keys/wgkeys.j
 import { dnsLabel, type Node, type WgPublicKey } from "../../../model/index.js";
 import { PRIVATE_KEY_PLACEHOLDER, type RenderOptions, renderWgQuick } from "../../../wgconf/index.js";
 import { getResource } from "../../db/repo-resources.js";
+import { presharedKeysFor } from "../../state/preshared-keys.js";
 import { fromRow } from "../../state/rows.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
@@ -57,7 +58,8 @@ async function fileOf(
   if (!state || state.interfaces.length === 0) {
     throw new ApiError("not-found", `Node/${name} has no configuration yet (does it have a hub?)`);
   }
-  const files = renderWgQuick(state, options);
+  // The device has no agent to fetch preshared keys: the file carries them (a secret download).
+  const files = renderWgQuick(state, { ...options, presharedKeys: await presharedKeysFor(s.db, state) });
   const chosen = iface ? files.find((f) => f.name === `${iface}.conf`) : files[0];
   if (!chosen) {
     const known = files.map((f) => f.name.replace(/\.conf$/, "")).join(", ");
@@ -73,8 +75,9 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/nodes/:name/wg-quick",
       permission: "read",
       summary:
-        "An external node's wg-quick file (text/plain), never with its private key: loaded from a file on the device (privateKey=file), or a placeholder to paste it over (privateKey=placeholder, for WireGuard's apps)",
+        "An external node's wg-quick file (text/plain), with the preshared keys of its peers, never with its private key: loaded from a file on the device (privateKey=file), or a placeholder to paste it over (privateKey=placeholder, for WireGuard's apps)",
       tag: "Node",
+      produces: ["text/plain"],
       params,
       query,
       handler: async ({ params: p, query: q, reply }) => {
@@ -86,6 +89,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
           q.privateKey === "placeholder" ? { inlinePrivateKey: PRIVATE_KEY_PLACEHOLDER } : {},
         );
         reply.type("text/plain; charset=utf-8");
+        reply.header("cache-control", "no-store");
         reply.header("content-disposition", `attachment; filename="${file.name}"`);
         return file.text;
       },
@@ -97,6 +101,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
       summary:
         "Generate a key pair for an external node: sets its public key and returns a wg-quick file WITH the private key, once; the controller does not keep the private key",
       tag: "Node",
+      produces: ["text/plain"],
       params,
       query: generateQuery,
       body: z.strictObject({
