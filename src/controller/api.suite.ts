@@ -7,6 +7,7 @@ import { applyApiSuite } from "./api-apply.suite.js";
 import { auditApiSuite } from "./api-audit.suite.js";
 import { authApiSuite } from "./api-auth.suite.js";
 import { deliveryApiSuite } from "./api-delivery.suite.js";
+import { guardApiSuite } from "./api-guard.suite.js";
 import { idempotenceApiSuite } from "./api-idempotence.suite.js";
 import { listsApiSuite } from "./api-lists.suite.js";
 import { opsApiSuite } from "./api-ops.suite.js";
@@ -35,4 +36,5 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollRotateApiSuite(make);
   deliveryApiSuite(make);
   uiApiSuite(make);
+  guardApiSuite(make);
 }

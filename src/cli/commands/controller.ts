@@ -3,6 +3,11 @@
  * runs the controller until SIGINT or SIGTERM.
  */
 import type { Command } from "commander";
+import {
+  DEFAULT_GUARD_POLICY,
+  type GuardPolicy,
+  policyProblem,
+} from "../../controller/guard/blast-radius.js";
 import { startController } from "../../controller/server.js";
 import { duration, durationSeconds } from "../../model/index.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -18,6 +23,22 @@ interface Flags {
   logLevel: string;
   enrollSkew?: string;
   enrollRateLimit?: string;
+  guardMaxRemovedShare: string;
+  guardMinRemoved: string;
+}
+
+/** `--guard-max-removed-share 0.5 --guard-min-removed 3`: the blast-radius guard's thresholds. */
+function guardPolicy(flags: Flags): GuardPolicy {
+  const policy = {
+    maxRemovedShare: Number(flags.guardMaxRemovedShare),
+    minRemoved: Number(flags.guardMinRemoved),
+  };
+  const problem = policyProblem(policy);
+  if (problem) {
+    const flag = problem.startsWith("maxRemovedShare") ? "--guard-max-removed-share" : "--guard-min-removed";
+    throw new CliError(`${flag}: ${problem.replace(/^\w+ /, "")}`, EXIT.usage);
+  }
+  return policy;
 }
 
 /** `--enroll-skew 5m`, `--enroll-rate-limit N` (per address per minute; per token ten times that). */
@@ -66,8 +87,19 @@ export function registerController(program: Command, io: Io): void {
     )
     .option("--tls-key <file>", "private key of --tls-cert (PEM)")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option(
+      "--guard-max-removed-share <share>",
+      "hold a hub's revision that removes more than this share (0-1) of its peers until confirmed; 1: off",
+      String(DEFAULT_GUARD_POLICY.maxRemovedShare),
+    )
+    .option(
+      "--guard-min-removed <n>",
+      "…and at least this many peers",
+      String(DEFAULT_GUARD_POLICY.minRemoved),
+    )
     .action(async (flags: Flags) => {
       const limits = enrollLimits(flags);
+      const guard = guardPolicy(flags);
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
         throw new CliError("give --tls-cert and --tls-key together");
       let running: Awaited<ReturnType<typeof startController>>;
@@ -79,6 +111,7 @@ export function registerController(program: Command, io: Io): void {
           tlsCert: flags.tlsCert,
           tlsKey: flags.tlsKey,
           logLevel: flags.logLevel,
+          guard,
           ...(flags.enrollListen ? { enrollListen: flags.enrollListen, enrollLimits: limits } : {}),
           print: (line) => io.stdout(`${line}\n`),
         });
