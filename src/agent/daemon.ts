@@ -91,6 +91,8 @@ class Agent {
   private client!: ConfigClient;
   private applied: DesiredState | undefined;
   private applyError: string | null = null;
+  /** The public key of the last successful apply: reported, it proves a rotated key is in use. */
+  private appliedPublicKey: string | undefined;
   /** One apply at a time: a long-poll answer and a rotation never interleave. */
   private applying: Promise<unknown> = Promise.resolve();
   /** The rotation in flight; a second request joins it instead of making another key. */
@@ -218,6 +220,7 @@ class Agent {
   private apply(desired: DesiredState): Promise<void> {
     const run = async () => {
       const { o } = this;
+      const key = this.identity.publicKey;
       try {
         const presharedKeys = await this.presharedKeysFor(desired);
         const result = await applyDesiredState(desired, {
@@ -230,6 +233,7 @@ class Agent {
         });
         this.applied = desired;
         this.applyError = null;
+        this.appliedPublicKey = key;
         await this.dir.writeLastApplied(desired);
         if (result.changed) o.log.info({ revision: desired.revision, steps: result.plan.length }, "applied");
       } catch (error) {
@@ -290,6 +294,7 @@ class Agent {
         appliedRevision: this.applied?.revision ?? null,
         applyError: this.applyError,
         interfaces: (await collectStats(names, this.runner)).map((i) => ({ ...i, peers: [...i.peers] })),
+        ...(this.appliedPublicKey ? { publicKey: this.appliedPublicKey } : {}),
       };
       await this.client.report(status, this.o.signal);
     } catch (error) {
@@ -300,8 +305,9 @@ class Agent {
 
   /**
    * Key rotation: a new key is saved as pending, the controller is told (credential + proof of
-   * the new key), then the key is switched and the data plane re-applied with it. The hubs get
-   * the new peer key in the revision the controller makes for the change. One at a time.
+   * the new key), then the key is switched and the data plane re-applied with it. Peers keep the
+   * old key valid beside the new one until a status report names the new key as applied (or they
+   * see a handshake from it), so a crash at any point leaves the tunnel up. One at a time.
    */
   rotate(): Promise<void> {
     this.rotating ??= this.rotateOnce().finally(() => {

@@ -34,6 +34,11 @@ export const statusReportSchema = z.object({
   /** Why the last apply failed; null when it succeeded. */
   applyError: z.string().max(4096).nullable(),
   interfaces: z.array(interfaceReportSchema).max(64),
+  /**
+   * The WireGuard public key of the node's last successful apply (absent from older agents): a
+   * rotated key reported here proves the node runs it, so the old key's grace can end.
+   */
+  publicKey: z.string().min(1).max(64).optional(),
 });
 
 export type PeerReport = z.infer<typeof peerReportSchema>;

@@ -16,6 +16,7 @@ import type { GuardPolicy } from "../guard/blast-radius.js";
 import { DeliveryGuard } from "../guard/delivery-guard.js";
 import type { Metrics } from "../metrics.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
+import type { Rotation } from "../state/rotation-grace.js";
 import type { Snapshot } from "../state/snapshot.js";
 import { NodeRevisions } from "./node-revisions.js";
 
@@ -213,6 +214,11 @@ export class ConfigNotifier {
   /** `node`'s desired state as of the last snapshot this replica saw; undefined when not compiled. */
   stateOf(node: string): DesiredState | undefined {
     return this.snapshot?.compiled.get(node);
+  }
+
+  /** Key rotations in progress as of the last snapshot this replica saw. */
+  get rotations(): ReadonlyMap<string, Rotation> {
+    return this.snapshot?.rotations ?? new Map();
   }
 
   /** The intent revision of the last snapshot this replica saw (0 before the first load). */
