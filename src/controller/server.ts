@@ -33,7 +33,9 @@ export interface ControllerOptions {
   /** `ADDR:PORT` of the enrollment listener (TLS, enrollment routes only); absent: off. */
   readonly enrollListen?: string;
   /** Enrollment limits (skew, rate limits); defaults otherwise. */
-  readonly enrollLimits?: Partial<Pick<EnrollmentConfig, "skewMs" | "perAddress" | "perToken" | "windowMs">>;
+  readonly enrollLimits?: Partial<
+    Pick<EnrollmentConfig, "skewMs" | "perAddress" | "perToken" | "windowMs" | "rotationGraceMs">
+  >;
   /** The blast-radius guard's thresholds; default DEFAULT_GUARD_POLICY. */
   readonly guard?: GuardPolicy;
   /** Where start-up messages go (the admin password, addresses, CA fingerprint). */

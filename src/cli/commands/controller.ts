@@ -23,6 +23,7 @@ interface Flags {
   logLevel: string;
   enrollSkew?: string;
   enrollRateLimit?: string;
+  rotationGrace?: string;
   guardMaxRemovedShare: string;
   guardMinRemoved: string;
 }
@@ -42,8 +43,21 @@ function guardPolicy(flags: Flags): GuardPolicy {
 }
 
 /** `--enroll-skew 5m`, `--enroll-rate-limit N` (per address per minute; per token ten times that). */
-function enrollLimits(flags: Flags): { skewMs?: number; perAddress?: number; perToken?: number } {
-  const out: { skewMs?: number; perAddress?: number; perToken?: number } = {};
+function enrollLimits(flags: Flags): {
+  skewMs?: number;
+  perAddress?: number;
+  perToken?: number;
+  rotationGraceMs?: number;
+} {
+  const out: { skewMs?: number; perAddress?: number; perToken?: number; rotationGraceMs?: number } = {};
+  if (flags.rotationGrace !== undefined) {
+    if (!duration.safeParse(flags.rotationGrace).success || durationSeconds(flags.rotationGrace) <= 0)
+      throw new CliError(
+        `--rotation-grace ${JSON.stringify(flags.rotationGrace)} is not a positive duration such as 24h`,
+        EXIT.usage,
+      );
+    out.rotationGraceMs = durationSeconds(flags.rotationGrace) * 1000;
+  }
   if (flags.enrollSkew !== undefined) {
     if (!duration.safeParse(flags.enrollSkew).success)
       throw new CliError(
@@ -80,6 +94,11 @@ export function registerController(program: Command, io: Io): void {
       "--enroll-rate-limit <n>",
       "enrollment requests per source address per minute (per token: 10×; 0: no limit)",
       "60",
+    )
+    .option(
+      "--rotation-grace <duration>",
+      "how long a rotated node's old key stays valid at most, until it proves the new one",
+      "24h",
     )
     .option(
       "--tls-cert <file>",
