@@ -93,6 +93,8 @@ export interface Fabric {
   readonly hosts: Record<"ctl" | "hub" | "sa" | "sb" | "sc" | "lanb", Host>;
   readonly agents: Record<"hub" | "spoke-a" | "spoke-b" | "spoke-c", AgentProc>;
   readonly addresses: Record<string, string>;
+  /** The controller CA's PEM file (for the CLI's HUBWIRE_CA_FILE). */
+  readonly caFile: string;
   controller: LongLived;
   startController(): Promise<LongLived>;
   startAgent(a: AgentProc, extra?: string[]): Promise<void>;
@@ -170,7 +172,12 @@ export async function controllerIn(
  * Call at describe level; the returned function (call it in `beforeAll`) builds the hosts,
  * starts the controller and the four agents. Enrollment of spoke-c waits for an approval.
  */
-export function useFabric(): () => Promise<Fabric> {
+export function useFabric(
+  options: {
+    /** Runs once the hub has joined, before any spoke may (e.g. to take a backup of that state). */
+    beforeSpokes?: (api: ControllerApi) => Promise<void>;
+  } = {},
+): () => Promise<Fabric> {
   const lab = useLab();
   let fabric: Fabric | undefined;
   let work = "";
@@ -235,6 +242,7 @@ export function useFabric(): () => Promise<Fabric> {
       const r = await api.request("GET", "/api/v1/nodes/hub");
       return r.status === 200 ? true : undefined;
     });
+    await options.beforeSpokes?.(api);
     await api.ok("POST", "/api/v1/apply", spokePolicies(underlay.net));
     const spokeToken = await token("spokes");
     const lateToken = await token("late-spokes");
@@ -252,6 +260,7 @@ export function useFabric(): () => Promise<Fabric> {
       hosts,
       agents,
       addresses: ip,
+      caFile: join(work, "controller", "tls", "ca.crt"),
       controller,
       async startController() {
         controller = await startController();

@@ -96,6 +96,8 @@ class Agent {
   private client!: ConfigClient;
   private applied: DesiredState | undefined;
   private applyError: string | null = null;
+  /** The public key of the last successful apply: reported, it proves a rotated key is in use. */
+  private appliedPublicKey: string | undefined;
   /** One apply at a time: a long-poll answer and a rotation never interleave. */
   private applying: Promise<unknown> = Promise.resolve();
   /** The rotation in flight; a second request joins it instead of making another key. */
@@ -242,6 +244,7 @@ class Agent {
     const run = async () => {
       const { o } = this;
       if (move && desired !== this.applied) return; // a newer state was applied meanwhile, with current health
+      const key = this.identity.publicKey;
       try {
         // A move re-applies the applied state: its keys are the ones in use (no controller needed).
         const presharedKeys = move
@@ -275,6 +278,7 @@ class Agent {
         }
         this.installedRoutes = routes;
         this.failover.track(desired);
+        this.appliedPublicKey = key;
         await this.dir.writeLastApplied(desired);
         if (result.changed) o.log.info({ revision: desired.revision, steps: result.plan.length }, "applied");
       } catch (error) {
@@ -351,6 +355,7 @@ class Agent {
         links: this.failover.reports(),
         activeHub: this.applied ? activeHub(this.applied, this.failover.down()) : null,
         failovers: this.failovers,
+        ...(this.appliedPublicKey ? { publicKey: this.appliedPublicKey } : {}),
       };
       await this.client.report(status, this.o.signal);
     } catch (error) {
@@ -361,8 +366,9 @@ class Agent {
 
   /**
    * Key rotation: a new key is saved as pending, the controller is told (credential + proof of
-   * the new key), then the key is switched and the data plane re-applied with it. The hubs get
-   * the new peer key in the revision the controller makes for the change. One at a time.
+   * the new key), then the key is switched and the data plane re-applied with it. Peers keep the
+   * old key valid beside the new one until a status report names the new key as applied (or they
+   * see a handshake from it), so a crash at any point leaves the tunnel up. One at a time.
    */
   rotate(): Promise<void> {
     this.rotating ??= this.rotateOnce().finally(() => {

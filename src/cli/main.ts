@@ -9,6 +9,7 @@ import { registerApiVerbs } from "./commands/api-verbs.js";
 import { registerBackup } from "./commands/backup.js";
 import { registerController } from "./commands/controller.js";
 import { registerEnrollVerbs } from "./commands/enroll-verbs.js";
+import { registerHoldVerbs } from "./commands/hold-verbs.js";
 import { registerImport } from "./commands/import.js";
 import { registerJoin } from "./commands/join.js";
 import { registerJoinHmac } from "./commands/join-hmac.js";
@@ -41,6 +42,7 @@ export function buildProgram(io: Io): Command {
   registerImport(program, io);
   registerBackup(program, io);
   registerEnrollVerbs(program, io);
+  registerHoldVerbs(program, io);
   registerJoin(program, io);
   registerAgent(program, io);
   return program;

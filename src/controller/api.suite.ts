@@ -7,6 +7,7 @@ import { applyApiSuite } from "./api-apply.suite.js";
 import { auditApiSuite } from "./api-audit.suite.js";
 import { authApiSuite } from "./api-auth.suite.js";
 import { deliveryApiSuite } from "./api-delivery.suite.js";
+import { guardApiSuite } from "./api-guard.suite.js";
 import { hardeningApiSuite } from "./api-hardening.suite.js";
 import { idempotenceApiSuite } from "./api-idempotence.suite.js";
 import { listsApiSuite } from "./api-lists.suite.js";
@@ -37,4 +38,5 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   deliveryApiSuite(make);
   uiApiSuite(make);
   hardeningApiSuite(make);
+  guardApiSuite(make);
 }

@@ -17,6 +17,7 @@ import { agentPresharedKeyRoutes } from "./api/routes/agent-preshared-keys.js";
 import { agentStatusRoutes } from "./api/routes/agent-status.js";
 import { applyRoutes } from "./api/routes/apply.js";
 import { auditRoutes } from "./api/routes/audit.js";
+import { deliveryHoldRoutes } from "./api/routes/delivery-holds.js";
 import { enrollRoutes } from "./api/routes/enroll.js";
 import { enrollmentRoutes } from "./api/routes/enrollments.js";
 import { importRoutes } from "./api/routes/import.js";
@@ -109,6 +110,7 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...overviewRoutes(s),
     ...wgQuickRoutes(s),
     ...importRoutes(s),
+    ...deliveryHoldRoutes(s),
   ];
 }
 

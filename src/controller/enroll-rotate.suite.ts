@@ -1,8 +1,8 @@
 /**
  * Shared tests of key rotation (`POST /agent/v1/rotate-key`) and of enrolling a pre-declared Node.
  * Rotation: the node credential plus a proof of
- * possession of the new key replace the Node's key in one revision (hubs swap the peer at once);
- * every refusal changes nothing. Run on every dialect by api.suite.ts.
+ * possession of the new key replace the Node's key; hubs keep the old key valid beside the new one
+ * until the node proves it applied it or the grace period ends; every refusal changes nothing. Run on every dialect by api.suite.ts.
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,10 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
 import { requestTimestamp, rotateProofMessage, statusProofMessage } from "../model/enroll-wire.js";
 import type { JoinToken } from "../model/join-token.js";
 import { issueNodeCredential } from "./auth/node-credentials.js";
+import { enrollmentConfig } from "./enroll/config.js";
+import { enrollmentHousekeeping } from "./enroll/housekeeping.js";
 import { IntentStore } from "./state/intent-store.js";
+import { sampleReport } from "./testing/agents.js";
 import type { Controller, MakeController } from "./testing/api-harness.js";
 import {
   enrollController,
@@ -57,6 +60,27 @@ const rotate = (
     headers: credential ? { authorization: `Bearer ${credential}` } : {},
     payload: body as object,
   });
+
+/** hub-fra's peers for `node` (key and AllowedIPs) in the compiled intent. */
+async function hubPeersOf(c: Controller, node: string) {
+  const snap = await new IntentStore(c.db).current();
+  return snap.compiled
+    .get("hub-fra")!
+    .interfaces.flatMap((i) => i.peers)
+    .filter((p) => p.name === node)
+    .map((p) => ({ publicKey: p.publicKey, allowedIPs: [...p.allowedIPs] }));
+}
+
+/** A status report from a node (its credential), with `extra` fields. */
+async function report(c: Controller, credential: string, extra: object): Promise<void> {
+  const r = await c.app.inject({
+    method: "POST",
+    url: "/agent/v1/status",
+    headers: { authorization: `Bearer ${credential}` },
+    payload: { ...sampleReport(null), ...extra },
+  });
+  expect(r.statusCode, r.body).toBe(204);
+}
 
 async function hubPeerKeys(c: Controller): Promise<string[]> {
   const snap = await new IntentStore(c.db).current();
@@ -112,11 +136,12 @@ export function enrollRotateApiSuite(make: MakeController): void {
       expect(config.statusCode).toBe(200);
     });
 
-    it("swaps the node's key on every hub in one revision, on both listeners", async () => {
+    it("keeps the old key valid beside the new one (no AllowedIPs shared) until the node reports the new key", async () => {
       const c = await enrollController(make);
       const token = await joinToken(c, "lab");
       const { response, privateKey } = await enrollNode(c, token, "lab-rot");
       const { credential } = response.json() as { credential: string };
+      const oldKey = publicKeyFromPrivate(privateKey);
       const before = await c.revision();
       const newKey = generatePrivateKey();
       const r = await rotate(c, credential, rotateBody(c, token, "lab-rot", newKey));
@@ -126,15 +151,95 @@ export function enrollRotateApiSuite(make: MakeController): void {
         publicKey: publicKeyFromPrivate(newKey),
         revision: before + 1,
       });
-      const peers = await hubPeerKeys(c);
-      expect(peers).toContain(publicKeyFromPrivate(newKey));
-      expect(peers).not.toContain(publicKeyFromPrivate(privateKey));
+      // A node that crashed before switching still has its tunnel: the old key keeps its prefixes,
+      // the new one can handshake but claims none.
+      const graced = await hubPeersOf(c, "lab-rot");
+      expect(graced).toEqual([
+        { publicKey: oldKey, allowedIPs: expect.arrayContaining([expect.any(String)]) },
+        { publicKey: publicKeyFromPrivate(newKey), allowedIPs: [] },
+      ]);
+      expect(await servedHubPeerKeys(c)).toEqual(
+        expect.arrayContaining([oldKey, publicKeyFromPrivate(newKey)]),
+      );
+      // The agent retrying the same key after a crash changes nothing.
+      const retry = await rotate(c, credential, rotateBody(c, token, "lab-rot", newKey));
+      expect(retry.json()).toMatchObject({ revision: before + 1 });
+      // A report from the agent still on the old key proves nothing.
+      await report(c, credential, { publicKey: oldKey });
+      expect(await hubPeersOf(c, "lab-rot")).toHaveLength(2);
+      // It reports the new key applied: the old peer goes, the new one takes the prefixes.
+      await report(c, credential, { publicKey: publicKeyFromPrivate(newKey) });
+      const done = await hubPeersOf(c, "lab-rot");
+      expect(done).toEqual([{ publicKey: publicKeyFromPrivate(newKey), allowedIPs: graced[0]!.allowedIPs }]);
+      expect(await c.revision()).toBe(before + 2);
+      const audit = (
+        await c.call(c.admin, "GET", "/api/v1/audit?action=key-rotation-completed&name=lab-rot")
+      ).json() as { items: Array<{ after: { reason: string } }> };
+      expect(audit.items.map((e) => e.after.reason)).toEqual(["applied"]);
+      // Rotating again works; the old key is free again; the credential is unchanged.
       const third = generatePrivateKey();
       expect((await rotate(c, credential, rotateBody(c, token, "lab-rot", third), "enroll")).statusCode).toBe(
         200,
       );
-      // The old key is free again; the credential is unchanged.
+      expect((await hubPeersOf(c, "lab-rot")).map((p) => p.publicKey)).toEqual([
+        publicKeyFromPrivate(newKey),
+        publicKeyFromPrivate(third),
+      ]);
       expect((await enrollNode(c, token, "lab-other", {}, privateKey)).response.statusCode).toBe(200);
+    });
+
+    it("ends the grace on a hub's report of a handshake from the new key, or when the grace period is over", async () => {
+      const c = await enrollController(make);
+      const token = await joinToken(c, "lab");
+      const a = await enrollNode(c, token, "lab-a");
+      const b = await enrollNode(c, token, "lab-b");
+      const credA = (a.response.json() as { credential: string }).credential;
+      const credB = (b.response.json() as { credential: string }).credential;
+      const keyA = generatePrivateKey();
+      const keyB = generatePrivateKey();
+      expect((await rotate(c, credA, rotateBody(c, token, "lab-a", keyA))).statusCode).toBe(200);
+      expect((await rotate(c, credB, rotateBody(c, token, "lab-b", keyB))).statusCode).toBe(200);
+      // Another node may not take a key that is still valid for lab-b.
+      expect(reasonOf(await rotate(c, credA, rotateBody(c, token, "lab-a", b.privateKey)))).toBe(
+        "key-in-use",
+      );
+      // The hub saw lab-a's new key handshake (lab-a's agent died before it could report).
+      const hub = await c.db.transaction((tx) => issueNodeCredential(tx, "hub-fra", c.clock.now()));
+      const seen = sampleReport(null, [
+        { publicKey: publicKeyFromPrivate(keyA), handshake: Math.floor(c.clock.now().getTime() / 1000) },
+        { publicKey: publicKeyFromPrivate(keyB) },
+      ]);
+      const r = await c.app.inject({
+        method: "POST",
+        url: "/agent/v1/status",
+        headers: { authorization: `Bearer ${hub}` },
+        payload: seen,
+      });
+      expect(r.statusCode, r.body).toBe(204);
+      expect(await hubPeersOf(c, "lab-a")).toHaveLength(1);
+      expect(await hubPeersOf(c, "lab-b")).toHaveLength(2);
+      // lab-b never proves it: the old key goes when the grace period is over, not before.
+      const store = new IntentStore(c.db, c.clock.now);
+      const config = enrollmentConfig({ urls: [], caSha256: "", caPem: "" });
+      const housekeeping = () =>
+        enrollmentHousekeeping({ db: c.db, intent: store, config, now: c.clock.now });
+      c.clock.advance(config.rotationGraceMs - 60_000);
+      expect((await housekeeping()).rotations).toEqual([]);
+      c.clock.advance(120_000);
+      expect((await housekeeping()).rotations).toEqual(["lab-b"]);
+      expect(await hubPeersOf(c, "lab-b")).toEqual([
+        { publicKey: publicKeyFromPrivate(keyB), allowedIPs: expect.any(Array) },
+      ]);
+      // A day later the session has expired; the admin's API token has not.
+      const audit = (
+        await c.call(c.tokens.admin.credential, "GET", "/api/v1/audit?action=key-rotation-completed")
+      ).json() as {
+        items: Array<{ name: string; actor: string; after: { reason: string } }>;
+      };
+      expect(audit.items.map((e) => [e.name, e.actor, e.after.reason])).toEqual([
+        ["lab-b", "system", "grace-ended"],
+        ["lab-a", "agent:hub-fra", "handshake"],
+      ]);
     });
 
     it("refuses a missing credential, a proof made with another key, another node's key, a replay and a stale timestamp", async () => {

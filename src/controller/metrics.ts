@@ -99,6 +99,28 @@ export function createMetrics(db: Db): Metrics {
       this.set(await db.transaction((tx) => getRevision(tx)));
     },
   });
+  new Gauge({
+    name: "hubwire_delivery_held",
+    help: "1 for each hub whose newer desired state the blast-radius guard holds for an operator's confirmation",
+    labelNames: ["node"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.kysely.selectFrom("delivery_holds").select("node").execute();
+      for (const r of rows) this.set({ node: r.node }, 1);
+    },
+  });
+  new Gauge({
+    name: "hubwire_delivery_held_removed_peers",
+    help: "Peers a held hub revision would remove at once (blast-radius guard)",
+    labelNames: ["node"] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.kysely.selectFrom("delivery_holds").select(["node", "removed"]).execute();
+      for (const r of rows) this.set({ node: r.node }, Number(r.removed));
+    },
+  });
   const longPolls = new Gauge({
     name: "hubwire_agent_long_polls",
     help: "Agent config long polls held open by this replica",

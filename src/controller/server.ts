@@ -17,6 +17,7 @@ import { createFirstAdminIfNone } from "./db/repo-users.js";
 import { type EnrollmentConfig, enrollmentConfig } from "./enroll/config.js";
 import { enrollmentHousekeeping } from "./enroll/housekeeping.js";
 import { controllerIdentity } from "./enroll/identity.js";
+import type { GuardPolicy } from "./guard/blast-radius.js";
 import { createMetrics } from "./metrics.js";
 import { type Delivery, startDelivery } from "./notify/delivery.js";
 import { IntentStore } from "./state/intent-store.js";
@@ -32,7 +33,11 @@ export interface ControllerOptions {
   /** `ADDR:PORT` of the enrollment listener (TLS, enrollment routes only); absent: off. */
   readonly enrollListen?: string;
   /** Enrollment limits (skew, rate limits); defaults otherwise. */
-  readonly enrollLimits?: Partial<Pick<EnrollmentConfig, "skewMs" | "perAddress" | "perToken" | "windowMs">>;
+  readonly enrollLimits?: Partial<
+    Pick<EnrollmentConfig, "skewMs" | "perAddress" | "perToken" | "windowMs" | "rotationGraceMs">
+  >;
+  /** The blast-radius guard's thresholds; default DEFAULT_GUARD_POLICY. */
+  readonly guard?: GuardPolicy;
   /**
    * `ADDR:PORT` of a listener serving only `/metrics` and `/healthz` (TLS unless loopback), for
    * scrapers elsewhere; absent: metrics are served on the loopback `--listen` addresses only.
@@ -156,7 +161,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
         : undefined;
     if (enroll) await controllerIdentity(db);
     const log = pino({ level: options.logLevel ?? "info" });
-    delivery = await startDelivery(intent, db, { now: () => new Date(), metrics, log });
+    delivery = await startDelivery(intent, db, {
+      now: () => new Date(),
+      metrics,
+      log,
+      ...(options.guard ? { guard: options.guard } : {}),
+    });
     const urls: string[] = [];
     for (const l of listeners) {
       const secure = !l.loopback || options.tlsCert !== undefined;

@@ -63,6 +63,11 @@ export const statusReportSchema = z.object({
   activeHub: z.string().max(63).nullable().optional(),
   /** Route moves made by failover since the agent started. */
   failovers: z.number().int().min(0).optional(),
+  /**
+   * The WireGuard public key of the node's last successful apply (absent from older agents): a
+   * rotated key reported here proves the node runs it, so the old key's grace can end.
+   */
+  publicKey: z.string().min(1).max(64).optional(),
 });
 
 export type LinkReport = z.infer<typeof linkReportSchema>;

@@ -5,6 +5,11 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { readBackupKey } from "../../controller/backup/sealed.js";
+import {
+  DEFAULT_GUARD_POLICY,
+  type GuardPolicy,
+  policyProblem,
+} from "../../controller/guard/blast-radius.js";
 import { startController } from "../../controller/server.js";
 import { duration, durationSeconds } from "../../model/index.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -23,11 +28,41 @@ interface Flags {
   metricsListen?: string;
   metricsTokenFile?: string;
   backupKeyFile?: string;
+  rotationGrace?: string;
+  guardMaxRemovedShare: string;
+  guardMinRemoved: string;
+}
+
+/** `--guard-max-removed-share 0.5 --guard-min-removed 3`: the blast-radius guard's thresholds. */
+function guardPolicy(flags: Flags): GuardPolicy {
+  const policy = {
+    maxRemovedShare: Number(flags.guardMaxRemovedShare),
+    minRemoved: Number(flags.guardMinRemoved),
+  };
+  const problem = policyProblem(policy);
+  if (problem) {
+    const flag = problem.startsWith("maxRemovedShare") ? "--guard-max-removed-share" : "--guard-min-removed";
+    throw new CliError(`${flag}: ${problem.replace(/^\w+ /, "")}`, EXIT.usage);
+  }
+  return policy;
 }
 
 /** `--enroll-skew 5m`, `--enroll-rate-limit N` (per address per minute; per token ten times that). */
-function enrollLimits(flags: Flags): { skewMs?: number; perAddress?: number; perToken?: number } {
-  const out: { skewMs?: number; perAddress?: number; perToken?: number } = {};
+function enrollLimits(flags: Flags): {
+  skewMs?: number;
+  perAddress?: number;
+  perToken?: number;
+  rotationGraceMs?: number;
+} {
+  const out: { skewMs?: number; perAddress?: number; perToken?: number; rotationGraceMs?: number } = {};
+  if (flags.rotationGrace !== undefined) {
+    if (!duration.safeParse(flags.rotationGrace).success || durationSeconds(flags.rotationGrace) <= 0)
+      throw new CliError(
+        `--rotation-grace ${JSON.stringify(flags.rotationGrace)} is not a positive duration such as 24h`,
+        EXIT.usage,
+      );
+    out.rotationGraceMs = durationSeconds(flags.rotationGrace) * 1000;
+  }
   if (flags.enrollSkew !== undefined) {
     if (!duration.safeParse(flags.enrollSkew).success)
       throw new CliError(
@@ -66,6 +101,11 @@ export function registerController(program: Command, io: Io): void {
       "60",
     )
     .option(
+      "--rotation-grace <duration>",
+      "how long a rotated node's old key stays valid at most, until it proves the new one",
+      "24h",
+    )
+    .option(
       "--tls-cert <file>",
       "server certificate chain (PEM); default: a CA and certificate made in the data folder",
     )
@@ -83,8 +123,19 @@ export function registerController(program: Command, io: Io): void {
       "--backup-key-file <file>",
       "seal every backup with an HMAC under this key, and restore only backups sealed with it",
     )
+    .option(
+      "--guard-max-removed-share <share>",
+      "hold a hub's revision that removes more than this share (0-1) of its peers until confirmed; 1: off",
+      String(DEFAULT_GUARD_POLICY.maxRemovedShare),
+    )
+    .option(
+      "--guard-min-removed <n>",
+      "…and at least this many peers",
+      String(DEFAULT_GUARD_POLICY.minRemoved),
+    )
     .action(async (flags: Flags) => {
       const limits = enrollLimits(flags);
+      const guard = guardPolicy(flags);
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
         throw new CliError("give --tls-cert and --tls-key together");
       const metricsToken =
@@ -106,6 +157,7 @@ export function registerController(program: Command, io: Io): void {
           tlsCert: flags.tlsCert,
           tlsKey: flags.tlsKey,
           logLevel: flags.logLevel,
+          guard,
           ...(flags.enrollListen ? { enrollListen: flags.enrollListen, enrollLimits: limits } : {}),
           ...(flags.metricsListen ? { metricsListen: flags.metricsListen } : {}),
           ...(metricsToken !== undefined ? { metricsToken } : {}),

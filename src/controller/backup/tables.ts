@@ -1,6 +1,6 @@
 /**
  * What a backup covers, read from the database itself rather than from a list kept here: every
- * table but `hubwire_migrations` (and SQLite's own `sqlite_*`), its columns in order, its primary
+ * table but `hubwire_migrations`, {@link KEPT_ACROSS_RESTORE} (and SQLite's own `sqlite_*`), its columns in order, its primary
  * key, and an order in which every table comes after the tables its foreign keys point at. So a
  * table added by a later migration is backed up and restored without touching this module.
  */
@@ -9,6 +9,14 @@ import type { DialectName } from "../db/schema.js";
 
 /** The table that records the schema; a backup carries its ids in the header instead. */
 export const MIGRATIONS_TABLE = "hubwire_migrations";
+
+/**
+ * Tables about the data plane as it is, not about intent: the blast-radius guard's record of what
+ * each hub runs and which deliveries are held. A backup leaves them out and a restore keeps them,
+ * so a restored old database is compared with what the hubs really run (and held), not with the
+ * old database's own idea of it.
+ */
+export const KEPT_ACROSS_RESTORE: readonly string[] = ["delivery_baselines", "delivery_holds"];
 
 /** One table as a backup sees it. */
 export interface TableInfo {
@@ -32,7 +40,9 @@ export function quoteIdent(name: string): string {
 // biome-ignore lint/suspicious/noExplicitAny: tables are named at run time
 export async function describeTables(db: Kysely<any>, dialect: DialectName): Promise<TableInfo[]> {
   const tables = dialect === "postgres" ? await describePostgres(db) : await describeSqlite(db);
-  return parentsFirst(tables.filter((t) => t.name !== MIGRATIONS_TABLE));
+  return parentsFirst(
+    tables.filter((t) => t.name !== MIGRATIONS_TABLE && !KEPT_ACROSS_RESTORE.includes(t.name)),
+  );
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tables are named at run time

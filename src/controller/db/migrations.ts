@@ -253,6 +253,34 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    // The blast-radius guard (SPEC §5): the peers last delivered to each hub, and the hubs whose
+    // next revision is held for an operator's confirmation. Operational state about the data
+    // plane, not intent: a backup leaves both out and a restore keeps them (backup/tables.ts),
+    // so restoring an old backup is compared with what the hubs really run.
+    id: "0006_delivery_guard",
+    async up(db, dialect) {
+      await db.schema
+        .createTable("delivery_baselines")
+        .addColumn("node", "text", bytewise(dialect))
+        .addColumn("revision", "text", (c) => c.notNull())
+        .addColumn("peers", "text", (c) => c.notNull())
+        .addColumn("delivered_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("delivery_baselines_pk", ["node"])
+        .execute();
+      await db.schema
+        .createTable("delivery_holds")
+        .addColumn("node", "text", bytewise(dialect))
+        .addColumn("revision", "text", (c) => c.notNull())
+        .addColumn("baseline_revision", "text", (c) => c.notNull())
+        .addColumn("peers_before", "integer", (c) => c.notNull())
+        .addColumn("removed", "integer", (c) => c.notNull())
+        .addColumn("removed_names", "text", (c) => c.notNull())
+        .addColumn("held_at", "text", (c) => c.notNull())
+        .addPrimaryKeyConstraint("delivery_holds_pk", ["node"])
+        .execute();
+    },
+  },
 ];
 
 /**

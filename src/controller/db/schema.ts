@@ -27,6 +27,8 @@ export interface Database {
   node_status: NodeStatusTable;
   node_traffic: NodeTrafficTable;
   attachments: AttachmentsTable;
+  delivery_baselines: DeliveryBaselinesTable;
+  delivery_holds: DeliveryHoldsTable;
 }
 
 /**
@@ -209,4 +211,29 @@ export interface NodeTrafficTable {
   at: string;
   rx_bytes: number;
   tx_bytes: number;
+}
+
+/**
+ * The peers (public key → node name, JSON object) of the desired state last delivered to each
+ * hub: what the blast-radius guard compares a new revision with. Kept across restores.
+ */
+export interface DeliveryBaselinesTable {
+  node: string;
+  revision: string;
+  peers: string;
+  delivered_at: string;
+}
+
+/**
+ * Hubs whose newer desired state is held by the blast-radius guard until an operator confirms it.
+ * `removed_names` is a JSON array (at most a sample) of the peers the revision would remove.
+ */
+export interface DeliveryHoldsTable {
+  node: string;
+  revision: string;
+  baseline_revision: string;
+  peers_before: number;
+  removed: number;
+  removed_names: string;
+  held_at: string;
 }

@@ -14,13 +14,27 @@ export interface EnrollmentConfig {
   /** Requests per token id per window; 0 turns the limit off. */
   readonly perToken: number;
   readonly windowMs: number;
+  /**
+   * How long a rotated node's old key stays valid at most, waiting for proof that the node
+   * applied the new one (state/rotation-grace.ts).
+   */
+  readonly rotationGraceMs: number;
 }
+
+export const DEFAULT_ROTATION_GRACE_MS = 24 * 3600_000;
 
 export const DEFAULT_SKEW_MS = 5 * 60_000;
 
-/** Defaults: 5 min skew; 60 requests a minute per address, 600 per token. */
+/** Defaults: 5 min skew; 60 requests a minute per address, 600 per token; 24 h rotation grace. */
 export function enrollmentConfig(
   base: Pick<EnrollmentConfig, "urls" | "caSha256" | "caPem"> & Partial<EnrollmentConfig>,
 ): EnrollmentConfig {
-  return { skewMs: DEFAULT_SKEW_MS, perAddress: 60, perToken: 600, windowMs: 60_000, ...base };
+  return {
+    skewMs: DEFAULT_SKEW_MS,
+    perAddress: 60,
+    perToken: 600,
+    windowMs: 60_000,
+    rotationGraceMs: DEFAULT_ROTATION_GRACE_MS,
+    ...base,
+  };
 }

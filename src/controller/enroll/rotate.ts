@@ -1,13 +1,16 @@
 /**
  * `POST /agent/v1/rotate-key`: an enrolled node replaces its WireGuard public key, authenticated
  * by its node credential and proving possession of the NEW private key. The Node's key is replaced
- * through the intent store in one revision, so every hub swaps the peer at once.
+ * through the intent store, and the old key stays valid beside it (state/rotation-grace.ts) until
+ * the node proves it applied the new one or the grace period ends (rotation-finish.ts).
  */
 import { verifyKeyProof } from "../../keys/proof.js";
 import { type RotateAnswer, type RotateBody, rotateProofMessage } from "../../model/enroll-wire.js";
 import type { Node } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
+import { appendAudit } from "../db/repo-audit.js";
 import { claimNonce } from "../db/repo-join-tokens.js";
+import { ROTATION_STATUS, type RotationStatus } from "../state/rotation-grace.js";
 import { resourceKey } from "../state/snapshot.js";
 import { enrollmentStateOf } from "./checks.js";
 import { controllerIdentity } from "./identity.js";
@@ -64,8 +67,35 @@ export async function rotateKey(
         if (key === body.publicKey)
           throw new EnrollRejection("key-in-use", "the public key is already held by another node");
       }
+      for (const r of snap.rotations.values()) {
+        if (r.node !== node && r.previousPublicKey === body.publicKey)
+          throw new EnrollRejection("key-in-use", "the public key is still valid for another node");
+      }
+      // A retry of the rotation already recorded (the agent crashed before switching) changes nothing.
+      if (current.spec.publicKey === body.publicKey) return { changes: [], result: undefined };
+      // The key the node last proved it runs stays valid until it proves the new one.
+      const previous = snap.rotations.get(node)?.previousPublicKey ?? current.spec.publicKey;
+      const rotation: RotationStatus = {
+        previousPublicKey: previous,
+        startedAt: now.toISOString(),
+        graceUntil: new Date(now.getTime() + s.config.rotationGraceMs).toISOString(),
+      };
+      const withStatus = {
+        ...current,
+        status: { ...(current.status ?? {}), [ROTATION_STATUS]: rotation },
+      } as Node;
       const next: Node = { ...current, spec: { ...current.spec, publicKey: body.publicKey } };
-      return { changes: [{ op: "put", resource: next }], result: undefined };
+      await appendAudit(tx, {
+        at: now.toISOString(),
+        actor: `agent:${node}`,
+        source,
+        action: "key-rotation-started",
+        kind: "Node",
+        name: node,
+        before: { publicKey: current.spec.publicKey },
+        after: { publicKey: body.publicKey, ...rotation },
+      });
+      return { changes: [{ op: "put", resource: next }], records: [withStatus], result: undefined };
     });
     return { node, publicKey: body.publicKey, revision: outcome.revision };
   } catch (error) {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { Db } from "../db/open.js";
+import type { GuardPolicy } from "../guard/blast-radius.js";
 import type { Metrics } from "../metrics.js";
 import type { IntentStore } from "../state/intent-store.js";
 import { Attachments } from "../status/attachments.js";
@@ -25,6 +26,8 @@ export interface DeliveryOptions {
   readonly log?: Pick<Logger, "info" | "warn">;
   /** See NotifierOptions.revisionPollMs. */
   readonly revisionPollMs?: number;
+  /** See NotifierOptions.guard. */
+  readonly guard?: GuardPolicy;
 }
 
 /** Starts delivery for `intent` on `db`: loads the intent, listens for other replicas, sweeps status. */

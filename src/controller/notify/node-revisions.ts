@@ -87,6 +87,11 @@ export class NodeRevisions {
     for (const set of [...this.waiters.values()]) for (const end of [...set]) end("aborted");
   }
 
+  /** Wakes `node`'s waiting polls though its revision did not move (a held delivery was confirmed). */
+  nudge(node: string): void {
+    this.wake(node);
+  }
+
   private wake(node: string): void {
     const set = this.waiters.get(node);
     if (!set) return;

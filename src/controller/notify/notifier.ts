@@ -11,8 +11,12 @@ import type { Logger } from "pino";
 import type { DesiredState } from "../../model/index.js";
 import type { Db } from "../db/open.js";
 import type { Listening } from "../db/pg-listen.js";
+import type { Hold } from "../db/repo-delivery-guard.js";
+import type { GuardPolicy } from "../guard/blast-radius.js";
+import { DeliveryGuard } from "../guard/delivery-guard.js";
 import type { Metrics } from "../metrics.js";
-import type { IntentStore } from "../state/intent-store.js";
+import type { Actor, IntentStore } from "../state/intent-store.js";
+import type { Rotation } from "../state/rotation-grace.js";
 import type { Snapshot } from "../state/snapshot.js";
 import { NodeRevisions } from "./node-revisions.js";
 
@@ -21,6 +25,12 @@ export const INTENT_CHANNEL = "hubwire_intent";
 
 /** How often each replica re-reads the stored revision anyway (missed notifications, restores). */
 export const REVISION_POLL_MS = 5_000;
+
+/**
+ * How often a poll whose delivery the blast-radius guard holds re-reads the hold, so a
+ * confirmation on another replica is seen without a notification.
+ */
+export const HOLD_RECHECK_MS = 2_000;
 
 /** The longest a long poll may be held (the `wait` query parameter's maximum), seconds. */
 export const MAX_WAIT_SECONDS = 60;
@@ -34,6 +44,8 @@ export interface NotifierOptions {
   readonly log?: Pick<Logger, "warn" | "info">;
   /** Overrides {@link REVISION_POLL_MS} (tests prove notifications work without the poll). */
   readonly revisionPollMs?: number;
+  /** The blast-radius guard's thresholds; default DEFAULT_GUARD_POLICY. */
+  readonly guard?: GuardPolicy;
 }
 
 export class ConfigNotifier {
@@ -45,20 +57,29 @@ export class ConfigNotifier {
   private refreshing?: Promise<void>;
   private refreshAgain = false;
   private closed = false;
+  /** Holds a hub's newer state when it would remove too many of its peers (SPEC §5). */
+  readonly guard: DeliveryGuard;
 
   constructor(
     private readonly intent: IntentStore,
     private readonly db: Db,
     private readonly options: NotifierOptions,
-  ) {}
+  ) {
+    this.guard = new DeliveryGuard(db, options.guard, options.now);
+  }
 
   /** Follows the intent store, listens for other replicas (PostgreSQL) and loads the intent. */
   async start(): Promise<void> {
     this.unwatch = this.intent.watch((snap, event) => {
       this.snapshot = snap;
       const now = this.options.now().getTime();
-      this.revisions.update(snap.compiled, event.cause === "commit" ? event.nodes : undefined, now);
+      const changed = this.revisions.update(
+        snap.compiled,
+        event.cause === "commit" ? event.nodes : undefined,
+        now,
+      );
       if (event.cause === "commit") this.announce(snap.revision);
+      this.checkHubs(snap, changed);
     });
     if (this.db.listen) {
       this.listening = await this.db.listen(INTENT_CHANNEL, {
@@ -73,6 +94,30 @@ export class ConfigNotifier {
     const first = this.keepNewer(await this.intent.current());
     // The first load may have happened before we watched: take the states now.
     this.revisions.update(first.compiled, undefined, this.options.now().getTime());
+  }
+
+  /** Raises holds for changed hubs now, before they ask (so the alert does not wait for a poll). */
+  private checkHubs(snap: Snapshot, nodes: readonly string[]): void {
+    for (const node of nodes) {
+      const state = snap.compiled.get(node);
+      if (state?.role !== "hub") continue;
+      this.guard
+        .admit(state, false)
+        .catch((error: unknown) =>
+          this.options.log?.warn({ err: error, node }, "could not check a hub's revision"),
+        );
+    }
+  }
+
+  /**
+   * An operator confirms hub `node`'s held revision (see DeliveryGuard.confirm); its waiting poll
+   * is answered at once.
+   */
+  async confirmHold(actor: Actor, node: string, revision?: string): Promise<Hold> {
+    const snap = this.keepNewer(await this.intent.current());
+    const hold = await this.guard.confirm(actor, node, snap.compiled.get(node), revision);
+    this.revisions.nudge(node);
+    return hold;
   }
 
   /**
@@ -139,10 +184,15 @@ export class ConfigNotifier {
       for (;;) {
         const state = (this.snapshot ?? first).compiled.get(node);
         if (!state) return "not-found";
-        if (state.revision !== have) return state;
+        let held = false;
+        if (state.revision !== have) {
+          if (await this.guard.admit(state, true)) return state;
+          held = true; // the node keeps what it has until the hold ends
+        }
         const left = deadline - Date.now();
         if (left <= 0) return undefined;
-        if ((await this.revisions.wait(node, left, signal)) !== "changed") return undefined;
+        const waited = await this.revisions.wait(node, held ? Math.min(left, HOLD_RECHECK_MS) : left, signal);
+        if (waited === "aborted" || (waited === "timeout" && !held)) return undefined;
       }
     } finally {
       this.options.metrics.longPolls.dec();
@@ -169,6 +219,11 @@ export class ConfigNotifier {
 
   stateOf(node: string): DesiredState | undefined {
     return this.snapshot?.compiled.get(node);
+  }
+
+  /** Key rotations in progress as of the last snapshot this replica saw. */
+  get rotations(): ReadonlyMap<string, Rotation> {
+    return this.snapshot?.rotations ?? new Map();
   }
 
   /** The intent revision of the last snapshot this replica saw (0 before the first load). */

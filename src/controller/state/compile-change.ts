@@ -62,7 +62,13 @@ export function compileChange(
     if (compiles) return whole(snap, next);
     // The successor shares this compiler: it must still know the records.
     snap.compiler.noteEnrollments(enrollmentsOf(records));
-    return { nodes: [], successor: (revision) => Snapshot.advance(snap, revision, next) };
+    // A Node record changes only its status, which the compiler does not read; a key rotation's
+    // grace peers (in the status) change the states of the nodes that have it as a peer.
+    const after = records.some((r) => r.kind === "Node") ? Snapshot.advance(snap, snap.revision, next) : snap;
+    return {
+      nodes: gracedChanges(snap, after),
+      successor: (revision) => Snapshot.advance(snap, revision, next),
+    };
   }
 
   const only = effective.length === 1 ? effective[0]! : undefined;
@@ -79,7 +85,8 @@ export function compileChange(
   // The incremental compiler is given only the Node, not the records. An Approved enrollment
   // whose Node carries its key and addresses changes nothing beyond the Node; any other record
   // (an enrollment no longer Approved no longer supplies its node's key) needs a full compile.
-  const recordsMatter = records.some((r) => r.kind !== "Enrollment" || !approved(r));
+  // Node records carry status only (their spec changes are in `changes`).
+  const recordsMatter = records.some((r) => (r.kind === "Enrollment" ? !approved(r) : r.kind !== "Node"));
   if (!dryRun && only && !recordsMatter && (only.after ?? only.before)!.kind === "Node") {
     const result =
       only.change.op === "put"
@@ -87,7 +94,11 @@ export function compileChange(
         : snap.compiler.removeNode(only.before!.metadata.name);
     if (!result.ok) throw new ApiError("validation-failed", describe(result.issues.length), result.issues);
     snap.compiler.noteEnrollments(enrollmentsOf(records));
-    return { nodes: result.changed, successor: (revision) => Snapshot.advance(snap, revision, next) };
+    const nodes = new Set(result.changed);
+    if (snap.graced.size > 0 || records.some((r) => r.kind === "Node")) {
+      for (const n of gracedChanges(snap, Snapshot.advance(snap, snap.revision, next))) nodes.add(n);
+    }
+    return { nodes: [...nodes].sort(), successor: (revision) => Snapshot.advance(snap, revision, next) };
   }
   return whole(snap, next, effective);
 }
@@ -149,6 +160,14 @@ function withAddresses(node: Node, a: { tunnelAddress: string; tunnelAddress6?: 
         : {}),
     },
   };
+}
+
+/** Nodes whose state a change of key rotations' grace peers moved (rotation-grace.ts). */
+function gracedChanges(before: Snapshot, after: Snapshot): string[] {
+  const names = new Set([...before.graced, ...after.graced]);
+  return [...names]
+    .filter((n) => before.compiled.get(n)?.revision !== after.compiled.get(n)?.revision)
+    .sort();
 }
 
 function changedNodes(before: Snapshot, after: Snapshot): string[] {

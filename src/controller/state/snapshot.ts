@@ -4,19 +4,33 @@
  * revision moves past it, so replicas never disagree for longer than a read.
  */
 import { type Compiled, groupResources, IncrementalCompiler } from "../../compile/index.js";
-import { type Resource, ValidationError } from "../../model/index.js";
+import { type DesiredState, type Resource, ValidationError } from "../../model/index.js";
+import { type Rotation, rotationsIn, withGrace } from "./rotation-grace.js";
 
 export const resourceKey = (kind: string, name: string): string => `${kind}/${name}`;
 
 export class Snapshot {
+  /** Each node's desired state as delivered: the compiler's, with key rotations' grace peers. */
+  readonly compiled: Compiled["states"];
+  /** Key rotations in progress (rotation-grace.ts), by node. */
+  readonly rotations: ReadonlyMap<string, Rotation>;
+  /** Nodes whose states the rotations changed. */
+  readonly graced: ReadonlySet<string>;
+
   private constructor(
     readonly revision: number,
     readonly resources: ReadonlyMap<string, Resource>,
     readonly compiler: IncrementalCompiler,
-    readonly compiled: Compiled["states"],
+    /** The compiler's states. */
+    private readonly raw: ReadonlyMap<string, DesiredState>,
     /** Addresses IPAM chose for nodes that had none (to pin). */
     readonly allocations: Compiled["allocations"] = [],
-  ) {}
+  ) {
+    this.rotations = rotationsIn(resources.values());
+    const graced = withGrace(raw, this.rotations);
+    this.compiled = graced.states;
+    this.graced = graced.affected;
+  }
 
   /** Which hub carries each spoke, as this snapshot compiled it (spokes absent: their first hub). */
   get attachments(): ReadonlyMap<string, string> {
@@ -48,6 +62,6 @@ export class Snapshot {
 
   /** This snapshot, labelled with the revision its write produced. */
   at(revision: number): Snapshot {
-    return new Snapshot(revision, this.resources, this.compiler, this.compiled);
+    return new Snapshot(revision, this.resources, this.compiler, this.raw);
   }
 }

@@ -177,6 +177,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/delivery-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hubs whose next revision the blast-radius guard holds for confirmation */
+        get: operations["getApiV1DeliveryHolds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/delivery-holds/{node}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a held hub revision: the hub gets it (and removes those peers) at once */
+        post: operations["postApiV1DeliveryHoldsNodeConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/enrollment-policies": {
         parameters: {
             query?: never;
@@ -915,6 +949,7 @@ export interface operations {
                         /** @enum {string} */
                         state: "up" | "down";
                     }[];
+                    publicKey?: string;
                 };
             };
         };
@@ -1534,6 +1569,91 @@ export interface operations {
                 content: {
                     "application/vnd.sqlite3": string;
                     "application/x-ndjson": string;
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getApiV1DeliveryHolds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description the revision the hub keeps meanwhile (last delivered) */
+                            baselineRevision: string;
+                            heldAt: string;
+                            node: string;
+                            peersBefore: number;
+                            /** @description peers the held revision would remove */
+                            removed: number;
+                            /** @description the first 50 of them, by name */
+                            removedNames: string[];
+                            /** @description the held desired-state revision */
+                            revision: string;
+                        }[];
+                        policy: {
+                            maxRemovedShare: number;
+                            minRemoved: number;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            default: components["responses"]["Error"];
+        };
+    };
+    postApiV1DeliveryHoldsNodeConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                node: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the held revision reviewed; refused if another is held */
+                    revision?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the revision the hub keeps meanwhile (last delivered) */
+                        baselineRevision: string;
+                        heldAt: string;
+                        node: string;
+                        peersBefore: number;
+                        /** @description peers the held revision would remove */
+                        removed: number;
+                        /** @description the first 50 of them, by name */
+                        removedNames: string[];
+                        /** @description the held desired-state revision */
+                        revision: string;
+                    };
                 };
             };
             401: components["responses"]["Error401"];

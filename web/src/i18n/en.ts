@@ -63,6 +63,17 @@ export const en = {
     wrong: "Wrong user name or password",
     rateLimited: "Too many attempts; wait a minute and try again",
   },
+  holds: {
+    title: "Delivery to {{node}} is held: it would remove {{removed}} of its {{before}} peers at once",
+    explain:
+      "The blast-radius guard held this revision at {{since}}; the hub keeps running what it has until an operator confirms.",
+    removes: "It removes:",
+    more_one: "and {{count}} more",
+    more_other: "and {{count}} more",
+    confirm: "Confirm delivery",
+    question: "Deliver to {{node}} now? It removes {{removed}} peers at once.",
+    confirmedMsg: "Delivered to {{node}}",
+  },
   dashboard: {
     title: "Dashboard",
     noLiveStatus:

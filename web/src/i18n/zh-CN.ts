@@ -67,6 +67,16 @@ export const zhCN: Same<Dictionary> = {
     wrong: "用户名或密码错误",
     rateLimited: "尝试次数过多，请一分钟后再试",
   },
+  holds: {
+    title: "向 {{node}} 的下发已暂停：将一次性移除其 {{before}} 个对端中的 {{removed}} 个",
+    explain: "影响范围保护于 {{since}} 暂停了此修订；在操作员确认之前，中心节点保持当前配置运行。",
+    removes: "将移除：",
+    more_one: "及另外 {{count}} 个",
+    more_other: "及另外 {{count}} 个",
+    confirm: "确认下发",
+    question: "现在向 {{node}} 下发？这将一次性移除 {{removed}} 个对端。",
+    confirmedMsg: "已向 {{node}} 下发",
+  },
   dashboard: {
     title: "概览",
     noLiveStatus: "此控制器暂无实时状态：代理上报后将显示数量与健康状况。",

@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import type { AuditEntry, GetResult, NodeResource, Overview } from "../api/types";
+import { DeliveryHolds } from "../components/DeliveryHolds";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
@@ -47,6 +48,7 @@ export default function Dashboard() {
   return (
     <>
       <PageHeader title={t("dashboard.title")} />
+      <DeliveryHolds />
       {overview.missing ? (
         <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t("dashboard.noLiveStatus")} />
       ) : (

@@ -4,6 +4,7 @@
  * are named from the node's desired state on the way in, so reads need no key lookups.
  */
 import { type DesiredState, type StatusReport, statusReportSchema } from "../../../model/index.js";
+import { rotationsProvenBy } from "../../enroll/rotation-finish.js";
 import type { StoredInterface } from "../../status/status-store.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -36,6 +37,7 @@ export function agentStatusRoutes(s: Services): AnyRoute[] {
         notifier.applied(node, body.appliedRevision, s.now());
         // After the report is stored: a hub's next report can then confirm a spoke's claim.
         await attachments.consider(node, body);
+        await rotationsProvenBy(s.intent, notifier.rotations, node, body, s.now());
         reply.code(204);
         return undefined;
       },
