@@ -45,7 +45,7 @@ spec:
 }
 
 /** What the scenario starts from: a default-deny network, the hubs' policy and the access policy. */
-export function baseIntent(underlay: string): string {
+export function baseIntent(underlay: string, hubs: readonly string[] = ["hub"]): string {
   return `apiVersion: hubwire/v1
 kind: Network
 metadata: { name: lab }
@@ -55,7 +55,7 @@ spec:
   persistentKeepalive: 5
   presharedKeys: true
 ---
-${enrollmentPolicy(underlay, "hubs", "hub", ["hub"], "auto", "10.100.0.0/24")}---
+${enrollmentPolicy(underlay, "hubs", "hub", [...hubs], "auto", "10.100.0.0/24")}---
 ${allowAll()}`;
 }
 

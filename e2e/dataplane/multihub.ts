@@ -13,7 +13,7 @@ import type { ControllerApi } from "../harness/controller-api.js";
 import type { LongLived } from "../harness/exec.js";
 import { type Host, useLab } from "../harness/netns.js";
 import { Underlay } from "../harness/underlay.js";
-import { allowAll, CLI, controllerIn, enrollmentPolicy, eventually, LAN_B, stopProcess } from "./fabric.js";
+import { baseIntent, CLI, controllerIn, enrollmentPolicy, eventually, LAN_B, stopProcess } from "./fabric.js";
 
 export const NODES = ["hub-1", "hub-2", "spoke-a", "spoke-b", "spoke-c"] as const;
 export type NodeName = (typeof NODES)[number];
@@ -36,19 +36,7 @@ export interface StatusView {
   desiredRevision: string | null;
 }
 
-function intent(underlay: string): string {
-  return `apiVersion: hubwire/v1
-kind: Network
-metadata: { name: lab }
-spec:
-  cidr: 10.100.0.0/16
-  defaultAction: deny
-  persistentKeepalive: 5
-  presharedKeys: true
----
-${enrollmentPolicy(underlay, "hubs", "hub", ["hub-1", "hub-2"], "auto", "10.100.0.0/24")}---
-${allowAll()}`;
-}
+const intent = (underlay: string) => baseIntent(underlay, ["hub-1", "hub-2"]);
 
 function spokePolicies(underlay: string): string {
   const p = (name: string, nodes: string[], hubs: string[]) =>

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { DesiredState, InterfaceConfig } from "../../model/index.js";
 import type { Runner } from "../exec.js";
+import { twoHubSpoke } from "../testing/two-hub-spoke.js";
 import { FailoverMonitor, type LinkChange } from "./monitor.js";
 
 /** A runner whose `ping` prints what the test says, per probed address. */
@@ -28,28 +28,7 @@ function pingScript() {
   return { runner, say };
 }
 
-const uplink = (hub: string, priority: number, probe: string): InterfaceConfig => ({
-  name: `hw_lab_${hub}`,
-  purpose: "uplink",
-  remote: hub,
-  priority,
-  probe,
-  addresses: ["10.100.1.1/32"],
-  mtu: 1420,
-  peers: [{ name: hub, publicKey: `${hub}-key`, allowedIPs: ["10.0.0.0/8"] }],
-  routes: [],
-});
-const spoke = {
-  apiVersion: "hubwire/v1",
-  kind: "NodeConfig",
-  protocol: 1,
-  node: "spoke-a",
-  network: "lab",
-  role: "spoke",
-  revision: "r1",
-  forwarding: false,
-  interfaces: [uplink("hub-1", 0, "10.100.0.1"), uplink("hub-2", 1, "10.100.0.2")],
-} as const satisfies DesiredState;
+const spoke = twoHubSpoke;
 
 describe("FailoverMonitor", () => {
   let monitor: FailoverMonitor | undefined;

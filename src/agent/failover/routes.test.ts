@@ -1,34 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { DesiredState, InterfaceConfig } from "../../model/index.js";
+import type { DesiredState } from "../../model/index.js";
+import { peerNamed, twoHubSpoke } from "../testing/two-hub-spoke.js";
 import { activeHub, PROBE_METRIC, routedState } from "./routes.js";
 
-const peer = (name: string) => ({ name, publicKey: `${name}-key`, allowedIPs: ["10.0.0.0/8"] });
-const uplink = (hub: string, priority: number, probe: string): InterfaceConfig => ({
-  name: `hw_lab_${hub}`,
-  purpose: "uplink",
-  remote: hub,
-  priority,
-  probe,
-  addresses: ["10.100.1.1/32"],
-  mtu: 1420,
-  peers: [peer(hub)],
-  routes: [
-    { prefix: "10.64.2.0/24", metric: 100 + priority },
-    { prefix: "10.100.0.1/32", metric: 100 + priority },
-    { prefix: "10.100.0.2/32", metric: 100 + priority },
-  ],
-});
-const spoke: DesiredState = {
-  apiVersion: "hubwire/v1",
-  kind: "NodeConfig",
-  protocol: 1,
-  node: "spoke-a",
-  network: "lab",
-  role: "spoke",
-  revision: "r1",
-  forwarding: false,
-  interfaces: [uplink("hub-1", 0, "10.100.0.1"), uplink("hub-2", 1, "10.100.0.2")],
-};
+const spoke = twoHubSpoke;
+const peer = peerNamed;
 const routesOf = (s: DesiredState, iface: string) =>
   s.interfaces.find((i) => i.name === iface)!.routes.map((r) => `${r.prefix}@${r.metric}`);
 
