@@ -28,7 +28,7 @@ describe("enrollment housekeeping", () => {
         config,
         now: () => now,
       });
-      expect(result).toEqual({ expired: [], nonces: 1 });
+      expect(result).toEqual({ expired: [], nonces: 1, rotations: [] });
       const seen = async (n: string) => db.transaction((tx) => nonceSeen(tx, "p", n));
       expect([await seen("old"), await seen("edge"), await seen("new")]).toEqual([false, true, true]);
     } finally {

@@ -52,6 +52,8 @@ export function enrollRoutes(s: Services): AnyRoute[] {
     const c = config();
     await limit(s, c, [[`enroll-ip:${request.ip}`, c.perAddress]]);
   };
+  /** Every join answer counted by result, refusals by their reason (`hubwire_enrollment_requests_total`). */
+  const countJoin = (result: string, reason = "") => s.metrics.enrollRequests.inc({ result, reason });
   /** A join after the per-token rate limit (the per-address one ran before the body was read). */
   const joinLimited = async (body: JoinBody, ip: string) => {
     const c = config();
@@ -71,17 +73,24 @@ export function enrollRoutes(s: Services): AnyRoute[] {
       summary: "A node asks to join (signed request, proof of possession of its key)",
       tag: "Enrollment",
       body: joinBody,
-      beforeBody: perAddress,
+      // A refusal here is counted too; only answers that get past it are counted by the handler.
+      beforeBody: async (request) => {
+        try {
+          await perAddress(request);
+        } catch (error) {
+          if (error instanceof ApiError && error.code === "rate-limited") countJoin("rate-limited");
+          throw error;
+        }
+      },
       response: enrollAnswer,
       handler: async ({ body, request }) => {
-        const count = (result: string, reason = "") => s.metrics.enrollRequests.inc({ result, reason });
         try {
           const answer = await joinLimited(body, request.ip);
-          count(answer.state);
+          countJoin(answer.state);
           return answer;
         } catch (error) {
-          if (error instanceof EnrollRejection) count("refused", error.reason);
-          else if (error instanceof ApiError && error.code === "rate-limited") count("rate-limited");
+          if (error instanceof EnrollRejection) countJoin("refused", error.reason);
+          else if (error instanceof ApiError && error.code === "rate-limited") countJoin("rate-limited");
           throw error;
         }
       },
