@@ -101,6 +101,13 @@ export function hardeningApiSuite(make: MakeController): void {
       });
       expect(expectError(nested, "bad-request").message).toContain(`deeper than ${MAX_JSON_DEPTH}`);
 
+      // A body sent to no route is not read at all: not even its syntax is looked at.
+      const unknown = await c.call(NO_CREDENTIALS, "POST", "/api/v1/no-such-route", {
+        body: "{ not json",
+        contentType: "application/json",
+      });
+      expectError(unknown, "not-found");
+
       // Once an address is over its limit, even an unparseable body is refused as rate-limited:
       // the limit is counted before the body is read.
       for (let i = 0; i < 20; i++) {
@@ -197,7 +204,8 @@ export function hardeningApiSuite(make: MakeController): void {
             url,
             headers: { authorization: `Bearer ${c.tokens.admin.token}` },
           });
-          expectError(r, "bad-request");
+          // No route takes QUERY: refused before its (missing) body is looked at.
+          expectError(r, "not-found");
         }
       }
       expect(await databaseErrors(c)).toBe(before);
