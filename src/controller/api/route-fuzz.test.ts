@@ -70,6 +70,7 @@ const text = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.stringMatching(/^[a-z0-9-]{1,120}$/),
   fc.stringMatching(/^[0-9]{1,12}[dhms]$/),
+  fc.integer({ min: 60, max: 2000 }).map((n) => "a".repeat(n)),
   fc.string({ unit: "binary", maxLength: 20 }),
 );
 const value = fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null), fc.jsonValue({ maxDepth: 3 }));
