@@ -154,6 +154,16 @@ export function hardeningApiSuite(make: MakeController): void {
       expectOk(await c.call(c.admin, "PATCH", "/api/v1/users/alice", { body: { disabled: false } }));
       expectError(await c.call(token, "GET", "/api/v1/me"), "unauthenticated");
 
+      // Demoted: the tokens they made as an admin stop working too.
+      await c.createUser("carol", "admin", "carol-password-0123");
+      const carol = (await c.login("carol", "carol-password-0123")).credential;
+      const carols = await c.call(carol, "POST", "/api/v1/tokens", {
+        body: { name: "carol-ci", role: "admin" },
+      });
+      const carolToken = { kind: "bearer" as const, token: (carols.json() as { token: string }).token };
+      expectOk(await c.call(c.admin, "PATCH", "/api/v1/users/carol", { body: { role: "viewer" } }));
+      expectError(await c.call(carolToken, "GET", "/api/v1/me"), "unauthenticated");
+
       await c.createUser("bob", "admin", "bob-password-01234");
       const bob = (await c.login("bob", "bob-password-01234")).credential;
       const bobs = await c.call(bob, "POST", "/api/v1/tokens", { body: { name: "bob-ci", role: "admin" } });
