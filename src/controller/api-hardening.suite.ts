@@ -101,6 +101,13 @@ export function hardeningApiSuite(make: MakeController): void {
       });
       expect(expectError(nested, "bad-request").message).toContain(`deeper than ${MAX_JSON_DEPTH}`);
 
+      // A body sent to no route is not read at all: not even its syntax is looked at.
+      const unknown = await c.call(NO_CREDENTIALS, "POST", "/api/v1/no-such-route", {
+        body: "{ not json",
+        contentType: "application/json",
+      });
+      expectError(unknown, "not-found");
+
       // Once an address is over its limit, even an unparseable body is refused as rate-limited:
       // the limit is counted before the body is read.
       for (let i = 0; i < 20; i++) {
@@ -146,6 +153,16 @@ export function hardeningApiSuite(make: MakeController): void {
       // Re-enabling does not bring the tokens back.
       expectOk(await c.call(c.admin, "PATCH", "/api/v1/users/alice", { body: { disabled: false } }));
       expectError(await c.call(token, "GET", "/api/v1/me"), "unauthenticated");
+
+      // Demoted: the tokens they made as an admin stop working too.
+      await c.createUser("carol", "admin", "carol-password-0123");
+      const carol = (await c.login("carol", "carol-password-0123")).credential;
+      const carols = await c.call(carol, "POST", "/api/v1/tokens", {
+        body: { name: "carol-ci", role: "admin" },
+      });
+      const carolToken = { kind: "bearer" as const, token: (carols.json() as { token: string }).token };
+      expectOk(await c.call(c.admin, "PATCH", "/api/v1/users/carol", { body: { role: "viewer" } }));
+      expectError(await c.call(carolToken, "GET", "/api/v1/me"), "unauthenticated");
 
       await c.createUser("bob", "admin", "bob-password-01234");
       const bob = (await c.login("bob", "bob-password-01234")).credential;
@@ -197,7 +214,8 @@ export function hardeningApiSuite(make: MakeController): void {
             url,
             headers: { authorization: `Bearer ${c.tokens.admin.token}` },
           });
-          expectError(r, "bad-request");
+          // No route takes QUERY: refused before its (missing) body is looked at.
+          expectError(r, "not-found");
         }
       }
       expect(await databaseErrors(c)).toBe(before);

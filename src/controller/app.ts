@@ -238,6 +238,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (surface === "api" || surface === "metrics")
     registerMetrics(app, metrics, options.metricsAccess ?? "open");
 
+  // No route: answered before any body is read, so an unknown URL costs no parsing. (GET and
+  // HEAD carry no body and may be the UI's client routes.)
+  app.addHook("onRequest", async (request) => {
+    if (request.is404 && request.method !== "GET" && request.method !== "HEAD") {
+      throw new ApiError("not-found", "no such route");
+    }
+  });
+
   app.addHook("onResponse", async (request, reply) => {
     const routePattern = request.routeOptions.url ?? "unmatched";
     metrics.httpRequests.inc({

@@ -10,6 +10,7 @@ import {
   durationSeconds,
   type Enrollment,
   type EnrollmentPolicy,
+  MAX_DURATION_SECONDS,
   type Node,
 } from "../../model/index.js";
 import type { JoinRequest } from "../../model/join-payload.js";
@@ -35,7 +36,9 @@ export interface EnrollmentStatus {
 /** When an enrollment made at `timestamp` under `policy` stops being valid; undefined: never. */
 export function expiryOf(policy: EnrollmentPolicy, timestamp: string): string | undefined {
   if (!policy.spec.ttl) return undefined;
-  return new Date(Date.parse(timestamp) + durationSeconds(policy.spec.ttl) * 1000).toISOString();
+  // A policy stored before durations were bounded may hold a longer one: never past a valid date.
+  const seconds = Math.min(durationSeconds(policy.spec.ttl), MAX_DURATION_SECONDS);
+  return new Date(Date.parse(timestamp) + seconds * 1000).toISOString();
 }
 
 export function enrollmentRecord(

@@ -759,7 +759,7 @@ export interface paths {
         delete: operations["deleteApiV1UsersName"];
         options?: never;
         head?: never;
-        /** Change a user's role, password, language, or disable them (ends their sessions and revokes the API tokens they made) */
+        /** Change a user's role, password, language, or disable them (ends their sessions; disabling or demoting revokes the API tokens they made) */
         patch: operations["patchApiV1UsersName"];
         trace?: never;
     };

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { ROLES } from "../../auth/principal.js";
+import { ROLES, type Role } from "../../auth/principal.js";
 import { hashPassword } from "../../auth/secrets.js";
 import type { Tx } from "../../db/open.js";
 import { appendAudit } from "../../db/repo-audit.js";
@@ -118,7 +118,7 @@ export function userRoutes(s: Services): AnyRoute[] {
       path: "/api/v1/users/:name",
       permission: "admin",
       summary:
-        "Change a user's role, password, language, or disable them (ends their sessions and revokes the API tokens they made)",
+        "Change a user's role, password, language, or disable them (ends their sessions; disabling or demoting revokes the API tokens they made)",
       tag: "Users",
       params: nameParam,
       body: z.strictObject({
@@ -151,7 +151,10 @@ export function userRoutes(s: Services): AnyRoute[] {
             if (body.disabled || hash || (body.role && body.role !== before.role))
               await deleteSessionsForUser(tx, before.id);
             // A disabled user's API tokens die too: re-enabling does not revive them.
-            if (body.disabled && !before.disabled)
+            // So do their tokens when they are demoted: a token must not keep a role its owner lost.
+            const demoted =
+              body.role !== undefined && ROLES.indexOf(body.role) > ROLES.indexOf(before.role as Role);
+            if ((body.disabled && !before.disabled) || demoted)
               await revokeTokensMadeBy(tx, `user:${before.name}`, s.now().toISOString());
             await audit(
               s,
