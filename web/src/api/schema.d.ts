@@ -3590,6 +3590,16 @@ export interface operations {
                                 endpoint?: string;
                                 /** @default [] */
                                 hubs: string[];
+                                inputPolicy?: {
+                                    /**
+                                     * @default [
+                                     *       "tcp/22"
+                                     *     ]
+                                     */
+                                    allow: string[];
+                                    /** @default true */
+                                    enforce: boolean;
+                                };
                                 listenPort?: number;
                                 network: string;
                                 persistentKeepalive?: number;
@@ -3641,6 +3651,16 @@ export interface operations {
                         endpoint?: string;
                         /** @default [] */
                         hubs?: string[];
+                        inputPolicy?: {
+                            /**
+                             * @default [
+                             *       "tcp/22"
+                             *     ]
+                             */
+                            allow?: string[];
+                            /** @default true */
+                            enforce?: boolean;
+                        };
                         listenPort?: number;
                         network: string;
                         persistentKeepalive?: number;
@@ -3684,6 +3704,16 @@ export interface operations {
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
@@ -3742,6 +3772,16 @@ export interface operations {
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
@@ -3794,6 +3834,16 @@ export interface operations {
                         endpoint?: string;
                         /** @default [] */
                         hubs?: string[];
+                        inputPolicy?: {
+                            /**
+                             * @default [
+                             *       "tcp/22"
+                             *     ]
+                             */
+                            allow?: string[];
+                            /** @default true */
+                            enforce?: boolean;
+                        };
                         listenPort?: number;
                         network: string;
                         persistentKeepalive?: number;
@@ -3837,6 +3887,16 @@ export interface operations {
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
@@ -3924,6 +3984,16 @@ export interface operations {
                             endpoint?: string;
                             /** @default [] */
                             hubs: string[];
+                            inputPolicy?: {
+                                /**
+                                 * @default [
+                                 *       "tcp/22"
+                                 *     ]
+                                 */
+                                allow: string[];
+                                /** @default true */
+                                enforce: boolean;
+                            };
                             listenPort?: number;
                             network: string;
                             persistentKeepalive?: number;
