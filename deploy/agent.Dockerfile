@@ -8,7 +8,7 @@
 # Hubs forward between spokes: set forwarding on the host (sysctl net.ipv4.ip_forward=1, and
 # net.ipv6.conf.all.forwarding=1 in dual-stack networks); /proc/sys is read-only in a container.
 # wireguard-go serves where the kernel has no WireGuard module. `ping` runs the failover probes.
-# e2e/ops/images.test.ts runs this file's ENTRYPOINT as written, with only NET_ADMIN.
+# e2e/ops/images.test.ts runs this file's ENTRYPOINT as written, with only NET_ADMIN and NET_RAW.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -34,6 +34,6 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
-# Root inside the container, with only the capabilities `docker run` grants (NET_ADMIN).
+# Root inside the container, with only the capabilities `docker run` grants (above).
 VOLUME ["/var/lib/hubwire/agent"]
 ENTRYPOINT ["node", "/opt/hubwire/bin/hubwire.js", "agent", "--state-dir", "/var/lib/hubwire/agent"]

@@ -1,8 +1,8 @@
 /**
  * The images' start commands, run as the images would run them (no container engine here): the
  * controller Dockerfile's ENTRYPOINT + CMD with its ENV and numeric USER, and its HEALTHCHECK;
- * then the agent Dockerfile's ENTRYPOINT as root limited to CAP_NET_ADMIN (what `docker run
- * --cap-add NET_ADMIN --device /dev/net/tun` grants, give or take the default set), enrolling with
+ * then the agent Dockerfile's ENTRYPOINT as root limited to CAP_NET_ADMIN and CAP_NET_RAW (what the
+ * documented `docker run --cap-drop ALL --cap-add NET_ADMIN --cap-add NET_RAW` grants), enrolling with
  * the controller and bringing up its WireGuard interface with wireguard-go.
  *
  * Both run in one test host (network namespace with a private mount namespace) whose file system
@@ -164,7 +164,7 @@ describeWith(
       ).toContain("logged in");
     }, 90_000);
 
-    it("runs the agent image's entrypoint with only CAP_NET_ADMIN: it enrolls and brings up its tunnel", async () => {
+    it("runs the agent image's entrypoint with only NET_ADMIN and NET_RAW: it enrolls and brings up its tunnel", async () => {
       await cli(
         ["login", "--controller", "http://127.0.0.1:7070", "--user", "admin", "--password-stdin"],
         ADMIN_PASSWORD,
@@ -183,7 +183,7 @@ describeWith(
         agentImage.volumes[0]!,
         "setpriv",
         "--inh-caps=-all",
-        "--bounding-set=-all,+net_admin",
+        "--bounding-set=-all,+net_admin,+net_raw",
         "--",
         "env",
         ...Object.entries(agentImage.env).map(([k, v]) => `${k}=${v}`),
