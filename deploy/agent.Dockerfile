@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # The hubwire agent, for hubs and spokes that run containers. It needs the host's network
 # (or the network namespace it manages), CAP_NET_ADMIN and /dev/net/tun (never --privileged),
-#   docker build -f deploy/agent.Dockerfile -t hubwire-agent .
 # and CAP_NET_RAW for ping (the failover probes); nothing else:
+#   docker build -f deploy/agent.Dockerfile -t hubwire-agent .
 #   docker run -d --name hubwire-agent --network host --cap-drop ALL --cap-add NET_ADMIN \
 #     --cap-add NET_RAW --device /dev/net/tun \
 #     -v hubwire-agent:/var/lib/hubwire/agent -v /etc/hubwire/token:/run/secrets/token:ro \
