@@ -65,24 +65,19 @@ describeWith(
     let controller: LongLived;
     let work: string;
 
-    /** Runs `argv` in the host as the controller image's user, with its environment. */
+    /** `argv` prefixed to run as the controller image's USER (its environment is passed apart). */
     const asImageUser = (argv: string[]) => {
       const u = controllerImage.user!;
       return ["setpriv", "--reuid", String(u.uid), "--regid", String(u.gid), "--clear-groups", "--", ...argv];
     };
-    const healthcheck = () =>
-      host
-        .run(
-          asImageUser(controllerImage.healthcheck!)[0]!,
-          asImageUser(controllerImage.healthcheck!).slice(1),
-          {
-            timeoutMs: 10_000,
-          },
-        )
-        .then(
-          () => true,
-          () => false,
-        );
+    /** The image's HEALTHCHECK command, as its user: true when it exits 0. */
+    const healthcheck = () => {
+      const [cmd, ...args] = asImageUser(controllerImage.healthcheck!);
+      return host.run(cmd!, args, { timeoutMs: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+    };
     /** The CLI inside the host, logged in on the loopback listener. */
     const cli = (args: string[], input?: string) =>
       host.run("node", [join(controllerImage.workdir, "bin/hubwire.js"), ...args], {
