@@ -157,6 +157,17 @@ describeWith(
           )
         ).stdout,
       ).toContain("logged in");
+      // What the compose Prometheus scrapes: /metrics on the TLS listener of the CMD.
+      const metrics = await host.run(
+        "node",
+        [
+          "-e",
+          "fetch('https://localhost:7443/metrics').then(async (r) => console.log(r.status, await r.text()))",
+        ],
+        { env: { NODE_EXTRA_CA_CERTS: ca }, timeoutMs: 10_000 },
+      );
+      expect(metrics.stdout).toMatch(/^200 /);
+      expect(metrics.stdout).toContain("# TYPE hubwire_node_online gauge");
     }, 90_000);
 
     it("runs the agent image's entrypoint with only NET_ADMIN and NET_RAW: it enrolls and brings up its tunnel", async () => {
@@ -198,8 +209,13 @@ describeWith(
           },
           60_000,
         );
-        const dump = (await host.wg("show", iface, "dump")).stdout.trim().split("\n");
-        expect(dump.slice(1).map((l) => l.split("\t")[0])).toEqual([Buffer.alloc(32, 7).toString("base64")]);
+        // The device comes first, its peer with the next step of the same apply.
+        const peers = await eventually("the hub as the interface's peer", async () => {
+          const dump = (await host.wg("show", iface, "dump")).stdout.trim().split("\n");
+          const keys = dump.slice(1).map((l) => l.split("\t")[0]);
+          return keys.length > 0 ? keys : undefined;
+        });
+        expect(peers).toEqual([Buffer.alloc(32, 7).toString("base64")]);
         // It enrolled and reports: the controller has its key and sees it online.
         await eventually("edge-img reported", async () => {
           const r = await cli(["get", "nodes", "edge-img", "-o", "json"]);
