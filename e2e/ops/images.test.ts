@@ -1,8 +1,8 @@
 /**
  * The images' start commands, run as the images would run them (no container engine here): the
  * controller Dockerfile's ENTRYPOINT + CMD with its ENV and numeric USER, and its HEALTHCHECK;
- * then the agent Dockerfile's ENTRYPOINT as root limited to CAP_NET_ADMIN (what `docker run
- * --cap-add NET_ADMIN --device /dev/net/tun` grants, give or take the default set), enrolling with
+ * then the agent Dockerfile's ENTRYPOINT as root limited to CAP_NET_ADMIN and CAP_NET_RAW (what the
+ * documented `docker run --cap-drop ALL --cap-add NET_ADMIN --cap-add NET_RAW` grants), enrolling with
  * the controller and bringing up its WireGuard interface with wireguard-go.
  *
  * Both run in one test host (network namespace with a private mount namespace) whose file system
@@ -65,24 +65,19 @@ describeWith(
     let controller: LongLived;
     let work: string;
 
-    /** Runs `argv` in the host as the controller image's user, with its environment. */
+    /** `argv` prefixed to run as the controller image's USER (its environment is passed apart). */
     const asImageUser = (argv: string[]) => {
       const u = controllerImage.user!;
       return ["setpriv", "--reuid", String(u.uid), "--regid", String(u.gid), "--clear-groups", "--", ...argv];
     };
-    const healthcheck = () =>
-      host
-        .run(
-          asImageUser(controllerImage.healthcheck!)[0]!,
-          asImageUser(controllerImage.healthcheck!).slice(1),
-          {
-            timeoutMs: 10_000,
-          },
-        )
-        .then(
-          () => true,
-          () => false,
-        );
+    /** The image's HEALTHCHECK command, as its user: true when it exits 0. */
+    const healthcheck = () => {
+      const [cmd, ...args] = asImageUser(controllerImage.healthcheck!);
+      return host.run(cmd!, args, { timeoutMs: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+    };
     /** The CLI inside the host, logged in on the loopback listener. */
     const cli = (args: string[], input?: string) =>
       host.run("node", [join(controllerImage.workdir, "bin/hubwire.js"), ...args], {
@@ -162,9 +157,20 @@ describeWith(
           )
         ).stdout,
       ).toContain("logged in");
+      // What the compose Prometheus scrapes: /metrics on the TLS listener of the CMD.
+      const metrics = await host.run(
+        "node",
+        [
+          "-e",
+          "fetch('https://localhost:7443/metrics').then(async (r) => console.log(r.status, await r.text()))",
+        ],
+        { env: { NODE_EXTRA_CA_CERTS: ca }, timeoutMs: 10_000 },
+      );
+      expect(metrics.stdout).toMatch(/^200 /);
+      expect(metrics.stdout).toContain("# TYPE hubwire_node_online gauge");
     }, 90_000);
 
-    it("runs the agent image's entrypoint with only CAP_NET_ADMIN: it enrolls and brings up its tunnel", async () => {
+    it("runs the agent image's entrypoint with only NET_ADMIN and NET_RAW: it enrolls and brings up its tunnel", async () => {
       await cli(
         ["login", "--controller", "http://127.0.0.1:7070", "--user", "admin", "--password-stdin"],
         ADMIN_PASSWORD,
@@ -183,7 +189,7 @@ describeWith(
         agentImage.volumes[0]!,
         "setpriv",
         "--inh-caps=-all",
-        "--bounding-set=-all,+net_admin",
+        "--bounding-set=-all,+net_admin,+net_raw",
         "--",
         "env",
         ...Object.entries(agentImage.env).map(([k, v]) => `${k}=${v}`),
@@ -203,8 +209,13 @@ describeWith(
           },
           60_000,
         );
-        const dump = (await host.wg("show", iface, "dump")).stdout.trim().split("\n");
-        expect(dump.slice(1).map((l) => l.split("\t")[0])).toEqual([Buffer.alloc(32, 7).toString("base64")]);
+        // The device comes first, its peer with the next step of the same apply.
+        const peers = await eventually("the hub as the interface's peer", async () => {
+          const dump = (await host.wg("show", iface, "dump")).stdout.trim().split("\n");
+          const keys = dump.slice(1).map((l) => l.split("\t")[0]);
+          return keys.length > 0 ? keys : undefined;
+        });
+        expect(peers).toEqual([Buffer.alloc(32, 7).toString("base64")]);
         // It enrolled and reports: the controller has its key and sees it online.
         await eventually("edge-img reported", async () => {
           const r = await cli(["get", "nodes", "edge-img", "-o", "json"]);

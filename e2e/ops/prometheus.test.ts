@@ -1,8 +1,8 @@
 /**
- * The shipped dashboard and alert rules against a real Prometheus: a controller with enrolled
- * nodes that report (reporting-lab.ts), Prometheus scraping it on loopback every second with
- * deploy/prometheus/rules.yml loaded, and a second target of the same job that answers nothing
- * (a dead replica). After the first scrapes the intent changes and joins are refused, so rates and
+ * The shipped dashboard and alert rules against a real Prometheus: two controller replicas on one
+ * PostgreSQL database with enrolled nodes that report (reporting-lab.ts), Prometheus scraping
+ * both on loopback every second with deploy/prometheus/rules.yml loaded, and a third target of
+ * the same job that answers nothing (a dead replica). After the first scrapes the intent changes and joins are refused, so rates and
  * propagation latencies have something to measure; then every panel query and every alert
  * expression goes through Prometheus' query API. A query Prometheus refuses fails the test, and
  * so does a panel without a single finite value or an alert whose expression does not select
@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freeLoopbackPort } from "../../src/controller/testing/live-controller.js";
+import { withPostgres } from "../../src/testing/postgres.js";
 import { describeWith } from "../../src/testing/prerequisites.js";
 import { alertRules, concrete, dashboardQueries, RULES_FILE } from "./deploy-files.js";
 import { finite, type RunningPrometheus, startPrometheus } from "./prometheus.js";
@@ -38,7 +39,11 @@ const ALERT_EXPECTS: Record<string, Record<string, string> | { empty: string }> 
   },
 };
 
-describeWith(["prometheus"], "dashboard and alert rules against a real Prometheus", () => {
+const TITLE = "dashboard and alert rules against a real Prometheus";
+const pg = await withPostgres(TITLE);
+
+describeWith(["prometheus"], TITLE, () => {
+  if (!pg) return;
   let dir: string;
   let lab: ReportingLab;
   let prometheus: RunningPrometheus;
@@ -47,14 +52,15 @@ describeWith(["prometheus"], "dashboard and alert rules against a real Prometheu
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "hubwire-prom-"));
-    lab = await startReportingLab(join(dir, "controller"));
+    lab = await startReportingLab(join(dir, "controller"), await pg!.freshDatabase());
     await lab.reportAll();
     await lab.refuseJoins(1); // the refused-joins series exists before the first scrape
     const api = new URL(lab.controller.apiUrl);
+    const second = new URL(lab.replica!.apiUrl);
     const deadReplica = `127.0.0.1:${await freeLoopbackPort()}`;
     prometheus = await startPrometheus({
       dir: join(dir, "prometheus"),
-      targets: [api.host, deadReplica],
+      targets: [api.host, second.host, deadReplica],
       ruleFiles: [RULES_FILE],
     });
     // Agents report every 5 s; faster here, so the test is short. Reads are retried, writes not.
@@ -124,10 +130,18 @@ describeWith(["prometheus"], "dashboard and alert rules against a real Prometheu
         { remote: "hub-sgp", value: 0 },
       ]),
     );
-    // Both edges fail over to hub-fra: its spoke count is theirs.
+    // Both edges fail over to hub-fra: its spoke count is theirs, once, though both replicas
+    // export it (a sum over replicas would say 4: the panels take max over `instance`).
     expect(await value('max by (hub) (hubwire_hub_spokes{hub="hub-fra"})')).toEqual([
       { hub: "hub-fra", value: 2 },
     ]);
+    expect(await value('sum by (hub) (hubwire_hub_spokes{hub="hub-fra"})')).toEqual([
+      { hub: "hub-fra", value: 4 },
+    ]);
+    // The replicas agree on the revision (LISTEN/NOTIFY), and both are scraped.
+    const revisions = await value('hubwire_config_revision{job="hubwire-controller"}');
+    expect(revisions).toHaveLength(2);
+    expect(new Set(revisions.map((r) => r.value)).size).toBe(1);
   });
 
   it("evaluates every alert expression, selecting what the lab set up for each", async () => {

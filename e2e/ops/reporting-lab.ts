@@ -10,6 +10,7 @@
  * loss, edge-a's handshake with it 15 minutes old); hub-fra answers everyone. The declared corp
  * nodes (hub-fra, hub-sgp, branches) never report, so they are offline.
  */
+import { join } from "node:path";
 import { ConfigClient } from "../../src/agent/client/config-client.js";
 import { enroll } from "../../src/agent/client/enroll.js";
 import { corpYaml } from "../../src/controller/testing/api-harness.js";
@@ -108,7 +109,10 @@ class ReportingNode {
 }
 
 export interface ReportingLab {
+  /** The replica the agents enrolled with and report to. */
   readonly controller: LiveController;
+  /** A second replica on the same PostgreSQL database (none on SQLite). */
+  readonly replica?: LiveController;
   readonly nodes: readonly ReportingNode[];
   /** One report from every node. */
   reportAll(): Promise<void>;
@@ -125,10 +129,20 @@ async function joinToken(c: LiveController, policy: string, uses: number): Promi
   return r.json.token as string;
 }
 
-export async function startReportingLab(dataDir: string): Promise<ReportingLab> {
+/**
+ * Starts the lab in `dataDir`; with `databaseUrl` (PostgreSQL), two replicas share that database,
+ * as a deployment behind one database runs them.
+ */
+export async function startReportingLab(dataDir: string, databaseUrl?: string): Promise<ReportingLab> {
   // No enrollment rate limit: the test sends a burst of refused joins from one address.
-  const controller = await liveController(dataDir, { enrollLimits: { perAddress: 0, perToken: 0 } });
+  const db = databaseUrl ? { databaseUrl } : {};
+  const controller = await liveController(join(dataDir, "replica-1"), {
+    ...db,
+    enrollLimits: { perAddress: 0, perToken: 0 },
+  });
+  let replica: LiveController | undefined;
   try {
+    if (databaseUrl) replica = await liveController(join(dataDir, "replica-2"), db);
     const applied = await controller.call("POST", "/api/v1/apply", corpYaml(), "application/yaml");
     if (applied.status !== 200)
       throw new Error(`apply corp: ${applied.status} ${JSON.stringify(applied.json)}`);
@@ -160,6 +174,7 @@ export async function startReportingLab(dataDir: string): Promise<ReportingLab> 
     let rogue = 0;
     const lab: ReportingLab = {
       controller,
+      ...(replica ? { replica } : {}),
       nodes,
       reportAll: async () => {
         await Promise.all(nodes.map((n) => n.report()));
@@ -192,11 +207,13 @@ export async function startReportingLab(dataDir: string): Promise<ReportingLab> 
       },
       close: async () => {
         for (const n of nodes) n.client.close();
+        await replica?.close();
         await controller.close();
       },
     };
     return lab;
   } catch (error) {
+    await replica?.close();
     await controller.close();
     throw error;
   }
