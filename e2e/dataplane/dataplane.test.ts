@@ -11,7 +11,16 @@ import { beforeAll, expect, it } from "vitest";
 import { describeWith } from "../../src/testing/prerequisites.js";
 import { run } from "../harness/exec.js";
 import type { Host } from "../harness/netns.js";
-import { allowAll, eventually, type Fabric, LAN_B, pings, stopProcess, useFabric } from "./fabric.js";
+import {
+  allowAll,
+  eventually,
+  type Fabric,
+  LAN_B,
+  pings,
+  scrapeMetrics,
+  stopProcess,
+  useFabric,
+} from "./fabric.js";
 
 interface NodeResource {
   spec: { tunnelAddress?: string; publicKey?: string; subnets?: string[] };
@@ -128,9 +137,9 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "data
       };
       return grew("spoke-a") && grew("spoke-b") && grew("hub") ? true : undefined;
     });
-    const metrics = await f.api.request("GET", "/metrics");
-    expect(metrics.text).toMatch(/hubwire_node_online\{[^}]*node="spoke-a"[^}]*\} 1/);
-    expect(metrics.text).toMatch(/hubwire_peer_receive_bytes_total\{[^}]*node="hub"[^}]*\} [1-9]/);
+    const metrics = await scrapeMetrics(f.hosts.ctl);
+    expect(metrics).toMatch(/hubwire_node_online\{[^}]*node="spoke-a"[^}]*\} 1/);
+    expect(metrics).toMatch(/hubwire_peer_receive_bytes_total\{[^}]*node="hub"[^}]*\} [1-9]/);
   }, 60_000);
 
   it("enforces an access policy on the hub and lifts it within one propagation", async () => {
@@ -274,7 +283,7 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "data
     await eventually(
       "every agent long-polls the restarted controller",
       async () => {
-        const m = (await f.api.request("GET", "/metrics")).text;
+        const m = await scrapeMetrics(f.hosts.ctl);
         return /^hubwire_agent_long_polls(\{[^}]*\})? 4$/m.test(m) ? true : undefined;
       },
       15_000,

@@ -126,6 +126,16 @@ export async function eventually<T>(
   }
 }
 
+/**
+ * `/metrics` as a Prometheus next to the controller sees it: served on its loopback listener
+ * only (no metrics token is configured), so read from inside the controller's host.
+ */
+export async function scrapeMetrics(ctl: Host): Promise<string> {
+  const script =
+    "fetch('http://127.0.0.1:7070/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
+  return (await ctl.run(process.execPath, ["-e", script])).stdout;
+}
+
 /** True when one ping from `host` to `address` is answered within 1 s. */
 export async function pings(host: Host, address: string): Promise<boolean> {
   return host.run("ping", ["-c", "1", "-W", "1", address], { timeoutMs: 5_000 }).then(

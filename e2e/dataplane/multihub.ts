@@ -13,7 +13,16 @@ import type { ControllerApi } from "../harness/controller-api.js";
 import type { LongLived } from "../harness/exec.js";
 import { type Host, useLab } from "../harness/netns.js";
 import { Underlay } from "../harness/underlay.js";
-import { baseIntent, CLI, controllerIn, enrollmentPolicy, eventually, LAN_B, stopProcess } from "./fabric.js";
+import {
+  baseIntent,
+  CLI,
+  controllerIn,
+  enrollmentPolicy,
+  eventually,
+  LAN_B,
+  scrapeMetrics,
+  stopProcess,
+} from "./fabric.js";
 
 export const NODES = ["hub-1", "hub-2", "spoke-a", "spoke-b", "spoke-c"] as const;
 export type NodeName = (typeof NODES)[number];
@@ -174,13 +183,7 @@ export function useMultiHub(agentFlags: readonly string[]): () => Promise<MultiH
       status: (node) => api.ok<StatusView>("GET", `/api/v1/node-status/${node}`),
       movesAt,
       moves: async (node) => (await movesAt(node)).map((m) => m.move),
-      scrape: async () =>
-        (
-          await hosts.ctl.run(process.execPath, [
-            "-e",
-            "fetch('http://127.0.0.1:7070/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))",
-          ])
-        ).stdout,
+      scrape: () => scrapeMetrics(hosts.ctl),
       deviceTo: async (host, address) =>
         /dev (\S+)/.exec((await host.ip("route", "get", address)).stdout)?.[1],
     };
