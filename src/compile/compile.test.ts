@@ -166,6 +166,23 @@ describe("hubs", () => {
     expect(peerNames(ifaceOf(a, "hw_corp"))).toEqual(["site"]);
   });
 
+  it("judge traffic once, where it enters: the same rules on every hub, links accepted", () => {
+    const chainOf = (hub: string, chain: string) => {
+      const script = s.get(hub)!.firewall!.script;
+      const start = script.indexOf(`  chain ${chain} {`);
+      return script.slice(start, script.indexOf("\n  }", start));
+    };
+    for (const h of hubs) {
+      expect(chainOf(h, "net")).toBe(chainOf("hub-a", "net"));
+      const links = hubs.filter((o) => o !== h).map((o) => `"hw_corp_${o}"`);
+      const forward = chainOf(h, "forward").split("\n");
+      const accept = forward.findIndex((l) => l.includes(`iifname { ${links.join(", ")} } accept`));
+      const judge = forward.findIndex((l) => l.includes("jump net"));
+      expect(accept).toBeGreaterThan(0);
+      expect(accept).toBeLessThan(judge);
+    }
+  });
+
   it("dial each other on the port the other end listens on for that link", () => {
     for (const x of hubs) {
       for (const y of hubs) {
