@@ -40,8 +40,8 @@ COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
 USER 10001:10001
 VOLUME ["/var/lib/hubwire"]
-EXPOSE 7443 7444
+EXPOSE 7443 7444 9464
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:7070/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "/opt/hubwire/bin/hubwire.js", "controller"]
-CMD ["--data-dir", "/var/lib/hubwire", "--listen", "127.0.0.1:7070", "--listen", "0.0.0.0:7443", "--enroll-listen", "0.0.0.0:7444"]
+CMD ["--data-dir", "/var/lib/hubwire", "--listen", "127.0.0.1:7070", "--listen", "0.0.0.0:7443", "--enroll-listen", "0.0.0.0:7444", "--metrics-listen", "0.0.0.0:9464"]

@@ -157,12 +157,12 @@ describeWith(
           )
         ).stdout,
       ).toContain("logged in");
-      // What the compose Prometheus scrapes: /metrics on the TLS listener of the CMD.
+      // What the compose Prometheus scrapes: /metrics on the CMD's TLS metrics listener.
       const metrics = await host.run(
         "node",
         [
           "-e",
-          "fetch('https://localhost:7443/metrics').then(async (r) => console.log(r.status, await r.text()))",
+          "fetch('https://localhost:9464/metrics').then(async (r) => console.log(r.status, await r.text()))",
         ],
         { env: { NODE_EXTRA_CA_CERTS: ca }, timeoutMs: 10_000 },
       );
