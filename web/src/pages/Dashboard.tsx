@@ -4,14 +4,16 @@
  * hubs from intent), and the latest audit events.
  */
 import { Alert, Card, Col, Row, Statistic, Table, Tag, Typography } from "antd";
+import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
 import type { AuditEntry, GetResult, NodeResource, Overview } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
-import { useApi } from "../components/use-api";
-import { formatBytes, formatDate, formatNumber } from "../i18n/format";
+import { useRates } from "../components/rates";
+import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { formatBitRate, formatBytes, formatDate, formatNumber } from "../i18n/format";
 
 type Hub = {
   name: string;
@@ -23,7 +25,8 @@ type Hub = {
 
 export default function Dashboard() {
   const { t } = useTranslation();
-  const overview = useApi((signal) => api.get<Overview>("/api/v1/overview", { signal }), []);
+  const live = { refreshMs: LIVE_REFRESH_MS };
+  const overview = useApi((signal) => api.get<Overview>("/api/v1/overview", { signal }), [], live);
   const hubsFromIntent = useApi(
     (signal) =>
       api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { role: "hub", limit: 200 }, signal }),
@@ -32,8 +35,13 @@ export default function Dashboard() {
   const events = useApi(
     (signal) => api.get<{ items: AuditEntry[] }>("/api/v1/audit", { query: { limit: 8 }, signal }),
     [],
+    live,
   );
   const o = overview.data;
+  // The overview's totals carry no time: an answer is timed when it arrives changed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new answer is a new reading
+  const reading = useMemo(() => (o ? { ...o.traffic, at: new Date().toISOString() } : undefined), [o]);
+  const rate = useRates(new Map(reading ? [["all", reading]] : [])).get("all");
   const hubs: Hub[] = o
     ? o.hubs.map((h) => ({ ...h, healthy: h.peersWithRecentHandshake }))
     : (hubsFromIntent.data?.items ?? []).map((n: NodeResource) => ({
@@ -82,6 +90,12 @@ export default function Dashboard() {
               title={t("dashboard.traffic")}
               value={o ? `↓ ${formatBytes(o.traffic.rxBytes)} ↑ ${formatBytes(o.traffic.txBytes)}` : "—"}
             />
+            <Typography.Text type="secondary" data-testid="dashboard-rate">
+              {`${t("nodes.rate")}: `}
+              {rate
+                ? `↓ ${formatBitRate(rate.rxBps)} ↑ ${formatBitRate(rate.txBps)}`
+                : t("nodes.rateWaiting")}
+            </Typography.Text>
           </Card>
         </Col>
       </Row>
