@@ -39,7 +39,6 @@ export function useApi<T>(
   loadRef.current = load;
   const shown = useRef<string | undefined>(undefined);
   const { refreshMs } = options;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide what is loaded
   useEffect(() => {
     if (!refreshMs) return;
     let running: AbortController | undefined;

@@ -39,7 +39,6 @@ export default function Dashboard() {
   );
   const o = overview.data;
   // The overview's totals carry no time: an answer is timed when it arrives changed.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new answer is a new reading
   const reading = useMemo(() => (o ? { ...o.traffic, at: new Date().toISOString() } : undefined), [o]);
   const rate = useRates(new Map(reading ? [["all", reading]] : [])).get("all");
   const hubs: Hub[] = o

@@ -15,7 +15,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { api } from "../api/client";
-import type { GetResult, NodeResource, NodeStatusView } from "../api/types";
+import type { GetResult, NodeStatusView } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
 import type { LinkHealth } from "../components/health";
 import { PageHeader } from "../components/PageHeader";
