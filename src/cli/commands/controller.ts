@@ -16,6 +16,7 @@ interface Flags {
   tlsCert?: string;
   tlsKey?: string;
   logLevel: string;
+  logFormat?: string;
   enrollSkew?: string;
   enrollRateLimit?: string;
 }
@@ -39,6 +40,13 @@ function enrollLimits(flags: Flags): { skewMs?: number; perAddress?: number; per
     out.perToken = n * 10;
   }
   return out;
+}
+
+/** `--log-format`, else pretty for a person at a terminal and JSON for everything else. */
+function logFormatOf(flag: string | undefined): "json" | "pretty" {
+  if (flag === undefined) return process.stdout.isTTY ? "pretty" : "json";
+  if (flag !== "json" && flag !== "pretty") throw new CliError("--log-format must be json or pretty");
+  return flag;
 }
 
 export function registerController(program: Command, io: Io): void {
@@ -66,6 +74,7 @@ export function registerController(program: Command, io: Io): void {
     )
     .option("--tls-key <file>", "private key of --tls-cert (PEM)")
     .option("--log-level <level>", "trace, debug, info, warn, error", "info")
+    .option("--log-format <format>", "json or pretty (default: pretty on a terminal, else json)")
     .action(async (flags: Flags) => {
       const limits = enrollLimits(flags);
       if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
@@ -79,6 +88,7 @@ export function registerController(program: Command, io: Io): void {
           tlsCert: flags.tlsCert,
           tlsKey: flags.tlsKey,
           logLevel: flags.logLevel,
+          logFormat: logFormatOf(flags.logFormat),
           ...(flags.enrollListen ? { enrollListen: flags.enrollListen, enrollLimits: limits } : {}),
           print: (line) => io.stdout(`${line}\n`),
         });
