@@ -354,6 +354,11 @@ describeWith(["chromium"], "web UI in a browser", () => {
       await page.getByRole("tab", { name: "Rejected" }).click();
       await page.locator("tr.ant-table-row", { hasText: rejected }).waitFor();
 
+      // A node declared in YAML has no enrollment, so nothing to revoke: no button for it.
+      await page.goto(`${lab.url}/nodes/branch-ber`);
+      await page.locator("main").getByRole("button", { name: "Edit" }).waitFor();
+      await settle(page);
+      expect(await page.locator("main").getByRole("button", { name: "Revoke" }).count()).toBe(0);
       // The approved node can be revoked from its page: its enrollment says so.
       await page.goto(`${lab.url}/nodes/${approved}`);
       await page.locator("main").getByRole("button", { name: "Revoke" }).click();

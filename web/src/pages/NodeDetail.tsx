@@ -24,7 +24,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, isMissingRoute } from "../api/client";
-import type { NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
+import type { Enrollment, EnrollmentStatus, NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { ExternalPeer } from "../components/ExternalPeer";
@@ -53,6 +53,14 @@ export default function NodeDetail() {
     [name],
     { refreshMs: LIVE_REFRESH_MS },
   );
+  // Revoke is offered only for a node that joined by enrollment: a node declared in YAML with its
+  // own key has no credential to revoke (the API refuses it).
+  const enrollment = useApi(
+    (signal) => api.get<Enrollment>(`/api/v1/enrollments/${name}`, { signal }),
+    [name, node.data],
+  );
+  const enrollmentState = (enrollment.data?.status as EnrollmentStatus | undefined)?.state;
+  const revocable = enrollmentState === "Approved" || enrollmentState === "Pending";
   const [editing, setEditing] = useState(false);
   const [revoking, setRevoking] = useState(false);
   const [reason, setReason] = useState("");
@@ -99,9 +107,11 @@ export default function NodeDetail() {
           canWrite && n ? (
             <>
               <Button onClick={() => setEditing(true)}>{t("common.edit")}</Button>
-              <Button danger onClick={() => setRevoking(true)}>
-                {t("nodes.revoke")}
-              </Button>
+              {revocable ? (
+                <Button danger onClick={() => setRevoking(true)}>
+                  {t("nodes.revoke")}
+                </Button>
+              ) : null}
               <ConfirmButton
                 question={t("common.confirmDelete", { name })}
                 label={t("common.delete")}
