@@ -399,6 +399,8 @@ describeWith(["chromium"], "web UI in a browser", () => {
           if (lang === "zh-CN") {
             // The navigation is translated on every page, whatever the page shows.
             expect(await page.locator("nav").innerText()).toContain("节点");
+            // Audit action codes are translated too (the seed's apply is a `create`).
+            if (path === "/audit") expect(await page.locator("main").innerText()).toContain("创建");
           }
         }
         if (lang === "zh-CN") {

@@ -13,6 +13,7 @@ import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { useRates } from "../components/rates";
 import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { actionLabel } from "../i18n/actions";
 import { formatBitRate, formatBytes, formatDate, formatNumber } from "../i18n/format";
 
 type Hub = {
@@ -184,7 +185,11 @@ export default function Dashboard() {
           columns={[
             { title: t("audit.at"), dataIndex: "at", render: (v: string) => formatDate(v) },
             { title: t("audit.actor"), dataIndex: "actor" },
-            { title: t("audit.action"), dataIndex: "action", render: (a: string) => <Tag>{a}</Tag> },
+            {
+              title: t("audit.action"),
+              dataIndex: "action",
+              render: (a: string) => <Tag>{actionLabel(t, a)}</Tag>,
+            },
             {
               title: t("audit.resource"),
               key: "res",
