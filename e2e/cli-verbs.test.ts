@@ -8,7 +8,6 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   adminToken,
@@ -17,7 +16,6 @@ import {
   startControllerProcess,
 } from "../src/bench/api-controller.js";
 
-const run = promisify(execFile);
 const PASSWORD = "cli-verbs-password-4242";
 let dir: string;
 let controller: ControllerProcess;
