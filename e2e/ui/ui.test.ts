@@ -291,6 +291,11 @@ describeWith(["chromium"], "web UI in a browser", () => {
       await secret.waitFor();
       expect(await secret.innerText()).toMatch(/^hwjoin1\.[A-Za-z0-9_-]+/);
       expect(await secret.locator(".ant-typography-copy").count()).toBe(1);
+      // Ready-to-paste commands for the node, with this token in a file (never on argv).
+      const install = await page.getByTestId("install-commands").innerText();
+      expect(install).toContain(`'${(await secret.innerText()).trim()}' > token`);
+      expect(install).toMatch(/hubwire join --token-file token --key-file key --name NODE-NAME/);
+      expect(install).not.toMatch(/--token [^-]/);
       await page.getByRole("button", { name: "Done" }).click();
       await expect.poll(() => page.locator("body").innerText()).not.toContain("hwjoin1.");
       const created = (await lab.api("GET", "/api/v1/join-tokens"))

@@ -263,6 +263,10 @@ export const en = {
     revoke: "Revoke",
     confirmRevoke: "Revoke this token? It stops working at once.",
     revokedMsg: "Revoked",
+    installTitle: "On the node",
+    installHelp:
+      "Paste these as root on the node, with its name in place of NODE-NAME. The token goes into a file readable by root only, never onto a command line.",
+    installCopy: "Copy the commands",
   },
   policies: {
     title: "Access policies",

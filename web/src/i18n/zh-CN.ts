@@ -263,6 +263,10 @@ export const zhCN: Same<Dictionary> = {
     revoke: "吊销",
     confirmRevoke: "确定吊销此令牌？它将立即失效。",
     revokedMsg: "已吊销",
+    installTitle: "在节点上执行",
+    installHelp:
+      "以 root 身份在节点上粘贴执行，把 NODE-NAME 换成节点名称。令牌写入仅 root 可读的文件，绝不出现在命令行参数中。",
+    installCopy: "复制命令",
   },
   policies: {
     title: "访问策略",
