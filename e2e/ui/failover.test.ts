@@ -96,13 +96,20 @@ const FAILOVER: Record<string, FailoverReport> = {
   "hub-b": { links: [link("hw_wan_hub-a", "hub-a", undefined, "up", 31, 0)], activeHub: null },
 };
 
-/** Every peer of `agent`'s desired state with a recent handshake (site-2 never reaches hub-a). */
-function peersOf(agent: TestAgent): Record<string, PeerCounters> {
+/** Bytes each peer's counters grow by per report round: 125,000 B in 4 s is 250 kbit/s per peer. */
+const BYTES_PER_ROUND = 125_000;
+
+/** Every peer of `agent`'s desired state with a recent handshake (site-2 reaches hub-a once `recovered`). */
+function peersOf(agent: TestAgent, round: number, recovered: boolean): Record<string, PeerCounters> {
   const out: Record<string, PeerCounters> = {};
   for (const i of agent.desired!.interfaces)
     for (const p of i.peers) {
-      const dead = [agent.node.name, p.name].sort().join() === "hub-a,site-2";
-      out[p.name] = { handshakeAgo: dead ? null : 20, rxBytes: 1_000_000, txBytes: 500_000 };
+      const dead = !recovered && [agent.node.name, p.name].sort().join() === "hub-a,site-2";
+      out[p.name] = {
+        handshakeAgo: dead ? null : 20,
+        rxBytes: 1_000_000 + round * BYTES_PER_ROUND,
+        txBytes: 500_000 + round * (BYTES_PER_ROUND / 5),
+      };
     }
   return out;
 }
@@ -113,14 +120,17 @@ describeWith(["chromium"], "web UI shows failover: active hub, link health, spok
   const agents = new Map<string, TestAgent>();
   let timer: NodeJS.Timeout | undefined;
   const errors: string[] = [];
+  let round = 0;
+  let recovered = false;
   /** One round of reports: hubs first, so a spoke's claim finds its hub's handshake. */
   const reportAll = async () => {
+    round++;
     for (const group of [HUBS, SPOKES])
       await Promise.all(
         group.map((n) =>
           agents
             .get(n)!
-            .report(peersOf(agents.get(n)!), FAILOVER[n])
+            .report(peersOf(agents.get(n)!, round, recovered), FAILOVER[n])
             .catch((e: Error) => {
               errors.push(`${n}: ${e.message}`);
             }),
@@ -229,6 +239,50 @@ describeWith(["chromium"], "web UI shows failover: active hub, link health, spok
       "site-2 hub-b Active (2) Degraded 95 ms 10%",
     ]);
     expect(await axeViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it("the nodes page and node page follow new reports without a reload, with rates in bit/s", async () => {
+    await page.goto(`${lab.url}/nodes?`);
+    await settle(page);
+    const row = () => page.locator("[data-testid=nodes-table] tr", { hasText: "site-2" }).innerText();
+    expect(await row()).toContain("hub-b");
+    // A rate needs two reports of the same node: it appears after the next one, without a reload.
+    await expect.poll(row, { timeout: 20_000 }).toMatch(/↓ \d+(\.\d)? kbit\/s ↑ \d+(\.\d)? kbit\/s/);
+
+    await page.goto(`${lab.url}/nodes/site-2`);
+    await settle(page);
+    expect(await page.getByTestId("active-hub").innerText()).toBe("hub-b");
+    await expect
+      .poll(() => page.getByTestId("node-rate").innerText(), { timeout: 20_000 })
+      .toMatch(/^↓ \d+ kbit\/s ↑ \d+(\.\d)? kbit\/s$/);
+    // site-2's primary comes back: its agent moves to hub-a and reports so; the page follows.
+    FAILOVER["site-2"] = {
+      links: [link("hw_wan_hub-a", "hub-a", 0, "up", 14, 0), link("hw_wan_hub-b", "hub-b", 1, "up", 90, 0)],
+      activeHub: "hub-a",
+      failovers: 2,
+    };
+    recovered = true;
+    await expect.poll(() => page.getByTestId("active-hub").innerText(), { timeout: 20_000 }).toBe("hub-a");
+    await expect
+      .poll(() => page.locator("[data-testid=hub-links] tr", { hasText: "hub-a" }).innerText())
+      .toMatch(/hub-a\s+active\s+1\s+hw_wan_hub-a\s+Healthy\s+14 ms/);
+    expect(await page.locator("main").innerText()).toMatch(/Route moves \(failover\)\s+2/);
+
+    // The topology redraws nothing but follows: site-2's bold uplink is now hub-a's.
+    await page.goto(`${lab.url}/topology`);
+    await settle(page);
+    const graph = page.getByTestId("topology-graph");
+    await expect
+      .poll(() => graph.getAttribute("aria-label"), { timeout: 20_000 })
+      .toBe("5 nodes, 7 links (7 healthy, 0 degraded, 0 down)");
+    const use = () =>
+      graph.evaluate((el) => {
+        const cy = (el as HTMLElement & { cy: { getElementById(id: string): { data(k: string): string } } })
+          .cy;
+        return cy.getElementById("site-2--hub-a").data("use");
+      });
+    await expect.poll(use, { timeout: 20_000 }).toBe("active");
     expect(errors).toEqual([]);
   }, 120_000);
 });

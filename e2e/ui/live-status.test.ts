@@ -51,7 +51,7 @@ describeWith(["chromium"], "web UI with live status from enrolled, reporting age
     const main = page.locator("main");
     await page.goto(`${lab.url}/`);
     await settle(page);
-    await expect.poll(() => main.innerText()).toContain("5 GB");
+    await expect.poll(() => main.innerText()).toContain("5 GiB");
     const dashboard = await main.innerText();
     expect(dashboard).toMatch(/Nodes\s+11/);
     expect(dashboard).toMatch(/Online\s+3/);
@@ -68,8 +68,9 @@ describeWith(["chromium"], "web UI with live status from enrolled, reporting age
     const row = (name: string) => page.locator("[data-testid=nodes-table] tr", { hasText: name }).innerText();
     expect(await row("edge-a")).toContain("Online");
     expect(await row("hub-lon")).toContain("Online");
-    expect(await row("edge-c")).toContain("Offline");
-    expect(await row("branch-ber")).toContain("Offline");
+    // Known to the controller, but no agent ever reported: not the same as offline.
+    expect(await row("edge-c")).toContain("Never reported");
+    expect(await row("branch-ber")).toContain("Never reported");
     // The state filter lists from live status.
     await page.getByRole("combobox", { name: "State" }).click();
     await page
@@ -87,9 +88,9 @@ describeWith(["chromium"], "web UI with live status from enrolled, reporting age
     await settle(page);
     const peer = (name: string) => page.locator("tr", { hasText: name }).last().innerText();
     await expect.poll(() => peer("hub-sgp")).toContain("15 minutes ago");
-    expect(await peer("hub-sgp")).toContain("768 MB");
+    expect(await peer("hub-sgp")).toContain("768 MiB");
     expect(await peer("hub-fra")).toMatch(/\d+ seconds ago/);
-    expect(await peer("hub-fra")).toContain("2 GB");
+    expect(await peer("hub-fra")).toContain("2 GiB");
     await page.getByRole("img", { name: /Traffic chart with \d+ samples?/ }).waitFor();
     expect(
       await page

@@ -291,6 +291,11 @@ describeWith(["chromium"], "web UI in a browser", () => {
       await secret.waitFor();
       expect(await secret.innerText()).toMatch(/^hwjoin1\.[A-Za-z0-9_-]+/);
       expect(await secret.locator(".ant-typography-copy").count()).toBe(1);
+      // Ready-to-paste commands for the node, with this token in a file (never on argv).
+      const install = await page.getByTestId("install-commands").innerText();
+      expect(install).toContain(`'${(await secret.innerText()).trim()}' > token`);
+      expect(install).toMatch(/hubwire join --token-file token --key-file key --name NODE-NAME/);
+      expect(install).not.toMatch(/--token [^-]/);
       await page.getByRole("button", { name: "Done" }).click();
       await expect.poll(() => page.locator("body").innerText()).not.toContain("hwjoin1.");
       const created = (await lab.api("GET", "/api/v1/join-tokens"))
@@ -354,6 +359,11 @@ describeWith(["chromium"], "web UI in a browser", () => {
       await page.getByRole("tab", { name: "Rejected" }).click();
       await page.locator("tr.ant-table-row", { hasText: rejected }).waitFor();
 
+      // A node declared in YAML has no enrollment, so nothing to revoke: no button for it.
+      await page.goto(`${lab.url}/nodes/branch-ber`);
+      await page.locator("main").getByRole("button", { name: "Edit" }).waitFor();
+      await settle(page);
+      expect(await page.locator("main").getByRole("button", { name: "Revoke" }).count()).toBe(0);
       // The approved node can be revoked from its page: its enrollment says so.
       await page.goto(`${lab.url}/nodes/${approved}`);
       await page.locator("main").getByRole("button", { name: "Revoke" }).click();
@@ -394,6 +404,8 @@ describeWith(["chromium"], "web UI in a browser", () => {
           if (lang === "zh-CN") {
             // The navigation is translated on every page, whatever the page shows.
             expect(await page.locator("nav").innerText()).toContain("节点");
+            // Audit action codes are translated too (the seed's apply is a `create`).
+            if (path === "/audit") expect(await page.locator("main").innerText()).toContain("创建");
           }
         }
         if (lang === "zh-CN") {

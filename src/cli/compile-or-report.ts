@@ -1,17 +1,27 @@
 /** Shared by the offline commands: load intent, compile, print issues the one way. */
 import { type Compiled, compile, groupResources } from "../compile/index.js";
-import { formatIssue, type Issue, parseDocuments, type Resource } from "../model/index.js";
+import { formatIssue, type Issue, locateIssues, parseDocuments, type Resource } from "../model/index.js";
 import type { Io } from "./io.js";
 import { type Loaded, loadIntent } from "./load.js";
 
 export type Outcome = { ok: true; loaded: Loaded; compiled: Compiled } | { ok: false; issues: Issue[] };
 
+/**
+ * Loads and compiles, reporting everything in one run: schema errors of single documents and the
+ * whole-intent issues of the rest (dangling references, overlaps, clashes), each with its file,
+ * document and line. A reference to a resource that failed its own schema check is not reported
+ * as dangling: fixing that resource's error fixes it.
+ */
 export async function loadAndCompile(paths: readonly string[]): Promise<Outcome> {
   const loaded = await loadIntent(paths);
-  if (loaded.issues.length > 0) return { ok: false, issues: loaded.issues };
   const compiled = compile(loaded.intent);
-  if (!compiled.ok) return compiled;
-  return { ok: true, loaded, compiled };
+  if (loaded.issues.length === 0 && compiled.ok) return { ok: true, loaded, compiled };
+  const failed = loaded.issues.map((i) => i.name).filter((n) => n !== "?" && n !== "");
+  const mentionsFailed = (i: Issue) =>
+    i.code === "dangling-reference" &&
+    failed.some((n) => new RegExp(`(^|[^a-z0-9-])${n}([^a-z0-9-]|$)`).test(i.message));
+  const later = compiled.ok ? [] : compiled.issues.filter((i) => !mentionsFailed(i));
+  return { ok: false, issues: [...loaded.issues, ...locateIssues(later, loaded.parsed ?? [])] };
 }
 
 /** Compiles resources that are already loaded (e.g. a controller's export). */
@@ -25,8 +35,9 @@ export function compileResources(resources: Resource[], issues: Issue[] = []): O
 
 /** YAML text → compiled outcome. */
 export function compileText(text: string, source: string): Outcome {
-  const parsed = parseDocuments(text, source);
-  return compileResources(parsed.resources, parsed.issues);
+  const parsed = parseDocuments(text, source, { lines: true });
+  const outcome = compileResources(parsed.resources, parsed.issues);
+  return outcome.ok ? outcome : { ok: false, issues: locateIssues(outcome.issues, [parsed]) };
 }
 
 /** One line per issue on stderr, then exit code 1. */

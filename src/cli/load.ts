@@ -5,13 +5,15 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { groupResources, type Intent } from "../compile/index.js";
-import { type Issue, parseDocuments, type Resource } from "../model/index.js";
+import { type Issue, type ParsedDocuments, parseDocuments, type Resource } from "../model/index.js";
 import { CliError, EXIT } from "./exit-codes.js";
 
 export interface Loaded {
   readonly intent: Intent;
   readonly resources: Resource[];
   readonly issues: Issue[];
+  /** Each file's documents, to place issues found later (see locateIssues). */
+  readonly parsed?: readonly ParsedDocuments[];
 }
 
 /** Files under `path` (itself when a file), YAML/JSON only, in name order. */
@@ -37,12 +39,14 @@ export async function loadIntent(paths: readonly string[]): Promise<Loaded> {
   if (paths.length === 0) throw new CliError("give at least one file or folder of YAML");
   const resources: Resource[] = [];
   const issues: Issue[] = [];
+  const all: ParsedDocuments[] = [];
   for (const path of paths) {
     for (const file of await listYamlFiles(path)) {
-      const parsed = parseDocuments(await readFile(file, "utf8"), file);
+      const parsed = parseDocuments(await readFile(file, "utf8"), file, { lines: true });
       resources.push(...parsed.resources);
       issues.push(...parsed.issues);
+      all.push(parsed);
     }
   }
-  return { intent: groupResources(resources), resources, issues };
+  return { intent: groupResources(resources), resources, issues, parsed: all };
 }

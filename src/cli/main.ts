@@ -16,6 +16,7 @@ import { registerJoinHmac } from "./commands/join-hmac.js";
 import { registerKeygen, registerPubkey } from "./commands/keys.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerRender } from "./commands/render.js";
+import { registerSessionVerbs } from "./commands/session-verbs.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import type { Io } from "./io.js";
@@ -39,6 +40,7 @@ export function buildProgram(io: Io): Command {
   registerPubkey(program, io);
   registerJoinHmac(program, io);
   registerApiVerbs(program, io);
+  registerSessionVerbs(program, io);
   registerImport(program, io);
   registerBackup(program, io);
   registerEnrollVerbs(program, io);

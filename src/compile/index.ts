@@ -4,5 +4,6 @@ export * from "./incremental.js";
 export * from "./intent.js";
 export * from "./intent-diff.js";
 export * from "./interfaces.js";
+export * from "./pinned.js";
 export * from "./resolve.js";
 export type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";

@@ -20,6 +20,7 @@ import { controllerIdentity } from "./enroll/identity.js";
 import type { GuardPolicy } from "./guard/blast-radius.js";
 import { createMetrics } from "./metrics.js";
 import { type Delivery, startDelivery } from "./notify/delivery.js";
+import { prettyStream } from "./pretty-log.js";
 import { IntentStore } from "./state/intent-store.js";
 import { ensureTls, formatFingerprint } from "./tls/index.js";
 
@@ -30,6 +31,8 @@ export interface ControllerOptions {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   readonly logLevel?: string;
+  /** `pretty`: one short line per event and per request (pretty-log.ts); `json` (default): pino's JSON lines. */
+  readonly logFormat?: "json" | "pretty";
   /** `ADDR:PORT` of the enrollment listener (TLS, enrollment routes only); absent: off. */
   readonly enrollListen?: string;
   /** Enrollment limits (skew, rate limits); defaults otherwise. */
@@ -160,7 +163,16 @@ export async function startController(options: ControllerOptions): Promise<Runni
           })
         : undefined;
     if (enroll) await controllerIdentity(db);
-    const log = pino({ level: options.logLevel ?? "info" });
+    // Successful reads are logged on a terminal only at debug and below (the UI polls).
+    const level = options.logLevel ?? "info";
+    const stream =
+      options.logFormat === "pretty"
+        ? prettyStream(process.stdout, !["debug", "trace"].includes(level))
+        : undefined;
+    const log = stream
+      ? pino({ level: options.logLevel ?? "info" }, stream)
+      : pino({ level: options.logLevel ?? "info" });
+    const logger = { level: options.logLevel ?? "info", ...(stream ? { stream } : {}) };
     delivery = await startDelivery(intent, db, {
       now: () => new Date(),
       metrics,
@@ -175,7 +187,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         metrics,
         intent,
         delivery,
-        logger: { level: options.logLevel ?? "info" },
+        logger,
         ...(enroll ? { enroll } : {}),
         ...(options.backupKey ? { backupKey: options.backupKey } : {}),
         ...(secure && tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
@@ -197,7 +209,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
         delivery,
         surface: "enroll",
         enroll,
-        logger: { level: options.logLevel ?? "info" },
+        logger,
         https: { cert: tls.cert, key: tls.key },
       });
       apps.push(app);

@@ -3,6 +3,10 @@
  * the CLI reads files, the API reads bodies, both come through here. Documents
  * are read one at a time (`yamlDocuments`), so that a server can pause between
  * them and refuse a stream holding more than it accepts before reading it all.
+ * Every issue names where it is: `SOURCE#DOC` (the document's number when the
+ * text has several) and, when asked, the line of the field (`line 12`, or
+ * `line 12, column 5` for a YAML syntax error); `locate` places issues found
+ * later (dangling references, overlaps) the same way.
  */
 import { Composer, type Document, LineCounter, Parser } from "yaml";
 import type { Issue } from "./issues.js";
@@ -13,6 +17,8 @@ import type { Resource } from "./resources.js";
 export interface ParsedDocuments {
   readonly resources: Resource[];
   readonly issues: Issue[];
+  /** Where `Kind/name` is in the text, and the line of a field path in it; undefined: not here. */
+  locate(kind: string, name: string, path: string): string | undefined;
 }
 
 /** Aliases one document may expand (a "billion laughs" document expands far more). */
@@ -24,31 +30,60 @@ export interface YamlDocument {
   readonly line: number;
   /** Absent when `errors` is not empty or the document is empty. */
   readonly value?: unknown;
-  /** `YAML line N: message`, one per problem. */
+  /** `YAML line N, column C: message`, one per problem. */
   readonly errors: readonly string[];
+  /** The line of the deepest node of a field path that exists in the document. */
+  lineOf(path: string): number | undefined;
 }
 
 function firstLine(message: string): string {
   return message.split("\n")[0]!;
 }
 
+/** `spec.subnets[1]` → ["spec", "subnets", 1]; quoted keys (`spec."a.b"`) stay whole. */
+function pathKeys(path: string): Array<string | number> {
+  const keys: Array<string | number> = [];
+  const re = /"((?:[^"\\]|\\.)*)"|\[(\d+)\]|([^.[\]"]+)/g;
+  for (const m of path.matchAll(re)) {
+    if (m[1] !== undefined) keys.push(JSON.parse(`"${m[1]}"`) as string);
+    else if (m[2] !== undefined) keys.push(Number(m[2]));
+    else if (m[3] !== undefined) keys.push(m[3]);
+  }
+  return keys;
+}
+
 function documentValue(doc: Document.Parsed, lines: LineCounter): YamlDocument {
   const line = lines.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
+  const lineOf = (path: string) => {
+    const keys = pathKeys(path);
+    for (let n = keys.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+      if (range) return lines.linePos(range[0]).line;
+    }
+    return undefined;
+  };
   if (doc.errors.length > 0) {
     return {
       line,
-      errors: doc.errors.map((e) => `YAML line ${lines.linePos(e.pos[0]).line}: ${firstLine(e.message)}`),
+      lineOf,
+      errors: doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return `YAML line ${pos.line}, column ${pos.col}: ${firstLine(e.message)}`;
+      }),
     };
   }
   try {
     const value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-    return value === null || value === undefined ? { line, errors: [] } : { line, value, errors: [] };
+    return value === null || value === undefined
+      ? { line, lineOf, errors: [] }
+      : { line, lineOf, value, errors: [] };
   } catch (error) {
     // An alias bomb (more than MAX_YAML_ALIASES expansions) or an alias to nothing.
     const why = /alias count/i.test((error as Error).message)
       ? `too many aliases (at most ${MAX_YAML_ALIASES} per document)`
       : firstLine((error as Error).message);
-    return { line, errors: [`YAML line ${line}: ${why}`] };
+    return { line, lineOf, errors: [`YAML line ${line}: ${why}`] };
   }
 }
 
@@ -64,21 +99,31 @@ export function* yamlDocuments(text: string): Generator<YamlDocument, void, unde
   } catch (error) {
     // The composer recurses per nesting level: a document nested thousands deep ends here.
     if (!(error instanceof RangeError)) throw error;
-    yield { line: 1, errors: ["YAML: nested too deeply"] };
+    yield { line: 1, lineOf: () => undefined, errors: ["YAML: nested too deeply"] };
   }
 }
 
+export interface ParseOptions {
+  /** Add the line of the field to each issue's source (`file#2 line 14`); the CLI does. */
+  readonly lines?: boolean;
+}
+
 /**
- * Collects parsed documents into resources and issues. Each issue's source is
- * `SOURCE#N` (the N-th document), or `SOURCE` alone when the stream holds one.
+ * Collects a stream's resources and issues document by document, refusing a stream of more than
+ * MAX_RESOURCES_PER_REQUEST documents (the API reads bodies through it, pausing between documents).
  */
 export class DocumentCollector {
   private readonly resources: Resource[] = [];
   private readonly issues: Issue[] = [];
+  /** Per resource, how to name where a field path of it is. */
+  private readonly places = new Map<string, (path: string) => string>();
   private count = 0;
   private over = false;
 
-  constructor(private readonly source: string) {}
+  constructor(
+    private readonly source: string,
+    private readonly options: ParseOptions = {},
+  ) {}
 
   /** Takes the next document; false once the stream holds more than a request may. */
   add(doc: YamlDocument): boolean {
@@ -90,11 +135,17 @@ export class DocumentCollector {
       return false;
     }
     const where = `${this.source}#${this.count}`;
+    const at = (path: string) => {
+      const line = this.options.lines ? doc.lineOf(path) : undefined;
+      return line === undefined ? where : `${where} line ${line}`;
+    };
     for (const message of doc.errors) this.issues.push({ ...this.issue(message), source: where });
     if (doc.value === undefined) return true; // empty document, e.g. a trailing ---
     const result = parseResource(doc.value, where);
-    if (result.ok) this.resources.push(result.resource);
-    else this.issues.push(...result.issues);
+    if (result.ok) {
+      this.resources.push(result.resource);
+      this.places.set(`${result.resource.kind}/${result.resource.metadata.name}`, at);
+    } else this.issues.push(...result.issues.map((i) => ({ ...i, source: at(i.path) })));
     return true;
   }
 
@@ -108,15 +159,36 @@ export class DocumentCollector {
   }
 
   result(): ParsedDocuments {
-    if (this.count !== 1) return { resources: this.resources, issues: this.issues };
+    // A single document is named by its source alone (`file`, not `file#1`).
     const single = `${this.source}#1`;
-    const issues = this.issues.map((i) => (i.source === single ? { ...i, source: this.source } : i));
-    return { resources: this.resources, issues };
+    const rename = (s: string) =>
+      this.count === 1 && s.startsWith(single) ? this.source + s.slice(single.length) : s;
+    const places = this.places;
+    return {
+      resources: this.resources,
+      issues: this.issues.map((i) => (i.source ? { ...i, source: rename(i.source) } : i)),
+      locate: (kind, name, path) => {
+        const at = places.get(`${kind}/${name}`)?.(path);
+        return at === undefined ? undefined : rename(at);
+      },
+    };
   }
 }
 
-export function parseDocuments(text: string, source: string): ParsedDocuments {
-  const collector = new DocumentCollector(source);
+export function parseDocuments(text: string, source: string, options: ParseOptions = {}): ParsedDocuments {
+  const collector = new DocumentCollector(source, options);
   for (const doc of yamlDocuments(text)) collector.add(doc);
   return collector.result();
+}
+
+/** `issues` with a source where one of `parsed` holds their resource (first match wins). */
+export function locateIssues(issues: readonly Issue[], parsed: readonly ParsedDocuments[]): Issue[] {
+  return issues.map((i) => {
+    if (i.source) return i;
+    for (const p of parsed) {
+      const where = p.locate(i.kind, i.name, i.path);
+      if (where) return { ...i, source: where };
+    }
+    return i;
+  });
 }

@@ -2,4 +2,5 @@
 
 export * from "./diff.js";
 export * from "./dump.js";
+export * from "./line-diff.js";
 export * from "./wgquick.js";

@@ -60,6 +60,10 @@ async function tokenOf(flags: Flags, io: Io): Promise<string | undefined> {
       throw new CliError(`cannot read --token-file: ${(error as Error).message}`, EXIT.io);
     }
   }
+  if (flags.token !== undefined)
+    io.stderr(
+      "warning: --token puts the join token in the process list and shell history; use --token-file FILE (or - for stdin)\n",
+    );
   return flags.token ?? process.env.HUBWIRE_JOIN_TOKEN;
 }
 
@@ -68,8 +72,8 @@ export function registerAgent(program: Command, io: Io): void {
     .command("agent")
     .description("run the agent: enroll, then apply this node's configuration and report status")
     .requiredOption("--name <node>", "this node's name")
-    .option("--token <token>", "join token (or --token-file, or HUBWIRE_JOIN_TOKEN)")
-    .option("--token-file <file>", "file holding the join token (- for stdin)")
+    .option("--token-file <file>", "file holding the join token (- for stdin); the documented way")
+    .option("--token <token>", "join token on the command line (discouraged: visible to other users; warns)")
     .option("--controller <url>", "controller URL (repeatable; default: the token's)", repeat, [])
     .option("--state-dir <dir>", "key, credential and last applied state", "/var/lib/hubwire/agent")
     .option("--endpoint <host:port>", "public endpoint others connect to")

@@ -3,6 +3,7 @@
  * the controller's REST API (see api-client.ts for credentials).
  */
 import { readFile, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { type Command, Option } from "commander";
 import { stringify } from "yaml";
 import { KIND_PATHS } from "../../controller/api/kinds.js";
@@ -12,6 +13,7 @@ import { apiRequest, loadCredentials, saveCredentials } from "../api-client.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { listYamlFiles } from "../load.js";
+import { age, table } from "../table.js";
 
 /** `node`, `nodes`, `Node`, `access-policy`, `accesspolicies` → the kind. */
 export function kindOf(text: string): ResourceKind {
@@ -28,6 +30,120 @@ export function kindOf(text: string): ResourceKind {
   throw new CliError(`unknown kind ${JSON.stringify(text)}; kinds: ${RESOURCE_KINDS.join(", ")}`);
 }
 
+/** Reads a line from the terminal without echoing it (for `login` on a TTY). */
+async function promptHidden(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const out = rl as unknown as { _writeToOutput(s: string): void; output: NodeJS.WritableStream };
+  let asked = false;
+  out._writeToOutput = (text: string) => {
+    if (!asked) {
+      out.output.write(text);
+      asked = true;
+    }
+  };
+  try {
+    return await new Promise<string>((resolve) => rl.question(question, resolve));
+  } finally {
+    rl.close();
+    process.stderr.write("\n");
+  }
+}
+
+type Listed = {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: Record<string, unknown>;
+  status?: Record<string, unknown>;
+};
+
+/** The columns that matter for each kind. */
+async function tableOf(
+  kind: ResourceKind,
+  items: Listed[],
+  creds: Awaited<ReturnType<typeof loadCredentials>>,
+) {
+  const str = (v: unknown) => (v === undefined || v === null || v === "" ? "-" : String(v));
+  const list = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.join(",") : "-");
+  if (kind === "Network")
+    return table(
+      ["NAME", "CIDR", "CIDR6", "TOPOLOGY", "DEFAULT"],
+      items.map((i) => [
+        i.metadata.name,
+        str(i.spec.cidr),
+        str(i.spec.cidr6),
+        str(i.spec.topology),
+        str(i.spec.defaultAction),
+      ]),
+    );
+  if (kind === "Node") {
+    // Live state where the controller has it (a controller without live status shows "-").
+    const live = new Map<string, { online: boolean; lastSeenAt: string | null; activeHub: string | null }>();
+    try {
+      let after: string | undefined;
+      do {
+        const q = new URLSearchParams({ limit: "1000" });
+        if (after) q.set("after", after);
+        const page = (await apiRequest(creds, "GET", `/api/v1/node-status?${q}`)).json<{
+          items: Array<{
+            node: string;
+            online: boolean;
+            lastSeenAt: string | null;
+            activeHub: string | null;
+          }>;
+          next?: string;
+        }>();
+        for (const s of page.items) live.set(s.node, s);
+        after = page.next;
+      } while (after);
+    } catch {
+      // no live status on this controller
+    }
+    return table(
+      ["NAME", "NETWORK", "ROLE", "ADDRESS", "ENDPOINT", "HUBS", "STATE", "ACTIVE-HUB"],
+      items.map((i) => {
+        const s = live.get(i.metadata.name);
+        return [
+          i.metadata.name,
+          str(i.spec.network),
+          str(i.spec.role),
+          str(i.spec.tunnelAddress),
+          str(i.spec.endpoint),
+          list(i.spec.hubs),
+          !s ? "-" : s.lastSeenAt === null ? "never-reported" : s.online ? "online" : "offline",
+          str(s?.activeHub),
+        ];
+      }),
+    );
+  }
+  if (kind === "Enrollment")
+    return table(
+      ["NAME", "POLICY", "STATE", "REASON", "AGE"],
+      items.map((i) => [
+        i.metadata.name,
+        str(i.spec.policy),
+        str(i.status?.state),
+        str(i.status?.reason),
+        age(typeof i.status?.requestedAt === "string" ? i.status.requestedAt : undefined),
+      ]),
+    );
+  if (kind === "EnrollmentPolicy")
+    return table(
+      ["NAME", "NETWORK", "ROLE", "NAMES", "ADDRESSES", "APPROVAL"],
+      items.map((i) => [
+        i.metadata.name,
+        str(i.spec.network),
+        str(i.spec.role),
+        list(i.spec.nodeNames),
+        list(i.spec.tunnelAddressPrefixes),
+        str(i.spec.approval),
+      ]),
+    );
+  return table(
+    ["NAME", "NETWORK"],
+    items.map((i) => [i.metadata.name, str(i.spec.network)]),
+  );
+}
+
 export function registerApiVerbs(program: Command, io: Io): void {
   program
     .command("login")
@@ -39,9 +155,12 @@ export function registerApiVerbs(program: Command, io: Io): void {
     .action(async (flags: { controller: string; user: string; passwordStdin?: boolean; caFile?: string }) => {
       const password = flags.passwordStdin
         ? (await io.readStdin()).replace(/\r?\n$/, "")
-        : process.env.HUBWIRE_PASSWORD;
+        : (process.env.HUBWIRE_PASSWORD ??
+          (process.stdin.isTTY ? await promptHidden(`password for ${flags.user}: `) : ""));
       if (!password)
-        throw new CliError("give the password on stdin with --password-stdin (or HUBWIRE_PASSWORD)");
+        throw new CliError(
+          "give the password at the prompt, on stdin with --password-stdin, or in HUBWIRE_PASSWORD",
+        );
       const creds = { controller: flags.controller, caFile: flags.caFile };
       const res = await apiRequest(creds, "POST", "/api/v1/login", {
         body: JSON.stringify({ name: flags.user, password }),
@@ -87,7 +206,7 @@ export function registerApiVerbs(program: Command, io: Io): void {
   program
     .command("get")
     .description("list resources of a kind, or show one")
-    .argument("<kind>", "networks, nodes, enrollment-policies, enrollments, access-policies, peer-overrides")
+    .argument("<kind>", `${Object.values(KIND_PATHS).join(", ")} (singular or plural)`)
     .argument("[name]", "one resource")
     .addOption(
       new Option("-o, --output <format>", "output format")
@@ -132,27 +251,14 @@ export function registerApiVerbs(program: Command, io: Io): void {
         if (flags.output === "json") io.stdout(`${JSON.stringify(name ? items[0] : { items }, null, 2)}\n`);
         else if (flags.output === "yaml")
           io.stdout(items.map((i) => stringify(i, { lineWidth: 0 })).join("---\n"));
-        else {
-          const rows = items.map((i) => [
-            i.metadata.name,
-            String(i.spec.network ?? ""),
-            String(i.spec.role ?? ""),
-          ]);
-          const widths = [4, 7, 4].map((w, c) => Math.max(w, ...rows.map((r) => r[c]!.length)));
-          const line = (r: string[]) =>
-            r
-              .map((v, c) => v.padEnd(widths[c]!))
-              .join("  ")
-              .trimEnd();
-          io.stdout(`${[line(["NAME", "NETWORK", "ROLE"]), ...rows.map(line)].join("\n")}\n`);
-        }
+        else io.stdout(await tableOf(kind, items, creds));
       },
     );
 
   program
     .command("delete")
     .description("delete one resource")
-    .argument("<kind>", "the resource kind")
+    .argument("<kind>", `the resource kind: ${Object.values(KIND_PATHS).join(", ")} (singular or plural)`)
     .argument("<name>", "its name")
     .action(async (kindText: string, name: string) => {
       const kind = kindOf(kindText);

@@ -23,6 +23,7 @@ interface Flags {
   tlsCert?: string;
   tlsKey?: string;
   logLevel: string;
+  logFormat?: string;
   enrollSkew?: string;
   enrollRateLimit?: string;
   metricsListen?: string;
@@ -81,6 +82,13 @@ function enrollLimits(flags: Flags): {
   return out;
 }
 
+/** `--log-format`, else pretty for a person at a terminal and JSON for everything else. */
+function logFormatOf(flag: string | undefined): "json" | "pretty" {
+  if (flag === undefined) return process.stdout.isTTY ? "pretty" : "json";
+  if (flag !== "json" && flag !== "pretty") throw new CliError("--log-format must be json or pretty");
+  return flag;
+}
+
 export function registerController(program: Command, io: Io): void {
   program
     .command("controller")
@@ -133,6 +141,7 @@ export function registerController(program: Command, io: Io): void {
       "…and at least this many peers",
       String(DEFAULT_GUARD_POLICY.minRemoved),
     )
+    .option("--log-format <format>", "json or pretty (default: pretty on a terminal, else json)")
     .action(async (flags: Flags) => {
       const limits = enrollLimits(flags);
       const guard = guardPolicy(flags);
@@ -158,6 +167,7 @@ export function registerController(program: Command, io: Io): void {
           tlsKey: flags.tlsKey,
           logLevel: flags.logLevel,
           guard,
+          logFormat: logFormatOf(flags.logFormat),
           ...(flags.enrollListen ? { enrollListen: flags.enrollListen, enrollLimits: limits } : {}),
           ...(flags.metricsListen ? { metricsListen: flags.metricsListen } : {}),
           ...(metricsToken !== undefined ? { metricsToken } : {}),

@@ -2,6 +2,9 @@
  * `keygen` and `pubkey` through the real CLI entry point, in-process: the text
  * in and out must be what `wg genkey` / `wg pubkey` scripts expect.
  */
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseWgKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import { EXIT } from "../exit-codes.js";
@@ -19,6 +22,25 @@ async function run(args: string[], stdin = "") {
 }
 
 describe("hubwire keygen", () => {
+  it("-o FILE writes the key readable by its owner only (0600), and never overwrites one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "hubwire-keygen-"));
+    try {
+      const file = join(dir, "private.key");
+      const r = await run(["keygen", "-o", file]);
+      expect(r.code).toBe(EXIT.ok);
+      expect(r.out).toBe("");
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const key = await readFile(file, "utf8");
+      expect(() => parseWgKey(key.trimEnd())).not.toThrow();
+      const again = await run(["keygen", "-o", file]);
+      expect(again.code).toBe(EXIT.io);
+      expect(again.err).toMatch(/exists; not overwriting a key/);
+      expect(await readFile(file, "utf8")).toBe(key);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("prints one new private key and a newline", async () => {
     const a = await run(["keygen"]);
     const b = await run(["keygen"]);

@@ -4,6 +4,7 @@
  * wireguard-tools can still make keys, and scripts can switch between the two.
  * The private key only ever travels on stdin/stdout, never in argv.
  */
+import { chmod, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { generatePrivateKey, InvalidKeyError, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import { CliError, EXIT } from "../exit-codes.js";
@@ -13,9 +14,24 @@ import type { Io } from "../io.js";
 export function registerKeygen(program: Command, io: Io): void {
   program
     .command("keygen")
-    .description("print a new WireGuard private key (like `wg genkey`)")
-    .action(() => {
-      io.stdout(`${generatePrivateKey()}\n`);
+    .description("print a new WireGuard private key (like `wg genkey`), or write it to a file (mode 0600)")
+    .option("-o, --output <file>", "write the key to this new file, readable by its owner only (0600)")
+    .action(async (flags: { output?: string }) => {
+      const key = `${generatePrivateKey()}\n`;
+      if (!flags.output) return io.stdout(key);
+      try {
+        // `wx`: never overwrite a key that exists; the mode is set as the file is created.
+        await writeFile(flags.output, key, { mode: 0o600, flag: "wx" });
+        await chmod(flags.output, 0o600);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new CliError(
+          code === "EEXIST"
+            ? `keygen: ${flags.output} exists; not overwriting a key`
+            : `keygen: cannot write ${flags.output}: ${(error as Error).message}`,
+          EXIT.io,
+        );
+      }
     });
 }
 

@@ -83,12 +83,51 @@ describe("hubwire validate", () => {
     expect(r.code).toBe(EXIT.invalid);
     expect(r.out).toBe("");
     const lines = errorLines(r.err);
+    const file = join(dir, "spokes.yaml");
     expect(lines).toContainEqual(
-      expect.stringMatching(/^Node\/edge-rig spec\.hubs\[1\]: .*hub-ams.* \[dangling-reference\]$/),
+      expect.stringMatching(/ line 42: Node\/edge-rig spec\.hubs\[1\]: .*hub-ams.* \[dangling-reference\]$/),
+    );
+    expect(lines.every((l) => l.startsWith(`${file}#`))).toBe(true);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /#3 line 30: Node\/branch-nyc spec\.subnets\[0\]: .*10\.64\.7\.0\/24.* \[overlap\]$/,
+      ),
+    );
+  });
+
+  it("reports a schema error, a dangling reference and an overlap in one run, each with file, document and line", async () => {
+    const dir = await editedCorp("three", "spokes.yaml", (t) =>
+      t
+        .replace("subnets: [10.64.9.0/24]", "subnets: [10.64.7.128/25]")
+        .replace(
+          "hubs: [hub-fra, hub-sgp]\n  persistentKeepalive",
+          "hubs: [hub-fra, hub-ams]\n  persistentKeepalive",
+        )
+        .replace("role: external", "role: laptop"),
+    );
+    const r = await run("validate", dir);
+    expect(r.code).toBe(EXIT.invalid);
+    const file = join(dir, "spokes.yaml");
+    const lines = errorLines(r.err).map((l) => l.replace(file, "FILE"));
+    expect(lines).toHaveLength(3);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^FILE#5 line 52: Node\/laptop-alice spec\.role: .* \[invalid-field\]$/),
     );
     expect(lines).toContainEqual(
-      expect.stringMatching(/^Node\/branch-nyc spec\.subnets\[0\]: .*10\.64\.7\.0\/24.* \[overlap\]$/),
+      expect.stringMatching(/^FILE#4 line 42: Node\/edge-rig spec\.hubs\[1\]: .* \[dangling-reference\]$/),
     );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^FILE#3 line 30: Node\/branch-nyc spec\.subnets\[0\]: .* \[overlap\]$/),
+    );
+  });
+
+  it("names line and column of a YAML syntax error", async () => {
+    const dir = await editedCorp("syntax", "network.yaml", (t) => t.replace("mtu: 1420", "mtu: [1420"));
+    const r = await run("validate", dir);
+    expect(r.code).toBe(EXIT.invalid);
+    const first = r.err.split("\n")[0]!;
+    expect(first.startsWith(`${join(dir, "network.yaml")}: ?/?: YAML line `)).toBe(true);
+    expect(first).toMatch(/: YAML line \d+, column \d+: .+ \[invalid-field\]$/);
   });
 
   it("names the file and document of a schema error", async () => {
@@ -98,7 +137,7 @@ describe("hubwire validate", () => {
     const r = await run("validate", dir);
     expect(r.code).toBe(EXIT.invalid);
     expect(errorLines(r.err)).toEqual([
-      `${join(dir, "spokes.yaml")}#4: Node/edge-rig spec.colour: unknown field "colour" [unknown-field]`,
+      `${join(dir, "spokes.yaml")}#4 line 44: Node/edge-rig spec.colour: unknown field "colour" [unknown-field]`,
     ]);
   });
 
@@ -173,7 +212,7 @@ describe("hubwire render", () => {
     const r = await run("render", dir, "--node", "hub-fra");
     expect(r.code).toBe(EXIT.invalid);
     expect(r.out).toBe("");
-    expect(r.err).toMatch(/^Node\/hub-\w+ spec\.tunnelAddress: .*\[duplicate-address\]$/m);
+    expect(r.err).toMatch(/(^|: )Node\/hub-\w+ spec\.tunnelAddress: .*\[duplicate-address\]$/m);
   });
 });
 

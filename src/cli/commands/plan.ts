@@ -5,8 +5,8 @@
  * field, then every node whose configuration changes, change by change.
  */
 import type { Command } from "commander";
-import { diffResources } from "../../compile/index.js";
-import { diffStates, formatChange } from "../../wgconf/index.js";
+import { diffResources, keepPinned } from "../../compile/index.js";
+import { diffStates, formatChange, lineDiff } from "../../wgconf/index.js";
 import { apiRequest, loadCredentials } from "../api-client.js";
 import {
   compileResources,
@@ -33,7 +33,8 @@ export function registerPlan(program: Command, io: Io): void {
         let next: Outcome;
         let prev: Outcome | undefined;
         if (flags.controller) {
-          // apply puts the given resources over the controller's: plan the same merge.
+          // apply puts the given resources over the controller's, keeping addresses it pinned: plan
+          // the same merge, so only real changes show (as `apply --dry-run`).
           const given = await loadIntent(paths);
           if (given.issues.length > 0) return reportIssues(io, given.issues);
           const creds = { ...(await loadCredentials()), controller: flags.controller };
@@ -43,7 +44,10 @@ export function registerPlan(program: Command, io: Io): void {
           const merged = new Map(
             prev.ok ? prev.loaded.resources.map((r) => [`${r.kind}/${r.metadata.name}`, r]) : [],
           );
-          for (const r of given.resources) merged.set(`${r.kind}/${r.metadata.name}`, r);
+          for (const r of given.resources) {
+            const key = `${r.kind}/${r.metadata.name}`;
+            merged.set(key, keepPinned(merged.get(key), r));
+          }
           next = compileResources([...merged.values()]);
         } else {
           next = await loadAndCompile(paths);
@@ -73,7 +77,16 @@ export function registerPlan(program: Command, io: Io): void {
           const a = before.get(name)?.revision ?? "none";
           const b = after.get(name)?.revision ?? "removed";
           nodeLines.push(`node ${name} (${a.slice(0, 12)} → ${b.slice(0, 12)}):`);
-          for (const c of changes) nodeLines.push(`    ${formatChange(c)}`);
+          for (const c of changes) {
+            nodeLines.push(`    ${formatChange(c)}`);
+            // The rules themselves, line by line, not just that they changed.
+            if (c.type === "firewall-changed")
+              for (const l of lineDiff(
+                before.get(name)?.firewall?.script ?? "",
+                after.get(name)?.firewall?.script ?? "",
+              ))
+                nodeLines.push(`        ${l}`);
+          }
         }
         if (resourceChanges.length === 0 && changedNodes === 0) {
           io.stdout("no changes\n");

@@ -5,7 +5,7 @@
  * created, replaced or deleted is checked by the incremental compiler
  * (milliseconds at 10,000 nodes); anything else by a full compile.
  */
-import { diffResources, type ResourceChange } from "../../compile/index.js";
+import { diffResources, keepPinned, type ResourceChange } from "../../compile/index.js";
 import { MAX_RESOURCES_PER_REQUEST, type Resource, tooManyResources } from "../../model/index.js";
 import { ApiError } from "../api/errors.js";
 import type { JsonObject } from "../db/json.js";
@@ -64,22 +64,6 @@ function canonical(value: unknown): string {
 
 const sameIntent = (a: Resource, b: Resource) =>
   canonical([a.metadata, a.spec]) === canonical([b.metadata, b.spec]);
-
-/**
- * A replaced node keeps the addresses pinned before when the new spec leaves
- * them out: re-applying the YAML a node was created from must not move it.
- */
-function keepPinned(before: Resource | undefined, after: Resource): Resource {
-  if (before?.kind !== "Node" || after.kind !== "Node") return after;
-  const spec = { ...after.spec };
-  if (spec.tunnelAddress === undefined && before.spec.tunnelAddress !== undefined) {
-    spec.tunnelAddress = before.spec.tunnelAddress;
-  }
-  if (spec.tunnelAddress6 === undefined && before.spec.tunnelAddress6 !== undefined) {
-    spec.tunnelAddress6 = before.spec.tunnelAddress6;
-  }
-  return { ...after, spec };
-}
 
 /**
  * What a `transact` callback decides, having read the current intent inside the write

@@ -1,15 +1,19 @@
 /** A secret shown once (API token, join token): copy button and a warning that it will not be shown again. */
 import { Alert, Button, Modal, Typography } from "antd";
+import type React from "react";
 import { useTranslation } from "react-i18next";
 
 export function SecretOnce({
   title,
   secret,
   onClose,
+  children,
 }: {
   title: string;
   secret: string | undefined;
   onClose(): void;
+  /** More to show under the secret (a join token's install commands). */
+  children?: React.ReactNode;
 }) {
   const { t } = useTranslation();
   return (
@@ -33,6 +37,7 @@ export function SecretOnce({
       >
         {secret}
       </Typography.Paragraph>
+      {children}
     </Modal>
   );
 }

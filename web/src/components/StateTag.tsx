@@ -1,10 +1,14 @@
-/** A node's live state as a tag: online, offline, or unknown when no agent has reported. */
+/**
+ * A node's live state as a tag: online, offline, never reported (the controller knows the node
+ * but no agent has ever reported for it), or unknown when there is no live status at all.
+ */
 import { Tag } from "antd";
 import { useTranslation } from "react-i18next";
 
-export function StateTag({ online }: { online: boolean | undefined }) {
+export function StateTag({ online, never }: { online: boolean | undefined; never?: boolean }) {
   const { t } = useTranslation();
   if (online === undefined) return <Tag>{t("status.unknown")}</Tag>;
+  if (never) return <Tag color="default">{t("status.never")}</Tag>;
   return online ? (
     <Tag color="green">{t("status.online")}</Tag>
   ) : (

@@ -14,21 +14,37 @@ export function formatNumber(n: number | null | undefined): string {
   return n === null || n === undefined ? "—" : new Intl.NumberFormat(lang()).format(n);
 }
 
-const UNITS = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte", "petabyte"] as const;
+const BINARY = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
+/**
+ * Bytes in binary units, labelled as such (KiB = 1024 B, MiB = 1024 KiB…): `768 MiB`, `5 GiB`.
+ * Counters of WireGuard are bytes; binary units are what `wg` and `ip -h` print.
+ */
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
   let value = n;
   let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
+  while (value >= 1024 && unit < BINARY.length - 1) {
     value /= 1024;
     unit++;
   }
-  return new Intl.NumberFormat(lang(), {
-    style: "unit",
-    unit: UNITS[unit],
-    unitDisplay: "short",
-    maximumFractionDigits: unit === 0 ? 0 : 1,
+  const number = new Intl.NumberFormat(lang(), { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value);
+  return `${number} ${BINARY[unit]}`;
+}
+
+const BIT_RATES = ["bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"] as const;
+/** A rate in bits per second with decimal prefixes, as links are rated: `250 kbit/s`, `1.2 Gbit/s`. */
+export function formatBitRate(bitsPerSecond: number | null | undefined): string {
+  if (bitsPerSecond === null || bitsPerSecond === undefined || !Number.isFinite(bitsPerSecond)) return "—";
+  let value = Math.max(0, bitsPerSecond);
+  let unit = 0;
+  while (value >= 1000 && unit < BIT_RATES.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const number = new Intl.NumberFormat(lang(), {
+    maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0,
   }).format(value);
+  return `${number} ${BIT_RATES[unit]}`;
 }
 
 /** `5 minutes ago`-style age of a number of seconds. */

@@ -9,6 +9,8 @@ import type { AuditEntry } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
+import { actionLabel } from "../i18n/actions";
+import { en } from "../i18n/en";
 import { formatDate } from "../i18n/format";
 
 interface Filters {
@@ -20,17 +22,9 @@ interface Filters {
   until?: string;
 }
 
-const ACTIONS = [
-  "create",
-  "update",
-  "delete",
-  "apply",
-  "login",
-  "login-failed",
-  "revoke",
-  "update-password",
-  "restore",
-];
+/** Every action code the controller writes, in the dictionaries' order (labels in the user's language). */
+const ACTIONS = Object.keys(en.audit.actions);
+
 const KINDS = [
   "Network",
   "Node",
@@ -101,7 +95,7 @@ export default function Audit() {
           style={{ width: 160 }}
           value={draft.action}
           onChange={(v) => setDraft({ ...draft, action: v })}
-          options={ACTIONS.map((a) => ({ value: a, label: a }))}
+          options={ACTIONS.map((a) => ({ value: a, label: actionLabel(t, a) }))}
         />
         <Select
           aria-label={t("audit.kind")}
@@ -179,7 +173,7 @@ export default function Audit() {
               <Tag
                 color={a === "delete" || a === "login-failed" ? "red" : a === "create" ? "green" : undefined}
               >
-                {a}
+                {actionLabel(t, a)}
               </Tag>
             ),
           },

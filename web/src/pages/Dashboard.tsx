@@ -4,6 +4,7 @@
  * hubs from intent), and the latest audit events.
  */
 import { Alert, Card, Col, Row, Statistic, Table, Tag, Typography } from "antd";
+import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
@@ -11,8 +12,10 @@ import type { AuditEntry, GetResult, NodeResource, Overview } from "../api/types
 import { DeliveryHolds } from "../components/DeliveryHolds";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
-import { useApi } from "../components/use-api";
-import { formatBytes, formatDate, formatNumber } from "../i18n/format";
+import { useRates } from "../components/rates";
+import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { actionLabel } from "../i18n/actions";
+import { formatBitRate, formatBytes, formatDate, formatNumber } from "../i18n/format";
 
 type Hub = {
   name: string;
@@ -24,7 +27,8 @@ type Hub = {
 
 export default function Dashboard() {
   const { t } = useTranslation();
-  const overview = useApi((signal) => api.get<Overview>("/api/v1/overview", { signal }), []);
+  const live = { refreshMs: LIVE_REFRESH_MS };
+  const overview = useApi((signal) => api.get<Overview>("/api/v1/overview", { signal }), [], live);
   const hubsFromIntent = useApi(
     (signal) =>
       api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { role: "hub", limit: 200 }, signal }),
@@ -33,8 +37,12 @@ export default function Dashboard() {
   const events = useApi(
     (signal) => api.get<{ items: AuditEntry[] }>("/api/v1/audit", { query: { limit: 8 }, signal }),
     [],
+    live,
   );
   const o = overview.data;
+  // The overview's totals carry no time: an answer is timed when it arrives changed.
+  const reading = useMemo(() => (o ? { ...o.traffic, at: new Date().toISOString() } : undefined), [o]);
+  const rate = useRates(new Map(reading ? [["all", reading]] : [])).get("all");
   const hubs: Hub[] = o
     ? o.hubs.map((h) => ({ ...h, healthy: h.peersWithRecentHandshake }))
     : (hubsFromIntent.data?.items ?? []).map((n: NodeResource) => ({
@@ -84,6 +92,12 @@ export default function Dashboard() {
               title={t("dashboard.traffic")}
               value={o ? `↓ ${formatBytes(o.traffic.rxBytes)} ↑ ${formatBytes(o.traffic.txBytes)}` : "—"}
             />
+            <Typography.Text type="secondary" data-testid="dashboard-rate">
+              {`${t("nodes.rate")}: `}
+              {rate
+                ? `↓ ${formatBitRate(rate.rxBps)} ↑ ${formatBitRate(rate.txBps)}`
+                : t("nodes.rateWaiting")}
+            </Typography.Text>
           </Card>
         </Col>
       </Row>
@@ -173,7 +187,11 @@ export default function Dashboard() {
           columns={[
             { title: t("audit.at"), dataIndex: "at", render: (v: string) => formatDate(v) },
             { title: t("audit.actor"), dataIndex: "actor" },
-            { title: t("audit.action"), dataIndex: "action", render: (a: string) => <Tag>{a}</Tag> },
+            {
+              title: t("audit.action"),
+              dataIndex: "action",
+              render: (a: string) => <Tag>{actionLabel(t, a)}</Tag>,
+            },
             {
               title: t("audit.resource"),
               key: "res",

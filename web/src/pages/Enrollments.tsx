@@ -164,7 +164,6 @@ export default function Enrollments() {
         expandable={{ expandedRowRender: (e) => <Checked e={e} />, rowExpandable: () => true }}
         columns={[
           { title: t("common.name"), render: (_, e) => e.metadata.name },
-          { title: t("enrollments.nodeName"), render: (_, e) => e.spec.nodeName },
           { title: t("enrollments.policy"), render: (_, e) => e.spec.policy },
           { title: t("nodes.network"), render: (_, e) => e.spec.network },
           { title: t("nodes.role"), render: (_, e) => t(`roles.node.${e.spec.role}`) },

@@ -4,7 +4,7 @@
  * join tokens show an empty state.
  */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, InputNumber, Modal, Select, Table, Tag } from "antd";
+import { App, Button, Form, Input, InputNumber, Modal, Select, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, isMissingRoute } from "../api/client";
@@ -18,6 +18,48 @@ import { SecretOnce } from "../components/SecretOnce";
 import { useApi } from "../components/use-api";
 import { formatDate, formatNumber } from "../i18n/format";
 import { useCanWrite } from "../session";
+
+/**
+ * What to paste on the node: the token into a 0600 file (never argv), a key made there, then the
+ * join or the agent. The node's name is the only thing to fill in.
+ */
+function InstallCommands({ token }: { token: string }) {
+  const { t } = useTranslation();
+  const text = [
+    "umask 077",
+    `printf '%s\n' '${token}' > token`,
+    "npx hubwire keygen -o key",
+    "npx hubwire join --token-file token --key-file key --name NODE-NAME --wait",
+    "# or run the agent, which joins and then applies its configuration:",
+    "sudo npx hubwire agent --name NODE-NAME --token-file token --state-dir /var/lib/hubwire/agent",
+  ].join("\n");
+  return (
+    <>
+      <Typography.Paragraph strong>{t("joinTokens.installTitle")}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t("joinTokens.installHelp")}</Typography.Paragraph>
+      <Typography.Paragraph
+        copyable={{ text, tooltips: [t("common.copy"), t("common.copied")] }}
+        style={{ marginBottom: 4 }}
+      >
+        <Typography.Text strong>{t("joinTokens.installCopy")}</Typography.Text>
+      </Typography.Paragraph>
+      <pre
+        className="mono"
+        data-testid="install-commands"
+        style={{
+          background: "#f6f8fa",
+          padding: 12,
+          borderRadius: 6,
+          fontSize: 12,
+          whiteSpace: "pre-wrap",
+          wordBreak: "break-all",
+        }}
+      >
+        {text}
+      </pre>
+    </>
+  );
+}
 
 interface CreateForm {
   policy: string;
@@ -204,7 +246,9 @@ export default function JoinTokens() {
           </Form.Item>
         </Form>
       </Modal>
-      <SecretOnce title={t("joinTokens.created")} secret={token} onClose={() => setToken(undefined)} />
+      <SecretOnce title={t("joinTokens.created")} secret={token} onClose={() => setToken(undefined)}>
+        {token ? <InstallCommands token={token} /> : null}
+      </SecretOnce>
     </>
   );
 }

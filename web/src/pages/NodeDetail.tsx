@@ -24,7 +24,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { api, isMissingRoute } from "../api/client";
-import type { NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
+import type { Enrollment, EnrollmentStatus, NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { ExternalPeer } from "../components/ExternalPeer";
@@ -32,10 +32,11 @@ import { HubLinks } from "../components/HubLinks";
 import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
 import { NodeForm } from "../components/NodeForm";
 import { PageHeader } from "../components/PageHeader";
+import { useRates } from "../components/rates";
 import { RoleTag, StateTag } from "../components/StateTag";
 import { TrafficChart } from "../components/TrafficChart";
-import { useApi } from "../components/use-api";
-import { formatAge, formatBytes, formatDate, formatNumber } from "../i18n/format";
+import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { formatAge, formatBitRate, formatBytes, formatDate, formatNumber } from "../i18n/format";
 import { useCanWrite } from "../session";
 
 export default function NodeDetail() {
@@ -44,17 +45,31 @@ export default function NodeDetail() {
   const { message } = App.useApp();
   const navigate = useNavigate();
   const canWrite = useCanWrite();
-  const node = useApi((signal) => api.get<NodeResource>(`/api/v1/nodes/${name}`, { signal }), [name]);
+  const node = useApi((signal) => api.get<NodeResource>(`/api/v1/nodes/${name}`, { signal }), [name], {
+    refreshMs: LIVE_REFRESH_MS,
+  });
   const status = useApi(
     (signal) => api.get<NodeStatusDetail>(`/api/v1/node-status/${name}`, { signal }),
     [name],
+    { refreshMs: LIVE_REFRESH_MS },
   );
+  // Revoke is offered only for a node that joined by enrollment: a node declared in YAML with its
+  // own key has no credential to revoke (the API refuses it).
+  const enrollment = useApi(
+    (signal) => api.get<Enrollment>(`/api/v1/enrollments/${name}`, { signal }),
+    [name, node.data],
+  );
+  const enrollmentState = (enrollment.data?.status as EnrollmentStatus | undefined)?.state;
+  const revocable = enrollmentState === "Approved" || enrollmentState === "Pending";
   const [editing, setEditing] = useState(false);
   const [revoking, setRevoking] = useState(false);
   const [reason, setReason] = useState("");
   const [actionError, setActionError] = useState<unknown>();
   const n = node.data;
   const s = status.data;
+  const rate = useRates(
+    new Map(s?.lastSeenAt ? [[name, { rxBytes: s.rxBytes, txBytes: s.txBytes, at: s.lastSeenAt }]] : []),
+  ).get(name);
 
   const remove = async () => {
     try {
@@ -92,9 +107,11 @@ export default function NodeDetail() {
           canWrite && n ? (
             <>
               <Button onClick={() => setEditing(true)}>{t("common.edit")}</Button>
-              <Button danger onClick={() => setRevoking(true)}>
-                {t("nodes.revoke")}
-              </Button>
+              {revocable ? (
+                <Button danger onClick={() => setRevoking(true)}>
+                  {t("nodes.revoke")}
+                </Button>
+              ) : null}
               <ConfirmButton
                 question={t("common.confirmDelete", { name })}
                 label={t("common.delete")}
@@ -175,7 +192,7 @@ export default function NodeDetail() {
               ) : (
                 <Descriptions column={1} size="small" bordered>
                   <Descriptions.Item label={t("nodes.state")}>
-                    <StateTag online={s?.online} />
+                    <StateTag online={s?.online} never={s?.lastSeenAt === null} />
                   </Descriptions.Item>
                   <Descriptions.Item label={t("nodes.lastSeen")}>
                     {formatDate(s?.lastSeenAt)}
@@ -214,6 +231,13 @@ export default function NodeDetail() {
                   </Descriptions.Item>
                   <Descriptions.Item label={t("nodes.traffic")}>
                     {s ? `↓ ${formatBytes(s.rxBytes)} ↑ ${formatBytes(s.txBytes)}` : "—"}
+                  </Descriptions.Item>
+                  <Descriptions.Item label={t("nodes.rate")}>
+                    <span data-testid="node-rate">
+                      {rate
+                        ? `↓ ${formatBitRate(rate.rxBps)} ↑ ${formatBitRate(rate.txBps)}`
+                        : t("nodes.rateWaiting")}
+                    </span>
                   </Descriptions.Item>
                   {s?.applyError ? (
                     <Descriptions.Item label={t("nodes.applyError")}>
@@ -272,7 +296,7 @@ export default function NodeDetail() {
             </Card>
           </Col>
           <Col span={24}>
-            <Card title={<h2 className="card-title">{t("nodes.trafficChart")}</h2>}>
+            <Card title={<h2 className="card-title">{t("nodes.rateChart")}</h2>}>
               {s?.history && s.history.length > 0 ? (
                 <TrafficChart samples={s.history} />
               ) : (

@@ -14,9 +14,10 @@ import type { GetResult, NodeResource, NodeStatusView } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { NodeForm } from "../components/NodeForm";
 import { PageHeader } from "../components/PageHeader";
+import { useRates } from "../components/rates";
 import { RoleTag, StateTag } from "../components/StateTag";
-import { useApi } from "../components/use-api";
-import { formatBytes, formatDate } from "../i18n/format";
+import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { formatBitRate, formatBytes, formatDate } from "../i18n/format";
 import { useCanWrite } from "../session";
 
 interface Row {
@@ -98,7 +99,19 @@ export default function Nodes() {
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [creating, setCreating] = useState(false);
   const cursor = cursors[cursors.length - 1];
-  const page = useApi((signal) => loadPage(filters, cursor, pageSize, signal), [filters, cursor, pageSize]);
+  // Polled: states and traffic follow the agents' reports; filters and page stay as they are.
+  const page = useApi((signal) => loadPage(filters, cursor, pageSize, signal), [filters, cursor, pageSize], {
+    refreshMs: LIVE_REFRESH_MS,
+  });
+  const rates = useRates(
+    new Map(
+      (page.data?.rows ?? []).flatMap((r) =>
+        r.status?.lastSeenAt
+          ? [[r.name, { rxBytes: r.status.rxBytes, txBytes: r.status.txBytes, at: r.status.lastSeenAt }]]
+          : [],
+      ),
+    ),
+  );
   const networks = useApi(
     (signal) =>
       api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
@@ -208,7 +221,17 @@ export default function Nodes() {
             {
               title: t("nodes.state"),
               key: "state",
-              render: (_, r) => <StateTag online={r.status?.online} />,
+              render: (_, r) => <StateTag online={r.status?.online} never={r.status?.lastSeenAt === null} />,
+            },
+            {
+              title: t("nodes.activeHubColumn"),
+              key: "activeHub",
+              render: (_, r) =>
+                r.status?.activeHub ? (
+                  <Link to={`/nodes/${r.status.activeHub}`}>{r.status.activeHub}</Link>
+                ) : (
+                  "—"
+                ),
             },
             {
               title: t("nodes.tunnelAddress"),
@@ -237,6 +260,14 @@ export default function Nodes() {
               key: "traffic",
               render: (_, r) =>
                 r.status ? `↓ ${formatBytes(r.status.rxBytes)} ↑ ${formatBytes(r.status.txBytes)}` : "—",
+            },
+            {
+              title: t("nodes.rateColumn"),
+              key: "rate",
+              render: (_, r) => {
+                const rate = rates.get(r.name);
+                return rate ? `↓ ${formatBitRate(rate.rxBps)} ↑ ${formatBitRate(rate.txBps)}` : "—";
+              },
             },
           ]}
         />
