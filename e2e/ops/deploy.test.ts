@@ -153,7 +153,14 @@ describe("deploy/compose.yaml", () => {
       scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
     };
     const job = prom.scrape_configs.find((j) => j.job_name === "hubwire-controller")!;
-    expect(job.static_configs.flatMap((s) => s.targets)).toEqual(["controller-1:7443", "controller-2:7443"]);
+    // Each replica's metrics listener (the API listeners do not serve /metrics).
+    const command = c.services["controller-1"]!.command as string[];
+    const port = command[command.indexOf("--metrics-listen") + 1]!.split(":").pop();
+    expect(port).toMatch(/^\d+$/);
+    expect(job.static_configs.flatMap((s) => s.targets)).toEqual([
+      `controller-1:${port}`,
+      `controller-2:${port}`,
+    ]);
     for (const f of prom.rule_files) expect(existsSync(join(DEPLOY, "prometheus", f)), f).toBe(true);
     expect(c.services.prometheus!.volumes).toContain("./prometheus:/etc/prometheus:ro");
 
