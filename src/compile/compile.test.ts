@@ -3,27 +3,16 @@
  * and per hub link, metrics and failover routes, who is whose peer, preshared
  * keys, overrides, which revisions a change touches, and interface names.
  */
-import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DesiredState, InterfaceConfig, PeerConfig, Resource } from "../model/index.js";
-import { parseResource } from "../model/index.js";
 import { type Compiled, type CompileOptions, compile } from "./compile.js";
 import { IncrementalCompiler } from "./incremental.js";
 import { groupResources } from "./intent.js";
 import { interfaceName, MAX_IFNAME } from "./interfaces.js";
+import { testKey, testResource } from "./test-resources.js";
 
-const key = (name: string) => createHash("sha256").update(`key/${name}`).digest().toString("base64");
-
-function res(
-  kind: string,
-  name: string,
-  spec: Record<string, unknown>,
-  labels?: Record<string, string>,
-): Resource {
-  const parsed = parseResource({ apiVersion: "hubwire/v1", kind, metadata: { name, labels }, spec });
-  if (!parsed.ok) throw new Error(`${kind}/${name}: ${JSON.stringify(parsed.issues)}`);
-  return parsed.resource;
-}
+const key = testKey;
+const res = testResource;
 
 const network = (spec: Record<string, unknown> = {}, name = "corp") =>
   res("Network", name, { cidr: "10.100.0.0/16", defaultAction: "allow", ...spec });

@@ -3,25 +3,15 @@
  * it lets in, the per-node opt-out, the spec's validation, the revision following it) and `icmp`
  * in dual-stack networks (ICMP of both families).
  */
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { DesiredState, Issue, Resource } from "../model/index.js";
 import { parseResource } from "../model/index.js";
 import { compile } from "./compile.js";
 import { groupResources } from "./intent.js";
+import { testKey, testResource } from "./test-resources.js";
 
-const key = (name: string) => createHash("sha256").update(`key/${name}`).digest().toString("base64");
-
-function res(
-  kind: string,
-  name: string,
-  spec: Record<string, unknown>,
-  labels?: Record<string, string>,
-): Resource {
-  const parsed = parseResource({ apiVersion: "hubwire/v1", kind, metadata: { name, labels }, spec });
-  if (!parsed.ok) throw new Error(`${kind}/${name}: ${JSON.stringify(parsed.issues)}`);
-  return parsed.resource;
-}
+const key = testKey;
+const res = testResource;
 
 const network = (spec: Record<string, unknown> = {}) =>
   res("Network", "corp", { cidr: "10.100.0.0/16", defaultAction: "deny", ...spec });
