@@ -16,7 +16,7 @@ import {
   request,
   startControllerProcess,
 } from "../src/bench/api-controller.js";
-import { buildIntent } from "../src/bench/topology.js";
+import { buildIntent } from "../src/testing/topology.js";
 
 const run = promisify(execFile);
 const PASSWORD = "cli-import-password-42";

@@ -21,10 +21,10 @@ import {
   request,
   startControllerProcess,
 } from "../src/bench/api-controller.js";
-import { buildIntent, spokeNode } from "../src/bench/topology.js";
 import { inspectBackup } from "../src/controller/backup/inspect.js";
 import type { Resource } from "../src/model/index.js";
 import { withPostgres } from "../src/testing/postgres.js";
+import { buildIntent, spokeNode } from "../src/testing/topology.js";
 
 const run = promisify(execFile);
 const PG_TITLE = "controller crash safety on PostgreSQL";

@@ -5,8 +5,8 @@
  * Checks that the first page is there and that the next page is the next 50 names.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildIntent } from "../../src/bench/topology.js";
 import { describeWith } from "../../src/testing/prerequisites.js";
+import { buildIntent } from "../../src/testing/topology.js";
 import { ADMIN_PASSWORD, login, startUiLab, type UiLab } from "./harness.js";
 
 const NODES = 10_000;

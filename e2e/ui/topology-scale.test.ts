@@ -7,8 +7,8 @@
  */
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { buildIntent } from "../../src/bench/topology.js";
 import { describeWith } from "../../src/testing/prerequisites.js";
+import { buildIntent } from "../../src/testing/topology.js";
 import { ADMIN_PASSWORD, login, startUiLab, type UiLab } from "./harness.js";
 
 const HUBS = 3;

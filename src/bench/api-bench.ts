@@ -20,9 +20,9 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { buildIntent, spokeNode } from "../testing/topology.js";
 import { adminToken, type ControllerProcess, request, startControllerProcess } from "./api-controller.js";
 import { freshPostgres, PG_SERVER } from "./postgres-db.js";
-import { buildIntent, spokeNode } from "./topology.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WRITES = Number(process.env.BENCH_API_WRITES ?? 2000);

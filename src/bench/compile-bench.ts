@@ -4,7 +4,7 @@
  * Prints one JSON line.
  */
 import { compile, IncrementalCompiler } from "../compile/index.js";
-import { buildIntent, spokeNode } from "./topology.js";
+import { buildIntent, spokeNode } from "../testing/topology.js";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();

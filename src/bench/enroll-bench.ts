@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { enroll } from "../agent/client/enroll.js";
 import { generatePrivateKey } from "../keys/wgkeys.js";
+import { buildIntent } from "../testing/topology.js";
 import {
   adminToken,
   type ControllerProcess,
@@ -24,7 +25,6 @@ import {
   startControllerProcess,
 } from "./api-controller.js";
 import { freshPostgres, PG_SERVER } from "./postgres-db.js";
-import { buildIntent } from "./topology.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ENROLLMENTS = Number(process.env.BENCH_ENROLLMENTS ?? 1000);

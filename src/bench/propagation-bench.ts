@@ -18,8 +18,8 @@ import { join } from "node:path";
 import { issueNodeCredential } from "../controller/auth/node-credentials.js";
 import { openDatabase } from "../controller/db/open.js";
 import type { Resource } from "../model/index.js";
+import { buildIntent } from "../testing/topology.js";
 import { adminToken, request, startControllerProcess } from "./api-controller.js";
-import { buildIntent } from "./topology.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 5000);

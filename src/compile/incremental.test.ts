@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildIntent, spokeNode } from "../bench/topology.js";
 import type { Node } from "../model/index.js";
+import { buildIntent, spokeNode } from "../testing/topology.js";
 import { renderJson } from "../wgconf/index.js";
 import { compile } from "./compile.js";
 import { IncrementalCompiler } from "./incremental.js";

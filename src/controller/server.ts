@@ -18,9 +18,9 @@ import { type EnrollmentConfig, enrollmentConfig } from "./enroll/config.js";
 import { enrollmentHousekeeping } from "./enroll/housekeeping.js";
 import { controllerIdentity } from "./enroll/identity.js";
 import type { GuardPolicy } from "./guard/blast-radius.js";
-import { createMetrics } from "./metrics.js";
+import { prettyStream } from "./log/pretty-log.js";
+import { createMetrics } from "./metrics/metrics.js";
 import { type Delivery, startDelivery } from "./notify/delivery.js";
-import { prettyStream } from "./pretty-log.js";
 import { IntentStore } from "./state/intent-store.js";
 import { ensureTls, formatFingerprint } from "./tls/index.js";
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from "fastify";
 import type { Principal } from "../auth/principal.js";
 import type { Db } from "../db/open.js";
 import type { EnrollmentConfig } from "../enroll/config.js";
-import type { Metrics } from "../metrics.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Delivery } from "../notify/delivery.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
 

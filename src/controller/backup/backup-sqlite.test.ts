@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import { spokeNode } from "../../bench/topology.js";
+import { spokeNode } from "../../testing/topology.js";
 import { MIGRATIONS } from "../db/migrations.js";
 import { openDatabase } from "../db/open.js";
 import {

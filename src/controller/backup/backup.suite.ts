@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import { afterEach, expect } from "vitest";
-import { buildIntent, spokeNode } from "../../bench/topology.js";
+import { buildIntent, spokeNode } from "../../testing/topology.js";
 import { buildApp } from "../app.js";
 import { hashSecret, newApiToken } from "../auth/secrets.js";
 import type { Db } from "../db/open.js";

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { Db } from "../db/open.js";
 import type { GuardPolicy } from "../guard/blast-radius.js";
-import type { Metrics } from "../metrics.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { IntentStore } from "../state/intent-store.js";
 import { Attachments } from "../status/attachments.js";
 import { StatusStore } from "../status/status-store.js";

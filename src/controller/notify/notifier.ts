@@ -14,7 +14,7 @@ import type { Listening } from "../db/pg-listen.js";
 import type { Hold } from "../db/repo-delivery-guard.js";
 import type { GuardPolicy } from "../guard/blast-radius.js";
 import { DeliveryGuard } from "../guard/delivery-guard.js";
-import type { Metrics } from "../metrics.js";
+import type { Metrics } from "../metrics/metrics.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
 import type { Rotation } from "../state/rotation-grace.js";
 import type { Snapshot } from "../state/snapshot.js";

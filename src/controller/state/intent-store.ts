@@ -14,8 +14,8 @@ import { appendAudit } from "../db/repo-audit.js";
 import { getRevision, nextRevision } from "../db/repo-meta.js";
 import { allAttachments, putAttachment } from "../db/repo-node-status.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
-import { Pacer } from "../pace.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
+import { Pacer } from "./pace.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 

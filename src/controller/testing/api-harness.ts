@@ -16,7 +16,7 @@ import type { Db } from "../db/open.js";
 import { createFirstAdminIfNone } from "../db/repo-users.js";
 import type { FreshDatabase } from "../db/suite-harness.js";
 import type { EnrollmentConfig } from "../enroll/config.js";
-import { createMetrics } from "../metrics.js";
+import { createMetrics } from "../metrics/metrics.js";
 import { type Delivery, startDelivery } from "../notify/delivery.js";
 import { IntentStore } from "../state/intent-store.js";
 

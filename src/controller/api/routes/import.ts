@@ -17,7 +17,7 @@ import {
   yamlDocuments,
 } from "../../../model/index.js";
 import { allResources } from "../../db/repo-resources.js";
-import { paced } from "../../pace.js";
+import { paced } from "../../state/pace.js";
 import { fromRow } from "../../state/rows.js";
 import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";

@@ -4,9 +4,9 @@
  */
 import { sql } from "kysely";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { Db } from "./db/open.js";
-import { getRevision } from "./db/repo-meta.js";
-import { registerStatusMetrics } from "./status/metrics.js";
+import type { Db } from "../db/open.js";
+import { getRevision } from "../db/repo-meta.js";
+import { registerStatusMetrics } from "../status/metrics.js";
 
 export interface Metrics {
   readonly registry: Registry;

@@ -3,9 +3,9 @@
  * The file's databases are reused, emptied before each test (see reused-postgres.ts).
  */
 import { describe } from "vitest";
-import { withPostgres } from "../testing/postgres.js";
+import { withPostgres } from "../../testing/postgres.js";
+import { reusedPostgres } from "../testing/reused-postgres.js";
 import { apiSuite } from "./api.suite.js";
-import { reusedPostgres } from "./testing/reused-postgres.js";
 
 const TITLE = "controller API on PostgreSQL";
 const pg = await withPostgres(TITLE);

@@ -1,8 +1,8 @@
 /** The shared API suite on SQLite. */
 import { describe } from "vitest";
+import { openDatabase } from "../db/open.js";
+import { scratchDir } from "../testing/scratch-dir.js";
 import { apiSuite } from "./api.suite.js";
-import { openDatabase } from "./db/open.js";
-import { scratchDir } from "./testing/scratch-dir.js";
 
 const dirs = await scratchDir("hubwire-api-");
 

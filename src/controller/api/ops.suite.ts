@@ -1,11 +1,11 @@
 /** Shared API tests of health, readiness, metrics and the OpenAPI document, run on every dialect by api.suite.ts. */
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import type { Services } from "./api/services.js";
-import { allRoutes } from "./app.js";
-import type { MakeController } from "./testing/api-harness.js";
-import { corpYaml, meshYaml, NO_CREDENTIALS } from "./testing/api-harness.js";
-import { expectOk } from "./testing/expect-api.js";
+import { allRoutes } from "../app.js";
+import type { MakeController } from "../testing/api-harness.js";
+import { corpYaml, meshYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { expectOk } from "../testing/expect-api.js";
+import type { Services } from "./services.js";
 
 /** Routes need services only when handling; listing them needs none. */
 export const ROUTE_TABLE = allRoutes({} as Services);

@@ -10,15 +10,15 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
-import { ApiError } from "../api/errors.js";
-import { type AnyRoute, route } from "../api/route.js";
-import type { Services } from "../api/services.js";
-import { appendAudit } from "../db/repo-audit.js";
-import { createBackup, defaultFormat } from "./export.js";
-import { BackupFormatError, BackupRefusedError, CONTENT_TYPES } from "./format.js";
-import { restoreBackup } from "./restore.js";
-import { BackupSealError, SEAL_LENGTH, sealingStream, unseal } from "./sealed.js";
-import { privateTempDir } from "./sqlite-files.js";
+import { createBackup, defaultFormat } from "../../backup/export.js";
+import { BackupFormatError, BackupRefusedError, CONTENT_TYPES } from "../../backup/format.js";
+import { restoreBackup } from "../../backup/restore.js";
+import { BackupSealError, SEAL_LENGTH, sealingStream, unseal } from "../../backup/sealed.js";
+import { privateTempDir } from "../../backup/sqlite-files.js";
+import { appendAudit } from "../../db/repo-audit.js";
+import { ApiError } from "../errors.js";
+import { type AnyRoute, route } from "../route.js";
+import type { Services } from "../services.js";
 
 /** The largest backup a restore accepts. */
 export const MAX_RESTORE_BYTES = 4 * 1024 ** 3;

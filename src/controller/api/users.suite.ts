@@ -1,9 +1,9 @@
 /** Shared API tests of users and sessions, run on every dialect by api.suite.ts. */
 import { describe, expect, it } from "vitest";
-import { SESSION_COOKIE } from "./auth/authenticate.js";
-import type { Controller, Credential, MakeController } from "./testing/api-harness.js";
-import { ADMIN_NAME, ADMIN_PASSWORD, NO_CREDENTIALS, sessionCookieOf } from "./testing/api-harness.js";
-import { expectBareError, expectError, expectOk, answerShape as shape } from "./testing/expect-api.js";
+import { SESSION_COOKIE } from "../auth/authenticate.js";
+import type { Controller, Credential, MakeController } from "../testing/api-harness.js";
+import { ADMIN_NAME, ADMIN_PASSWORD, NO_CREDENTIALS, sessionCookieOf } from "../testing/api-harness.js";
+import { expectBareError, expectError, expectOk, answerShape as shape } from "../testing/expect-api.js";
 
 const PASSWORD = "correct horse battery staple";
 

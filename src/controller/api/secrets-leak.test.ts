@@ -11,8 +11,8 @@ import { Writable } from "node:stream";
 import type { LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { hashSecret } from "./auth/secrets.js";
-import { openDatabase } from "./db/open.js";
+import { hashSecret } from "../auth/secrets.js";
+import { openDatabase } from "../db/open.js";
 import {
   ADMIN_NAME,
   ADMIN_PASSWORD,
@@ -23,9 +23,9 @@ import {
   meshYaml,
   NO_CREDENTIALS,
   sessionCookieOf,
-} from "./testing/api-harness.js";
-import { KIND_CASES } from "./testing/resources.js";
-import { scratchDir } from "./testing/scratch-dir.js";
+} from "../testing/api-harness.js";
+import { KIND_CASES } from "../testing/resources.js";
+import { scratchDir } from "../testing/scratch-dir.js";
 
 const dirs = await scratchDir("hubwire-leak-");
 

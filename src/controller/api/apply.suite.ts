@@ -2,10 +2,10 @@
 
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import type { MakeController } from "./testing/api-harness.js";
-import { corpYaml, meshYaml } from "./testing/api-harness.js";
-import { expectError, expectOk } from "./testing/expect-api.js";
-import { KIND_CASES } from "./testing/resources.js";
+import type { MakeController } from "../testing/api-harness.js";
+import { corpYaml, meshYaml } from "../testing/api-harness.js";
+import { expectError, expectOk } from "../testing/expect-api.js";
+import { KIND_CASES } from "../testing/resources.js";
 
 /** Every extra resource of KIND_CASES as YAML-compatible JSON documents. */
 const extrasYaml = () => KIND_CASES.map((k) => JSON.stringify(k.create)).join("\n---\n");

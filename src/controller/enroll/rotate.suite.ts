@@ -6,16 +6,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { proveKey } from "../keys/proof.js";
-import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
-import { requestTimestamp, rotateProofMessage, statusProofMessage } from "../model/enroll-wire.js";
-import type { JoinToken } from "../model/join-token.js";
-import { issueNodeCredential } from "./auth/node-credentials.js";
-import { enrollmentConfig } from "./enroll/config.js";
-import { enrollmentHousekeeping } from "./enroll/housekeeping.js";
-import { IntentStore } from "./state/intent-store.js";
-import { sampleReport } from "./testing/agents.js";
-import type { Controller, MakeController } from "./testing/api-harness.js";
+import { proveKey } from "../../keys/proof.js";
+import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
+import { requestTimestamp, rotateProofMessage, statusProofMessage } from "../../model/enroll-wire.js";
+import type { JoinToken } from "../../model/join-token.js";
+import { issueNodeCredential } from "../auth/node-credentials.js";
+import { IntentStore } from "../state/intent-store.js";
+import { sampleReport } from "../testing/agents.js";
+import type { Controller, MakeController } from "../testing/api-harness.js";
 import {
   enrollController,
   enrollNode,
@@ -24,7 +22,9 @@ import {
   postJoin,
   reasonOf,
   stateOf,
-} from "./testing/enroll-fixture.js";
+} from "../testing/enroll-fixture.js";
+import { enrollmentConfig } from "./config.js";
+import { enrollmentHousekeeping } from "./housekeeping.js";
 
 function rotateBody(
   c: Controller,

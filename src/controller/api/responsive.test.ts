@@ -4,9 +4,9 @@
  * answer may take over a second. One more resource than the bound is refused, naming the limit.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_RESOURCES_PER_REQUEST } from "../model/index.js";
-import { liveController } from "./testing/live-controller.js";
-import { scratchDir } from "./testing/scratch-dir.js";
+import { MAX_RESOURCES_PER_REQUEST } from "../../model/index.js";
+import { liveController } from "../testing/live-controller.js";
+import { scratchDir } from "../testing/scratch-dir.js";
 
 const dirs = await scratchDir("hubwire-responsive-");
 

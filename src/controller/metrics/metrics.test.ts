@@ -5,13 +5,13 @@
  */
 import { execFile } from "node:child_process";
 import { expect, it } from "vitest";
-import type { DesiredState } from "../model/index.js";
-import { describeWith } from "../testing/prerequisites.js";
-import { openDatabase } from "./db/open.js";
-import { nodeCredential, sampleReport } from "./testing/agents.js";
-import { controllers, corpYaml, meshYaml, NO_CREDENTIALS } from "./testing/api-harness.js";
-import { expectOk } from "./testing/expect-api.js";
-import { scratchDir } from "./testing/scratch-dir.js";
+import type { DesiredState } from "../../model/index.js";
+import { describeWith } from "../../testing/prerequisites.js";
+import { openDatabase } from "../db/open.js";
+import { nodeCredential, sampleReport } from "../testing/agents.js";
+import { controllers, corpYaml, meshYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { expectOk } from "../testing/expect-api.js";
+import { scratchDir } from "../testing/scratch-dir.js";
 
 /** promtool's exit status and output for `text` on stdin (1: does not parse, 3: lint problems). */
 function promtoolCheckMetrics(text: string): Promise<{ code: number; output: string }> {

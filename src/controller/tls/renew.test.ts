@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { afterAll, describe, expect, it } from "vitest";
-import { startController } from "./server.js";
+import { startController } from "../server.js";
 
 function servedCertificate(port: number, ca: string): Promise<tls.PeerCertificate> {
   return new Promise((resolve, reject) => {

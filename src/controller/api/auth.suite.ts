@@ -1,9 +1,9 @@
 /** Shared API tests of API tokens, CSRF and login rate limiting, run on every dialect by api.suite.ts. */
 import { describe, expect, it } from "vitest";
-import type { Credential, MakeController } from "./testing/api-harness.js";
-import { ADMIN_NAME, ADMIN_PASSWORD, corpYaml, NO_CREDENTIALS } from "./testing/api-harness.js";
-import { expectBareError, expectError, expectOk, answerShape as shape } from "./testing/expect-api.js";
-import { KIND_CASES } from "./testing/resources.js";
+import type { Credential, MakeController } from "../testing/api-harness.js";
+import { ADMIN_NAME, ADMIN_PASSWORD, corpYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { expectBareError, expectError, expectOk, answerShape as shape } from "../testing/expect-api.js";
+import { KIND_CASES } from "../testing/resources.js";
 
 const PASSWORD = "correct horse battery staple";
 

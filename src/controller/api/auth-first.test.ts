@@ -7,8 +7,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildApp } from "./app.js";
-import { openDatabase } from "./db/open.js";
+import { buildApp } from "../app.js";
+import { openDatabase } from "../db/open.js";
 
 describe("authentication comes before body parsing", async () => {
   const dir = await mkdtemp(join(tmpdir(), "hwt-authfirst-"));

@@ -7,16 +7,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { DesiredState } from "../model/index.js";
-import { nodeCredential } from "./testing/agents.js";
+import type { DesiredState } from "../../model/index.js";
+import { nodeCredential } from "../testing/agents.js";
 import {
   type Controller,
   type Credential,
   corpYaml,
   EXAMPLES_DIR,
   type MakeController,
-} from "./testing/api-harness.js";
-import { expectError, expectOk } from "./testing/expect-api.js";
+} from "../testing/api-harness.js";
+import { expectError, expectOk } from "../testing/expect-api.js";
 
 const SPOKES = ["branch-sha", "branch-ber", "branch-nyc", "edge-rig"];
 

@@ -7,12 +7,12 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { publicKeyFromPrivate } from "../keys/wgkeys.js";
-import { buildApp } from "./app.js";
-import { nodeCredential } from "./testing/agents.js";
-import type { MakeController } from "./testing/api-harness.js";
-import { corpYaml, NO_CREDENTIALS } from "./testing/api-harness.js";
-import { expectError, expectOk } from "./testing/expect-api.js";
+import { publicKeyFromPrivate } from "../../keys/wgkeys.js";
+import { buildApp } from "../app.js";
+import { nodeCredential } from "../testing/agents.js";
+import type { MakeController } from "../testing/api-harness.js";
+import { corpYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { expectError, expectOk } from "../testing/expect-api.js";
 
 const CSV = `name,network,role,endpoint,subnets,hubs,labels
 branch-muc,corp,spoke,,10.31.0.0/24,hub-fra,tier=branch city=munich

@@ -1,13 +1,13 @@
 /** Shared API tests of list filters and cursor pagination, run on every dialect by api.suite.ts. */
 import { describe, expect, it } from "vitest";
-import { parseResource } from "../model/index.js";
-import { nextRevision } from "./db/repo-meta.js";
-import { putResource } from "./db/repo-resources.js";
-import { toRow } from "./state/rows.js";
-import type { MakeController } from "./testing/api-harness.js";
-import { corpYaml, meshYaml } from "./testing/api-harness.js";
-import { expectError, expectOk, names } from "./testing/expect-api.js";
-import { CORP_NODES, KEY_SPARE, KIND_CASES, MESH_NODES } from "./testing/resources.js";
+import { parseResource } from "../../model/index.js";
+import { nextRevision } from "../db/repo-meta.js";
+import { putResource } from "../db/repo-resources.js";
+import { toRow } from "../state/rows.js";
+import type { MakeController } from "../testing/api-harness.js";
+import { corpYaml, meshYaml } from "../testing/api-harness.js";
+import { expectError, expectOk, names } from "../testing/expect-api.js";
+import { CORP_NODES, KEY_SPARE, KIND_CASES, MESH_NODES } from "../testing/resources.js";
 
 export function listsApiSuite(make: MakeController): void {
   describe("resource lists", () => {

@@ -4,9 +4,9 @@
  * entry and the consumed nonce was stored. Run on every dialect by api.suite.ts.
  */
 import { describe, expect, it } from "vitest";
-import { generatePrivateKey } from "../keys/wgkeys.js";
-import type { JoinRequest } from "../model/join-payload.js";
-import type { Controller, MakeController } from "./testing/api-harness.js";
+import { generatePrivateKey } from "../../keys/wgkeys.js";
+import type { JoinRequest } from "../../model/join-payload.js";
+import type { Controller, MakeController } from "../testing/api-harness.js";
 import {
   enrollController,
   enrollNode,
@@ -20,7 +20,7 @@ import {
   reasonOf,
   SKEW_MS,
   stateOf,
-} from "./testing/enroll-fixture.js";
+} from "../testing/enroll-fixture.js";
 
 /** Sends a forged request and checks the refusal: reason, audit entry, nonce, nothing else changed. */
 async function refused(
@@ -88,13 +88,13 @@ export function enrollChecksApiSuite(make: MakeController): void {
       expect(await stateOf(c)).toEqual(before);
       // A restarted controller: a new handle on the database, a new app, no memory of the first.
       const db = await c.reopen!();
-      const { buildApp } = await import("./app.js");
+      const { buildApp } = await import("../app.js");
       const restarted = await buildApp({
         db,
         now: c.clock.now,
         surface: "enroll",
         logger: false,
-        enroll: (await import("./enroll/config.js")).enrollmentConfig({
+        enroll: (await import("./config.js")).enrollmentConfig({
           urls: ["https://x.test"],
           caSha256: "ab".repeat(32),
           caPem: "",

@@ -5,12 +5,12 @@
  */
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
-import { MAX_LABELS, MAX_RESOURCES_PER_REQUEST } from "../model/index.js";
-import { MAX_JSON_DEPTH } from "./api/json-body.js";
-import type { Controller, MakeController } from "./testing/api-harness.js";
-import { corpYaml, NO_CREDENTIALS } from "./testing/api-harness.js";
-import { enrollController, LAB_POLICY } from "./testing/enroll-fixture.js";
-import { expectError, expectOk } from "./testing/expect-api.js";
+import { MAX_LABELS, MAX_RESOURCES_PER_REQUEST } from "../../model/index.js";
+import type { Controller, MakeController } from "../testing/api-harness.js";
+import { corpYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { enrollController, LAB_POLICY } from "../testing/enroll-fixture.js";
+import { expectError, expectOk } from "../testing/expect-api.js";
+import { MAX_JSON_DEPTH } from "./json-body.js";
 
 const network = (i: number) => ({
   apiVersion: "hubwire/v1",

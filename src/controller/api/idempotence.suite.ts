@@ -3,10 +3,10 @@
  * address that moves — run on every dialect by api.suite.ts.
  */
 import { describe, expect, it } from "vitest";
-import type { MakeController } from "./testing/api-harness.js";
-import { corpYaml } from "./testing/api-harness.js";
-import { expectOk } from "./testing/expect-api.js";
-import { KIND_CASES } from "./testing/resources.js";
+import type { MakeController } from "../testing/api-harness.js";
+import { corpYaml } from "../testing/api-harness.js";
+import { expectOk } from "../testing/expect-api.js";
+import { KIND_CASES } from "../testing/resources.js";
 
 export function idempotenceApiSuite(make: MakeController): void {
   describe("unchanged intent", () => {

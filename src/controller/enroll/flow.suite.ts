@@ -5,14 +5,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { proveKey } from "../keys/proof.js";
-import { generatePrivateKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
-import { requestTimestamp, statusProofMessage } from "../model/enroll-wire.js";
-import type { JoinToken } from "../model/join-token.js";
-import { enrollmentConfig } from "./enroll/config.js";
-import { expireEnrollments, revokeNode } from "./enroll/decide.js";
-import { IntentStore } from "./state/intent-store.js";
-import { type Controller, type MakeController, NO_CREDENTIALS } from "./testing/api-harness.js";
+import { proveKey } from "../../keys/proof.js";
+import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
+import { requestTimestamp, statusProofMessage } from "../../model/enroll-wire.js";
+import type { JoinToken } from "../../model/join-token.js";
+import { IntentStore } from "../state/intent-store.js";
+import { type Controller, type MakeController, NO_CREDENTIALS } from "../testing/api-harness.js";
 import {
   audited,
   enrollController,
@@ -21,7 +19,9 @@ import {
   joinToken,
   postJoin,
   reasonOf,
-} from "./testing/enroll-fixture.js";
+} from "../testing/enroll-fixture.js";
+import { enrollmentConfig } from "./config.js";
+import { expireEnrollments, revokeNode } from "./decide.js";
 
 async function poll(c: Controller, token: JoinToken, node: string, privateKey: string) {
   const unsigned = {

@@ -5,25 +5,25 @@
  * public routes never answer 401/403. Every 401/403 body is exactly `{ error: { code, message } }`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AnyRoute, Permission } from "./api/route.js";
-import type { Services } from "./api/services.js";
-import { allRoutes } from "./app.js";
-import { issueNodeCredential } from "./auth/node-credentials.js";
-import { allows, type Role } from "./auth/principal.js";
-import { hashSecret, newApiToken, newSecret } from "./auth/secrets.js";
-import { type Db, openDatabase } from "./db/open.js";
-import { getSession } from "./db/repo-sessions.js";
-import { getUserByName, updateUser } from "./db/repo-users.js";
+import { allRoutes } from "../app.js";
+import { issueNodeCredential } from "../auth/node-credentials.js";
+import { allows, type Role } from "../auth/principal.js";
+import { hashSecret, newApiToken, newSecret } from "../auth/secrets.js";
+import { type Db, openDatabase } from "../db/open.js";
+import { getSession } from "../db/repo-sessions.js";
+import { getUserByName, updateUser } from "../db/repo-users.js";
 import {
   type Controller,
   type Credential,
   corpYaml,
   NO_CREDENTIALS,
   startController,
-} from "./testing/api-harness.js";
-import { expectOk } from "./testing/expect-api.js";
-import { KIND_CASES } from "./testing/resources.js";
-import { scratchDir } from "./testing/scratch-dir.js";
+} from "../testing/api-harness.js";
+import { expectOk } from "../testing/expect-api.js";
+import { KIND_CASES } from "../testing/resources.js";
+import { scratchDir } from "../testing/scratch-dir.js";
+import type { AnyRoute, Permission } from "./route.js";
+import type { Services } from "./services.js";
 
 const PASSWORD = "matrix password 0123";
 

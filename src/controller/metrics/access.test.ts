@@ -5,9 +5,9 @@
  */
 import { request } from "node:https";
 import { describe, expect, it } from "vitest";
-import { startController } from "./server.js";
-import { freeLoopbackPort } from "./testing/live-controller.js";
-import { scratchDir } from "./testing/scratch-dir.js";
+import { startController } from "../server.js";
+import { freeLoopbackPort } from "../testing/live-controller.js";
+import { scratchDir } from "../testing/scratch-dir.js";
 
 const dirs = await scratchDir("hubwire-metrics-access-");
 

@@ -5,11 +5,11 @@
  * and online/offline transitions in the audit log.
  */
 import { describe, expect, it } from "vitest";
-import type { DesiredState } from "../model/index.js";
-import { nodeCredential, sampleReport } from "./testing/agents.js";
-import type { Controller, MakeController } from "./testing/api-harness.js";
-import { corpYaml } from "./testing/api-harness.js";
-import { expectBareError, expectError, expectOk } from "./testing/expect-api.js";
+import type { DesiredState } from "../../model/index.js";
+import { nodeCredential, sampleReport } from "../testing/agents.js";
+import type { Controller, MakeController } from "../testing/api-harness.js";
+import { corpYaml } from "../testing/api-harness.js";
+import { expectBareError, expectError, expectOk } from "../testing/expect-api.js";
 
 const BER_KEY = "H++La879qB0g3H51LTRsfVUepdSE4kagfYhhpLYb020=";
 
@@ -109,7 +109,7 @@ export function deliveryApiSuite(make: MakeController): void {
       expectError(await c.call(rig, "GET", "/agent/v1/config?wait=61"), "bad-request");
       expectError(await c.call(rig, "GET", "/agent/v1/config?wait=soon"), "bad-request");
       expectError(await c.call(rig, "GET", "/agent/v1/config?whatever=1"), "bad-request");
-      const { revokeNodeCredentialOf } = await import("./auth/node-credentials.js");
+      const { revokeNodeCredentialOf } = await import("../auth/node-credentials.js");
       await c.db.transaction((tx) => revokeNodeCredentialOf(tx, "edge-rig", new Date()));
       expectBareError(await c.call(rig, "GET", "/agent/v1/config"), "unauthenticated");
     });

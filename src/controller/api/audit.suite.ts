@@ -1,8 +1,8 @@
 /** Shared API tests of the audit log, run on every dialect by api.suite.ts. */
 import { describe, expect, it } from "vitest";
-import type { Controller, MakeController } from "./testing/api-harness.js";
-import { corpYaml } from "./testing/api-harness.js";
-import { expectError, expectOk } from "./testing/expect-api.js";
+import type { Controller, MakeController } from "../testing/api-harness.js";
+import { corpYaml } from "../testing/api-harness.js";
+import { expectError, expectOk } from "../testing/expect-api.js";
 
 interface Entry {
   id: number;

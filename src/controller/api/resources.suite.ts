@@ -1,9 +1,9 @@
 /** Shared API tests of resource CRUD and its error answers, run on every dialect by api.suite.ts. */
 import { describe, expect, it } from "vitest";
-import type { MakeController } from "./testing/api-harness.js";
-import { corpYaml } from "./testing/api-harness.js";
-import { expectError, expectOk, names } from "./testing/expect-api.js";
-import { CORP_NODES, KIND_CASES } from "./testing/resources.js";
+import type { MakeController } from "../testing/api-harness.js";
+import { corpYaml } from "../testing/api-harness.js";
+import { expectError, expectOk, names } from "../testing/expect-api.js";
+import { CORP_NODES, KIND_CASES } from "../testing/resources.js";
 
 export function resourcesApiSuite(make: MakeController): void {
   describe("resources API", () => {
