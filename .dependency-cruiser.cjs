@@ -76,6 +76,17 @@ module.exports = {
       from: { path: "^src/agent/apply/(plan|format|handled-fields|validate)\\.ts$" },
       to: { dependencyTypes: ["core"], pathNot: "^(node:)?crypto$" },
     },
+    {
+      name: "domain-below-http",
+      comment:
+        "state, enroll, auth, guard, notify, status, backup and db throw domain errors (controller/errors.ts) and never import the HTTP layer; api/errors.ts maps codes to statuses.",
+      severity: "error",
+      from: {
+        path: "^src/controller/(state|enroll|auth|guard|notify|status|backup|db)/",
+        pathNot: "\\.(test|suite)\\.ts$",
+      },
+      to: { path: "^src/controller/api/" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

@@ -9,7 +9,7 @@ import http from "node:http";
 import https from "node:https";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
-import { CliError, EXIT } from "./exit-codes.js";
+import { apiFailure, CliError, EXIT } from "./exit-codes.js";
 
 export interface Credentials {
   readonly controller: string;
@@ -97,35 +97,5 @@ export async function apiRequest(
     req.end();
   });
   if (response.status >= 200 && response.status < 300) return response;
-  let message = `${response.status}`;
-  let details = "";
-  try {
-    const err = response.json<{
-      error: {
-        code: string;
-        message: string;
-        issues?: Array<{
-          kind: string;
-          name: string;
-          path: string;
-          message: string;
-          code: string;
-          source?: string;
-        }>;
-      };
-    }>().error;
-    message = `${err.message} [${err.code}]`;
-    details = (err.issues ?? [])
-      .map(
-        (i) =>
-          `\n${i.source ? `${i.source}: ` : ""}${i.kind}/${i.name}${i.path ? ` ${i.path}` : ""}: ${i.message} [${i.code}]`,
-      )
-      .join("");
-  } catch {
-    // not an API error body
-  }
-  throw new CliError(
-    `${method} ${url.pathname}: ${message}${details}`,
-    response.status === 422 ? EXIT.invalid : EXIT.usage,
-  );
+  throw apiFailure(`${method} ${url.pathname}`, response.status, response.text);
 }

@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { Issue } from "../model/index.js";
 import { formatPath } from "../model/index.js";
-import { API_ERRORS, ApiError, type ApiErrorCode } from "./api/errors.js";
+import { codeForStatus, sendError } from "./api/errors.js";
 import { registerJsonParser } from "./api/json-body.js";
 import { openApiDocument } from "./api/openapi.js";
 import { type AnyRoute, PUBLIC_BODY_LIMIT, type Surface } from "./api/route.js";
@@ -38,6 +38,7 @@ import { hashSecret, safeEqualHex } from "./auth/secrets.js";
 import { isDatabaseError } from "./db/errors.js";
 import type { Db } from "./db/open.js";
 import type { EnrollmentConfig } from "./enroll/config.js";
+import { DomainError } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { type Delivery, startDelivery } from "./notify/delivery.js";
 import { IntentStore } from "./state/intent-store.js";
@@ -87,7 +88,8 @@ function zodIssues(error: z.ZodError, where: string): Issue[] {
 function parsePart<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return value as T;
   const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new ApiError("bad-request", `invalid ${where}`, zodIssues(result.error, where));
+  if (!result.success)
+    throw new DomainError("bad-request", `invalid ${where}`, zodIssues(result.error, where));
   return result.data;
 }
 
@@ -175,7 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         } else {
           const principal = await authenticate(db, request, now());
           if (!allows(principal.role, r.permission)) {
-            throw new ApiError("forbidden", `role ${principal.role} may not do this`);
+            throw new DomainError("forbidden", `role ${principal.role} may not do this`);
           }
           checkCsrf(principal, request);
           principals.set(request, principal);
@@ -188,11 +190,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         const json = type === "application/json";
         // Text from any parser but JSON's (YAML, text/plain) is only for routes that read YAML.
         if (typeof request.body === "string" && !json && !(r.yamlBody && YAML_TYPES.includes(type))) {
-          throw new ApiError("unsupported-media-type", "this route takes application/json");
+          throw new DomainError("unsupported-media-type", "this route takes application/json");
         }
         // A JSON string is not YAML text.
         if (typeof request.body === "string" && r.yamlBody && json) {
-          throw new ApiError("bad-request", "invalid body", [
+          throw new DomainError("bad-request", "invalid body", [
             {
               code: "invalid-field",
               kind: "Request",
@@ -242,7 +244,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // HEAD carry no body and may be the UI's client routes.)
   app.addHook("onRequest", async (request) => {
     if (request.is404 && request.method !== "GET" && request.method !== "HEAD") {
-      throw new ApiError("not-found", "no such route");
+      throw new DomainError("not-found", "no such route");
     }
   });
 
@@ -258,19 +260,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setNotFoundHandler(async (request, reply) => {
     if (ui && (await ui(request, reply))) return;
-    reply.code(404).send(new ApiError("not-found", "no such route").toBody());
+    sendError(reply, new DomainError("not-found", "no such route"));
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    if (error instanceof ApiError) {
-      for (const [k, v] of Object.entries(error.headers ?? {})) reply.header(k, v);
-      return reply.code(error.status).send(error.toBody());
-    }
+    if (error instanceof DomainError) return sendError(reply, error);
     const known = knownError(error);
-    if (known) return reply.code(known.status).send(known.toBody());
+    if (known) return sendError(reply, known);
     if (isDatabaseError(error)) metrics.databaseErrors.inc();
     request.log.error({ err: error, route: request.routeOptions.url }, "request failed");
-    return reply.code(API_ERRORS.internal.status).send(new ApiError("internal", "internal error").toBody());
+    return sendError(reply, new DomainError("internal", "internal error"));
   });
 
   return app;
@@ -284,7 +283,7 @@ function registerMetrics(app: FastifyInstance, metrics: Metrics, access: Metrics
     if (expected !== undefined) {
       const given = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
       if (given === undefined || !safeEqualHex(expected, hashSecret(given))) {
-        throw new ApiError("unauthenticated", "missing or invalid credentials");
+        throw new DomainError("unauthenticated", "missing or invalid credentials");
       }
     }
     reply.type(metrics.registry.contentType);
@@ -300,25 +299,24 @@ function mediaType(request: FastifyRequest): string {
 }
 
 /** Fastify's own refusals (body, media type, method, URL) in the API's error format. */
-function knownError(error: unknown): ApiError | undefined {
+function knownError(error: unknown): DomainError | undefined {
   const fastifyCode = (error as { code?: string }).code ?? "";
-  const mapped: Record<string, () => ApiError> = {
-    FST_ERR_CTP_BODY_TOO_LARGE: () => new ApiError("payload-too-large", "the body is too large"),
+  const mapped: Record<string, () => DomainError> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: () => new DomainError("payload-too-large", "the body is too large"),
     FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
-      new ApiError("unsupported-media-type", "send application/json or application/yaml"),
-    FST_ERR_CTP_EMPTY_JSON_BODY: () => new ApiError("bad-request", "the JSON body is empty"),
-    FST_ERR_CTP_INVALID_JSON_BODY: () => new ApiError("bad-request", "the body is not valid JSON"),
+      new DomainError("unsupported-media-type", "send application/json or application/yaml"),
+    FST_ERR_CTP_EMPTY_JSON_BODY: () => new DomainError("bad-request", "the JSON body is empty"),
+    FST_ERR_CTP_INVALID_JSON_BODY: () => new DomainError("bad-request", "the body is not valid JSON"),
     FST_ERR_ROUTE_MISSING_CONTENT_TYPE: () =>
-      new ApiError("bad-request", "a request with a body needs a Content-Type header"),
+      new DomainError("bad-request", "a request with a body needs a Content-Type header"),
   };
   const made = mapped[fastifyCode]?.();
   if (made) return made;
-  if (error instanceof SyntaxError) return new ApiError("bad-request", "the body is not valid JSON");
+  if (error instanceof SyntaxError) return new DomainError("bad-request", "the body is not valid JSON");
   // Any other refusal Fastify makes itself (a 4xx with its code) is the request's fault.
   const status = (error as { statusCode?: unknown }).statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    const code = (Object.keys(API_ERRORS) as ApiErrorCode[]).find((c) => API_ERRORS[c].status === status);
-    return new ApiError(code ?? "bad-request", (error as Error).message);
+    return new DomainError(codeForStatus(status), (error as Error).message);
   }
   return undefined;
 }

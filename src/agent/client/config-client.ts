@@ -6,6 +6,7 @@
  * kept until it fails. Only a refused credential (401/403) or a refused request (400) ends a call
  * with a {@link ConfigClientError}: retrying those cannot help.
  */
+import { readErrorAnswer } from "../../model/error-answer.js";
 import type { DesiredState, StatusReport } from "../../model/index.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import { type HttpAnswer, httpRequest, makeAgents } from "./http.js";
@@ -201,10 +202,5 @@ export class ConfigClient {
 }
 
 function errorOf(answer: HttpAnswer): { code: string; message: string } {
-  try {
-    const parsed = JSON.parse(answer.body) as { error?: { code?: unknown; message?: unknown } };
-    return { code: String(parsed.error?.code ?? "unknown"), message: String(parsed.error?.message ?? "") };
-  } catch {
-    return { code: "unknown", message: answer.body.slice(0, 200) };
-  }
+  return readErrorAnswer(answer.body) ?? { code: "unknown", message: answer.body.slice(0, 200) };
 }

@@ -25,7 +25,7 @@ import {
   verifySeal,
 } from "../../controller/backup/sealed.js";
 import { type Credentials, loadCredentials } from "../api-client.js";
-import { CliError, EXIT } from "../exit-codes.js";
+import { apiFailure, CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 
 /** `12.3 MB` */
@@ -123,21 +123,7 @@ async function openRequest(
 async function failure(method: string, path: string, res: http.IncomingMessage): Promise<CliError> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(chunk as Buffer);
-  let message = `${res.statusCode}`;
-  try {
-    const err = JSON.parse(Buffer.concat(chunks).toString("utf8")).error as {
-      code: string;
-      message: string;
-      issues?: Array<{ kind: string; name: string; path: string; message: string; code: string }>;
-    };
-    message = `${err.message} [${err.code}]`;
-    for (const i of err.issues ?? []) {
-      message += `\n${i.kind}/${i.name}${i.path ? ` ${i.path}` : ""}: ${i.message} [${i.code}]`;
-    }
-  } catch {
-    // not an API error body
-  }
-  return new CliError(`${method} ${path}: ${message}`, res.statusCode === 422 ? EXIT.invalid : EXIT.usage);
+  return apiFailure(`${method} ${path}`, res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"));
 }
 
 /** The key of `--backup-key-file`, or undefined without the flag. */

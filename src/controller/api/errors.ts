@@ -1,55 +1,70 @@
 /**
- * API errors: a stable code, the HTTP status from this one table, a message
- * and, for validation, every issue with its resource and field path. Bodies
- * never carry stack traces or data beyond the error.
+ * Domain errors (../errors.ts) as HTTP answers: the status of each code from this one table, and
+ * the body `{ error: { code, message, issues? } }`. Bodies never carry stack traces or data
+ * beyond the error.
  */
+import type { FastifyReply } from "fastify";
 import type { Issue } from "../../model/index.js";
+import { type DomainError, ERROR_CODES, type ErrorCode } from "../errors.js";
 
-export const API_ERRORS = {
-  "bad-request": { status: 400, description: "the request is malformed (body, query or path)" },
-  "validation-failed": {
-    status: 422,
-    description: "the change would make the intent invalid; `issues` lists each problem",
-  },
-  unauthenticated: { status: 401, description: "no valid credentials" },
-  forbidden: { status: 403, description: "the credentials' role may not do this" },
-  "csrf-failed": {
-    status: 403,
-    description: "a cookie-authenticated change without a valid X-CSRF-Token header",
-  },
-  "not-found": { status: 404, description: "no such resource" },
-  "already-exists": { status: 409, description: "a resource of that kind and name exists" },
-  conflict: { status: 409, description: "the resource changed since it was read" },
-  "payload-too-large": { status: 413, description: "the body exceeds the size limit" },
-  "unsupported-media-type": { status: 415, description: "send application/json or application/yaml" },
-  "enrollment-rejected": {
-    status: 403,
-    description: "the enrollment request failed a check; `reason` names which (and `state` the enrollment's)",
-  },
-  "rate-limited": { status: 429, description: "too many attempts; retry after the Retry-After header" },
-  unavailable: { status: 503, description: "the database is unreachable" },
-  internal: { status: 500, description: "an unexpected error; details are in the controller's log" },
-} as const;
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  "bad-request": 400,
+  "validation-failed": 422,
+  unauthenticated: 401,
+  forbidden: 403,
+  "csrf-failed": 403,
+  "not-found": 404,
+  "already-exists": 409,
+  conflict: 409,
+  "payload-too-large": 413,
+  "unsupported-media-type": 415,
+  "enrollment-rejected": 403,
+  "rate-limited": 429,
+  unavailable: 503,
+  internal: 500,
+};
 
-export type ApiErrorCode = keyof typeof API_ERRORS;
+/** Each code with its HTTP status and meaning (the OpenAPI document lists them). */
+export const API_ERRORS = Object.fromEntries(
+  (Object.keys(ERROR_CODES) as ErrorCode[]).map((code) => [
+    code,
+    { status: HTTP_STATUS[code], description: ERROR_CODES[code] },
+  ]),
+) as Record<ErrorCode, { readonly status: number; readonly description: string }>;
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: ApiErrorCode,
-    message: string,
-    readonly issues?: readonly Issue[],
-    readonly headers?: Readonly<Record<string, string>>,
-  ) {
-    super(message);
+export interface ErrorBody {
+  readonly error: {
+    readonly code: ErrorCode;
+    readonly message: string;
+    readonly issues?: readonly Issue[];
+    readonly [extra: string]: unknown;
+  };
+}
+
+export function httpStatus(error: DomainError): number {
+  return HTTP_STATUS[error.code];
+}
+
+export function errorBody(error: DomainError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.issues ? { issues: error.issues } : {}),
+      ...error.details.extra,
+    },
+  };
+}
+
+/** Answers `error` with its status, body and Retry-After. */
+export function sendError(reply: FastifyReply, error: DomainError): FastifyReply {
+  if (error.details.retryAfterSeconds !== undefined) {
+    reply.header("retry-after", String(error.details.retryAfterSeconds));
   }
+  return reply.code(httpStatus(error)).send(errorBody(error));
+}
 
-  get status(): number {
-    return API_ERRORS[this.code].status;
-  }
-
-  toBody(): { error: { code: ApiErrorCode; message: string; issues?: readonly Issue[] } } {
-    return {
-      error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) },
-    };
-  }
+/** The code for an HTTP status (Fastify's own 4xx refusals), `bad-request` when none matches. */
+export function codeForStatus(status: number): ErrorCode {
+  return (Object.keys(HTTP_STATUS) as ErrorCode[]).find((c) => HTTP_STATUS[c] === status) ?? "bad-request";
 }

@@ -4,7 +4,7 @@
  * one linear pass, so a deeply nested body is refused before it is parsed.
  */
 import type { FastifyInstance } from "fastify";
-import { ApiError } from "./errors.js";
+import { DomainError } from "../errors.js";
 
 /** Deepest nesting of arrays and objects any API body needs (resources nest about 6 deep). */
 export const MAX_JSON_DEPTH = 32;
@@ -34,7 +34,7 @@ export function registerJsonParser(app: FastifyInstance): void {
     const text = body as string;
     if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
       done(
-        new ApiError("bad-request", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, [
+        new DomainError("bad-request", `the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, [
           {
             code: "invalid-field",
             kind: "Request",

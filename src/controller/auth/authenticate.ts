@@ -5,18 +5,18 @@
  * for all, so the answer tells an attacker nothing about which part failed.
  */
 import type { FastifyRequest } from "fastify";
-import { ApiError } from "../api/errors.js";
 import type { Db, Tx } from "../db/open.js";
 import { getSession, touchSession } from "../db/repo-sessions.js";
 import { getToken, touchToken } from "../db/repo-tokens.js";
 import { getUserById } from "../db/repo-users.js";
+import { DomainError } from "../errors.js";
 import type { Principal, Role } from "./principal.js";
 import { hashSecret, parseApiToken, safeEqualHex } from "./secrets.js";
 
 export const SESSION_COOKIE = "__Host-hubwire_session";
 export const CSRF_HEADER = "x-csrf-token";
 
-const denied = () => new ApiError("unauthenticated", "missing or invalid credentials");
+const denied = () => new DomainError("unauthenticated", "missing or invalid credentials");
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -81,6 +81,9 @@ export function checkCsrf(principal: Principal, request: FastifyRequest): void {
   const header = request.headers[CSRF_HEADER];
   const token = typeof header === "string" ? header : undefined;
   if (!token || !safeEqualHex(principal.csrfHash, hashSecret(token))) {
-    throw new ApiError("csrf-failed", "state-changing requests with a session need the X-CSRF-Token header");
+    throw new DomainError(
+      "csrf-failed",
+      "state-changing requests with a session need the X-CSRF-Token header",
+    );
   }
 }

@@ -5,7 +5,6 @@
  * every request reads the row (the agent API has no cache to outlive a revocation).
  */
 import type { FastifyRequest } from "fastify";
-import { ApiError } from "../api/errors.js";
 import type { Db, Tx } from "../db/open.js";
 import {
   deleteNodeCredential,
@@ -13,6 +12,7 @@ import {
   putNodeCredential,
   revokeNodeCredential,
 } from "../db/repo-node-credentials.js";
+import { DomainError } from "../errors.js";
 import type { Principal } from "./principal.js";
 import { hashSecret, newSecret, safeEqualHex } from "./secrets.js";
 
@@ -36,7 +36,7 @@ export function parseNodeCredential(text: string): { node: string; secret: strin
 export async function issueNodeCredential(tx: Tx, node: string, now: Date): Promise<string> {
   const secret = newSecret(32);
   if (!(await putNodeCredential(tx, node, hashSecret(secret), now.toISOString()))) {
-    throw new ApiError("conflict", `node ${node} was revoked; it gets no credential again`);
+    throw new DomainError("conflict", `node ${node} was revoked; it gets no credential again`);
   }
   return `hwn_${node}_${secret}`;
 }
@@ -51,7 +51,7 @@ export function revokeNodeCredentialOf(tx: Tx, node: string, now: Date): Promise
   return revokeNodeCredential(tx, node, now.toISOString());
 }
 
-const denied = () => new ApiError("unauthenticated", "missing or invalid node credential");
+const denied = () => new DomainError("unauthenticated", "missing or invalid node credential");
 
 /**
  * The node presenting `Authorization: Bearer hwn_…`, or `unauthenticated` (one message for every

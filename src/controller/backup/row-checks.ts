@@ -6,8 +6,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import { dnsLabel, type Issue, parseResource } from "../../model/index.js";
-import { language, userName } from "../api/routes/session.js";
-import { tokenName } from "../api/routes/tokens.js";
+import { language, tokenName, userName } from "../auth/account-fields.js";
 import { ROLES } from "../auth/principal.js";
 import type { Database } from "../db/schema.js";
 

@@ -7,10 +7,10 @@
  * (its peers leave every hub at the next revision) and revoke its credential at once.
  */
 import type { Enrollment, EnrollmentPolicy, Node } from "../../model/index.js";
-import { ApiError } from "../api/errors.js";
 import { revokeNodeCredentialOf } from "../auth/node-credentials.js";
 import type { Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
+import { DomainError } from "../errors.js";
 import type { Actor, Change } from "../state/intent-store.js";
 import { resourceKey, type Snapshot } from "../state/snapshot.js";
 import { enrollmentStateOf } from "./checks.js";
@@ -21,13 +21,13 @@ type Decision = "approve" | "reject";
 
 function pendingEnrollment(snap: Snapshot, name: string, verb: string, now: Date): Enrollment {
   const e = snap.resources.get(resourceKey("Enrollment", name)) as Enrollment | undefined;
-  if (!e) throw new ApiError("not-found", `Enrollment/${name} does not exist`);
+  if (!e) throw new DomainError("not-found", `Enrollment/${name} does not exist`);
   const state = enrollmentStateOf(e) ?? "Pending";
   if (state !== "Pending")
-    throw new ApiError("conflict", `cannot ${verb} Enrollment/${name}: it is ${state}`);
+    throw new DomainError("conflict", `cannot ${verb} Enrollment/${name}: it is ${state}`);
   const expiresAt = e.status?.expiresAt;
   if (typeof expiresAt === "string" && expiresAt <= now.toISOString()) {
-    throw new ApiError("conflict", `cannot ${verb} Enrollment/${name}: it expired at ${expiresAt}`);
+    throw new DomainError("conflict", `cannot ${verb} Enrollment/${name}: it expired at ${expiresAt}`);
   }
   return e;
 }
@@ -98,10 +98,10 @@ export async function revokeNode(
   const at = now.toISOString();
   const { result } = await s.intent.transact(actor, async (tx, snap) => {
     const e = snap.resources.get(resourceKey("Enrollment", name)) as Enrollment | undefined;
-    if (!e) throw new ApiError("not-found", `node ${name} has no enrollment to revoke`);
+    if (!e) throw new DomainError("not-found", `node ${name} has no enrollment to revoke`);
     const state = enrollmentStateOf(e);
     if (state !== "Approved")
-      throw new ApiError("conflict", `cannot revoke node ${name}: its enrollment is ${state}`);
+      throw new DomainError("conflict", `cannot revoke node ${name}: its enrollment is ${state}`);
     const next = withState(e, { state: "Revoked", reason, decidedBy: actor.actor, decidedAt: at });
     const changes = await cutOff(tx, snap, name, now);
     await auditTransition(tx, actor, at, "revoke", e, next);

@@ -7,11 +7,11 @@
  */
 import type { EnrollAnswer, JoinBody } from "../../model/enroll-wire.js";
 import type { Enrollment, EnrollmentPolicy, Network, Node } from "../../model/index.js";
-import { ApiError } from "../api/errors.js";
 import { forgetNodeCredential, issueNodeCredential } from "../auth/node-credentials.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { claimNonce, consumeJoinToken, getJoinToken } from "../db/repo-join-tokens.js";
+import { DomainError } from "../errors.js";
 import type { Change, IntentStore, TransactPlan } from "../state/intent-store.js";
 import { resourceKey, type Snapshot } from "../state/snapshot.js";
 import { checkRequest, currentKeyOf, enrollmentStateOf } from "./checks.js";
@@ -71,7 +71,7 @@ export async function join(s: EnrollServices, body: JoinBody, source: string): P
     const rejection =
       error instanceof EnrollRejection
         ? error
-        : error instanceof ApiError && error.code === "validation-failed"
+        : error instanceof DomainError && error.code === "validation-failed"
           ? new EnrollRejection(
               "invalid-node",
               `the node would make the intent invalid: ${error.issues?.map((i) => `${i.path} ${i.message}`).join("; ")}`,

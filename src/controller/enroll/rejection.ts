@@ -4,26 +4,21 @@
  * transaction rolls back; the caller then records the audit entry (and nonce) on its own.
  */
 import type { EnrollReason } from "../../model/enroll-wire.js";
-import { ApiError } from "../api/errors.js";
 import type { Db } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { claimNonce } from "../db/repo-join-tokens.js";
+import { DomainError } from "../errors.js";
 
-export class EnrollRejection extends ApiError {
+export class EnrollRejection extends DomainError {
   constructor(
     readonly reason: EnrollReason,
     message: string,
     /** The enrollment's state when the request names an existing one (e.g. Revoked). */
     readonly state?: string,
   ) {
-    super("enrollment-rejected", message);
-  }
-
-  override toBody() {
-    const body = super.toBody();
-    return {
-      error: { ...body.error, reason: this.reason, ...(this.state ? { state: this.state } : {}) },
-    };
+    super("enrollment-rejected", message, undefined, {
+      extra: { reason, ...(state ? { state } : {}) },
+    });
   }
 }
 

@@ -7,9 +7,9 @@
 import { verifyKeyProof } from "../../keys/proof.js";
 import { type RotateAnswer, type RotateBody, rotateProofMessage } from "../../model/enroll-wire.js";
 import type { Node } from "../../model/index.js";
-import { ApiError } from "../api/errors.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { claimNonce } from "../db/repo-join-tokens.js";
+import { DomainError } from "../errors.js";
 import { ROTATION_STATUS, type RotationStatus } from "../state/rotation-grace.js";
 import { resourceKey } from "../state/snapshot.js";
 import { enrollmentStateOf } from "./checks.js";
@@ -52,9 +52,9 @@ export async function rotateKey(
         throw new EnrollRejection("replayed-nonce", "the nonce was already used");
       }
       const current = snap.resources.get(resourceKey("Node", node)) as Node | undefined;
-      if (!current) throw new ApiError("not-found", `node ${node} is not in the intent`);
+      if (!current) throw new DomainError("not-found", `node ${node} is not in the intent`);
       if (current.spec.publicKey === undefined)
-        throw new ApiError("conflict", `node ${node} has no key to rotate`);
+        throw new DomainError("conflict", `node ${node} has no key to rotate`);
       for (const r of snap.resources.values()) {
         if (r.metadata.name === node) continue;
         // Nodes hold keys; of enrollments only Pending ones (an approved one is its Node).

@@ -7,7 +7,6 @@
  * the intent stops removing that much. Only hubs are guarded: they carry the sites.
  */
 import type { DesiredState } from "../../model/index.js";
-import { ApiError } from "../api/errors.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
@@ -21,6 +20,7 @@ import {
   putHold,
   REMOVED_SAMPLE,
 } from "../db/repo-delivery-guard.js";
+import { DomainError } from "../errors.js";
 import type { Actor } from "../state/intent-store.js";
 import { assess, DEFAULT_GUARD_POLICY, type GuardPolicy, peersOf } from "./blast-radius.js";
 
@@ -110,12 +110,15 @@ export class DeliveryGuard {
     return this.serial(node, () =>
       this.db.transaction(async (tx) => {
         const hold = await getHold(tx, node);
-        if (!hold) throw new ApiError("not-found", `no delivery is held for node ${node}`);
+        if (!hold) throw new DomainError("not-found", `no delivery is held for node ${node}`);
         if (revision !== undefined && revision !== hold.revision) {
-          throw new ApiError("conflict", `node ${node}'s held revision is ${hold.revision}, not ${revision}`);
+          throw new DomainError(
+            "conflict",
+            `node ${node}'s held revision is ${hold.revision}, not ${revision}`,
+          );
         }
         if (state?.revision !== hold.revision) {
-          throw new ApiError(
+          throw new DomainError(
             "conflict",
             `node ${node}'s desired state moved on since it was held (now ${state?.revision ?? "none"}); review the hold again`,
           );

@@ -12,7 +12,7 @@ import {
   type ResourceKind,
   ValidationError,
 } from "../../model/index.js";
-import { ApiError } from "../api/errors.js";
+import { DomainError } from "../errors.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
 /** One resource to create or replace, or to delete. */
@@ -92,7 +92,7 @@ export function compileChange(
       only.change.op === "put"
         ? snap.compiler.upsertNode(only.after as Node)
         : snap.compiler.removeNode(only.before!.metadata.name);
-    if (!result.ok) throw new ApiError("validation-failed", describe(result.issues.length), result.issues);
+    if (!result.ok) throw new DomainError("validation-failed", describe(result.issues.length), result.issues);
     snap.compiler.noteEnrollments(enrollmentsOf(records));
     const nodes = new Set(result.changed);
     if (snap.graced.size > 0 || records.some((r) => r.kind === "Node")) {
@@ -139,7 +139,7 @@ function buildOrRefuse(
     return Snapshot.build(revision, resources.values(), attachments);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new ApiError("validation-failed", describe(error.issues.length), error.issues);
+    throw new DomainError("validation-failed", describe(error.issues.length), error.issues);
   }
 }
 

@@ -7,13 +7,13 @@
  */
 import { diffResources, keepPinned, type ResourceChange } from "../../compile/index.js";
 import { MAX_RESOURCES_PER_REQUEST, type Resource, tooManyResources } from "../../model/index.js";
-import { ApiError } from "../api/errors.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { getRevision, nextRevision } from "../db/repo-meta.js";
 import { allAttachments, putAttachment } from "../db/repo-node-status.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
+import { DomainError } from "../errors.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { Pacer } from "./pace.js";
 import { fromRow, toRow } from "./rows.js";
@@ -139,7 +139,7 @@ export class IntentStore {
   apply(actor: Actor, changes: readonly Change[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
     // The one bound every writer of many resources (apply, import) passes through.
     if (changes.length > MAX_RESOURCES_PER_REQUEST) {
-      return Promise.reject(new ApiError("payload-too-large", tooManyResources(changes.length)));
+      return Promise.reject(new DomainError("payload-too-large", tooManyResources(changes.length)));
     }
     return this.serialize(async () => {
       try {
@@ -154,7 +154,7 @@ export class IntentStore {
         return outcome;
       } catch (error) {
         // The incremental compiler may be ahead of a transaction that failed: rebuild next time.
-        if (!(error instanceof ApiError)) this.snapshot = undefined;
+        if (!(error instanceof DomainError)) this.snapshot = undefined;
         throw error;
       }
     });
@@ -226,10 +226,10 @@ export class IntentStore {
         }
         return { result, outcome };
       } catch (error) {
-        // As in apply: an ApiError (a refusal by fn, or a change the compiler refused, which
+        // As in apply: an DomainError (a refusal by fn, or a change the compiler refused, which
         // leaves it unchanged) keeps the snapshot; anything else may have left the compiler ahead
         // of a rolled-back transaction, so rebuild next time.
-        if (!(error instanceof ApiError)) this.snapshot = undefined;
+        if (!(error instanceof DomainError)) this.snapshot = undefined;
         throw error;
       }
     });
@@ -253,9 +253,9 @@ export class IntentStore {
           : resourceKey(change.kind, change.name);
       const before = next.get(key);
       if (options.expect === "create" && before)
-        throw new ApiError("already-exists", `${key} already exists`);
+        throw new DomainError("already-exists", `${key} already exists`);
       if ((options.expect === "replace" || options.expect === "delete") && !before) {
-        throw new ApiError("not-found", `${key} does not exist`);
+        throw new DomainError("not-found", `${key} does not exist`);
       }
       if (change.op === "put") {
         const after = keepPinned(before, withoutStatus(change.resource));

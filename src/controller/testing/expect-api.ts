@@ -2,14 +2,15 @@
 import type { LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
 import type { Issue } from "../../model/index.js";
-import { API_ERRORS, type ApiErrorCode } from "../api/errors.js";
+import { API_ERRORS } from "../api/errors.js";
+import type { ErrorCode } from "../errors.js";
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly Issue[] };
 }
 
 /** Asserts an error answer with `code` and the status the error table gives it; returns the error. */
-export function expectError(r: LightMyRequestResponse, code: ApiErrorCode): ErrorBody["error"] {
+export function expectError(r: LightMyRequestResponse, code: ErrorCode): ErrorBody["error"] {
   expect(r.statusCode, r.body).toBe(API_ERRORS[code].status);
   expect(r.headers["content-type"]).toMatch(/^application\/json/);
   const body = r.json() as ErrorBody;
@@ -20,7 +21,7 @@ export function expectError(r: LightMyRequestResponse, code: ApiErrorCode): Erro
 }
 
 /** Asserts a 401/403 body is exactly `{ error: { code, message } }`, nothing else. */
-export function expectBareError(r: LightMyRequestResponse, code: ApiErrorCode): void {
+export function expectBareError(r: LightMyRequestResponse, code: ErrorCode): void {
   expect(r.statusCode, r.body).toBe(API_ERRORS[code].status);
   const body = r.json() as ErrorBody;
   expect(body).toEqual({ error: { code, message: expect.any(String) } });

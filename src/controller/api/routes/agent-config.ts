@@ -5,8 +5,8 @@
  * the enrollment listeners, with the node's own credential.
  */
 import { z } from "zod";
+import { DomainError } from "../../errors.js";
 import { MAX_WAIT_SECONDS, type NextResult } from "../../notify/notifier.js";
-import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -42,7 +42,7 @@ export function agentConfigRoutes(s: Services): AnyRoute[] {
           reply.raw.off("close", hungUp);
         }
         if (result === "not-found")
-          throw new ApiError("not-found", `node ${node} is not in the compiled intent`);
+          throw new DomainError("not-found", `node ${node} is not in the compiled intent`);
         if (result === undefined) {
           reply.code(204);
           return undefined;

@@ -4,8 +4,8 @@
  * Secrets: never cached, never logged. Served on the API and the enrollment listeners.
  */
 import { z } from "zod";
+import { DomainError } from "../../errors.js";
 import { presharedKeysFor } from "../../state/preshared-keys.js";
-import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -22,7 +22,7 @@ export function agentPresharedKeyRoutes(s: Services): AnyRoute[] {
       handler: async ({ principal, reply }) => {
         const node = principal.node!;
         const state = (await s.intent.current()).compiled.get(node);
-        if (!state) throw new ApiError("not-found", `node ${node} is not in the compiled intent`);
+        if (!state) throw new DomainError("not-found", `node ${node} is not in the compiled intent`);
         reply.header("cache-control", "no-store");
         return { keys: await presharedKeysFor(s.db, state) };
       },

@@ -15,9 +15,9 @@ import {
   yamlDocuments,
 } from "../../../model/index.js";
 import { allResources } from "../../db/repo-resources.js";
+import { DomainError } from "../../errors.js";
 import { paced } from "../../state/pace.js";
 import { fromRow } from "../../state/rows.js";
-import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -45,16 +45,16 @@ export async function resourcesOf(body: unknown, source = "body"): Promise<Resou
   if (typeof body === "string") {
     const collector = new DocumentCollector(source);
     await paced(yamlDocuments(body), (doc) => collector.add(doc));
-    if (collector.tooMany) throw new ApiError("payload-too-large", tooManyResources());
+    if (collector.tooMany) throw new DomainError("payload-too-large", tooManyResources());
     const parsed = collector.result();
     issues.push(...parsed.issues);
     resources.push(...parsed.resources);
   } else {
     const items = (body as { items?: unknown })?.items;
     if (!Array.isArray(items))
-      throw new ApiError("bad-request", "send YAML documents, or JSON { items: [...] }");
+      throw new DomainError("bad-request", "send YAML documents, or JSON { items: [...] }");
     if (items.length > MAX_RESOURCES_PER_REQUEST)
-      throw new ApiError("payload-too-large", tooManyResources(items.length));
+      throw new DomainError("payload-too-large", tooManyResources(items.length));
     await paced(items.entries(), ([i, doc]) => {
       const parsed = parseResource(doc, `items[${i}]`);
       if (parsed.ok) resources.push(parsed.resource);
@@ -63,9 +63,9 @@ export async function resourcesOf(body: unknown, source = "body"): Promise<Resou
     });
   }
   if (issues.length > 0)
-    throw new ApiError("validation-failed", `${issues.length} invalid document(s)`, issues);
+    throw new DomainError("validation-failed", `${issues.length} invalid document(s)`, issues);
   if (resources.length === 0) {
-    throw new ApiError("bad-request", "the body holds no resources", [
+    throw new DomainError("bad-request", "the body holds no resources", [
       { code: "invalid-field", kind: "Request", name: "body", path: "", message: "holds no resources" },
     ]);
   }
@@ -95,7 +95,7 @@ export function applyRoutes(s: Services): AnyRoute[] {
         const seen = new Set<string>();
         for (const r of resources) {
           const key = `${r.kind}/${r.metadata.name}`;
-          if (seen.has(key)) throw new ApiError("bad-request", `${key} appears twice in the body`);
+          if (seen.has(key)) throw new DomainError("bad-request", `${key} appears twice in the body`);
           seen.add(key);
         }
         return s.intent.apply(

@@ -16,7 +16,7 @@ import { restoreBackup } from "../../backup/restore.js";
 import { BackupSealError, SEAL_LENGTH, sealingStream, unseal } from "../../backup/sealed.js";
 import { privateTempDir } from "../../backup/sqlite-files.js";
 import { appendAudit } from "../../db/repo-audit.js";
-import { ApiError } from "../errors.js";
+import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -127,9 +127,9 @@ export function backupRoutes(s: Services): AnyRoute[] {
           return summary;
         } catch (error) {
           if (error instanceof BackupFormatError || error instanceof BackupSealError)
-            throw new ApiError("bad-request", error.message);
+            throw new DomainError("bad-request", error.message);
           if (error instanceof BackupRefusedError)
-            throw new ApiError("validation-failed", error.message, error.issues);
+            throw new DomainError("validation-failed", error.message, error.issues);
           throw error;
         } finally {
           await tmp.remove();
@@ -151,9 +151,9 @@ async function saveBody(body: unknown, file: string): Promise<void> {
   } else if (Buffer.isBuffer(body) || typeof body === "string") {
     source = Readable.from([body]);
   } else if (body === undefined || body === null) {
-    throw new ApiError("bad-request", "the request body is empty: send the backup file");
+    throw new DomainError("bad-request", "the request body is empty: send the backup file");
   } else {
-    throw new ApiError(
+    throw new DomainError(
       "unsupported-media-type",
       `send the backup file as ${RESTORE_CONTENT_TYPES.join(", ")}, not as a parsed document`,
     );
@@ -163,15 +163,15 @@ async function saveBody(body: unknown, file: string): Promise<void> {
     transform(chunk: Buffer, _encoding, callback) {
       size += chunk.length;
       if (size > MAX_RESTORE_BYTES) {
-        callback(new ApiError("payload-too-large", `a backup may be at most ${MAX_RESTORE_BYTES} bytes`));
+        callback(new DomainError("payload-too-large", `a backup may be at most ${MAX_RESTORE_BYTES} bytes`));
       } else callback(null, chunk);
     },
   });
   try {
     await pipeline(source, limit, createWriteStream(file, { flags: "wx", mode: 0o600 }));
   } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError("bad-request", `the upload did not arrive whole: ${(error as Error).message}`);
+    if (error instanceof DomainError) throw error;
+    throw new DomainError("bad-request", `the upload did not arrive whole: ${(error as Error).message}`);
   }
-  if (size === 0) throw new ApiError("bad-request", "the backup is empty");
+  if (size === 0) throw new DomainError("bad-request", "the backup is empty");
 }

@@ -19,7 +19,7 @@ import { EnrollRejection } from "../../enroll/rejection.js";
 import { rotateKey } from "../../enroll/rotate.js";
 import { enrollmentStatus } from "../../enroll/status.js";
 import { tokenWithSecret } from "../../enroll/verify.js";
-import { ApiError } from "../errors.js";
+import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 import { enrollServicesOf } from "./enrollments.js";
@@ -35,8 +35,8 @@ async function limit(s: Services, config: EnrollmentConfig, keys: Array<[string,
     return out;
   });
   if (counts.some((n, i) => n > active[i]![1])) {
-    throw new ApiError("rate-limited", "too many enrollment requests; try again later", undefined, {
-      "retry-after": String(Math.ceil(config.windowMs / 1000)),
+    throw new DomainError("rate-limited", "too many enrollment requests; try again later", undefined, {
+      retryAfterSeconds: Math.ceil(config.windowMs / 1000),
     });
   }
 }
@@ -44,7 +44,7 @@ async function limit(s: Services, config: EnrollmentConfig, keys: Array<[string,
 export function enrollRoutes(s: Services): AnyRoute[] {
   const e = enrollServicesOf(s);
   const config = () => {
-    if (!s.enroll) throw new ApiError("not-found", "enrollment is not enabled on this controller");
+    if (!s.enroll) throw new DomainError("not-found", "enrollment is not enabled on this controller");
     return s.enroll;
   };
   // Counted when the request arrives, before its body is read.
@@ -78,7 +78,7 @@ export function enrollRoutes(s: Services): AnyRoute[] {
         try {
           await perAddress(request);
         } catch (error) {
-          if (error instanceof ApiError && error.code === "rate-limited") countJoin("rate-limited");
+          if (error instanceof DomainError && error.code === "rate-limited") countJoin("rate-limited");
           throw error;
         }
       },
@@ -90,7 +90,7 @@ export function enrollRoutes(s: Services): AnyRoute[] {
           return answer;
         } catch (error) {
           if (error instanceof EnrollRejection) countJoin("refused", error.reason);
-          else if (error instanceof ApiError && error.code === "rate-limited") countJoin("rate-limited");
+          else if (error instanceof DomainError && error.code === "rate-limited") countJoin("rate-limited");
           throw error;
         }
       },

@@ -17,9 +17,9 @@ import {
   yamlDocuments,
 } from "../../../model/index.js";
 import { allResources } from "../../db/repo-resources.js";
+import { DomainError } from "../../errors.js";
 import { paced } from "../../state/pace.js";
 import { fromRow } from "../../state/rows.js";
-import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 import { exportable } from "./apply.js";
@@ -54,7 +54,7 @@ async function readYaml(text: string): Promise<Read> {
     }
     return collector.add(doc);
   });
-  if (collector.tooMany) throw new ApiError("payload-too-large", tooManyResources());
+  if (collector.tooMany) throw new DomainError("payload-too-large", tooManyResources());
   const parsed = collector.result();
   const issues = parsed.issues.map((issue) => {
     const m = /^doc(?:#(\d+))?$/.exec(issue.source ?? "");
@@ -67,12 +67,12 @@ async function readYaml(text: string): Promise<Read> {
 
 /** Issues of the whole-intent check, given the line of the resource they concern. */
 function located(error: unknown, lines: Map<string, number>): unknown {
-  if (!(error instanceof ApiError) || !error.issues) return error;
+  if (!(error instanceof DomainError) || !error.issues) return error;
   const issues = error.issues.map((i) => {
     const line = lines.get(keyOf(i.kind, i.name));
     return line === undefined || i.source ? i : { ...i, source: `line ${line}` };
   });
-  return new ApiError(error.code, error.message, issues, error.headers);
+  return new DomainError(error.code, error.message, issues, error.details);
 }
 
 export function importRoutes(s: Services): AnyRoute[] {
@@ -93,18 +93,18 @@ export function importRoutes(s: Services): AnyRoute[] {
         const { resources, issues, lines } =
           body.format === "csv" ? readCsv(body.text) : await readYaml(body.text);
         if (issues.length > 0) {
-          throw new ApiError(
+          throw new DomainError(
             "validation-failed",
             `${issues.length} problem(s) in the ${body.format}`,
             issues,
           );
         }
         if (resources.length === 0)
-          throw new ApiError("bad-request", `the ${body.format} holds no resources`);
+          throw new DomainError("bad-request", `the ${body.format} holds no resources`);
         const seen = new Set<string>();
         for (const r of resources) {
           const key = `${r.kind}/${r.metadata.name}`;
-          if (seen.has(key)) throw new ApiError("bad-request", `${key} appears twice`);
+          if (seen.has(key)) throw new DomainError("bad-request", `${key} appears twice`);
           seen.add(key);
         }
         try {

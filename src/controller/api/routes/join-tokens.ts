@@ -16,8 +16,8 @@ import {
   revokeJoinToken,
 } from "../../db/repo-join-tokens.js";
 import { controllerIdentity } from "../../enroll/identity.js";
+import { DomainError } from "../../errors.js";
 import { resourceKey } from "../../state/snapshot.js";
-import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -78,7 +78,7 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
         const enroll = s.enroll;
         const urls = body.urls ?? enroll?.urls ?? [];
         if (!enroll || urls.length === 0) {
-          throw new ApiError(
+          throw new DomainError(
             "bad-request",
             "this controller has no enrollment listener (start it with --enroll-listen ADDR:PORT)",
           );
@@ -86,7 +86,7 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
         const snap = await s.intent.current();
         const policy = snap.resources.get(resourceKey("EnrollmentPolicy", body.policy));
         if (policy?.kind !== "EnrollmentPolicy") {
-          throw new ApiError("not-found", `EnrollmentPolicy/${body.policy} does not exist`);
+          throw new DomainError("not-found", `EnrollmentPolicy/${body.policy} does not exist`);
         }
         const identity = await controllerIdentity(s.db);
         const { id, secret } = newApiToken();
@@ -145,7 +145,7 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
         const at = s.now().toISOString();
         const row = await s.db.transaction(async (tx) => {
           if (!(await revokeJoinToken(tx, params.id, at))) {
-            throw new ApiError("not-found", `join token ${params.id} does not exist`);
+            throw new DomainError("not-found", `join token ${params.id} does not exist`);
           }
           await appendAudit(tx, {
             at,

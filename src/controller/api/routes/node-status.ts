@@ -5,9 +5,9 @@
 import { z } from "zod";
 import { linkReportSchema } from "../../../model/index.js";
 import { getNodeStatus, listNodeStatus, trafficHistory } from "../../db/repo-node-status.js";
+import { DomainError } from "../../errors.js";
 import { offlineCutoff } from "../../status/thresholds.js";
 import { nodeStatusView } from "../../status/views.js";
-import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -93,7 +93,7 @@ export function nodeStatusRoutes(s: Services): AnyRoute[] {
       handler: async ({ params }) => {
         await s.intent.current();
         const row = await getNodeStatus(s.db.kysely, params.name);
-        if (!row) throw new ApiError("not-found", `Node/${params.name} does not exist`);
+        if (!row) throw new DomainError("not-found", `Node/${params.name} does not exist`);
         const now = s.now();
         const history = await trafficHistory(s.db.kysely, params.name);
         return {

@@ -16,8 +16,8 @@ import {
   type ResourceKind,
 } from "../../../model/index.js";
 import { getResource, listResources } from "../../db/repo-resources.js";
+import { DomainError } from "../../errors.js";
 import { fromRow } from "../../state/rows.js";
-import { ApiError } from "../errors.js";
 import { KIND_PATHS } from "../kinds.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -45,7 +45,7 @@ function parseLabels(raw: string | string[] | undefined): Record<string, string>
     const key = item.slice(0, eq);
     const value = item.slice(eq + 1);
     if (eq <= 0 || !labelKey.safeParse(key).success || !labelValue.safeParse(value).success) {
-      throw new ApiError("bad-request", `label filter ${JSON.stringify(item)} is not key=value`);
+      throw new DomainError("bad-request", `label filter ${JSON.stringify(item)} is not key=value`);
     }
     out[key] = value;
   }
@@ -66,12 +66,12 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 function parseBody(kind: ResourceKind, body: unknown, name?: string): Resource {
   const parsed = parseResource(body);
-  if (!parsed.ok) throw new ApiError("validation-failed", "the resource is invalid", parsed.issues);
+  if (!parsed.ok) throw new DomainError("validation-failed", "the resource is invalid", parsed.issues);
   if (parsed.resource.kind !== kind) {
-    throw new ApiError("bad-request", `expected kind ${kind}, got ${parsed.resource.kind}`);
+    throw new DomainError("bad-request", `expected kind ${kind}, got ${parsed.resource.kind}`);
   }
   if (name !== undefined && parsed.resource.metadata.name !== name) {
-    throw new ApiError(
+    throw new DomainError(
       "bad-request",
       `metadata.name ${parsed.resource.metadata.name} does not match the URL (${name})`,
     );
@@ -86,7 +86,7 @@ export function resourceRoutes(s: Services): AnyRoute[] {
     const tag = kind;
     const read = async (name: string) => {
       const row = await getResource(s.db.kysely, kind, name);
-      if (!row) throw new ApiError("not-found", `${kind}/${name} does not exist`);
+      if (!row) throw new DomainError("not-found", `${kind}/${name} does not exist`);
       return fromRow(row);
     };
     return [

@@ -4,13 +4,14 @@
  * — and every failure gets the same answer and costs the same time.
  */
 import { z } from "zod";
-import { ApiError } from "../../api/errors.js";
+import { language, userName } from "../../auth/account-fields.js";
 import { SESSION_COOKIE } from "../../auth/authenticate.js";
 import { burnPasswordCheck, hashSecret, newSecret, verifyPassword } from "../../auth/secrets.js";
 import { appendAudit } from "../../db/repo-audit.js";
 import { hitRateLimit } from "../../db/repo-rate-limits.js";
 import { createSession, deleteSession } from "../../db/repo-sessions.js";
 import { getUserById, getUserByName, updateUser } from "../../db/repo-users.js";
+import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -22,12 +23,9 @@ const MAX_PER_NAME = 10;
 const LOGIN_BODY_LIMIT = 4 * 1024;
 
 const tooManyLogins = () =>
-  new ApiError("rate-limited", "too many login attempts; try again later", undefined, {
-    "retry-after": String(LOGIN_WINDOW_MS / 1000),
+  new DomainError("rate-limited", "too many login attempts; try again later", undefined, {
+    retryAfterSeconds: LOGIN_WINDOW_MS / 1000,
   });
-
-export const userName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: "invalid user name" });
-export const language = z.enum(["en", "zh-CN"]);
 
 const sessionCookie = (value: string, maxAgeSeconds: number) =>
   `${SESSION_COOKIE}=${value}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}`;
@@ -76,7 +74,7 @@ export function sessionRoutes(s: Services): AnyRoute[] {
             }),
           );
           s.metrics.logins.inc({ result: "failed" });
-          throw new ApiError("unauthenticated", "wrong user name or password");
+          throw new DomainError("unauthenticated", "wrong user name or password");
         }
         const sessionId = newSecret();
         const csrfToken = newSecret();
@@ -144,7 +142,7 @@ export function sessionRoutes(s: Services): AnyRoute[] {
       body: z.strictObject({ language }),
       status: 204,
       handler: async ({ principal, body, reply }) => {
-        if (principal.kind !== "user") throw new ApiError("bad-request", "API tokens have no preferences");
+        if (principal.kind !== "user") throw new DomainError("bad-request", "API tokens have no preferences");
         await s.db.transaction((tx) =>
           updateUser(tx, principal.id, { language: body.language, updated_at: s.now().toISOString() }),
         );

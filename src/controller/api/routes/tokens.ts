@@ -4,16 +4,16 @@
  */
 import { z } from "zod";
 import { duration, durationSeconds } from "../../../model/index.js";
+import { tokenName } from "../../auth/account-fields.js";
 import { ROLES } from "../../auth/principal.js";
 import { hashSecret, newApiToken } from "../../auth/secrets.js";
 import { appendAudit } from "../../db/repo-audit.js";
 import { type ApiToken, createToken, getToken, listTokens, revokeToken } from "../../db/repo-tokens.js";
-import { ApiError } from "../errors.js";
+import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
 /** An API token's name, as the create route takes it (and a restore checks). */
-export const tokenName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { error: "invalid token name" });
 
 const tokenView = z.object({
   id: z.string(),
@@ -104,7 +104,7 @@ export function tokenRoutes(s: Services): AnyRoute[] {
       handler: async ({ params, principal, request, reply }) => {
         await s.db.transaction(async (tx) => {
           const token = await getToken(tx, params.id);
-          if (!token) throw new ApiError("not-found", `token ${params.id} does not exist`);
+          if (!token) throw new DomainError("not-found", `token ${params.id} does not exist`);
           await revokeToken(tx, params.id, s.now().toISOString());
           await appendAudit(tx, {
             at: s.now().toISOString(),

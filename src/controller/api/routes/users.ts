@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
+import { language, userName } from "../../auth/account-fields.js";
 import { ROLES, type Role } from "../../auth/principal.js";
 import { hashPassword } from "../../auth/secrets.js";
 import type { Tx } from "../../db/open.js";
@@ -20,10 +21,9 @@ import {
   type User,
   updateUser,
 } from "../../db/repo-users.js";
-import { ApiError } from "../errors.js";
+import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
-import { language, userName } from "./session.js";
 
 const password = z.string().min(12, { error: "at least 12 characters" }).max(1024);
 const userView = z.object({
@@ -95,7 +95,7 @@ export function userRoutes(s: Services): AnyRoute[] {
         const now = s.now().toISOString();
         const created = await s.db.transaction(async (tx) => {
           if (await getUserByName(tx, body.name))
-            throw new ApiError("already-exists", `user ${body.name} exists`);
+            throw new DomainError("already-exists", `user ${body.name} exists`);
           const row = await createUser(tx, {
             id: randomUUID(),
             name: body.name,
@@ -133,13 +133,13 @@ export function userRoutes(s: Services): AnyRoute[] {
         return view(
           await s.db.transaction(async (tx) => {
             const before = await getUserByName(tx, params.name);
-            if (!before) throw new ApiError("not-found", `user ${params.name} does not exist`);
+            if (!before) throw new DomainError("not-found", `user ${params.name} does not exist`);
             const losesAdmin =
               before.role === "admin" &&
               !before.disabled &&
               ((body.role && body.role !== "admin") || body.disabled);
             if (losesAdmin && (await countAdmins(tx)) <= 1)
-              throw new ApiError("conflict", "this is the last enabled admin");
+              throw new DomainError("conflict", "this is the last enabled admin");
             const after = await updateUser(tx, before.id, {
               ...(body.role ? { role: body.role } : {}),
               ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
@@ -147,7 +147,7 @@ export function userRoutes(s: Services): AnyRoute[] {
               ...(body.language ? { language: body.language } : {}),
               updated_at: s.now().toISOString(),
             });
-            if (!after) throw new ApiError("not-found", `user ${params.name} does not exist`);
+            if (!after) throw new DomainError("not-found", `user ${params.name} does not exist`);
             if (body.disabled || hash || (body.role && body.role !== before.role))
               await deleteSessionsForUser(tx, before.id);
             // A disabled user's API tokens die too: re-enabling does not revive them.
@@ -182,9 +182,9 @@ export function userRoutes(s: Services): AnyRoute[] {
       handler: async ({ params, principal, request, reply }) => {
         await s.db.transaction(async (tx) => {
           const before = await getUserByName(tx, params.name);
-          if (!before) throw new ApiError("not-found", `user ${params.name} does not exist`);
+          if (!before) throw new DomainError("not-found", `user ${params.name} does not exist`);
           if (before.role === "admin" && !before.disabled && (await countAdmins(tx)) <= 1) {
-            throw new ApiError("conflict", "this is the last enabled admin");
+            throw new DomainError("conflict", "this is the last enabled admin");
           }
           await deleteSessionsForUser(tx, before.id);
           await revokeTokensMadeBy(tx, `user:${before.name}`, s.now().toISOString());

@@ -11,9 +11,9 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../../../keys/wgkeys.j
 import { dnsLabel, type Node, type WgPublicKey } from "../../../model/index.js";
 import { PRIVATE_KEY_PLACEHOLDER, type RenderOptions, renderWgQuick } from "../../../wgconf/index.js";
 import { getResource } from "../../db/repo-resources.js";
+import { DomainError } from "../../errors.js";
 import { presharedKeysFor } from "../../state/preshared-keys.js";
 import { fromRow } from "../../state/rows.js";
-import { ApiError } from "../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -36,10 +36,10 @@ const generateQuery = query.pick({ interface: true });
 
 async function externalNode(s: Services, name: string): Promise<Node> {
   const row = await getResource(s.db.kysely, "Node", name);
-  if (!row) throw new ApiError("not-found", `Node/${name} does not exist`);
+  if (!row) throw new DomainError("not-found", `Node/${name} does not exist`);
   const node = fromRow(row) as Node;
   if (node.spec.role !== "external") {
-    throw new ApiError(
+    throw new DomainError(
       "bad-request",
       `Node/${name} is a ${node.spec.role}; only external nodes get a wg-quick file here (agents fetch their own configuration)`,
     );
@@ -56,14 +56,14 @@ async function fileOf(
 ): Promise<{ name: string; text: string }> {
   const state = (await s.intent.current()).compiled.get(name);
   if (!state || state.interfaces.length === 0) {
-    throw new ApiError("not-found", `Node/${name} has no configuration yet (does it have a hub?)`);
+    throw new DomainError("not-found", `Node/${name} has no configuration yet (does it have a hub?)`);
   }
   // The device has no agent to fetch preshared keys: the file carries them (a secret download).
   const files = renderWgQuick(state, { ...options, presharedKeys: await presharedKeysFor(s.db, state) });
   const chosen = iface ? files.find((f) => f.name === `${iface}.conf`) : files[0];
   if (!chosen) {
     const known = files.map((f) => f.name.replace(/\.conf$/, "")).join(", ");
-    throw new ApiError("not-found", `Node/${name} has no interface ${iface}; it has ${known}`);
+    throw new DomainError("not-found", `Node/${name} has no interface ${iface}; it has ${known}`);
   }
   return chosen;
 }
@@ -111,7 +111,7 @@ export function wgQuickRoutes(s: Services): AnyRoute[] {
       handler: async ({ params: p, query: q, body, principal, request, reply }) => {
         const node = await externalNode(s, p.name);
         if (node.spec.publicKey && !body.replaceExistingKey) {
-          throw new ApiError(
+          throw new DomainError(
             "conflict",
             `Node/${p.name} already has a public key; send replaceExistingKey: true to replace it (the device using the old key is cut off)`,
           );
