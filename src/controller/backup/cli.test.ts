@@ -140,6 +140,7 @@ describe("hubwire backup / restore", () => {
 
     await use(c, "hwt_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     const denied = await run("backup", "-o", join(dir, "x"));
-    expect(denied).toMatchObject({ code: 2, err: expect.stringMatching(/unauthenticated/) });
+    // Refused credentials exit as "denied" (4), not as a usage error.
+    expect(denied).toMatchObject({ code: 4, err: expect.stringMatching(/unauthenticated/) });
   });
 });

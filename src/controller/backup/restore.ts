@@ -26,8 +26,7 @@ import { appendAudit } from "../db/repo-audit.js";
 import { getMeta, getRevision, setMeta } from "../db/repo-meta.js";
 import { allResources } from "../db/repo-resources.js";
 import type { Database, DialectName } from "../db/schema.js";
-import type { Actor } from "../state/intent-store.js";
-import { INTENT_WRITE_LOCK } from "../state/intent-store.js";
+import type { Actor, IntentStore } from "../state/intent-store.js";
 import { fromRow, toRow } from "../state/rows.js";
 import { Snapshot } from "../state/snapshot.js";
 import {
@@ -75,7 +74,8 @@ interface Staged {
  * {@link BackupRefusedError} for one this controller will not take; `db` is then unchanged.
  */
 export async function restoreBackup(
-  db: Db,
+  intent: IntentStore,
+  dialect: DialectName,
   file: string,
   workDir: string,
   actor: Actor,
@@ -83,7 +83,7 @@ export async function restoreBackup(
   const staged = await stage(file, workDir);
   try {
     await checkContents(staged.kysely);
-    return await replaceAll(db, staged, actor);
+    return await replaceAll(intent, dialect, staged, actor);
   } finally {
     await staged.kysely.destroy();
   }
@@ -298,13 +298,18 @@ async function requireAdministrator(kysely: Kysely<Database>): Promise<void> {
   }
 }
 
-async function replaceAll(db: Db, staged: Staged, actor: Actor): Promise<RestoreSummary> {
+async function replaceAll(
+  intent: IntentStore,
+  dialect: DialectName,
+  staged: Staged,
+  actor: Actor,
+): Promise<RestoreSummary> {
   const stagedTables = await describeTables(staged.kysely, "sqlite");
   const backupRevision = Number((await getMeta(staged.kysely, "revision")) ?? 0);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.exclusive(INTENT_WRITE_LOCK, (tx) =>
-        replaceIn(tx, db.dialect, staged, stagedTables, backupRevision, actor),
+      return await intent.replaceAll((tx, revisionAfter) =>
+        replaceIn(tx, dialect, staged, stagedTables, revisionAfter(backupRevision), actor),
       );
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
@@ -324,7 +329,8 @@ async function replaceIn(
   dialect: DialectName,
   staged: Staged,
   stagedTables: readonly TableInfo[],
-  backupRevision: number,
+  /** The revision the store sets after the restore. */
+  revision: number,
   actor: Actor,
 ): Promise<RestoreSummary> {
   // biome-ignore lint/suspicious/noExplicitAny: tables are named at run time
@@ -356,8 +362,6 @@ async function replaceIn(
     }
   }
   if (dialect === "postgres") await resetSequences(tx);
-  const revision = Math.max(before, backupRevision) + 1;
-  await setMeta(tx, "revision", String(revision));
   const summary: RestoreSummary = {
     format: staged.format,
     ...(staged.sourceDialect ? { sourceDialect: staged.sourceDialect } : {}),

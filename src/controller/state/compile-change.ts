@@ -2,7 +2,8 @@
  * How a write's new intent is compiled, cheapest first: controller records alone need no compile
  * unless an enrollment becomes or stops being Approved; one Node created, replaced or deleted goes
  * to the incremental compiler; anything else is compiled whole. Addresses IPAM chooses are pinned
- * into the Nodes written, so they never move afterwards.
+ * into the Nodes written (pinning.ts), so they never move afterwards. Nothing given is modified:
+ * the intent and changes as written, pins included, come back in the result.
  */
 import { enrollmentState } from "../../compile/index.js";
 import {
@@ -13,6 +14,7 @@ import {
   ValidationError,
 } from "../../model/index.js";
 import { DomainError } from "../errors.js";
+import { needsAddress, withAddresses } from "./pinning.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
 /** One resource to create or replace, or to delete. */
@@ -20,14 +22,18 @@ export type Change =
   | { readonly op: "put"; readonly resource: Resource }
   | { readonly op: "delete"; readonly kind: ResourceKind; readonly name: string };
 
-/** One resource a write changes; `after` is replaced when addresses are pinned into it. */
+/** One resource a write changes. */
 export interface EffectiveChange {
   readonly change: Change;
   readonly before?: Resource;
-  after?: Resource;
+  readonly after?: Resource;
 }
 
 export interface CompiledChange {
+  /** The intent after the write, with pinned addresses. */
+  readonly next: ReadonlyMap<string, Resource>;
+  /** What the write changes, with pinned addresses (nodes IPAM addressed for the first time included). */
+  readonly effective: readonly EffectiveChange[];
   /** Nodes whose desired state changes. */
   readonly nodes: readonly string[];
   /** The snapshot after the write, once it has its revision. */
@@ -40,17 +46,19 @@ const enrollmentsOf = (records: readonly Resource[]) =>
 const approved = (r: Resource | undefined) => r?.kind === "Enrollment" && enrollmentState(r) === "Approved";
 
 /**
- * Compiles `next` (the intent after the write: `snap`'s resources with `effective` and `records`
+ * Compiles `proposed` (the intent after the write: `snap`'s resources with `changes` and `records`
  * applied) and says which nodes it changes. Refuses an invalid result with `validation-failed`.
- * Pinned addresses are written into `next` and `effective`.
  */
 export function compileChange(
   snap: Snapshot,
-  next: Map<string, Resource>,
-  effective: EffectiveChange[],
+  proposed: ReadonlyMap<string, Resource>,
+  changes: readonly EffectiveChange[],
   records: readonly Resource[],
   dryRun: boolean,
 ): CompiledChange {
+  // Copied only when a pin changes it: at 10,000 nodes a copy per write is measurable.
+  let next = proposed;
+  const effective = [...changes];
   if (effective.length === 0) {
     // Records alone can still change compiled state (an Approved enrollment supplies a keyless
     // Node's key; a revoked one no longer does).
@@ -59,27 +67,30 @@ export function compileChange(
         r.kind === "Enrollment" &&
         approved(r) !== approved(snap.resources.get(resourceKey(r.kind, r.metadata.name))),
     );
-    if (compiles) return whole(snap, next);
+    if (compiles) return whole(snap, next, effective);
     // The successor shares this compiler: it must still know the records.
     snap.compiler.noteEnrollments(enrollmentsOf(records));
     // A Node record changes only its status, which the compiler does not read; a key rotation's
     // grace peers (in the status) change the states of the nodes that have it as a peer.
     const after = records.some((r) => r.kind === "Node") ? Snapshot.advance(snap, snap.revision, next) : snap;
     return {
+      next,
+      effective,
       nodes: gracedChanges(snap, after),
       successor: (revision) => Snapshot.advance(snap, revision, next),
     };
   }
 
-  const only = effective.length === 1 ? effective[0]! : undefined;
+  let only = effective.length === 1 ? effective[0]! : undefined;
   if (only?.after?.kind === "Node") {
     const node = only.after as Node;
     const pins = needsAddress(node, snap)
       ? snap.compiler.allocate(node.spec.network, node.metadata.name, node.spec.role)
       : undefined;
     if (pins) {
-      only.after = withAddresses(node, pins);
-      next.set(resourceKey("Node", node.metadata.name), only.after);
+      only = { ...only, after: withAddresses(node, pins) };
+      effective[0] = only;
+      next = new Map(proposed).set(resourceKey("Node", node.metadata.name), only.after!);
     }
   }
   // The incremental compiler is given only the Node, not the records. An Approved enrollment
@@ -98,7 +109,12 @@ export function compileChange(
     if (snap.graced.size > 0 || records.some((r) => r.kind === "Node")) {
       for (const n of gracedChanges(snap, Snapshot.advance(snap, snap.revision, next))) nodes.add(n);
     }
-    return { nodes: [...nodes].sort(), successor: (revision) => Snapshot.advance(snap, revision, next) };
+    return {
+      next,
+      effective,
+      nodes: [...nodes].sort(),
+      successor: (revision) => Snapshot.advance(snap, revision, next),
+    };
   }
   return whole(snap, next, effective);
 }
@@ -106,28 +122,31 @@ export function compileChange(
 /** A full compile of `next`, pinning what IPAM chose (also for older unpinned nodes) first. */
 function whole(
   snap: Snapshot,
-  next: Map<string, Resource>,
-  effective: EffectiveChange[] = [],
+  proposed: ReadonlyMap<string, Resource>,
+  effective: EffectiveChange[],
 ): CompiledChange {
+  let next = proposed;
   let candidate = buildOrRefuse(snap.revision, next, snap.attachments);
   if (candidate.allocations.length > 0) {
+    const pinned = new Map(proposed);
+    next = pinned;
     const byKey = new Map(
-      effective.flatMap((e) =>
-        e.after ? [[resourceKey(e.after.kind, e.after.metadata.name), e] as const] : [],
+      effective.flatMap((e, i) =>
+        e.after ? [[resourceKey(e.after.kind, e.after.metadata.name), i] as const] : [],
       ),
     );
     for (const a of candidate.allocations) {
       const key = resourceKey("Node", a.node);
-      const after = withAddresses(next.get(key) as Node, a);
-      next.set(key, after);
-      const entry = byKey.get(key);
-      if (entry) entry.after = after;
+      const after = withAddresses(pinned.get(key) as Node, a);
+      pinned.set(key, after);
+      const at = byKey.get(key);
+      if (at !== undefined) effective[at] = { ...effective[at]!, after };
       else effective.push({ change: { op: "put", resource: after }, before: snap.resources.get(key), after });
     }
     candidate = buildOrRefuse(snap.revision, next, snap.attachments);
   }
   const done = candidate;
-  return { nodes: changedNodes(snap, done), successor: (revision) => done.at(revision) };
+  return { next, effective, nodes: changedNodes(snap, done), successor: (revision) => done.at(revision) };
 }
 
 function buildOrRefuse(
@@ -141,25 +160,6 @@ function buildOrRefuse(
     if (!(error instanceof ValidationError)) throw error;
     throw new DomainError("validation-failed", describe(error.issues.length), error.issues);
   }
-}
-
-function needsAddress(node: Node, snap: Snapshot): boolean {
-  const net = snap.resources.get(resourceKey("Network", node.spec.network));
-  const v6 = net?.kind === "Network" && net.spec.cidr6 !== undefined;
-  return node.spec.tunnelAddress === undefined || (v6 && node.spec.tunnelAddress6 === undefined);
-}
-
-function withAddresses(node: Node, a: { tunnelAddress: string; tunnelAddress6?: string }): Node {
-  return {
-    ...node,
-    spec: {
-      ...node.spec,
-      tunnelAddress: node.spec.tunnelAddress ?? a.tunnelAddress,
-      ...(a.tunnelAddress6 !== undefined
-        ? { tunnelAddress6: node.spec.tunnelAddress6 ?? a.tunnelAddress6 }
-        : {}),
-    },
-  };
 }
 
 /** Nodes whose state a change of key rotations' grace peers moved (rotation-grace.ts). */

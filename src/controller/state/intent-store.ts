@@ -1,21 +1,29 @@
 /**
  * The only writer of intent. Every change is validated as a whole against the
- * current intent and written in one transaction with its audit entries and a
- * new revision — or refused with every issue, changing nothing. A single node
- * created, replaced or deleted is checked by the incremental compiler
- * (milliseconds at 10,000 nodes); anything else by a full compile.
+ * intent as it stands after the changes before it, and written with its audit
+ * entries — or refused with every issue, changing nothing. A single node created,
+ * replaced or deleted is checked by the incremental compiler (milliseconds at
+ * 10,000 nodes); anything else by a full compile.
+ *
+ * Group commit: every write waiting when the writer is free is taken as one batch
+ * (up to MAX_BATCH), each in its own savepoint, and the batch is committed in one
+ * transaction under the writers' lock with one new revision. A write refused by
+ * validation rolls back to its savepoint and is answered with its own error; the
+ * others still commit. Every answer waits for the commit (fsync included).
  */
-import { diffResources, keepPinned, type ResourceChange } from "../../compile/index.js";
+import { sql } from "kysely";
+import { diffResources, type ResourceChange } from "../../compile/index.js";
 import { MAX_RESOURCES_PER_REQUEST, type Resource, tooManyResources } from "../../model/index.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
-import { getRevision, nextRevision } from "../db/repo-meta.js";
+import { getRevision, nextRevision, setMeta } from "../db/repo-meta.js";
 import { allAttachments, putAttachment } from "../db/repo-node-status.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
 import { DomainError } from "../errors.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { Pacer } from "./pace.js";
+import { pinnedPut } from "./pinning.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
@@ -43,12 +51,6 @@ export interface ApplyOutcome {
   readonly changes: readonly ResourceChange[];
   /** Nodes whose configuration changes. */
   readonly nodes: readonly string[];
-}
-
-/** Intent as users wrote it: status is controller-owned and never taken from input. */
-function withoutStatus(r: Resource): Resource {
-  const { status: _status, ...rest } = r;
-  return rest as Resource;
 }
 
 /** JSON with object keys sorted, so equal intent compares equal however its keys were ordered. */
@@ -93,9 +95,31 @@ export type SnapshotEvent =
 /** Called synchronously each time the store moves to a new snapshot; must not throw. */
 export type SnapshotListener = (snapshot: Snapshot, event: SnapshotEvent) => void;
 
+/** The most writes one batch commits; the rest wait for the next. */
+export const MAX_BATCH = 256;
+
+/**
+ * What one write decided inside the batch: `successor` when it changed the intent (the snapshot
+ * after it, given the batch's revision), and its answer once the batch's revision is known.
+ */
+interface Staged<T> {
+  readonly successor?: (revision: number) => Snapshot;
+  readonly nodes: readonly string[];
+  answer(revision: number): T;
+}
+
+interface Write<T> {
+  run(tx: Tx, snapshot: Snapshot): Promise<Staged<T>>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
 export class IntentStore {
   private snapshot?: Snapshot;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly waiting: Write<unknown>[] = [];
+  /** The batch being committed, or a replaceAll/reload holding the writer. */
+  private busy: Promise<void> = Promise.resolve();
+  private draining = false;
   private readonly listeners = new Set<SnapshotListener>();
 
   constructor(
@@ -117,7 +141,7 @@ export class IntentStore {
   async current(): Promise<Snapshot> {
     const revision = await this.db.transaction((tx) => getRevision(tx));
     if (this.snapshot?.revision === revision) return this.snapshot;
-    return this.serialize(() => this.db.transaction((tx) => this.load(tx)));
+    return this.exclusively(() => this.db.transaction((tx) => this.load(tx)));
   }
 
   private async load(tx: Tx): Promise<Snapshot> {
@@ -129,75 +153,41 @@ export class IntentStore {
     return this.snapshot;
   }
 
-  /** Writers in one process go one at a time; across replicas the database lock orders them. */
-  private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   apply(actor: Actor, changes: readonly Change[], options: ApplyOptions = {}): Promise<ApplyOutcome> {
     // The one bound every writer of many resources (apply, import) passes through.
     if (changes.length > MAX_RESOURCES_PER_REQUEST) {
       return Promise.reject(new DomainError("payload-too-large", tooManyResources(changes.length)));
     }
-    return this.serialize(async () => {
-      try {
-        const { outcome, successor } = await this.db.exclusive(INTENT_WRITE_LOCK, (tx) =>
-          this.applyIn(tx, actor, changes, options),
-        );
-        // Only a committed write moves the snapshot on.
-        if (successor) {
-          this.snapshot = successor;
-          this.publish(successor, { cause: "commit", nodes: outcome.nodes });
-        }
-        return outcome;
-      } catch (error) {
-        // The incremental compiler may be ahead of a transaction that failed: rebuild next time.
-        if (!(error instanceof DomainError)) this.snapshot = undefined;
-        throw error;
-      }
-    });
+    return this.enqueue((tx, snap) => this.stage(tx, snap, actor, changes, options));
   }
 
   /**
    * Records that `hub` carries spoke `node`'s traffic now (status/attachments.ts decides when) and
-   * recompiles the hubs of its network: one new revision, an audit entry (`node-attached`), and
-   * the hubs woken like for any commit. Nothing happens when it is attached there already.
+   * recompiles the hubs of its network: a new revision, an audit entry (`node-attached`), and the
+   * hubs woken like for any commit. Nothing happens when it is attached there already.
    */
   attach(actor: Actor, node: string, hub: string): Promise<ApplyOutcome | undefined> {
-    return this.serialize(async () => {
-      try {
-        const done = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
-          const snap = await this.load(tx);
-          const before = snap.compiler.attachmentOf(node);
-          if (!before?.hubs.includes(hub) || before.active === hub) return undefined;
-          const at = this.now().toISOString();
-          const result = snap.compiler.attach(node, hub);
-          await putAttachment(tx, { node, hub, since: at });
-          await appendAudit(tx, {
-            at,
-            actor: actor.actor,
-            source: actor.source,
-            action: "node-attached",
-            kind: "Node",
-            name: node,
-            before: { activeHub: before.active },
-            after: { activeHub: hub },
-          });
-          const revision = await nextRevision(tx);
-          const outcome: ApplyOutcome = { revision, dryRun: false, changes: [], nodes: result.changed };
-          return { outcome, successor: Snapshot.advance(snap, revision, snap.resources) };
-        });
-        if (!done) return undefined;
-        this.snapshot = done.successor;
-        this.publish(done.successor, { cause: "commit", nodes: done.outcome.nodes });
-        return done.outcome;
-      } catch (error) {
-        // The compiler moved ahead of a transaction that failed: rebuild next time.
-        this.snapshot = undefined;
-        throw error;
-      }
+    return this.enqueue(async (tx, snap): Promise<Staged<ApplyOutcome | undefined>> => {
+      const before = snap.compiler.attachmentOf(node);
+      if (!before?.hubs.includes(hub) || before.active === hub) return { nodes: [], answer: () => undefined };
+      const at = this.now().toISOString();
+      const result = snap.compiler.attach(node, hub);
+      await putAttachment(tx, { node, hub, since: at });
+      await appendAudit(tx, {
+        at,
+        actor: actor.actor,
+        source: actor.source,
+        action: "node-attached",
+        kind: "Node",
+        name: node,
+        before: { activeHub: before.active },
+        after: { activeHub: hub },
+      });
+      return {
+        nodes: result.changed,
+        successor: (revision) => Snapshot.advance(snap, revision, snap.resources),
+        answer: (revision) => ({ revision, dryRun: false, changes: [], nodes: result.changed }),
+      };
     });
   }
 
@@ -205,72 +195,178 @@ export class IntentStore {
    * Runs `fn` inside the intent write transaction (holding the writers' lock), with the intent as
    * of that moment, then applies what it returns in the same transaction: so reads `fn` makes
    * (token uses, nonces, addresses taken) and the intent written cannot be interleaved with
-   * another writer. `fn` may write its own rows through `tx`; everything is rolled back when `fn`
-   * or the validation of its changes throws.
+   * another writer. `fn` may write its own rows through `tx`; they are rolled back when `fn` or
+   * the validation of its changes throws.
    */
   transact<T>(
     actor: Actor,
     fn: (tx: Tx, snapshot: Snapshot) => Promise<TransactPlan<T>>,
   ): Promise<{ result: T; outcome: ApplyOutcome }> {
-    return this.serialize(async () => {
-      try {
-        const { result, outcome, successor } = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
-          const snap = await this.load(tx);
-          const plan = await fn(tx, snap);
-          const applied = await this.applyIn(tx, actor, plan.changes, {}, plan.records ?? []);
-          return { result: plan.result, ...applied };
+    return this.enqueue(async (tx, snap) => {
+      const plan = await fn(tx, snap);
+      const staged = await this.stage(tx, snap, actor, plan.changes, {}, plan.records ?? []);
+      return { ...staged, answer: (revision) => ({ result: plan.result, outcome: staged.answer(revision) }) };
+    });
+  }
+
+  /**
+   * Replaces the whole database (a restore) under the writers' lock, alone: `replace` writes every
+   * table through `tx` and calls `revisionAfter(floor)` for the revision the store then sets — past
+   * both the current one and `floor` (the backup's), so no replica or agent sees a revision twice.
+   * The intent is reloaded afterwards and every node's state compared again.
+   */
+  replaceAll<T>(replace: (tx: Tx, revisionAfter: (floor: number) => number) => Promise<T>): Promise<T> {
+    return this.exclusively(async () => {
+      const result = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
+        const before = await getRevision(tx);
+        let revision = before + 1;
+        const out = await replace(tx, (floor) => {
+          revision = Math.max(before, floor) + 1;
+          return revision;
         });
-        if (successor) {
-          this.snapshot = successor;
-          this.publish(successor, { cause: "commit", nodes: outcome.nodes });
-        }
-        return { result, outcome };
-      } catch (error) {
-        // As in apply: an DomainError (a refusal by fn, or a change the compiler refused, which
-        // leaves it unchanged) keeps the snapshot; anything else may have left the compiler ahead
-        // of a rolled-back transaction, so rebuild next time.
-        if (!(error instanceof DomainError)) this.snapshot = undefined;
-        throw error;
+        await setMeta(tx, "revision", String(revision));
+        return out;
+      });
+      // Everything may have changed: compile the restored intent now, not on the next request.
+      this.snapshot = undefined;
+      // A failure here is not the restore's: the next read compiles again and reports it.
+      await this.db.transaction((tx) => this.load(tx)).catch(() => undefined);
+      return result;
+    });
+  }
+
+  private enqueue<T>(run: (tx: Tx, snapshot: Snapshot) => Promise<Staged<T>>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ run, resolve, reject } as Write<unknown>);
+      if (!this.draining) {
+        this.draining = true;
+        void this.exclusively(() => this.drain());
       }
     });
   }
 
-  private async applyIn(
+  /** Runs `fn` when no batch, reload or replaceAll holds the writer. */
+  private exclusively<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.busy.then(fn, fn);
+    this.busy = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) await this.commit(this.waiting.splice(0, MAX_BATCH));
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** The one commit path: every write of `batch` in one transaction, one revision for all. */
+  private async commit(batch: readonly Write<unknown>[]): Promise<void> {
+    const single = batch.length === 1;
+    type Outcome = {
+      readonly write: Write<unknown>;
+      readonly staged?: Staged<unknown>;
+      readonly error?: unknown;
+    };
+    let done: { outcomes: Outcome[]; revision: number; successor?: Snapshot; nodes: readonly string[] };
+    try {
+      done = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
+        let snap = await this.load(tx);
+        const before = snap.revision;
+        const outcomes: Outcome[] = [];
+        const nodes = new Set<string>();
+        let last: ((revision: number) => Snapshot) | undefined;
+        for (const [i, write] of batch.entries()) {
+          const savepoint = sql.raw(`hubwire_write_${i}`);
+          if (!single) await sql`savepoint ${savepoint}`.execute(tx);
+          try {
+            const staged = await write.run(tx, snap);
+            if (!single) await sql`release savepoint ${savepoint}`.execute(tx);
+            if (staged.successor) {
+              last = staged.successor;
+              snap = staged.successor(before); // what the next write of the batch is checked against
+              for (const n of staged.nodes) nodes.add(n);
+            }
+            outcomes.push({ write, staged });
+          } catch (error) {
+            // A refusal (domain error) leaves the compiler as it was; anything else fails the batch.
+            if (!(error instanceof DomainError) || single) throw error;
+            await sql`rollback to savepoint ${savepoint}`.execute(tx);
+            await sql`release savepoint ${savepoint}`.execute(tx);
+            outcomes.push({ write, error });
+          }
+        }
+        const revision = last ? await nextRevision(tx) : before;
+        return { outcomes, revision, successor: last?.(revision), nodes: [...nodes].sort() };
+      });
+    } catch (error) {
+      // The incremental compiler may be ahead of the rolled-back transaction: rebuild next time.
+      // A single write's refusal left it as it was.
+      if (!(single && error instanceof DomainError)) this.snapshot = undefined;
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    // Only a committed write moves the snapshot on.
+    if (done.successor) {
+      this.snapshot = done.successor;
+      this.publish(done.successor, { cause: "commit", nodes: done.nodes });
+    }
+    for (const { write, staged, error } of done.outcomes) {
+      if (staged) write.resolve(staged.answer(done.revision));
+      else write.reject(error);
+    }
+  }
+
+  /** One apply's changes against `snap`: validated, compiled, and its rows and audit written through `tx`. */
+  private async stage(
     tx: Tx,
+    snap: Snapshot,
     actor: Actor,
     changes: readonly Change[],
     options: ApplyOptions,
     records: readonly Resource[] = [],
-  ): Promise<{ outcome: ApplyOutcome; successor?: Snapshot }> {
-    const snap = await this.load(tx);
-    const next = new Map(snap.resources);
-    for (const r of records) next.set(resourceKey(r.kind, r.metadata.name), r);
-    const effective: EffectiveChange[] = [];
+  ): Promise<Staged<ApplyOutcome>> {
+    const proposed = new Map(snap.resources);
+    for (const r of records) proposed.set(resourceKey(r.kind, r.metadata.name), r);
+    const proposedChanges: EffectiveChange[] = [];
     for (const change of changes) {
       const key =
         change.op === "put"
           ? resourceKey(change.resource.kind, change.resource.metadata.name)
           : resourceKey(change.kind, change.name);
-      const before = next.get(key);
+      const before = proposed.get(key);
       if (options.expect === "create" && before)
         throw new DomainError("already-exists", `${key} already exists`);
       if ((options.expect === "replace" || options.expect === "delete") && !before) {
         throw new DomainError("not-found", `${key} does not exist`);
       }
       if (change.op === "put") {
-        const after = keepPinned(before, withoutStatus(change.resource));
+        const after = pinnedPut(before, change.resource);
         if (before && sameIntent(before, after)) continue;
-        next.set(key, before?.status ? ({ ...after, status: before.status } as Resource) : after);
-        effective.push({ change, before, after });
+        proposed.set(key, before?.status ? ({ ...after, status: before.status } as Resource) : after);
+        proposedChanges.push({ change, before, after });
       } else if (before) {
-        next.delete(key);
-        effective.push({ change, before });
+        proposed.delete(key);
+        proposedChanges.push({ change, before });
       }
     }
-    if (effective.length === 0 && records.length === 0) {
-      return { outcome: { revision: snap.revision, dryRun: !!options.dryRun, changes: [], nodes: [] } };
-    }
-    const { nodes, successor } = compileChange(snap, next, effective, records, !!options.dryRun);
+    const unchanged = (revision: number): ApplyOutcome => ({
+      revision,
+      dryRun: !!options.dryRun,
+      changes: [],
+      nodes: [],
+    });
+    if (proposedChanges.length === 0 && records.length === 0) return { nodes: [], answer: unchanged };
+    const { next, effective, nodes, successor } = compileChange(
+      snap,
+      proposed,
+      proposedChanges,
+      records,
+      !!options.dryRun,
+    );
     // Only the changed resources can differ: diff those, not the whole intent.
     const plan = diffResources(
       effective.flatMap((e) => (e.before ? [e.before] : [])),
@@ -278,7 +374,9 @@ export class IntentStore {
         e.after ? [next.get(resourceKey(e.after.kind, e.after.metadata.name))!] : [],
       ),
     );
-    if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
+    if (options.dryRun) {
+      return { nodes: [], answer: (revision) => ({ revision, dryRun: true, changes: plan, nodes }) };
+    }
 
     const at = this.now().toISOString();
     // Thousands of writes in one apply: hand the event loop back between them.
@@ -304,7 +402,10 @@ export class IntentStore {
         after: (after as unknown as JsonObject) ?? null,
       });
     }
-    const revision = await nextRevision(tx);
-    return { outcome: { revision, dryRun: false, changes: plan, nodes }, successor: successor(revision) };
+    return {
+      nodes,
+      successor,
+      answer: (revision) => ({ revision, dryRun: false, changes: plan, nodes }),
+    };
   }
 }

@@ -115,11 +115,13 @@ export function backupRoutes(s: Services): AnyRoute[] {
           const file = join(tmp.path, "upload");
           await saveBody(request.body, file);
           await unseal(file, s.backupKey);
-          const summary = await restoreBackup(s.db, file, tmp.path, s.actor(principal, request));
-          // Compile the restored intent now rather than on the next request.
-          await s.intent
-            .current()
-            .catch((error: unknown) => request.log.error({ err: error }, "restored intent"));
+          const summary = await restoreBackup(
+            s.intent,
+            s.db.dialect,
+            file,
+            tmp.path,
+            s.actor(principal, request),
+          );
           request.log.warn(
             { actor: principal.actor, revision: summary.revision },
             "database restored from a backup",

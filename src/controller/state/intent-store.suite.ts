@@ -1,0 +1,138 @@
+/**
+ * The intent writer on its own (no HTTP), run on SQLite and PostgreSQL by intent-store.*.test.ts:
+ * group commit (one revision per batch, a refused write does not poison the others, an audit row
+ * per change, answers only after the commit), restore through replaceAll, and replicas.
+ */
+import { expect, it } from "vitest";
+import type { Resource } from "../../model/index.js";
+import { buildIntent, spokeNode } from "../../testing/topology.js";
+import type { Db } from "../db/open.js";
+import { listAudit } from "../db/repo-audit.js";
+import { getRevision } from "../db/repo-meta.js";
+import { allResources } from "../db/repo-resources.js";
+import { type FreshDatabase, harness } from "../db/suite-harness.js";
+import { DomainError } from "../errors.js";
+import { type Change, IntentStore } from "./intent-store.js";
+
+const actor = { actor: "user:test", source: "test" };
+const put = (resource: Resource): Change => ({ op: "put", resource });
+
+/** A store on `db` holding a network, two hubs and `spokes` spokes. */
+async function seeded(db: Db, spokes = 4): Promise<IntentStore> {
+  const store = new IntentStore(db);
+  const { resources } = buildIntent({ spokes, hubs: 2 });
+  await store.apply(actor, resources.map(put));
+  return store;
+}
+
+const revisionOf = (db: Db) => db.transaction((tx) => getRevision(tx));
+
+export function intentStoreSuite(freshDatabase: FreshDatabase): void {
+  const h = harness(freshDatabase);
+
+  it("commits writes that wait together in one batch: one revision, an audit row each", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    const before = await revisionOf(db);
+    const events: string[][] = [];
+    store.watch((_snap, event) => events.push(event.cause === "commit" ? [...event.nodes] : ["reload"]));
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.apply(actor, [put(spokeNode(100 + i, 2))])),
+    );
+    const revisions = new Set(outcomes.map((o) => o.revision));
+    // The first write may start alone before the others queue; the rest share one batch.
+    expect(revisions.size).toBeLessThanOrEqual(2);
+    expect(await revisionOf(db)).toBe(before + revisions.size);
+    expect(Math.max(...revisions)).toBe(before + revisions.size);
+    expect(events.length).toBe(revisions.size);
+    for (const [i, o] of outcomes.entries()) expect(o.nodes).toContain(`spoke-${100 + i}`);
+    const audit = await db.transaction((tx) => listAudit(tx, { action: "create", kind: "Node", limit: 100 }));
+    const created = new Set(audit.items.map((e) => e.name));
+    for (let i = 0; i < 20; i++) expect(created.has(`spoke-${100 + i}`)).toBe(true);
+  });
+
+  it("answers a refused write with its own error while the rest of its batch commits", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    const clash = {
+      ...spokeNode(201, 2),
+      spec: { ...spokeNode(201, 2).spec, tunnelAddress: spokeNode(0, 2).spec.tunnelAddress },
+    };
+    const results = await Promise.allSettled([
+      store.apply(actor, [put(spokeNode(200, 2))]),
+      store.apply(actor, [put(clash as Resource)]),
+      store.apply(actor, [put(spokeNode(202, 2))]),
+      store.apply(actor, [{ op: "delete", kind: "Node", name: "nope" }], { expect: "delete" }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
+    const refused = (results[1] as PromiseRejectedResult).reason;
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).code).toBe("validation-failed");
+    expect(((results[3] as PromiseRejectedResult).reason as DomainError).code).toBe("not-found");
+    const names = new Set((await db.transaction((tx) => allResources(tx))).map((r) => r.name));
+    expect(names.has("spoke-200")).toBe(true);
+    expect(names.has("spoke-202")).toBe(true);
+    expect(names.has("spoke-201")).toBe(false);
+    const audit = await db.transaction((tx) => listAudit(tx, { name: "spoke-201", limit: 10 }));
+    expect(audit.items).toEqual([]);
+    // The store still serves what was committed, with an incremental compiler that never saw the refusal.
+    const snap = await store.current();
+    expect(snap.compiled.has("spoke-200") && snap.compiled.has("spoke-202")).toBe(true);
+    expect(snap.compiled.has("spoke-201")).toBe(false);
+    const fresh = await new IntentStore(db).current();
+    expect([...fresh.compiled.keys()].sort()).toEqual([...snap.compiled.keys()].sort());
+  });
+
+  it("checks each write of a batch against the writes before it", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    const results = await Promise.allSettled([
+      store.apply(actor, [put(spokeNode(300, 2))], { expect: "create" }),
+      store.apply(actor, [put(spokeNode(300, 2))], { expect: "create" }),
+      store.apply(actor, [{ op: "delete", kind: "Node", name: "spoke-300" }], { expect: "delete" }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(((results[1] as PromiseRejectedResult).reason as DomainError).code).toBe("already-exists");
+    expect((await store.current()).compiled.has("spoke-300")).toBe(false);
+  });
+
+  it("a dry run in a batch changes nothing and reports what it would", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    const before = await revisionOf(db);
+    const [dry] = await Promise.all([
+      store.apply(actor, [put(spokeNode(400, 2))], { dryRun: true }),
+      store.apply(actor, [put(spokeNode(401, 2))]),
+    ]);
+    expect(dry!.dryRun).toBe(true);
+    expect(dry!.changes.map((c) => c.name)).toEqual(["spoke-400"]);
+    expect((await store.current()).compiled.has("spoke-400")).toBe(false);
+    expect(await revisionOf(db)).toBe(before + 1);
+  });
+
+  it("replaceAll sets a revision past the current one and the floor, and reloads", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    const before = await revisionOf(db);
+    const reloads: number[] = [];
+    store.watch((snap, event) => event.cause === "reload" && reloads.push(snap.revision));
+    const revision = await store.replaceAll(async (tx, revisionAfter) => {
+      await tx.deleteFrom("resources").where("name", "=", "spoke-0").execute();
+      return revisionAfter(before + 10);
+    });
+    expect(revision).toBe(before + 11);
+    expect(await revisionOf(db)).toBe(before + 11);
+    expect(reloads).toEqual([before + 11]);
+    expect((await store.current()).compiled.has("spoke-0")).toBe(false);
+  });
+
+  it("a second store on the same database (another replica) sees the first one's batch", async () => {
+    const open = await h.fresh();
+    const a = await seeded(await open());
+    const b = new IntentStore(await open());
+    await Promise.all([a.apply(actor, [put(spokeNode(500, 2))]), b.apply(actor, [put(spokeNode(501, 2))])]);
+    const [sa, sb] = [await a.current(), await b.current()];
+    expect(sa.revision).toBe(sb.revision);
+    for (const s of [sa, sb]) expect(s.compiled.has("spoke-500") && s.compiled.has("spoke-501")).toBe(true);
+  });
+}
