@@ -114,10 +114,19 @@ export class ConfigNotifier {
    * is answered at once.
    */
   async confirmHold(actor: Actor, node: string, revision?: string): Promise<Hold> {
-    const snap = this.keepNewer(await this.intent.current());
+    const snap = await this.served();
     const hold = await this.guard.confirm(actor, node, snap.compiled.get(node), revision);
     this.revisions.nudge(node);
     return hold;
+  }
+
+  /**
+   * The snapshot this replica serves, as the store pushed it (commits here, reloads when another
+   * replica's revision was seen): no database read per long poll. Only before `start` loaded one
+   * is it read.
+   */
+  private async served(): Promise<Snapshot> {
+    return this.snapshot ?? this.keepNewer(await this.intent.current());
   }
 
   /**
@@ -177,7 +186,7 @@ export class ConfigNotifier {
     waitMs: number,
     signal?: AbortSignal,
   ): Promise<NextResult> {
-    const first = this.keepNewer(await this.intent.current());
+    const first = await this.served();
     const deadline = Date.now() + waitMs;
     this.options.metrics.longPolls.inc();
     try {
@@ -211,12 +220,12 @@ export class ConfigNotifier {
     this.options.metrics.propagation.observe(Math.max(0, at.getTime() - current.since) / 1000);
   }
 
-  /** `node`'s desired state as of the last snapshot this replica saw; undefined when not compiled. */
   /** The snapshot this replica serves now; undefined before the first load. */
   current(): Snapshot | undefined {
     return this.snapshot;
   }
 
+  /** `node`'s desired state as of the last snapshot this replica saw; undefined when not compiled. */
   stateOf(node: string): DesiredState | undefined {
     return this.snapshot?.compiled.get(node);
   }

@@ -57,7 +57,6 @@ export function nodeStatusRoutes(s: Services): AnyRoute[] {
       }),
       response: z.object({ items: z.array(view), next: z.string().optional() }),
       handler: async ({ query }) => {
-        await s.intent.current();
         const now = s.now();
         const cutoff = offlineCutoff(now);
         const page = await listNodeStatus(s.db.kysely, {
@@ -91,7 +90,6 @@ export function nodeStatusRoutes(s: Services): AnyRoute[] {
         history: z.array(z.object({ at: z.string(), rxBytes: z.number(), txBytes: z.number() })),
       }),
       handler: async ({ params }) => {
-        await s.intent.current();
         const row = await getNodeStatus(s.db.kysely, params.name);
         if (!row) throw new DomainError("not-found", `Node/${params.name} does not exist`);
         const now = s.now();
