@@ -191,7 +191,9 @@ export class ConfigNotifier {
     this.options.metrics.longPolls.inc();
     try {
       for (;;) {
-        const state = (this.snapshot ?? first).compiled.get(node);
+        let state = (this.snapshot ?? first).compiled.get(node);
+        // Unknown here may be new on another replica whose notification has not arrived yet.
+        if (!state) state = this.keepNewer(await this.intent.current()).compiled.get(node);
         if (!state) return "not-found";
         let held = false;
         if (state.revision !== have) {

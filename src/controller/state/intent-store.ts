@@ -255,11 +255,16 @@ export class IntentStore {
     return run;
   }
 
+  /**
+   * Commits what waits now as one batch, then queues itself again behind anything else that waits
+   * for the writer (a restore, a reload), so a steady stream of writes cannot starve those.
+   */
   private async drain(): Promise<void> {
     try {
-      while (this.waiting.length > 0) await this.commit(this.waiting.splice(0, MAX_BATCH));
+      await this.commit(this.waiting.splice(0, MAX_BATCH));
     } finally {
-      this.draining = false;
+      if (this.waiting.length > 0) void this.exclusively(() => this.drain());
+      else this.draining = false;
     }
   }
 
