@@ -7,6 +7,7 @@
 import type { FreshDatabase } from "../db/suite-harness.js";
 import { enrollChecksApiSuite } from "../enroll/checks.suite.js";
 import { enrollFlowApiSuite } from "../enroll/flow.suite.js";
+import { enrollResetApiSuite } from "../enroll/reset.suite.js";
 import { enrollRotateApiSuite } from "../enroll/rotate.suite.js";
 import { guardApiSuite } from "../guard/guard.suite.js";
 import { controllers } from "../testing/api-harness.js";
@@ -36,6 +37,7 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollChecksApiSuite(make);
   enrollFlowApiSuite(make);
   enrollRotateApiSuite(make);
+  enrollResetApiSuite(make);
   deliveryApiSuite(make);
   uiApiSuite(make);
   hardeningApiSuite(make);

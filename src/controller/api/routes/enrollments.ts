@@ -1,12 +1,12 @@
 /**
  * Operator decisions on enrollments (SPEC §4): approve or reject a Pending one, revoke an
- * approved node. Listing enrollments is the generic resource list (`?state=Pending`).
+ * approved node, reset a final one so its name may enroll again. Listing enrollments is the generic resource list (`?state=Pending`).
  */
 import { z } from "zod";
 import { dnsLabel, Enrollment, safeText } from "../../../model/index.js";
 import { getResource } from "../../db/repo-resources.js";
 import { enrollmentConfig } from "../../enroll/config.js";
-import { decideEnrollment, revokeNode } from "../../enroll/decide.js";
+import { decideEnrollment, RESETTABLE, resetEnrollment, revokeNode } from "../../enroll/decide.js";
 import type { EnrollServices } from "../../enroll/join.js";
 import { fromRow } from "../../state/rows.js";
 import { type AnyRoute, route } from "../route.js";
@@ -75,6 +75,19 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
         await revokeNode(e, s.actor(principal, request), params.name, body?.reason ?? "revoked");
         return { node: params.name, state: "Revoked" as const };
       },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/enrollments/:name/reset",
+      permission: "write",
+      summary:
+        "Reset a Rejected, Revoked or Expired enrollment: the name may enroll again (a new join), audited",
+      tag: "Enrollment",
+      params: nameParam,
+      body: z.strictObject({ reason: safeText.optional() }).optional(),
+      response: z.object({ node: z.string(), state: z.enum(RESETTABLE) }),
+      handler: async ({ params, body, principal, request }) =>
+        resetEnrollment(e, s.actor(principal, request), params.name, body?.reason ?? "reset"),
     }),
   ];
 }
