@@ -15,6 +15,7 @@ import { applyApiSuite } from "./apply.suite.js";
 import { auditApiSuite } from "./audit.suite.js";
 import { authApiSuite } from "./auth.suite.js";
 import { deliveryApiSuite } from "./delivery.suite.js";
+import { enrollmentExportApiSuite } from "./enrollment-export.suite.js";
 import { hardeningApiSuite } from "./hardening.suite.js";
 import { idempotenceApiSuite } from "./idempotence.suite.js";
 import { listsApiSuite } from "./lists.suite.js";
@@ -38,6 +39,7 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollFlowApiSuite(make);
   enrollRotateApiSuite(make);
   enrollResetApiSuite(make);
+  enrollmentExportApiSuite(make);
   deliveryApiSuite(make);
   uiApiSuite(make);
   hardeningApiSuite(make);

@@ -15,6 +15,7 @@ import { getRevision, nextRevision } from "../db/repo-meta.js";
 import { allAttachments, putAttachment } from "../db/repo-node-status.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
+import { type RestorableStatus, restoredStatus } from "./enrollment-restore.js";
 import { Pacer } from "./pace.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
@@ -34,6 +35,12 @@ export interface ApplyOptions {
   readonly dryRun?: boolean;
   /** `create`: refuse if the resource exists; `replace`/`delete`: refuse if it does not. */
   readonly expect?: "create" | "replace" | "delete";
+  /**
+   * Restore the state a new Enrollment brings in its `status` (an export re-applied:
+   * enrollment-restore.ts); the caller has checked the actor may decide enrollments. Otherwise
+   * status is ignored.
+   */
+  readonly restoreEnrollmentState?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -45,7 +52,10 @@ export interface ApplyOutcome {
   readonly nodes: readonly string[];
 }
 
-/** Intent as users wrote it: status is controller-owned and never taken from input. */
+/**
+ * Intent as users wrote it: status is controller-owned and never taken from input (except a new
+ * Enrollment's state from an export, see enrollment-restore.ts).
+ */
 function withoutStatus(r: Resource): Resource {
   const { status: _status, ...rest } = r;
   return rest as Resource;
@@ -246,6 +256,8 @@ export class IntentStore {
     const next = new Map(snap.resources);
     for (const r of records) next.set(resourceKey(r.kind, r.metadata.name), r);
     const effective: EffectiveChange[] = [];
+    /** New Enrollments whose exported state is restored, by key (audited on their own). */
+    const restoring = new Map<string, RestorableStatus>();
     for (const change of changes) {
       const key =
         change.op === "put"
@@ -259,8 +271,13 @@ export class IntentStore {
       }
       if (change.op === "put") {
         const after = keepPinned(before, withoutStatus(change.resource));
+        const restored = options.restoreEnrollmentState
+          ? restoredStatus(change.resource, before)
+          : undefined;
+        if (restored) restoring.set(key, restored);
         if (before && sameIntent(before, after)) continue;
-        next.set(key, before?.status ? ({ ...after, status: before.status } as Resource) : after);
+        const status = restored ?? before?.status;
+        next.set(key, status ? ({ ...after, status } as Resource) : after);
         effective.push({ change, before, after });
       } else if (before) {
         next.delete(key);
@@ -303,6 +320,20 @@ export class IntentStore {
         before: (before as unknown as JsonObject) ?? null,
         after: (after as unknown as JsonObject) ?? null,
       });
+      const restored = after && restoring.get(resourceKey(after.kind, after.metadata.name));
+      if (restored) {
+        // Setting a state is an enrollment decision: its own entry, as approve/revoke write one.
+        await appendAudit(tx, {
+          at,
+          actor: actor.actor,
+          source: actor.source,
+          action: "restore-state",
+          kind: "Enrollment",
+          name: after.metadata.name,
+          before: null,
+          after: restored as unknown as JsonObject,
+        });
+      }
     }
     const revision = await nextRevision(tx);
     return { outcome: { revision, dryRun: false, changes: plan, nodes }, successor: successor(revision) };

@@ -9,10 +9,16 @@ import { enrollmentConfig } from "../../enroll/config.js";
 import { decideEnrollment, RESETTABLE, resetEnrollment, revokeNode } from "../../enroll/decide.js";
 import type { EnrollServices } from "../../enroll/join.js";
 import { fromRow } from "../../state/rows.js";
-import { type AnyRoute, route } from "../route.js";
+import { type AnyRoute, type Permission, route } from "../route.js";
 import type { Services } from "../services.js";
 
 const nameParam = z.strictObject({ name: dnsLabel });
+
+/**
+ * What deciding an enrollment's state takes: approve, reject, revoke, reset — and restoring a
+ * state through apply/import (apply.ts checks it too, so that it can never need less).
+ */
+export const DECISION_PERMISSION: Permission = "write";
 
 /** The enrollment services of `s` (operator decisions need no listener: config only shapes agent answers). */
 export function enrollServicesOf(s: Services): EnrollServices {
@@ -31,7 +37,7 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
     route({
       method: "POST",
       path: "/api/v1/enrollments/:name/approve",
-      permission: "write",
+      permission: DECISION_PERMISSION,
       summary: "Approve a Pending enrollment: the node joins at the next revision",
       tag: "Enrollment",
       params: nameParam,
@@ -51,7 +57,7 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
     route({
       method: "POST",
       path: "/api/v1/enrollments/:name/reject",
-      permission: "write",
+      permission: DECISION_PERMISSION,
       summary: "Reject a Pending enrollment, saying why",
       tag: "Enrollment",
       params: nameParam,
@@ -65,7 +71,7 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
     route({
       method: "POST",
       path: "/api/v1/nodes/:name/revoke",
-      permission: "write",
+      permission: DECISION_PERMISSION,
       summary: "Revoke an enrolled node: its credential at once, its peers at the next revision",
       tag: "Enrollment",
       params: nameParam,
@@ -79,7 +85,7 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
     route({
       method: "POST",
       path: "/api/v1/enrollments/:name/reset",
-      permission: "write",
+      permission: DECISION_PERMISSION,
       summary:
         "Reset a Rejected, Revoked or Expired enrollment: the name may enroll again (a new join), audited",
       tag: "Enrollment",
