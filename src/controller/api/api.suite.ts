@@ -21,6 +21,7 @@ import { idempotenceApiSuite } from "./idempotence.suite.js";
 import { listsApiSuite } from "./lists.suite.js";
 import { opsApiSuite } from "./ops.suite.js";
 import { resourcesApiSuite } from "./resources.suite.js";
+import { secretsApiSuite } from "./secrets.suite.js";
 import { uiApiSuite } from "./ui.suite.js";
 import { usersApiSuite } from "./users.suite.js";
 
@@ -40,6 +41,7 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollRotateApiSuite(make);
   enrollResetApiSuite(make);
   enrollmentExportApiSuite(make);
+  secretsApiSuite(make);
   deliveryApiSuite(make);
   uiApiSuite(make);
   hardeningApiSuite(make);

@@ -109,7 +109,7 @@ function whole(
   next: Map<string, Resource>,
   effective: EffectiveChange[] = [],
 ): CompiledChange {
-  let candidate = buildOrRefuse(snap.revision, next, snap.attachments);
+  let candidate = buildOrRefuse(snap, next);
   if (candidate.allocations.length > 0) {
     const byKey = new Map(
       effective.flatMap((e) =>
@@ -124,19 +124,15 @@ function whole(
       if (entry) entry.after = after;
       else effective.push({ change: { op: "put", resource: after }, before: snap.resources.get(key), after });
     }
-    candidate = buildOrRefuse(snap.revision, next, snap.attachments);
+    candidate = buildOrRefuse(snap, next);
   }
   const done = candidate;
   return { nodes: changedNodes(snap, done), successor: (revision) => done.at(revision) };
 }
 
-function buildOrRefuse(
-  revision: number,
-  resources: ReadonlyMap<string, Resource>,
-  attachments: ReadonlyMap<string, string>,
-): Snapshot {
+function buildOrRefuse(snap: Snapshot, resources: ReadonlyMap<string, Resource>): Snapshot {
   try {
-    return Snapshot.build(revision, resources.values(), attachments);
+    return Snapshot.build(snap.revision, resources.values(), snap.attachments, snap.pskGeneration);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw new ApiError("validation-failed", describe(error.issues.length), error.issues);

@@ -17,6 +17,7 @@ import { allResources, deleteResource, putResource } from "../db/repo-resources.
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { type RestorableStatus, restoredStatus } from "./enrollment-restore.js";
 import { Pacer } from "./pace.js";
+import { presharedKeyGeneration } from "./preshared-keys.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
@@ -134,7 +135,12 @@ export class IntentStore {
     const revision = await getRevision(tx);
     if (this.snapshot?.revision === revision) return this.snapshot;
     const rows = await allResources(tx);
-    this.snapshot = Snapshot.build(revision, rows.map(fromRow), await allAttachments(tx));
+    this.snapshot = Snapshot.build(
+      revision,
+      rows.map(fromRow),
+      await allAttachments(tx),
+      await presharedKeyGeneration(tx),
+    );
     this.publish(this.snapshot, { cause: "reload" });
     return this.snapshot;
   }
@@ -212,6 +218,32 @@ export class IntentStore {
   }
 
   /**
+   * Runs `fn` under the writers' lock, then moves to a new revision rebuilt from the database in
+   * the same transaction: for controller-wide values in `meta` that change what is delivered while
+   * the intent stays (a rotated preshared-key secret). Published once committed, as a reload (every
+   * node's revision is compared), so no agent is woken before the change can be read.
+   */
+  rewrite<T>(fn: (tx: Tx) => Promise<T>): Promise<{ result: T; revision: number }> {
+    return this.serialize(async () => {
+      const done = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
+        const result = await fn(tx);
+        const revision = await nextRevision(tx);
+        const rows = await allResources(tx);
+        const snap = Snapshot.build(
+          revision,
+          rows.map(fromRow),
+          await allAttachments(tx),
+          await presharedKeyGeneration(tx),
+        );
+        return { result, revision, snap };
+      });
+      this.snapshot = done.snap;
+      this.publish(done.snap, { cause: "reload" });
+      return { result: done.result, revision: done.revision };
+    });
+  }
+
+  /**
    * Runs `fn` inside the intent write transaction (holding the writers' lock), with the intent as
    * of that moment, then applies what it returns in the same transaction: so reads `fn` makes
    * (token uses, nonces, addresses taken) and the intent written cannot be interleaved with
@@ -271,9 +303,7 @@ export class IntentStore {
       }
       if (change.op === "put") {
         const after = keepPinned(before, withoutStatus(change.resource));
-        const restored = options.restoreEnrollmentState
-          ? restoredStatus(change.resource, before)
-          : undefined;
+        const restored = options.restoreEnrollmentState ? restoredStatus(change.resource, before) : undefined;
         if (restored) restoring.set(key, restored);
         if (before && sameIntent(before, after)) continue;
         const status = restored ?? before?.status;

@@ -709,6 +709,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/secrets/{secret}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the enrollment key (new join tokens carry the new public key) or the preshared-key secret (every pair's key changes; nodes re-fetch) */
+        post: operations["postApiV1SecretsSecretRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -4822,6 +4839,38 @@ export interface operations {
                         tables: {
                             [key: string]: number;
                         };
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            default: components["responses"]["Error"];
+        };
+    };
+    postApiV1SecretsSecretRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                secret: "enrollment-key" | "psk-secret";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generation?: number;
+                        publicKey?: string;
+                        revision?: number;
+                        rotatedAt: string;
+                        /** @enum {string} */
+                        secret: "enrollment-key" | "psk-secret";
                     };
                 };
             };
