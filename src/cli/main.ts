@@ -16,6 +16,7 @@ import { registerJoinHmac } from "./commands/join-hmac.js";
 import { registerKeygen, registerPubkey } from "./commands/keys.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerRender } from "./commands/render.js";
+import { registerSecretVerbs } from "./commands/secret-verbs.js";
 import { registerSessionVerbs } from "./commands/session-verbs.js";
 import { registerValidate } from "./commands/validate.js";
 import { CliError, EXIT } from "./exit-codes.js";
@@ -45,6 +46,7 @@ export function buildProgram(io: Io): Command {
   registerBackup(program, io);
   registerEnrollVerbs(program, io);
   registerHoldVerbs(program, io);
+  registerSecretVerbs(program, io);
   registerJoin(program, io);
   registerAgent(program, io);
   return program;

@@ -26,6 +26,7 @@ import { joinTokenRoutes } from "./api/routes/join-tokens.js";
 import { nodeStatusRoutes } from "./api/routes/node-status.js";
 import { overviewRoutes } from "./api/routes/overview.js";
 import { resourceRoutes } from "./api/routes/resources.js";
+import { secretRoutes } from "./api/routes/secrets.js";
 import { sessionRoutes } from "./api/routes/session.js";
 import { tokenRoutes } from "./api/routes/tokens.js";
 import { userRoutes } from "./api/routes/users.js";
@@ -102,6 +103,7 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...userRoutes(s),
     ...tokenRoutes(s),
     ...backupRoutes(s),
+    ...secretRoutes(s),
     ...joinTokenRoutes(s),
     ...enrollmentRoutes(s),
     ...enrollRoutes(s),

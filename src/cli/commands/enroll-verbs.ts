@@ -1,6 +1,6 @@
 /**
  * Enrollment verbs over the controller's API: `token create|list|revoke`, `approve NAME`,
- * `reject NAME --reason TEXT`, `revoke NAME [--reason TEXT]`. `token create` prints the token
+ * `reject NAME --reason TEXT`, `revoke NAME [--reason TEXT]`, `reset NAME [--reason TEXT]`. `token create` prints the token
  * alone on stdout (it is shown once), so `TOKEN=$(hubwire token create --policy P)` works.
  */
 import type { Command } from "commander";
@@ -107,5 +107,19 @@ export function registerEnrollVerbs(program: Command, io: Io): void {
         flags.reason ? { reason: flags.reason } : {},
       );
       io.stdout(`revoked ${name}\n`);
+    });
+  program
+    .command("reset")
+    .description(
+      "reset a Rejected, Revoked or Expired enrollment so the name may enroll again (audited); a new join is needed",
+    )
+    .argument("<name>", "the node name")
+    .option("--reason <text>", "why (recorded in the audit log)")
+    .action(async (name: string, flags: { reason?: string }) => {
+      const res = await post(
+        `/api/v1/enrollments/${encodeURIComponent(name)}/reset`,
+        flags.reason ? { reason: flags.reason } : {},
+      );
+      io.stdout(`reset ${name} (was ${res.json<{ state: string }>().state}); it may enroll again\n`);
     });
 }

@@ -101,6 +101,19 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     );
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.out), refused.out).toMatchObject({ state: "Revoked" });
+    // Until an operator resets it: then the name enrolls again, with a new key.
+    expect((await run(["reset", "branch-cli", "--reason", "rebuilt"])).out).toBe(
+      "reset branch-cli (was Revoked); it may enroll again\n",
+    );
+    expect((await run(["reset", "branch-cli"])).code).not.toBe(0);
+    const newKey = join(work, "key-new");
+    await writeFile(newKey, `${generatePrivateKey()}\n`, { mode: 0o600 });
+    const rejoined = await run(
+      ["join", "--token-file", "-", "--key-file", newKey, "--name", "branch-cli"],
+      fresh,
+    );
+    expect(rejoined.code, rejoined.err).toBe(0);
+    expect(JSON.parse(rejoined.out)).toMatchObject({ state: "Pending", node: "branch-cli" });
   });
 
   it("rejects with a reason, and refuses bad flags and unreadable files clearly", async () => {

@@ -7,6 +7,7 @@
 import type { FreshDatabase } from "../db/suite-harness.js";
 import { enrollChecksApiSuite } from "../enroll/checks.suite.js";
 import { enrollFlowApiSuite } from "../enroll/flow.suite.js";
+import { enrollResetApiSuite } from "../enroll/reset.suite.js";
 import { enrollRotateApiSuite } from "../enroll/rotate.suite.js";
 import { guardApiSuite } from "../guard/guard.suite.js";
 import { controllers } from "../testing/api-harness.js";
@@ -14,11 +15,13 @@ import { applyApiSuite } from "./apply.suite.js";
 import { auditApiSuite } from "./audit.suite.js";
 import { authApiSuite } from "./auth.suite.js";
 import { deliveryApiSuite } from "./delivery.suite.js";
+import { enrollmentExportApiSuite } from "./enrollment-export.suite.js";
 import { hardeningApiSuite } from "./hardening.suite.js";
 import { idempotenceApiSuite } from "./idempotence.suite.js";
 import { listsApiSuite } from "./lists.suite.js";
 import { opsApiSuite } from "./ops.suite.js";
 import { resourcesApiSuite } from "./resources.suite.js";
+import { secretsApiSuite } from "./secrets.suite.js";
 import { uiApiSuite } from "./ui.suite.js";
 import { usersApiSuite } from "./users.suite.js";
 
@@ -36,6 +39,9 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollChecksApiSuite(make);
   enrollFlowApiSuite(make);
   enrollRotateApiSuite(make);
+  enrollResetApiSuite(make);
+  enrollmentExportApiSuite(make);
+  secretsApiSuite(make);
   deliveryApiSuite(make);
   uiApiSuite(make);
   hardeningApiSuite(make);

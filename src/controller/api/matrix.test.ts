@@ -70,10 +70,12 @@ const PARAMS: Record<string, string> = {
   "/api/v1/join-tokens/:id/revoke": "aaaaaaaaaaaa",
   "/api/v1/enrollments/:name/approve": "branch-lis",
   "/api/v1/enrollments/:name/reject": "branch-lis",
+  "/api/v1/enrollments/:name/reset": "branch-lis",
   "/api/v1/nodes/:name/revoke": "branch-sha",
   "/api/v1/nodes/:name/wg-quick": "laptop-alice",
   "/api/v1/nodes/:name/wg-quick/generate-key": "laptop-alice",
   "/api/v1/delivery-holds/:node/confirm": "hub-fra",
+  "/api/v1/secrets/:secret/rotate": "psk-secret",
 };
 
 const dirs = await scratchDir("hubwire-matrix-");

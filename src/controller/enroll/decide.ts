@@ -4,10 +4,12 @@
  * Pending → Approved | Rejected, Approved → Revoked, Pending | Approved → Expired — each audited
  * with actor and reason. Approval creates (or completes) the Node through the intent store, so a
  * new revision carries it to the hubs; revocation and expiry take the node's key out of the intent
- * (its peers leave every hub at the next revision) and revoke its credential at once.
+ * (its peers leave every hub at the next revision) and revoke its credential at once. A final
+ * state (Rejected, Revoked, Expired) ends only by an operator's reset, which lets the name enroll
+ * again.
  */
 import type { Enrollment, EnrollmentPolicy, Node } from "../../model/index.js";
-import { revokeNodeCredentialOf } from "../auth/node-credentials.js";
+import { forgetNodeCredential, revokeNodeCredentialOf } from "../auth/node-credentials.js";
 import type { Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { DomainError } from "../errors.js";
@@ -142,6 +144,50 @@ export async function expireEnrollments(s: EnrollServices): Promise<string[]> {
       records.push(next);
     }
     return { changes, records, result: records.map((r) => r.metadata.name) };
+  });
+  return result;
+}
+
+/** States that keep a name from enrolling again until an operator resets them. */
+export const RESETTABLE = ["Rejected", "Revoked", "Expired"] as const;
+
+/**
+ * Resets a Rejected, Revoked or Expired enrollment so that `name` may enroll again (with a new
+ * token and key): the Enrollment goes (the Node, keyless since its revocation, stays with its
+ * address and labels, and an approval of the next enrollment completes it), and so does any
+ * credential row of the old identity. Audited as `reset` with the state it ended; any other state
+ * is refused with `conflict` and changes nothing.
+ */
+export async function resetEnrollment(
+  s: EnrollServices,
+  actor: Actor,
+  name: string,
+  reason: string,
+): Promise<{ node: string; state: string }> {
+  const at = s.now().toISOString();
+  const { result } = await s.intent.transact(actor, async (tx, snap) => {
+    const e = snap.resources.get(resourceKey("Enrollment", name)) as Enrollment | undefined;
+    if (!e) throw new DomainError("not-found", `Enrollment/${name} does not exist`);
+    const state = enrollmentStateOf(e) ?? "Pending";
+    if (!(RESETTABLE as readonly string[]).includes(state)) {
+      throw new DomainError(
+        "conflict",
+        `cannot reset Enrollment/${name}: it is ${state} (only ${RESETTABLE.join(", ")} ones are reset)`,
+      );
+    }
+    await forgetNodeCredential(tx, name);
+    await appendAudit(tx, {
+      at,
+      actor: actor.actor,
+      source: actor.source,
+      action: "reset",
+      kind: "Enrollment",
+      name,
+      before: { state, reason: String(e.status?.reason ?? "") },
+      after: { state: "none", reason },
+    });
+    const changes: Change[] = [{ op: "delete", kind: "Enrollment", name }];
+    return { changes, result: { node: name, state } };
   });
   return result;
 }

@@ -13,7 +13,7 @@ import { DomainError } from "../errors.js";
 import { ROTATION_STATUS, type RotationStatus } from "../state/rotation-grace.js";
 import { resourceKey } from "../state/snapshot.js";
 import { enrollmentStateOf } from "./checks.js";
-import { controllerIdentity } from "./identity.js";
+import { controllerIdentity, nodeProofKeys } from "./identity.js";
 import type { EnrollServices } from "./join.js";
 import { EnrollRejection, recordRefusal } from "./rejection.js";
 import { withinSkew } from "./verify.js";
@@ -29,13 +29,11 @@ export async function rotateKey(
   let nonce: { scope: string; value: string } | undefined;
   try {
     const identity = await controllerIdentity(s.db);
+    const message = rotateProofMessage(node, body);
+    // The agent keeps the controller key of the token it joined with, which a rotation may have retired.
     if (
-      !verifyKeyProof(
-        identity.privateKey,
-        body.publicKey,
-        "rotate",
-        rotateProofMessage(node, body),
-        body.proof,
+      !nodeProofKeys(identity).some((key) =>
+        verifyKeyProof(key, body.publicKey, "rotate", message, body.proof),
       )
     ) {
       throw new EnrollRejection("bad-proof", "the proof of possession does not match the new public key");

@@ -15,7 +15,7 @@ import { getResource } from "../db/repo-resources.js";
 import { fromRow } from "../state/rows.js";
 import { resourceKey } from "../state/snapshot.js";
 import { currentKeyOf, enrollmentStateOf } from "./checks.js";
-import { controllerIdentity } from "./identity.js";
+import { controllerIdentity, nodeProofKeys } from "./identity.js";
 import type { EnrollServices } from "./join.js";
 import { answerFor } from "./records.js";
 import { EnrollRejection, recordRefusal } from "./rejection.js";
@@ -36,8 +36,12 @@ export async function enrollmentStatus(
     if (!e || e.spec.publicKey !== body.publicKey) {
       throw new EnrollRejection("unknown-enrollment", `no enrollment of ${body.node} with this public key`);
     }
+    const message = statusProofMessage(body);
+    // The agent proves against the key of the token it joined with, which a rotation may have retired.
     if (
-      !verifyKeyProof(identity.privateKey, body.publicKey, "status", statusProofMessage(body), body.proof)
+      !nodeProofKeys(identity).some((key) =>
+        verifyKeyProof(key, body.publicKey, "status", message, body.proof),
+      )
     ) {
       throw new EnrollRejection("bad-proof", "the proof of possession does not match the public key");
     }

@@ -11,7 +11,7 @@ import { type JoinRequest, joinPayload, verifyJoinHmac } from "../../model/join-
 import { hashSecret, safeEqualHex } from "../auth/secrets.js";
 import type { Db } from "../db/open.js";
 import { getJoinToken, type JoinTokenRecord, nonceSeen } from "../db/repo-join-tokens.js";
-import type { ControllerIdentity } from "./identity.js";
+import { type ControllerIdentity, joinKeys } from "./identity.js";
 import { EnrollRejection } from "./rejection.js";
 
 /** A request that passed every lock-free check. */
@@ -103,7 +103,12 @@ export async function verifyJoin(
   }
   if (body.proof === "")
     throw new EnrollRejection("missing-proof", "no proof of possession of the private key");
-  if (!verifyKeyProof(identity.privateKey, request.publicKey, "join", joinPayload(request), body.proof)) {
+  // Against the controller key the token carries: the one current when it was minted.
+  const payload = joinPayload(request);
+  const proven = joinKeys(identity, token.created_at).some((key) =>
+    verifyKeyProof(key, request.publicKey, "join", payload, body.proof),
+  );
+  if (!proven) {
     throw new EnrollRejection("bad-proof", "the proof of possession does not match the public key");
   }
   if (await nonceSeen(db.kysely, token.policy, request.nonce)) {

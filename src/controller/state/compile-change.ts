@@ -126,7 +126,7 @@ function whole(
   effective: EffectiveChange[],
 ): CompiledChange {
   let next = proposed;
-  let candidate = buildOrRefuse(snap.revision, next, snap.attachments);
+  let candidate = buildOrRefuse(snap, next);
   if (candidate.allocations.length > 0) {
     const pinned = new Map(proposed);
     next = pinned;
@@ -143,19 +143,15 @@ function whole(
       if (at !== undefined) effective[at] = { ...effective[at]!, after };
       else effective.push({ change: { op: "put", resource: after }, before: snap.resources.get(key), after });
     }
-    candidate = buildOrRefuse(snap.revision, next, snap.attachments);
+    candidate = buildOrRefuse(snap, next);
   }
   const done = candidate;
   return { next, effective, nodes: changedNodes(snap, done), successor: (revision) => done.at(revision) };
 }
 
-function buildOrRefuse(
-  revision: number,
-  resources: ReadonlyMap<string, Resource>,
-  attachments: ReadonlyMap<string, string>,
-): Snapshot {
+function buildOrRefuse(snap: Snapshot, resources: ReadonlyMap<string, Resource>): Snapshot {
   try {
-    return Snapshot.build(revision, resources.values(), attachments);
+    return Snapshot.build(snap.revision, resources.values(), snap.attachments, snap.pskGeneration);
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     throw new DomainError("validation-failed", describe(error.issues.length), error.issues);

@@ -22,8 +22,10 @@ import { allAttachments, putAttachment } from "../db/repo-node-status.js";
 import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
 import { DomainError } from "../errors.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
+import { type RestorableStatus, restoredStatus } from "./enrollment-restore.js";
 import { Pacer } from "./pace.js";
 import { pinnedPut } from "./pinning.js";
+import { presharedKeyGeneration } from "./preshared-keys.js";
 import { fromRow, toRow } from "./rows.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
@@ -42,6 +44,12 @@ export interface ApplyOptions {
   readonly dryRun?: boolean;
   /** `create`: refuse if the resource exists; `replace`/`delete`: refuse if it does not. */
   readonly expect?: "create" | "replace" | "delete";
+  /**
+   * Restore the state a new Enrollment brings in its `status` (an export re-applied:
+   * enrollment-restore.ts); the caller has checked the actor may decide enrollments. Otherwise
+   * status is ignored.
+   */
+  readonly restoreEnrollmentState?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -148,7 +156,12 @@ export class IntentStore {
     const revision = await getRevision(tx);
     if (this.snapshot?.revision === revision) return this.snapshot;
     const rows = await allResources(tx);
-    this.snapshot = Snapshot.build(revision, rows.map(fromRow), await allAttachments(tx));
+    this.snapshot = Snapshot.build(
+      revision,
+      rows.map(fromRow),
+      await allAttachments(tx),
+      await presharedKeyGeneration(tx),
+    );
     this.publish(this.snapshot, { cause: "reload" });
     return this.snapshot;
   }
@@ -188,6 +201,32 @@ export class IntentStore {
         successor: (revision) => Snapshot.advance(snap, revision, snap.resources),
         answer: (revision) => ({ revision, dryRun: false, changes: [], nodes: result.changed }),
       };
+    });
+  }
+
+  /**
+   * Runs `fn` under the writers' lock, then moves to a new revision rebuilt from the database in
+   * the same transaction: for controller-wide values in `meta` that change what is delivered while
+   * the intent stays (a rotated preshared-key secret). Published once committed, as a reload (every
+   * node's revision is compared), so no agent is woken before the change can be read.
+   */
+  rewrite<T>(fn: (tx: Tx) => Promise<T>): Promise<{ result: T; revision: number }> {
+    return this.exclusively(async () => {
+      const done = await this.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
+        const result = await fn(tx);
+        const revision = await nextRevision(tx);
+        const rows = await allResources(tx);
+        const snap = Snapshot.build(
+          revision,
+          rows.map(fromRow),
+          await allAttachments(tx),
+          await presharedKeyGeneration(tx),
+        );
+        return { result, revision, snap };
+      });
+      this.snapshot = done.snap;
+      this.publish(done.snap, { cause: "reload" });
+      return { result: done.result, revision: done.revision };
     });
   }
 
@@ -337,6 +376,8 @@ export class IntentStore {
     const proposed = new Map(snap.resources);
     for (const r of records) proposed.set(resourceKey(r.kind, r.metadata.name), r);
     const proposedChanges: EffectiveChange[] = [];
+    /** New Enrollments whose exported state is restored, by key (audited on their own). */
+    const restoring = new Map<string, RestorableStatus>();
     for (const change of changes) {
       const key =
         change.op === "put"
@@ -350,8 +391,11 @@ export class IntentStore {
       }
       if (change.op === "put") {
         const after = pinnedPut(before, change.resource);
+        const restored = options.restoreEnrollmentState ? restoredStatus(change.resource, before) : undefined;
+        if (restored) restoring.set(key, restored);
         if (before && sameIntent(before, after)) continue;
-        proposed.set(key, before?.status ? ({ ...after, status: before.status } as Resource) : after);
+        const status = restored ?? before?.status;
+        proposed.set(key, status ? ({ ...after, status } as Resource) : after);
         proposedChanges.push({ change, before, after });
       } else if (before) {
         proposed.delete(key);
@@ -406,6 +450,20 @@ export class IntentStore {
         before: (before as unknown as JsonObject) ?? null,
         after: (after as unknown as JsonObject) ?? null,
       });
+      const restored = after && restoring.get(resourceKey(after.kind, after.metadata.name));
+      if (restored) {
+        // Setting a state is an enrollment decision: its own entry, as approve/revoke write one.
+        await appendAudit(tx, {
+          at,
+          actor: actor.actor,
+          source: actor.source,
+          action: "restore-state",
+          kind: "Enrollment",
+          name: after.metadata.name,
+          before: null,
+          after: restored as unknown as JsonObject,
+        });
+      }
     }
     return {
       nodes,

@@ -5,12 +5,16 @@
  */
 import { type Compiled, groupResources, IncrementalCompiler } from "../../compile/index.js";
 import { type DesiredState, type Resource, ValidationError } from "../../model/index.js";
+import { withPresharedKeyGeneration } from "./preshared-keys.js";
 import { type Rotation, rotationsIn, withGrace } from "./rotation-grace.js";
 
 export const resourceKey = (kind: string, name: string): string => `${kind}/${name}`;
 
 export class Snapshot {
-  /** Each node's desired state as delivered: the compiler's, with key rotations' grace peers. */
+  /**
+   * Each node's desired state as delivered: the compiler's, with key rotations' grace peers, and
+   * on preshared-key networks a revision that moves with the preshared-key secret's generation.
+   */
   readonly compiled: Compiled["states"];
   /** Key rotations in progress (rotation-grace.ts), by node. */
   readonly rotations: ReadonlyMap<string, Rotation>;
@@ -25,10 +29,12 @@ export class Snapshot {
     private readonly raw: ReadonlyMap<string, DesiredState>,
     /** Addresses IPAM chose for nodes that had none (to pin). */
     readonly allocations: Compiled["allocations"] = [],
+    /** How many times the preshared-key secret was rotated (preshared-keys.ts). */
+    readonly pskGeneration = 0,
   ) {
     this.rotations = rotationsIn(resources.values());
     const graced = withGrace(raw, this.rotations);
-    this.compiled = graced.states;
+    this.compiled = withPresharedKeyGeneration(graced.states, pskGeneration);
     this.graced = graced.affected;
   }
 
@@ -39,29 +45,37 @@ export class Snapshot {
 
   /**
    * Compiles `resources` from scratch, with spokes attached to the hubs in `attachments` (what
-   * agents reported, see status/attachments.ts); throws ValidationError when the stored intent is
-   * invalid.
+   * agents reported, see status/attachments.ts) and the preshared-key secret's generation; throws
+   * ValidationError when the stored intent is invalid.
    */
   static build(
     revision: number,
     resources: Iterable<Resource>,
     attachments: ReadonlyMap<string, string> = new Map(),
+    pskGeneration = 0,
   ): Snapshot {
     const map = new Map<string, Resource>();
     for (const r of resources) map.set(resourceKey(r.kind, r.metadata.name), r);
     const compiler = new IncrementalCompiler(attachments);
     const result = compiler.compile(groupResources(map.values()));
     if (!result.ok) throw new ValidationError(result.issues);
-    return new Snapshot(revision, map, compiler, result.states, result.allocations);
+    return new Snapshot(revision, map, compiler, result.states, result.allocations, pskGeneration);
   }
 
   /** The same compiler, moved to a new revision after an incremental update it already applied. */
   static advance(prev: Snapshot, revision: number, resources: ReadonlyMap<string, Resource>): Snapshot {
-    return new Snapshot(revision, resources, prev.compiler, prev.compiler.currentStates);
+    return new Snapshot(
+      revision,
+      resources,
+      prev.compiler,
+      prev.compiler.currentStates,
+      [],
+      prev.pskGeneration,
+    );
   }
 
   /** This snapshot, labelled with the revision its write produced. */
   at(revision: number): Snapshot {
-    return new Snapshot(revision, this.resources, this.compiler, this.raw);
+    return new Snapshot(revision, this.resources, this.compiler, this.raw, [], this.pskGeneration);
   }
 }

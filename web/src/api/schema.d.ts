@@ -321,6 +321,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/enrollments/{name}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset a Rejected, Revoked or Expired enrollment: the name may enroll again (a new join), audited */
+        post: operations["postApiV1EnrollmentsNameReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/export": {
         parameters: {
             query?: never;
@@ -686,6 +703,23 @@ export interface paths {
         put?: never;
         /** Replace the whole database with a backup (either format, as the raw body), all or nothing; 400 for a file that is not a complete backup or (with a backup key) whose HMAC seal is missing or wrong, 422 for one from a newer schema or with invalid contents */
         post: operations["postApiV1Restore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secrets/{secret}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate the enrollment key (new join tokens carry the new public key) or the preshared-key secret (every pair's key changes; nodes re-fetch) */
+        post: operations["postApiV1SecretsSecretRotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2767,6 +2801,41 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    postApiV1EnrollmentsNameReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        node: string;
+                        /** @enum {string} */
+                        state: "Rejected" | "Revoked" | "Expired";
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            default: components["responses"]["Error"];
+        };
+    };
     getApiV1Export: {
         parameters: {
             query?: never;
@@ -4770,6 +4839,38 @@ export interface operations {
                         tables: {
                             [key: string]: number;
                         };
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            default: components["responses"]["Error"];
+        };
+    };
+    postApiV1SecretsSecretRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                secret: "enrollment-key" | "psk-secret";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        generation?: number;
+                        publicKey?: string;
+                        revision?: number;
+                        rotatedAt: string;
+                        /** @enum {string} */
+                        secret: "enrollment-key" | "psk-secret";
                     };
                 };
             };

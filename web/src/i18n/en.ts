@@ -246,6 +246,10 @@ export const en = {
     reasonRequired: "Give a reason",
     approvedMsg: "{{name}} approved",
     rejectedMsg: "{{name}} rejected",
+    reset: "Reset",
+    resetTitle: "Reset {{name}}?",
+    resetHelp: "The enrollment is removed (audited) and the name may enroll again with a new join.",
+    resetMsg: "{{name}} reset; it may enroll again",
     decisions: "Approving and rejecting",
   },
   joinTokens: {

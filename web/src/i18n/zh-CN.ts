@@ -246,6 +246,10 @@ export const zhCN: Same<Dictionary> = {
     reasonRequired: "请填写原因",
     approvedMsg: "已批准 {{name}}",
     rejectedMsg: "已拒绝 {{name}}",
+    reset: "重置",
+    resetTitle: "重置 {{name}}？",
+    resetHelp: "该入网记录将被删除（记入审计日志），此名称可重新申请入网。",
+    resetMsg: "已重置 {{name}}，可重新入网",
     decisions: "批准与拒绝",
   },
   joinTokens: {

@@ -1,10 +1,24 @@
 /**
  * The enrollment queue: requests by state, every field the controller checked,
  * approve, or reject with a reason (the reason is required and its error is
- * shown under the field).
+ * shown under the field); reset a rejected, revoked or expired one (after a
+ * confirmation) so the name may enroll again.
  */
-import { CheckOutlined, CloseOutlined } from "@ant-design/icons";
-import { App, Button, Descriptions, Form, Input, Modal, Space, Table, Tabs, Tag, Typography } from "antd";
+import { CheckOutlined, CloseOutlined, UndoOutlined } from "@ant-design/icons";
+import {
+  App,
+  Button,
+  Descriptions,
+  Form,
+  Input,
+  Modal,
+  Popconfirm,
+  Space,
+  Table,
+  Tabs,
+  Tag,
+  Typography,
+} from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, isMissingRoute } from "../api/client";
@@ -18,6 +32,8 @@ import { useCanWrite } from "../session";
 
 const STATES = ["Pending", "Approved", "Rejected", "Revoked", "Expired"] as const;
 type State = (typeof STATES)[number];
+/** Final states an operator may reset (POST /api/v1/enrollments/{name}/reset). */
+const RESETTABLE: readonly string[] = ["Rejected", "Revoked", "Expired"];
 
 const statusOf = (e: Enrollment) => (e.status ?? {}) as EnrollmentStatus;
 
@@ -129,6 +145,19 @@ export default function Enrollments() {
       setBusy(undefined);
     }
   };
+  const reset = async (name: string) => {
+    setBusy(name);
+    setError(undefined);
+    try {
+      await api.post(`/api/v1/enrollments/${name}/reset`);
+      message.success(t("enrollments.resetMsg", { name }));
+      list.reload();
+    } catch (e) {
+      setError(notAvailable(e));
+    } finally {
+      setBusy(undefined);
+    }
+  };
   const reject = async () => {
     const { reason } = await form.validateFields();
     try {
@@ -198,6 +227,18 @@ export default function Enrollments() {
                           {t("enrollments.reject")}
                         </Button>
                       </Space>
+                    ) : RESETTABLE.includes(statusOf(e).state ?? "") ? (
+                      <Popconfirm
+                        title={t("enrollments.resetTitle", { name: e.metadata.name })}
+                        description={t("enrollments.resetHelp")}
+                        okText={t("enrollments.reset")}
+                        cancelText={t("common.cancel")}
+                        onConfirm={() => void reset(e.metadata.name)}
+                      >
+                        <Button size="small" icon={<UndoOutlined />} loading={busy === e.metadata.name}>
+                          {t("enrollments.reset")}
+                        </Button>
+                      </Popconfirm>
                     ) : null,
                 },
               ]

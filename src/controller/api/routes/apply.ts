@@ -14,12 +14,15 @@ import {
   tooManyResources,
   yamlDocuments,
 } from "../../../model/index.js";
+import { allows, type Principal } from "../../auth/principal.js";
 import { allResources } from "../../db/repo-resources.js";
 import { DomainError } from "../../errors.js";
+import { bringsState } from "../../state/enrollment-restore.js";
 import { paced } from "../../state/pace.js";
 import { fromRow } from "../../state/rows.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
+import { DECISION_PERMISSION } from "./enrollments.js";
 
 const planSchema = z.object({
   revision: z.number(),
@@ -72,10 +75,28 @@ export async function resourcesOf(body: unknown, source = "body"): Promise<Resou
   return resources;
 }
 
-/** A resource as exported: intent only, without controller-owned status. */
-export function exportable(r: Resource): Omit<Resource, "status"> {
+/**
+ * A resource as exported: intent, without controller-owned status — except an Enrollment's, whose
+ * state (approved, revoked, rejected…) apply/import restores into a controller that lacks it.
+ */
+export function exportable(r: Resource): Omit<Resource, "status"> | Resource {
+  if (r.kind === "Enrollment") return r;
   const { status: _status, ...intent } = r;
   return intent;
+}
+
+/**
+ * Refuses (403) resources that set an enrollment state unless `principal` may decide enrollments:
+ * restoring an exported state is an approval, rejection or revocation.
+ */
+export function checkStateRestore(principal: Principal, resources: readonly Resource[]): void {
+  const restoring = resources.find(bringsState);
+  if (restoring && !allows(principal.role, DECISION_PERMISSION)) {
+    throw new DomainError(
+      "forbidden",
+      `role ${principal.role} may not set the state of Enrollment/${restoring.metadata.name}`,
+    );
+  }
 }
 
 export function applyRoutes(s: Services): AnyRoute[] {
@@ -98,10 +119,11 @@ export function applyRoutes(s: Services): AnyRoute[] {
           if (seen.has(key)) throw new DomainError("bad-request", `${key} appears twice in the body`);
           seen.add(key);
         }
+        checkStateRestore(principal, resources);
         return s.intent.apply(
           s.actor(principal, request),
           resources.map((resource) => ({ op: "put" as const, resource })),
-          { dryRun: query.dryRun === "true" },
+          { dryRun: query.dryRun === "true", restoreEnrollmentState: true },
         );
       },
     }),

@@ -1,18 +1,24 @@
 /**
  * Operator decisions on enrollments (SPEC §4): approve or reject a Pending one, revoke an
- * approved node. Listing enrollments is the generic resource list (`?state=Pending`).
+ * approved node, reset a final one so its name may enroll again. Listing enrollments is the generic resource list (`?state=Pending`).
  */
 import { z } from "zod";
 import { dnsLabel, Enrollment, safeText } from "../../../model/index.js";
 import { getResource } from "../../db/repo-resources.js";
 import { enrollmentConfig } from "../../enroll/config.js";
-import { decideEnrollment, revokeNode } from "../../enroll/decide.js";
+import { decideEnrollment, RESETTABLE, resetEnrollment, revokeNode } from "../../enroll/decide.js";
 import type { EnrollServices } from "../../enroll/join.js";
 import { fromRow } from "../../state/rows.js";
-import { type AnyRoute, route } from "../route.js";
+import { type AnyRoute, type Permission, route } from "../route.js";
 import type { Services } from "../services.js";
 
 const nameParam = z.strictObject({ name: dnsLabel });
+
+/**
+ * What deciding an enrollment's state takes: approve, reject, revoke, reset — and restoring a
+ * state through apply/import (apply.ts checks it too, so that it can never need less).
+ */
+export const DECISION_PERMISSION: Permission = "write";
 
 /** The enrollment services of `s` (operator decisions need no listener: config only shapes agent answers). */
 export function enrollServicesOf(s: Services): EnrollServices {
@@ -31,7 +37,7 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
     route({
       method: "POST",
       path: "/api/v1/enrollments/:name/approve",
-      permission: "write",
+      permission: DECISION_PERMISSION,
       summary: "Approve a Pending enrollment: the node joins at the next revision",
       tag: "Enrollment",
       params: nameParam,
@@ -51,7 +57,7 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
     route({
       method: "POST",
       path: "/api/v1/enrollments/:name/reject",
-      permission: "write",
+      permission: DECISION_PERMISSION,
       summary: "Reject a Pending enrollment, saying why",
       tag: "Enrollment",
       params: nameParam,
@@ -65,7 +71,7 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
     route({
       method: "POST",
       path: "/api/v1/nodes/:name/revoke",
-      permission: "write",
+      permission: DECISION_PERMISSION,
       summary: "Revoke an enrolled node: its credential at once, its peers at the next revision",
       tag: "Enrollment",
       params: nameParam,
@@ -75,6 +81,19 @@ export function enrollmentRoutes(s: Services): AnyRoute[] {
         await revokeNode(e, s.actor(principal, request), params.name, body?.reason ?? "revoked");
         return { node: params.name, state: "Revoked" as const };
       },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/enrollments/:name/reset",
+      permission: DECISION_PERMISSION,
+      summary:
+        "Reset a Rejected, Revoked or Expired enrollment: the name may enroll again (a new join), audited",
+      tag: "Enrollment",
+      params: nameParam,
+      body: z.strictObject({ reason: safeText.optional() }).optional(),
+      response: z.object({ node: z.string(), state: z.enum(RESETTABLE) }),
+      handler: async ({ params, body, principal, request }) =>
+        resetEnrollment(e, s.actor(principal, request), params.name, body?.reason ?? "reset"),
     }),
   ];
 }

@@ -22,7 +22,7 @@ import { paced } from "../../state/pace.js";
 import { fromRow } from "../../state/rows.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
-import { exportable } from "./apply.js";
+import { checkStateRestore, exportable } from "./apply.js";
 
 const MAX_TEXT = 8 * 1024 * 1024;
 
@@ -107,11 +107,12 @@ export function importRoutes(s: Services): AnyRoute[] {
           if (seen.has(key)) throw new DomainError("bad-request", `${key} appears twice`);
           seen.add(key);
         }
+        checkStateRestore(principal, resources);
         try {
           const outcome = await s.intent.apply(
             s.actor(principal, request),
             resources.map((resource) => ({ op: "put" as const, resource })),
-            { dryRun: query.dryRun === "true" },
+            { dryRun: query.dryRun === "true", restoreEnrollmentState: true },
           );
           return { ...outcome, resources: resources.length };
         } catch (error) {
