@@ -175,7 +175,9 @@ export class IntentStore {
           const at = this.now().toISOString();
           const result = snap.compiler.attach(node, hub);
           await putAttachment(tx, { node, hub, since: at });
+          const revision = await nextRevision(tx);
           await appendAudit(tx, {
+            revision,
             at,
             actor: actor.actor,
             source: actor.source,
@@ -185,7 +187,6 @@ export class IntentStore {
             before: { activeHub: before.active },
             after: { activeHub: hub },
           });
-          const revision = await nextRevision(tx);
           const outcome: ApplyOutcome = { revision, dryRun: false, changes: [], nodes: result.changed };
           return { outcome, successor: Snapshot.advance(snap, revision, snap.resources) };
         });
@@ -281,6 +282,8 @@ export class IntentStore {
     if (options.dryRun) return { outcome: { revision: snap.revision, dryRun: true, changes: plan, nodes } };
 
     const at = this.now().toISOString();
+    // Taken first so every audit entry of this change names the revision it makes.
+    const revision = await nextRevision(tx);
     // Thousands of writes in one apply: hand the event loop back between them.
     const pacer = new Pacer();
     await pacer.tick();
@@ -302,9 +305,9 @@ export class IntentStore {
         name: target.metadata.name,
         before: (before as unknown as JsonObject) ?? null,
         after: (after as unknown as JsonObject) ?? null,
+        revision,
       });
     }
-    const revision = await nextRevision(tx);
     return { outcome: { revision, dryRun: false, changes: plan, nodes }, successor: successor(revision) };
   }
 }
