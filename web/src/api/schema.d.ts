@@ -1481,9 +1481,11 @@ export interface operations {
                 action?: string;
                 actor?: string;
                 before?: number;
+                group?: "revision";
                 kind?: string;
                 limit?: number;
                 name?: string;
+                revision?: number;
                 since?: string;
                 until?: string;
             };
@@ -1509,6 +1511,7 @@ export interface operations {
                             id: number;
                             kind: string | null;
                             name: string | null;
+                            revision: number | null;
                             source: string;
                         }[];
                         next?: number;
@@ -1527,6 +1530,7 @@ export interface operations {
                 actor?: string;
                 kind?: string;
                 name?: string;
+                revision?: number;
                 since?: string;
                 until?: string;
             };
