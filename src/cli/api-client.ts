@@ -55,6 +55,8 @@ export interface RequestOptions {
   readonly body?: string;
   readonly contentType?: string;
   readonly accept?: string;
+  /** Rewrites the place an issue names (`source`), e.g. from the request body to the user's files. */
+  readonly place?: (source: string) => string;
 }
 
 /** One request; network errors and non-2xx answers become CliErrors with the API's own message. */
@@ -118,7 +120,7 @@ export async function apiRequest(
     details = (err.issues ?? [])
       .map(
         (i) =>
-          `\n${i.source ? `${i.source}: ` : ""}${i.kind}/${i.name}${i.path ? ` ${i.path}` : ""}: ${i.message} [${i.code}]`,
+          `\n${i.source ? `${options.place ? options.place(i.source) : i.source}: ` : ""}${i.kind}/${i.name}${i.path ? ` ${i.path}` : ""}: ${i.message} [${i.code}]`,
       )
       .join("");
   } catch {
