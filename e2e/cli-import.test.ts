@@ -4,7 +4,7 @@
  * Runs the build: `npm test` builds first.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -79,5 +79,38 @@ describe("hubwire import", () => {
     expect(real.stdout).toMatch(/2 changed; revision \d+/);
     const again = await hubwire(["import", file]);
     expect(again.stdout).toMatch(/0 changed/);
+  });
+
+  it("apply and import name every error of all three classes at once, in the user's own files", async () => {
+    const files = join(dir, "intent");
+    await mkdir(files, { recursive: true });
+    await writeFile(
+      join(files, "a.yaml"),
+      "apiVersion: hubwire/v1\nkind: Node\nmetadata: { name: bad-role }\nspec:\n  network: wan\n  role: router\n",
+    );
+    await writeFile(
+      join(files, "b.yaml"),
+      "apiVersion: hubwire/v1\nkind: Node\nmetadata: { name: ok-1 }\nspec:\n  network: wan\n  role: spoke\n  hubs: [hub-0]\n  subnets: [10.77.0.0/24]\n" +
+        "---\napiVersion: hubwire/v1\nkind: Node\nmetadata: { name: lost }\nspec:\n  network: nowhere\n  role: spoke\n  hubs: [hub-0]\n" +
+        "---\napiVersion: hubwire/v1\nkind: Node\nmetadata: { name: clash }\nspec:\n  network: wan\n  role: spoke\n  hubs: [hub-0]\n  subnets: [10.77.0.0/25]\n",
+    );
+    const applied = await hubwire(["apply", files]);
+    expect(applied.code, applied.stderr).toBe(1);
+    const a = join(files, "a.yaml");
+    const b = join(files, "b.yaml");
+    expect(applied.stderr).toContain(`${a} line 6: Node/bad-role spec.role:`);
+    expect(applied.stderr).toContain(
+      `${b}#2 line 14: Node/lost spec.network: network nowhere does not exist [dangling-reference]`,
+    );
+    expect(applied.stderr).toMatch(
+      new RegExp(`${b}(#1 line 8|#3 line 25): Node/(ok-1|clash) spec\\.subnets`),
+    );
+
+    const imported = await hubwire(["import", b]);
+    expect(imported.code, imported.stderr).toBe(1);
+    expect(imported.stderr).toContain("line 10: Node/lost spec.network");
+    expect(imported.stderr).toMatch(/line (1|18): Node\/(ok-1|clash) spec\.subnets/);
+    const nodes = await request(controller.url, "GET", "/api/v1/nodes/ok-1", { token: env.HUBWIRE_TOKEN });
+    expect(nodes.status).toBe(404);
   });
 });

@@ -55,6 +55,8 @@ export interface RequestOptions {
   readonly body?: string;
   readonly contentType?: string;
   readonly accept?: string;
+  /** Rewrites the place an issue names (`source`), e.g. from the request body to the user's files. */
+  readonly place?: (source: string) => string;
 }
 
 /** One request; network errors and non-2xx answers become CliErrors with the API's own message. */
@@ -97,5 +99,5 @@ export async function apiRequest(
     req.end();
   });
   if (response.status >= 200 && response.status < 300) return response;
-  throw apiFailure(`${method} ${url.pathname}`, response.status, response.text);
+  throw apiFailure(`${method} ${url.pathname}`, response.status, response.text, options.place);
 }

@@ -1,6 +1,13 @@
 /** Shared by the offline commands: load intent, compile, print issues the one way. */
 import { type Compiled, compile, groupResources } from "../compile/index.js";
-import { formatIssue, type Issue, locateIssues, parseDocuments, type Resource } from "../model/index.js";
+import {
+  formatIssue,
+  type Issue,
+  locateIssues,
+  parseDocuments,
+  type Resource,
+  withoutFollowOns,
+} from "../model/index.js";
 import type { Io } from "./io.js";
 import { type Loaded, loadIntent } from "./load.js";
 
@@ -16,11 +23,7 @@ export async function loadAndCompile(paths: readonly string[]): Promise<Outcome>
   const loaded = await loadIntent(paths);
   const compiled = compile(loaded.intent);
   if (loaded.issues.length === 0 && compiled.ok) return { ok: true, loaded, compiled };
-  const failed = loaded.issues.map((i) => i.name).filter((n) => n !== "?" && n !== "");
-  const mentionsFailed = (i: Issue) =>
-    i.code === "dangling-reference" &&
-    failed.some((n) => new RegExp(`(^|[^a-z0-9-])${n}([^a-z0-9-]|$)`).test(i.message));
-  const later = compiled.ok ? [] : compiled.issues.filter((i) => !mentionsFailed(i));
+  const later = compiled.ok ? [] : withoutFollowOns(loaded.issues, compiled.issues);
   return { ok: false, issues: [...loaded.issues, ...locateIssues(later, loaded.parsed ?? [])] };
 }
 

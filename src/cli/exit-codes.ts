@@ -61,8 +61,18 @@ export class CliError extends Error {
 }
 
 /** The CliError for a non-2xx API answer: the API's own message and issues, and the exit code. */
-export function apiFailure(what: string, status: number, body: string): CliError {
-  const answer = readErrorAnswer(body);
+export function apiFailure(
+  what: string,
+  status: number,
+  body: string,
+  /** Rewrites an issue's source (the controller's `body#N line L` back to the user's file). */
+  place?: (source: string) => string,
+): CliError {
+  const read = readErrorAnswer(body);
+  const answer =
+    read && place
+      ? { ...read, issues: read.issues.map((i) => (i.source ? { ...i, source: place(i.source) } : i)) }
+      : read;
   return new CliError(
     `${what}: ${answer ? describeErrorAnswer(answer) : status}`,
     exitCodeFor(status, answer),

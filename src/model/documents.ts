@@ -192,3 +192,21 @@ export function locateIssues(issues: readonly Issue[], parsed: readonly ParsedDo
     return i;
   });
 }
+
+/**
+ * The whole-intent issues (`later`) worth reporting beside the schema issues of the same input
+ * (`failed`): a reference to a resource that failed its own schema check is not dangling — fixing
+ * that resource's error fixes it — so it is left out.
+ */
+export function withoutFollowOns(failed: readonly Issue[], later: readonly Issue[]): Issue[] {
+  const names = failed.map((i) => i.name).filter((n) => n !== "?" && n !== "");
+  if (names.length === 0) return [...later];
+  const mentions = (i: Issue) =>
+    i.code === "dangling-reference" &&
+    names.some((n) => new RegExp(`(^|[^a-z0-9-])${escapeRegExp(n)}([^a-z0-9-]|$)`).test(i.message));
+  return later.filter((i) => !mentions(i));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -10,6 +10,7 @@ import { KIND_PATHS } from "../../controller/api/kinds.js";
 import type { ApplyOutcome } from "../../controller/state/intent-store.js";
 import { RESOURCE_KINDS, type ResourceKind } from "../../model/index.js";
 import { apiRequest, loadCredentials, saveCredentials } from "../api-client.js";
+import { joinFiles } from "../body-places.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { listYamlFiles } from "../load.js";
@@ -178,16 +179,15 @@ export function registerApiVerbs(program: Command, io: Io): void {
     .argument("<paths...>", "YAML/JSON files or folders")
     .option("--dry-run", "show the plan without changing anything")
     .action(async (paths: string[], flags: { dryRun?: boolean }) => {
-      const texts: string[] = [];
-      for (const p of paths) for (const f of await listYamlFiles(p)) texts.push(await readFile(f, "utf8"));
+      const files: Array<{ name: string; text: string }> = [];
+      for (const p of paths)
+        for (const f of await listYamlFiles(p)) files.push({ name: f, text: await readFile(f, "utf8") });
+      const { body, place } = joinFiles(files);
       const res = await apiRequest(
         await loadCredentials(),
         "POST",
         `/api/v1/apply${flags.dryRun ? "?dryRun=true" : ""}`,
-        {
-          body: texts.join("\n---\n"),
-          contentType: "application/yaml",
-        },
+        { body, contentType: "application/yaml", place },
       );
       const plan = res.json<ApplyOutcome>();
       if (plan.changes.length === 0) {

@@ -43,7 +43,12 @@ export function applyApiSuite(make: MakeController): void {
         "validation-failed",
       );
       expect(error.issues).toEqual([
-        expect.objectContaining({ kind: "Node", name: "branch-bad", path: "spec.role", source: "body#7" }),
+        expect.objectContaining({
+          kind: "Node",
+          name: "branch-bad",
+          path: "spec.role",
+          source: `body#7 line ${badSchema.split("\n").findIndex((l) => l.includes("role: router")) + 1}`,
+        }),
       ]);
 
       // Unparseable YAML, an unknown kind, the same resource twice.
@@ -82,6 +87,57 @@ export function applyApiSuite(make: MakeController): void {
         await c.call(c.admin, "POST", "/api/v1/apply", { body: { resources: items } }),
         "bad-request",
       );
+    });
+
+    it("reports schema errors, dangling references and overlaps in one answer, placed, changing nothing", async () => {
+      const c = await make();
+      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const before = await c.exportYaml();
+      const body = [
+        "apiVersion: hubwire/v1\nkind: Node\nmetadata: { name: bad-role }\nspec:\n  network: corp\n  role: router",
+        "apiVersion: hubwire/v1\nkind: Node\nmetadata: { name: lost }\nspec:\n  network: nowhere\n  role: spoke\n  hubs: [hub-fra]",
+        "apiVersion: hubwire/v1\nkind: Node\nmetadata: { name: branch-clash }\nspec:\n  network: corp\n  role: spoke\n  hubs: [hub-fra]\n  subnets: [10.64.9.0/24]",
+      ].join("\n---\n");
+      const error = expectError(
+        await c.call(c.admin, "POST", "/api/v1/apply", { body }),
+        "validation-failed",
+      );
+      const lineOf = (text: string) => body.split("\n").findIndex((l) => l.includes(text)) + 1;
+      const got = error.issues?.map((i) => `${i.source} ${i.kind}/${i.name} ${i.path} ${i.code}`);
+      expect(got).toContain(`body#1 line ${lineOf("role: router")} Node/bad-role spec.role invalid-field`);
+      expect(got).toContain(
+        `body#2 line ${lineOf("network: nowhere")} Node/lost spec.network dangling-reference`,
+      );
+      expect(got?.filter((g) => / Node\/branch-(clash|nyc) .*overlap/.test(g))).not.toEqual([]);
+      const clash = error.issues?.find((i) => i.name === "branch-clash");
+      expect(clash?.source).toBe(`body#3 line ${lineOf("subnets: [10.64.9.0/24]")}`);
+
+      // JSON `{ items }` the same way, placed by index.
+      const items = parseAllDocuments(body).map((d) => d.toJS());
+      const json = expectError(
+        await c.call(c.admin, "POST", "/api/v1/apply", { body: { items } }),
+        "validation-failed",
+      );
+      expect(json.issues?.map((i) => `${i.source} ${i.name} ${i.code}`)).toEqual(
+        expect.arrayContaining([
+          "items[0] bad-role invalid-field",
+          "items[1] lost dangling-reference",
+          expect.stringMatching(/^items\[2\] branch-clash /),
+        ]),
+      );
+      // A reference to a document that failed its own schema check is not also dangling.
+      const follow = expectError(
+        await c.call(c.admin, "POST", "/api/v1/apply", {
+          body:
+            "apiVersion: hubwire/v1\nkind: Network\nmetadata: { name: lab3 }\nspec: { cidr: 10.300.0.0/24 }\n---\n" +
+            "apiVersion: hubwire/v1\nkind: Node\nmetadata: { name: lab3-hub }\nspec: { network: lab3, role: hub, endpoint: 192.0.2.9:51820 }",
+        }),
+        "validation-failed",
+      );
+      expect(follow.issues?.map((i) => `${i.name} ${i.code}`)).toEqual(["lab3 invalid-field"]);
+
+      expect(await c.revision()).toBe(1);
+      expect(await c.exportYaml()).toBe(before);
     });
 
     it("dry run returns the plan and changes nothing", async () => {

@@ -14,6 +14,7 @@ interface Entry {
   name: string | null;
   before: { spec?: Record<string, unknown> } | null;
   after: { spec?: Record<string, unknown> } | null;
+  revision: number | null;
 }
 
 async function audit(c: Controller, query = ""): Promise<{ items: Entry[]; next?: number }> {
@@ -109,6 +110,52 @@ export function auditApiSuite(make: MakeController): void {
       expect(next.items.every((e) => e.kind === "Node" && e.id < filteredPage.next!)).toBe(true);
 
       for (const bad of ["since=yesterday", "limit=0", "before=-1", "colour=red", "limit=5000"]) {
+        expectError(await c.call(c.admin, "GET", `/api/v1/audit?${bad}`), "bad-request");
+      }
+    });
+
+    it("gives every entry of one apply its revision; filters by it; group=revision never splits one", async () => {
+      const c = await make();
+      const applied = await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() });
+      expectOk(applied);
+      const { revision } = applied.json() as { revision: number };
+      const sha = (await c.call(c.admin, "GET", "/api/v1/nodes/branch-sha")).json() as {
+        spec: Record<string, unknown>;
+      };
+      const put = await c.call(c.admin, "PUT", "/api/v1/nodes/branch-sha", {
+        body: { ...sha, spec: { ...sha.spec, description: "Shanghai" } },
+      });
+      expectOk(put);
+      const all = (await audit(c, "limit=1000")).items;
+      const ofApply = all.filter((e) => e.revision === revision);
+      expect(ofApply).toHaveLength(13);
+      expect(ofApply.every((e) => e.action === "create")).toBe(true);
+      const [update] = all;
+      expect(update).toMatchObject({ action: "update", name: "branch-sha", revision: revision + 1 });
+      // Sign-ins and tokens move no revision.
+      expect(all.filter((e) => e.kind === "ApiToken" || e.action === "login").map((e) => e.revision)).toEqual(
+        all.filter((e) => e.kind === "ApiToken" || e.action === "login").map(() => null),
+      );
+
+      expect((await audit(c, `revision=${revision}&limit=1000`)).items).toEqual(ofApply);
+      expect((await audit(c, `revision=${revision}&kind=Network`)).items.map((e) => e.name)).toEqual([
+        "corp",
+      ]);
+      expect((await audit(c, "revision=999")).items).toEqual([]);
+
+      // Plain pages end at `limit`; grouped pages run on to the end of the last change.
+      const plain = await audit(c, "limit=3");
+      expect(plain.items.map((e) => e.revision)).toEqual([revision + 1, revision, revision]);
+      const grouped = await audit(c, "limit=3&group=revision");
+      expect(grouped.items.map((e) => e.id)).toEqual(all.slice(0, 14).map((e) => e.id));
+      expect(grouped.next).toBe(all[13]!.id);
+      const rest = await audit(c, `limit=3&group=revision&before=${grouped.next}`);
+      expect(rest.items.map((e) => e.id)).toEqual(all.slice(14, 17).map((e) => e.id));
+      // A grouped page that completes its change at the very end of the log has no next.
+      const tail = await audit(c, `revision=${revision}&limit=2&group=revision`);
+      expect(tail.items).toEqual(ofApply);
+      expect(tail.next).toBeUndefined();
+      for (const bad of ["group=kind", "revision=-1", "revision=x"]) {
         expectError(await c.call(c.admin, "GET", `/api/v1/audit?${bad}`), "bad-request");
       }
     });

@@ -161,8 +161,10 @@ export function uiApiSuite(make: MakeController): void {
         await c.call(c.admin, "POST", "/api/v1/import", { body: { format: "csv", text: bad } }),
         "validation-failed",
       );
+      // The row's own error and, in the same answer, what the rest of the intent says of the others.
       expect(syntax.issues?.map((i) => `${i.source} ${i.kind}/${i.name} ${i.path}`)).toEqual([
         "line 3 Node/bad-1 spec.subnets[0]",
+        "line 4 Node/bad-2 spec.hubs",
       ]);
       // Rows that are fine on their own but not with the rest (a spoke without a hub).
       const whole = expectError(

@@ -20,6 +20,7 @@ import {
   type TestController,
   until,
 } from "./backup.suite.js";
+import { backupAuditSuite } from "./backup-audit.suite.js";
 import { backupAuthenticitySuite } from "./backup-auth.suite.js";
 
 const TITLE = "backup and restore on PostgreSQL";
@@ -143,6 +144,9 @@ describe.skipIf(pg === undefined)(TITLE, () => {
     expect(await dump(c.db)).toEqual(before);
   });
   backupAuthenticitySuite(async () =>
+    openDatabase({ databaseUrl: await pg!.freshDatabase(), dataDir: "/nonexistent/hubwire-unused" }),
+  );
+  backupAuditSuite(async () =>
     openDatabase({ databaseUrl: await pg!.freshDatabase(), dataDir: "/nonexistent/hubwire-unused" }),
   );
 });

@@ -18,6 +18,7 @@ import {
   seed,
   type TestController,
 } from "./backup.suite.js";
+import { backupAuditSuite } from "./backup-audit.suite.js";
 import { backupAuthenticitySuite } from "./backup-auth.suite.js";
 import { inspectBackup } from "./inspect.js";
 
@@ -256,4 +257,5 @@ describe("backup and restore on SQLite", () => {
     });
   });
   backupAuthenticitySuite(async () => openDatabase({ dataDir: await tempDir() }));
+  backupAuditSuite(async () => openDatabase({ dataDir: await tempDir() }));
 });

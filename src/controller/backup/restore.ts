@@ -12,9 +12,12 @@
  *    exclusive lock on every table, so no replica reads a half-restored database), delete every
  *    row, insert the staged rows parents first, move identity sequences past the restored ids, set
  *    the revision past both the old and the restored one — so every replica reloads its intent —
- *    and append an audit entry saying who restored what.
+ *    and append an audit entry saying who restored what. The audit log is the one table not
+ *    replaced: its entries are kept and the backup's are merged in (audit-merge.ts).
  */
 
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -29,6 +32,7 @@ import type { Database, DialectName } from "../db/schema.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
 import { fromRow, toRow } from "../state/rows.js";
 import { Snapshot } from "../state/snapshot.js";
+import { AUDIT_TABLE, mergeAudit } from "./audit-merge.js";
 import {
   type BackupFormat,
   BackupFormatError,
@@ -66,6 +70,8 @@ interface Staged {
   readonly sourceDialect?: DialectName;
   readonly createdAt?: string;
   readonly migrations: readonly string[];
+  /** SHA-256 of the file as uploaded (seal removed), hex: names the backup in the audit log. */
+  readonly sha256: string;
 }
 
 /**
@@ -100,14 +106,15 @@ async function stage(file: string, workDir: string): Promise<Staged> {
   }
   if (length === 0) throw new BackupFormatError("the backup is empty");
   const format = sniffFormat(head.subarray(0, length));
-  if (format === "sqlite") return stageSqlite(file);
-  if (format === "jsonl") return stageJsonl(file, join(workDir, "staged.sqlite"));
+  const sha256 = await fileSha256(file);
+  if (format === "sqlite") return { ...(await stageSqlite(file)), sha256 };
+  if (format === "jsonl") return { ...(await stageJsonl(file, join(workDir, "staged.sqlite"))), sha256 };
   throw new BackupFormatError(
     "this is not a hubwire backup: neither a SQLite database nor hubwire JSON lines (see `hubwire backup`)",
   );
 }
 
-async function stageSqlite(file: string): Promise<Staged> {
+async function stageSqlite(file: string): Promise<Omit<Staged, "sha256">> {
   let handle: BetterSqlite3.Database;
   try {
     handle = new BetterSqlite3(file, { fileMustExist: true });
@@ -158,7 +165,7 @@ async function stageSqlite(file: string): Promise<Staged> {
   }
 }
 
-async function stageJsonl(file: string, stagedFile: string): Promise<Staged> {
+async function stageJsonl(file: string, stagedFile: string): Promise<Omit<Staged, "sha256">> {
   const { header, events, close } = await openJsonl(file);
   try {
     refuseUnknown(header.migrations);
@@ -192,6 +199,12 @@ async function stageJsonl(file: string, stagedFile: string): Promise<Staged> {
     await kysely.destroy();
     throw error;
   }
+}
+
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 function refuseUnknown(migrations: readonly string[]): void {
@@ -346,10 +359,12 @@ async function replaceIn(
       .execute(tx);
   }
   const before = await getRevision(tx);
-  for (const t of [...live].reverse()) await any.deleteFrom(t.name).execute();
+  // The audit log is merged, not replaced (audit-merge.ts says why).
+  const replaced = live.filter((t) => t.name !== AUDIT_TABLE);
+  for (const t of [...replaced].reverse()) await any.deleteFrom(t.name).execute();
   const tables: Record<string, number> = {};
   let rows = 0;
-  for (const t of live) {
+  for (const t of replaced) {
     tables[t.name] = 0;
     const perInsert = Math.max(1, Math.min(1000, Math.floor(8000 / t.columns.length)));
     for await (const batch of sqliteRows(staged.handle, t, perInsert)) {
@@ -362,6 +377,12 @@ async function replaceIn(
     }
   }
   if (dialect === "postgres") await resetSequences(tx);
+  const auditTable = live.find((t) => t.name === AUDIT_TABLE);
+  const audit = auditTable ? await mergeAudit(tx, staged.handle, auditTable) : undefined;
+  if (audit) {
+    tables[AUDIT_TABLE] = audit.appended + audit.alreadyHeld;
+    rows += tables[AUDIT_TABLE];
+  }
   const summary: RestoreSummary = {
     format: staged.format,
     ...(staged.sourceDialect ? { sourceDialect: staged.sourceDialect } : {}),
@@ -378,7 +399,8 @@ async function replaceIn(
     kind: null,
     name: null,
     before: { revision: before },
-    after: { ...summary },
+    after: { ...summary, sha256: staged.sha256, ...(audit ? { audit: { ...audit } } : {}) },
+    revision,
   });
   return summary;
 }

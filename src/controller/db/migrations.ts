@@ -281,6 +281,16 @@ export const MIGRATIONS: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    // The revision an audit entry's change made: the entries of one apply share it, so the log
+    // shows (and filters) an apply of many resources as one change. NULL for entries that move no
+    // revision (sign-ins, users, tokens) and for entries written before this migration.
+    id: "h15_audit_revision",
+    async up(db) {
+      await db.schema.alterTable("audit_log").addColumn("revision", "bigint").execute();
+      await db.schema.createIndex("audit_log_revision").on("audit_log").columns(["revision", "id"]).execute();
+    },
+  },
 ];
 
 /**

@@ -22,6 +22,8 @@ export interface AuditEntry {
   name: string | null;
   before: JsonObject | null;
   after: JsonObject | null;
+  /** The intent revision the change made (shared by every entry of one apply); null: it made none. */
+  revision: number | null;
 }
 
 /** An entry to append; `at` defaults to now. */
@@ -34,6 +36,7 @@ export interface NewAuditEntry {
   name?: string | null;
   before?: JsonObject | null;
   after?: JsonObject | null;
+  revision?: number | null;
 }
 
 /** Filters of {@link listAudit}; all optional ones must match. */
@@ -42,6 +45,8 @@ export interface ListAuditQuery {
   action?: string;
   kind?: string;
   name?: string;
+  /** Only the entries of the change that made this revision. */
+  revision?: number;
   /** Entries at or after this time. */
   since?: string;
   /** Entries strictly before this time. */
@@ -50,6 +55,11 @@ export interface ListAuditQuery {
   limit: number;
   /** The `next` of the previous page: only entries with a smaller id. */
   before?: number;
+  /**
+   * Never end a page inside a change: the page goes on past `limit` until its last entry's
+   * revision ends (a UI showing one apply as one group needs all of it on one page).
+   */
+  wholeRevisions?: boolean;
 }
 
 function fromRow(row: Selectable<AuditLogTable>): AuditEntry {
@@ -57,6 +67,7 @@ function fromRow(row: Selectable<AuditLogTable>): AuditEntry {
   return {
     ...row,
     id: Number(row.id),
+    revision: row.revision === null ? null : Number(row.revision),
     before: fromJsonOrNull<JsonObject>(row.before, where),
     after: fromJsonOrNull<JsonObject>(row.after, where),
   };
@@ -75,6 +86,7 @@ export async function appendAudit(tx: Tx, entry: NewAuditEntry): Promise<number>
       name: entry.name ?? null,
       before: entry.before == null ? null : toJson(entry.before),
       after: entry.after == null ? null : toJson(entry.after),
+      revision: entry.revision ?? null,
     })
     .returning("id")
     .executeTakeFirstOrThrow();
@@ -85,18 +97,44 @@ export async function appendAudit(tx: Tx, entry: NewAuditEntry): Promise<number>
 export async function listAudit(tx: Tx, query: ListAuditQuery): Promise<Page<AuditEntry, number>> {
   if (!Number.isInteger(query.limit) || query.limit < 1)
     throw new RangeError(`limit must be ≥ 1, not ${query.limit}`);
+  const rows = await selectAudit(tx, query, query.before, query.limit + 1);
+  const items = rows.slice(0, query.limit).map(fromRow);
+  if (rows.length <= query.limit) return { items };
+  if (!query.wholeRevisions) return { items, next: items[items.length - 1]!.id };
+  const n = items.length;
+  await completeRevision(tx, query, items);
+  const last = items[items.length - 1]!;
+  // Completing the last change may have reached the end of the log.
+  if (items.length > n && (await selectAudit(tx, query, last.id, 1)).length === 0) return { items };
+  return { items, next: last.id };
+}
+
+function selectAudit(tx: Tx, query: ListAuditQuery, before: number | undefined, limit: number) {
   let q = tx.selectFrom("audit_log").selectAll();
   if (query.actor !== undefined) q = q.where("actor", "=", query.actor);
   if (query.action !== undefined) q = q.where("action", "=", query.action);
   if (query.kind !== undefined) q = q.where("kind", "=", query.kind);
   if (query.name !== undefined) q = q.where("name", "=", query.name);
+  if (query.revision !== undefined) q = q.where("revision", "=", query.revision);
   if (query.since !== undefined) q = q.where("at", ">=", query.since);
   if (query.until !== undefined) q = q.where("at", "<", query.until);
-  if (query.before !== undefined) q = q.where("id", "<", query.before);
-  const rows = await q
-    .orderBy("id", "desc")
-    .limit(query.limit + 1)
-    .execute();
-  const items = rows.slice(0, query.limit).map(fromRow);
-  return rows.length > query.limit ? { items, next: items[items.length - 1]!.id } : { items };
+  if (before !== undefined) q = q.where("id", "<", before);
+  return q.orderBy("id", "desc").limit(limit).execute();
+}
+
+/**
+ * Extends `items` (a page, newest first) with the older entries that continue its last entry's
+ * revision, so one change is never split across two pages.
+ */
+async function completeRevision(tx: Tx, query: ListAuditQuery, items: AuditEntry[]): Promise<void> {
+  const revision = items[items.length - 1]!.revision;
+  if (revision === null) return;
+  for (;;) {
+    const batch = await selectAudit(tx, query, items[items.length - 1]!.id, query.limit);
+    for (const row of batch) {
+      if (row.revision === null || Number(row.revision) !== revision) return;
+      items.push(fromRow(row));
+    }
+    if (batch.length < query.limit) return;
+  }
 }

@@ -131,6 +131,8 @@ export interface AuditLogTable {
   name: string | null;
   before: string | null;
   after: string | null;
+  /** The intent revision the entry's change made; NULL when it made none. */
+  revision: number | null;
 }
 
 /** Fixed-window counters shared by all replicas. `window_start` is milliseconds since the epoch. */

@@ -117,7 +117,8 @@ interface Staged<T> {
 }
 
 interface Write<T> {
-  run(tx: Tx, snapshot: Snapshot): Promise<Staged<T>>;
+  /** `revision`: the one the batch makes if anything in it writes (audit entries name it). */
+  run(tx: Tx, snapshot: Snapshot, revision: number): Promise<Staged<T>>;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
@@ -171,7 +172,7 @@ export class IntentStore {
     if (changes.length > MAX_RESOURCES_PER_REQUEST) {
       return Promise.reject(new DomainError("payload-too-large", tooManyResources(changes.length)));
     }
-    return this.enqueue((tx, snap) => this.stage(tx, snap, actor, changes, options));
+    return this.enqueue((tx, snap, revision) => this.stage(tx, snap, revision, actor, changes, options));
   }
 
   /**
@@ -180,13 +181,14 @@ export class IntentStore {
    * hubs woken like for any commit. Nothing happens when it is attached there already.
    */
   attach(actor: Actor, node: string, hub: string): Promise<ApplyOutcome | undefined> {
-    return this.enqueue(async (tx, snap): Promise<Staged<ApplyOutcome | undefined>> => {
+    return this.enqueue(async (tx, snap, revision): Promise<Staged<ApplyOutcome | undefined>> => {
       const before = snap.compiler.attachmentOf(node);
       if (!before?.hubs.includes(hub) || before.active === hub) return { nodes: [], answer: () => undefined };
       const at = this.now().toISOString();
       const result = snap.compiler.attach(node, hub);
       await putAttachment(tx, { node, hub, since: at });
       await appendAudit(tx, {
+        revision,
         at,
         actor: actor.actor,
         source: actor.source,
@@ -241,9 +243,9 @@ export class IntentStore {
     actor: Actor,
     fn: (tx: Tx, snapshot: Snapshot) => Promise<TransactPlan<T>>,
   ): Promise<{ result: T; outcome: ApplyOutcome }> {
-    return this.enqueue(async (tx, snap) => {
+    return this.enqueue(async (tx, snap, revision) => {
       const plan = await fn(tx, snap);
-      const staged = await this.stage(tx, snap, actor, plan.changes, {}, plan.records ?? []);
+      const staged = await this.stage(tx, snap, revision, actor, plan.changes, {}, plan.records ?? []);
       return { ...staged, answer: (revision) => ({ result: plan.result, outcome: staged.answer(revision) }) };
     });
   }
@@ -274,7 +276,7 @@ export class IntentStore {
     });
   }
 
-  private enqueue<T>(run: (tx: Tx, snapshot: Snapshot) => Promise<Staged<T>>): Promise<T> {
+  private enqueue<T>(run: (tx: Tx, snapshot: Snapshot, revision: number) => Promise<Staged<T>>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ run, resolve, reject } as Write<unknown>);
       if (!this.draining) {
@@ -327,7 +329,7 @@ export class IntentStore {
           const savepoint = sql.raw(`hubwire_write_${i}`);
           if (!single) await sql`savepoint ${savepoint}`.execute(tx);
           try {
-            const staged = await write.run(tx, snap);
+            const staged = await write.run(tx, snap, before + 1);
             if (!single) await sql`release savepoint ${savepoint}`.execute(tx);
             if (staged.successor) {
               last = staged.successor;
@@ -344,6 +346,9 @@ export class IntentStore {
           }
         }
         const revision = last ? await nextRevision(tx) : before;
+        // Under the writers' lock nothing else moves it: the audit entries named this revision.
+        if (last && revision !== before + 1)
+          throw new Error(`revision moved from ${before} to ${revision} under the lock`);
         return { outcomes, revision, successor: last?.(revision), nodes: [...nodes].sort() };
       });
     } catch (error) {
@@ -368,6 +373,8 @@ export class IntentStore {
   private async stage(
     tx: Tx,
     snap: Snapshot,
+    /** The revision this change makes if its batch commits. */
+    revision: number,
     actor: Actor,
     changes: readonly Change[],
     options: ApplyOptions,
@@ -449,6 +456,7 @@ export class IntentStore {
         name: target.metadata.name,
         before: (before as unknown as JsonObject) ?? null,
         after: (after as unknown as JsonObject) ?? null,
+        revision,
       });
       const restored = after && restoring.get(resourceKey(after.kind, after.metadata.name));
       if (restored) {
@@ -462,6 +470,7 @@ export class IntentStore {
           name: after.metadata.name,
           before: null,
           after: restored as unknown as JsonObject,
+          revision,
         });
       }
     }

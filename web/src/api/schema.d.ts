@@ -1515,9 +1515,11 @@ export interface operations {
                 action?: string;
                 actor?: string;
                 before?: number;
+                group?: "revision";
                 kind?: string;
                 limit?: number;
                 name?: string;
+                revision?: number;
                 since?: string;
                 until?: string;
             };
@@ -1543,6 +1545,7 @@ export interface operations {
                             id: number;
                             kind: string | null;
                             name: string | null;
+                            revision: number | null;
                             source: string;
                         }[];
                         next?: number;
@@ -1561,6 +1564,7 @@ export interface operations {
                 actor?: string;
                 kind?: string;
                 name?: string;
+                revision?: number;
                 since?: string;
                 until?: string;
             };

@@ -378,6 +378,11 @@ export const en = {
     empty: "No entries match.",
     newer: "Newer",
     older: "Older",
+    revision: "Revision",
+    revisionOf: "Revision {{revision}}",
+    changes_one: "{{count}} change",
+    changes_other: "{{count}} changes",
+    groupLabel: "One change: revision {{revision}}, {{count}} entries",
   },
   users: {
     title: "Users",

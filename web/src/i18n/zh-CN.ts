@@ -378,6 +378,11 @@ export const zhCN: Same<Dictionary> = {
     empty: "没有符合条件的记录。",
     newer: "较新",
     older: "较早",
+    revision: "修订版本",
+    revisionOf: "修订版本 {{revision}}",
+    changes_one: "{{count}} 项变更",
+    changes_other: "{{count}} 项变更",
+    groupLabel: "一次变更：修订版本 {{revision}}，共 {{count}} 条记录",
   },
   users: {
     title: "用户",

@@ -1,8 +1,13 @@
-/** The audit log: filter by who, what and when, page back in time, export as JSON lines. */
+/**
+ * The audit log: filter by who, what and when, page back in time, export as JSON lines. The
+ * entries of one change (an apply of many resources, an import, a restore) share a revision and
+ * show as one row that expands to them; the API's `group=revision` keeps a change on one page.
+ */
 import { DownloadOutlined } from "@ant-design/icons";
-import { Button, DatePicker, Flex, Input, Select, Table, Tag, Typography } from "antd";
+import { Button, DatePicker, Flex, Input, InputNumber, Select, Table, Tag, Typography } from "antd";
+import type { ColumnsType } from "antd/es/table";
 import type { Dayjs } from "dayjs";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, download } from "../api/client";
 import type { AuditEntry } from "../api/types";
@@ -20,7 +25,35 @@ interface Filters {
   name?: string;
   since?: string;
   until?: string;
+  revision?: number;
 }
+
+/** A row of the table: one entry, or the entries of one change (newest first). */
+interface Row {
+  key: string;
+  entry: AuditEntry;
+  group?: AuditEntry[];
+}
+
+/** Consecutive entries of the same revision become one row; entries without one stay alone. */
+export function groupRows(items: readonly AuditEntry[]): Row[] {
+  const rows: Row[] = [];
+  for (const e of items) {
+    const last = rows[rows.length - 1];
+    if (last && e.revision !== null && last.entry.revision === e.revision) {
+      last.group = [...(last.group ?? [last.entry]), e];
+      last.key = `revision-${e.revision}-${last.entry.id}`;
+    } else rows.push({ key: String(e.id), entry: e });
+  }
+  return rows;
+}
+
+const actionTag = (t: ReturnType<typeof useTranslation>["t"], a: string, suffix = "") => (
+  <Tag key={a} color={a === "delete" || a === "login-failed" ? "red" : a === "create" ? "green" : undefined}>
+    {actionLabel(t, a)}
+    {suffix}
+  </Tag>
+);
 
 /** Every action code the controller writes, in the dictionaries' order (labels in the user's language). */
 const ACTIONS = Object.keys(en.audit.actions);
@@ -45,7 +78,7 @@ export default function Audit() {
   const page = useApi(
     (signal) =>
       api.get<{ items: AuditEntry[]; next?: number }>("/api/v1/audit", {
-        query: { ...filters, limit: 50, before },
+        query: { ...filters, limit: 50, before, group: "revision" },
         signal,
       }),
     [filters, before],
@@ -66,6 +99,12 @@ export default function Audit() {
   };
   const range = (v: [Dayjs | null, Dayjs | null] | null) =>
     setDraft((d) => ({ ...d, since: v?.[0]?.toDate().toISOString(), until: v?.[1]?.toDate().toISOString() }));
+
+  const entryColumns: ColumnsType<AuditEntry> = [
+    { title: t("audit.at"), dataIndex: "at", render: (v: string) => formatDate(v), width: 200 },
+    { title: t("audit.action"), dataIndex: "action", render: (a: string) => actionTag(t, a) },
+    { title: t("audit.resource"), key: "res", render: (_, e) => resourceOf(e) },
+  ];
 
   return (
     <>
@@ -115,6 +154,16 @@ export default function Audit() {
           onChange={(e) => setDraft({ ...draft, name: e.target.value || undefined })}
           onPressEnter={apply}
         />
+        <InputNumber
+          aria-label={t("audit.revision")}
+          placeholder={t("audit.revision")}
+          min={0}
+          precision={0}
+          style={{ width: 120 }}
+          value={draft.revision ?? null}
+          onChange={(v) => setDraft({ ...draft, revision: typeof v === "number" ? v : undefined })}
+          onPressEnter={apply}
+        />
         <DatePicker.RangePicker
           showTime
           aria-label={t("audit.when")}
@@ -125,62 +174,71 @@ export default function Audit() {
         </Button>
       </Flex>
       <ErrorAlert error={page.error ?? exportError} />
-      <Table<AuditEntry>
-        rowKey="id"
+      <Table<Row>
+        rowKey="key"
         size="middle"
         loading={page.loading}
-        dataSource={page.data?.items ?? []}
+        dataSource={groupRows(page.data?.items ?? [])}
         pagination={false}
         locale={{ emptyText: t("audit.empty") }}
+        onRow={(r) =>
+          r.group
+            ? {
+                "aria-label": t("audit.groupLabel", { revision: r.entry.revision, count: r.group.length }),
+                "data-revision": String(r.entry.revision),
+              }
+            : {}
+        }
         expandable={{
-          rowExpandable: (e) => e.before !== null || e.after !== null,
-          expandedRowRender: (e) => (
-            <Flex gap={16} wrap>
-              {(["before", "after"] as const).map((k) => (
-                <div key={k} style={{ flex: "1 1 380px", minWidth: 0 }}>
-                  <Typography.Text strong>{t(`audit.${k}`)}</Typography.Text>
-                  <pre
-                    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
-                    tabIndex={0}
-                    className="mono"
-                    style={{
-                      background: "#f6f8fa",
-                      padding: 8,
-                      fontSize: 12,
-                      maxHeight: 320,
-                      overflow: "auto",
-                    }}
-                  >
-                    {e[k] === null ? "—" : JSON.stringify(e[k], null, 2)}
-                  </pre>
-                </div>
-              ))}
-            </Flex>
-          ),
+          rowExpandable: (r) => r.group !== undefined || r.entry.before !== null || r.entry.after !== null,
+          expandedRowRender: (r) =>
+            r.group ? (
+              <Table<AuditEntry>
+                rowKey="id"
+                size="small"
+                dataSource={r.group}
+                pagination={false}
+                expandable={{
+                  rowExpandable: (e) => e.before !== null || e.after !== null,
+                  expandedRowRender: (e) => <BeforeAfter entry={e} />,
+                }}
+                columns={entryColumns}
+              />
+            ) : (
+              <BeforeAfter entry={r.entry} />
+            ),
         }}
         columns={[
-          { title: t("audit.at"), dataIndex: "at", render: (v: string) => formatDate(v), width: 200 },
-          { title: t("audit.actor"), dataIndex: "actor" },
+          { title: t("audit.at"), key: "at", render: (_, r) => formatDate(r.entry.at), width: 200 },
+          { title: t("audit.actor"), key: "actor", render: (_, r) => r.entry.actor },
           {
             title: t("audit.source"),
-            dataIndex: "source",
-            render: (v: string) => <span className="mono">{v}</span>,
+            key: "source",
+            render: (_, r) => <span className="mono">{r.entry.source}</span>,
           },
           {
             title: t("audit.action"),
-            dataIndex: "action",
-            render: (a: string) => (
-              <Tag
-                color={a === "delete" || a === "login-failed" ? "red" : a === "create" ? "green" : undefined}
-              >
-                {actionLabel(t, a)}
-              </Tag>
-            ),
+            key: "action",
+            render: (_, r) => {
+              if (!r.group) return actionTag(t, r.entry.action);
+              const counts = new Map<string, number>();
+              for (const e of r.group) counts.set(e.action, (counts.get(e.action) ?? 0) + 1);
+              return <>{[...counts].map(([a, n]) => actionTag(t, a, ` ×${n}`))}</>;
+            },
           },
           {
             title: t("audit.resource"),
             key: "res",
-            render: (_, e) => (e.kind ? <span className="mono">{`${e.kind}/${e.name ?? ""}`}</span> : "—"),
+            render: (_, r): ReactNode =>
+              r.group ? (
+                <span>
+                  {t("audit.changes", { count: r.group.length })}
+                  {" · "}
+                  {t("audit.revisionOf", { revision: r.entry.revision })}
+                </span>
+              ) : (
+                resourceOf(r.entry)
+              ),
           },
         ]}
       />
@@ -196,5 +254,36 @@ export default function Audit() {
         </Button>
       </Flex>
     </>
+  );
+}
+
+const resourceOf = (e: AuditEntry): ReactNode =>
+  e.kind ? <span className="mono">{`${e.kind}/${e.name ?? ""}`}</span> : "—";
+
+/** The resource before and after the change, side by side. */
+function BeforeAfter({ entry }: { entry: AuditEntry }) {
+  const { t } = useTranslation();
+  return (
+    <Flex gap={16} wrap>
+      {(["before", "after"] as const).map((k) => (
+        <div key={k} style={{ flex: "1 1 380px", minWidth: 0 }}>
+          <Typography.Text strong>{t(`audit.${k}`)}</Typography.Text>
+          <pre
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
+            tabIndex={0}
+            className="mono"
+            style={{
+              background: "#f6f8fa",
+              padding: 8,
+              fontSize: 12,
+              maxHeight: 320,
+              overflow: "auto",
+            }}
+          >
+            {entry[k] === null ? "—" : JSON.stringify(entry[k], null, 2)}
+          </pre>
+        </div>
+      ))}
+    </Flex>
   );
 }

@@ -20,6 +20,7 @@ import { DomainError } from "../../errors.js";
 import { bringsState } from "../../state/enrollment-restore.js";
 import { paced } from "../../state/pace.js";
 import { fromRow } from "../../state/rows.js";
+import { applyChecked, type ReadResources } from "../apply-checked.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 import { DECISION_PERMISSION } from "./enrollments.js";
@@ -41,38 +42,40 @@ const planSchema = z.object({
 /**
  * Body: YAML/JSON text (application/yaml) or `{ items: [...] }` (application/json). At most
  * MAX_RESOURCES_PER_REQUEST resources, at least one; read in slices that leave the event loop free.
+ * Issues name their place: `body#DOC line N` for YAML, `items[I]` for JSON.
  */
-export async function resourcesOf(body: unknown, source = "body"): Promise<Resource[]> {
-  const issues: Issue[] = [];
-  const resources: Resource[] = [];
+export async function resourcesOf(body: unknown, source = "body"): Promise<ReadResources> {
+  let read: ReadResources;
   if (typeof body === "string") {
-    const collector = new DocumentCollector(source);
+    const collector = new DocumentCollector(source, { lines: true });
     await paced(yamlDocuments(body), (doc) => collector.add(doc));
     if (collector.tooMany) throw new DomainError("payload-too-large", tooManyResources());
-    const parsed = collector.result();
-    issues.push(...parsed.issues);
-    resources.push(...parsed.resources);
+    read = collector.result();
   } else {
     const items = (body as { items?: unknown })?.items;
     if (!Array.isArray(items))
       throw new DomainError("bad-request", "send YAML documents, or JSON { items: [...] }");
     if (items.length > MAX_RESOURCES_PER_REQUEST)
       throw new DomainError("payload-too-large", tooManyResources(items.length));
+    const issues: Issue[] = [];
+    const resources: Resource[] = [];
+    const places = new Map<string, string>();
     await paced(items.entries(), ([i, doc]) => {
       const parsed = parseResource(doc, `items[${i}]`);
-      if (parsed.ok) resources.push(parsed.resource);
-      else issues.push(...parsed.issues);
+      if (parsed.ok) {
+        resources.push(parsed.resource);
+        places.set(`${parsed.resource.kind}/${parsed.resource.metadata.name}`, `items[${i}]`);
+      } else issues.push(...parsed.issues);
       return true;
     });
+    read = { resources, issues, locate: (kind, name) => places.get(`${kind}/${name}`) };
   }
-  if (issues.length > 0)
-    throw new DomainError("validation-failed", `${issues.length} invalid document(s)`, issues);
-  if (resources.length === 0) {
+  if (read.issues.length === 0 && read.resources.length === 0) {
     throw new DomainError("bad-request", "the body holds no resources", [
       { code: "invalid-field", kind: "Request", name: "body", path: "", message: "holds no resources" },
     ]);
   }
-  return resources;
+  return read;
 }
 
 /**
@@ -112,19 +115,15 @@ export function applyRoutes(s: Services): AnyRoute[] {
       yamlBody: true,
       response: planSchema,
       handler: async ({ query, body, principal, request }) => {
-        const resources = await resourcesOf(body);
+        const read = await resourcesOf(body);
         const seen = new Set<string>();
-        for (const r of resources) {
+        for (const r of read.resources) {
           const key = `${r.kind}/${r.metadata.name}`;
           if (seen.has(key)) throw new DomainError("bad-request", `${key} appears twice in the body`);
           seen.add(key);
         }
-        checkStateRestore(principal, resources);
-        return s.intent.apply(
-          s.actor(principal, request),
-          resources.map((resource) => ({ op: "put" as const, resource })),
-          { dryRun: query.dryRun === "true", restoreEnrollmentState: true },
-        );
+        checkStateRestore(principal, read.resources);
+        return applyChecked(s, s.actor(principal, request), read, query.dryRun === "true");
       },
     }),
     route({

@@ -13,11 +13,15 @@ const filters = z.strictObject({
   action: z.string().max(64).optional(),
   kind: z.string().max(64).optional(),
   name: z.string().max(200).optional(),
+  /** Only the entries of the change that made this intent revision (one apply, import, restore…). */
+  revision: z.coerce.number().int().nonnegative().optional(),
   since: z.iso.datetime().optional(),
   until: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   /** The `next` of the previous page. */
   before: z.coerce.number().int().positive().optional(),
+  /** `revision`: a page never ends inside one change (it may then hold more than `limit`). */
+  group: z.enum(["revision"]).optional(),
 });
 
 const entry = z.object({
@@ -30,6 +34,8 @@ const entry = z.object({
   name: z.string().nullable(),
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),
+  /** The intent revision the change made, shared by every entry of one apply; null: none. */
+  revision: z.number().nullable(),
 });
 
 const view = (r: AuditEntry) => ({ ...r, id: Number(r.id) });
@@ -45,7 +51,10 @@ export function auditRoutes(s: Services): AnyRoute[] {
       query: filters,
       response: z.object({ items: z.array(entry), next: z.number().optional() }),
       handler: async ({ query }) => {
-        const page = await s.db.transaction((tx) => listAudit(tx, query));
+        const { group, ...filter } = query;
+        const page = await s.db.transaction((tx) =>
+          listAudit(tx, { ...filter, wholeRevisions: group === "revision" }),
+        );
         return {
           items: page.items.map(view),
           ...(page.next !== undefined ? { next: Number(page.next) } : {}),
@@ -59,7 +68,7 @@ export function auditRoutes(s: Services): AnyRoute[] {
       summary: "Audit log entries as JSON lines (newest first, same filters; up to 100,000)",
       tag: "Audit",
       produces: ["application/x-ndjson"],
-      query: filters.omit({ limit: true, before: true }),
+      query: filters.omit({ limit: true, before: true, group: true }),
       handler: async ({ query, reply }) => {
         const lines: string[] = [];
         let before: number | undefined;

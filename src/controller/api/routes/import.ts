@@ -20,6 +20,7 @@ import { allResources } from "../../db/repo-resources.js";
 import { DomainError } from "../../errors.js";
 import { paced } from "../../state/pace.js";
 import { fromRow } from "../../state/rows.js";
+import { applyChecked } from "../apply-checked.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 import { checkStateRestore, exportable } from "./apply.js";
@@ -65,16 +66,6 @@ async function readYaml(text: string): Promise<Read> {
   return { resources: parsed.resources, issues, lines };
 }
 
-/** Issues of the whole-intent check, given the line of the resource they concern. */
-function located(error: unknown, lines: Map<string, number>): unknown {
-  if (!(error instanceof DomainError) || !error.issues) return error;
-  const issues = error.issues.map((i) => {
-    const line = lines.get(keyOf(i.kind, i.name));
-    return line === undefined || i.source ? i : { ...i, source: `line ${line}` };
-  });
-  return new DomainError(error.code, error.message, issues, error.details);
-}
-
 export function importRoutes(s: Services): AnyRoute[] {
   return [
     route({
@@ -92,14 +83,7 @@ export function importRoutes(s: Services): AnyRoute[] {
       handler: async ({ query, body, principal, request }) => {
         const { resources, issues, lines } =
           body.format === "csv" ? readCsv(body.text) : await readYaml(body.text);
-        if (issues.length > 0) {
-          throw new DomainError(
-            "validation-failed",
-            `${issues.length} problem(s) in the ${body.format}`,
-            issues,
-          );
-        }
-        if (resources.length === 0)
+        if (resources.length === 0 && issues.length === 0)
           throw new DomainError("bad-request", `the ${body.format} holds no resources`);
         const seen = new Set<string>();
         for (const r of resources) {
@@ -108,16 +92,17 @@ export function importRoutes(s: Services): AnyRoute[] {
           seen.add(key);
         }
         checkStateRestore(principal, resources);
-        try {
-          const outcome = await s.intent.apply(
-            s.actor(principal, request),
-            resources.map((resource) => ({ op: "put" as const, resource })),
-            { dryRun: query.dryRun === "true", restoreEnrollmentState: true },
-          );
-          return { ...outcome, resources: resources.length };
-        } catch (error) {
-          throw located(error, lines);
-        }
+        const locate = (kind: string, name: string) => {
+          const line = lines.get(keyOf(kind, name));
+          return line === undefined ? undefined : `line ${line}`;
+        };
+        const outcome = await applyChecked(
+          s,
+          s.actor(principal, request),
+          { resources, issues, locate },
+          query.dryRun === "true",
+        );
+        return { ...outcome, resources: resources.length };
       },
     }),
     route({
