@@ -166,7 +166,7 @@ export async function missingKeys(page: Page): Promise<string[]> {
 export async function keyLikeText(page: Page): Promise<string[]> {
   const text = await page.locator("body").innerText();
   const found = text.match(
-    /\b(nav|roles|status|common|errors|login|dashboard|networks|nodes|enrollments|joinTokens|policies|topology|audit|users|apiTokens|importExport)\.[a-zA-Z][\w.-]*\b/g,
+    /\b(nav|roles|status|common|errors|login|dashboard|networks|nodes|enrollments|joinTokens|policies|topology|audit|users|apiTokens|importExport|enrollmentPolicies|peerOverrides|apiErrors|issueCodes)\.[a-zA-Z][\w.-]*\b/g,
   );
   return [...new Set(found ?? [])];
 }

@@ -23,6 +23,7 @@ import { enrollRoutes } from "./api/routes/enroll.js";
 import { enrollmentRoutes } from "./api/routes/enrollments.js";
 import { importRoutes } from "./api/routes/import.js";
 import { joinTokenRoutes } from "./api/routes/join-tokens.js";
+import { nodeCompiledRoutes } from "./api/routes/node-compiled.js";
 import { nodeStatusRoutes } from "./api/routes/node-status.js";
 import { overviewRoutes } from "./api/routes/overview.js";
 import { resourceRoutes } from "./api/routes/resources.js";
@@ -113,6 +114,7 @@ export function allRoutes(s: Services): AnyRoute[] {
     ...nodeStatusRoutes(s),
     ...overviewRoutes(s),
     ...wgQuickRoutes(s),
+    ...nodeCompiledRoutes(s),
     ...importRoutes(s),
     ...deliveryHoldRoutes(s),
   ];

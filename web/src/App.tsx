@@ -19,6 +19,8 @@ const Nodes = lazy(() => import("./pages/Nodes"));
 const NodeDetail = lazy(() => import("./pages/NodeDetail"));
 const Enrollments = lazy(() => import("./pages/Enrollments"));
 const JoinTokens = lazy(() => import("./pages/JoinTokens"));
+const EnrollmentPolicies = lazy(() => import("./pages/EnrollmentPolicies"));
+const PeerOverrides = lazy(() => import("./pages/PeerOverrides"));
 const AccessPolicies = lazy(() => import("./pages/AccessPolicies"));
 const Topology = lazy(() => import("./pages/Topology"));
 const Audit = lazy(() => import("./pages/Audit"));
@@ -44,7 +46,9 @@ function Routed() {
           <Route path="/nodes" element={<Nodes />} />
           <Route path="/nodes/:name" element={<NodeDetail />} />
           <Route path="/enrollments" element={<Enrollments />} />
+          <Route path="/enrollment-policies" element={<EnrollmentPolicies />} />
           <Route path="/join-tokens" element={<JoinTokens />} />
+          <Route path="/peer-overrides" element={<PeerOverrides />} />
           <Route path="/access-policies" element={<AccessPolicies />} />
           <Route path="/topology" element={<Topology />} />
           <Route path="/audit" element={<Audit />} />

@@ -5,7 +5,7 @@
  */
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { api, hasCsrfToken, setCsrfToken, setUnauthenticatedHandler } from "./api/client";
-import type { Language, LoginResult, Me, Role } from "./api/types";
+import type { Language, LoginResult, Role } from "./api/types";
 import i18n, { rememberLanguage } from "./i18n";
 
 export interface SessionUser {
@@ -49,7 +49,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       return;
     }
     api
-      .get<Me>("/api/v1/me")
+      .get("/api/v1/me")
       .then((me) =>
         adopt({
           name: me.actor.replace(/^user:/, ""),

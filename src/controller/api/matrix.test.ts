@@ -73,6 +73,7 @@ const PARAMS: Record<string, string> = {
   "/api/v1/enrollments/:name/reset": "branch-lis",
   "/api/v1/nodes/:name/revoke": "branch-sha",
   "/api/v1/nodes/:name/wg-quick": "laptop-alice",
+  "/api/v1/nodes/:name/compiled": "branch-sha",
   "/api/v1/nodes/:name/wg-quick/generate-key": "laptop-alice",
   "/api/v1/delivery-holds/:node/confirm": "hub-fra",
   "/api/v1/secrets/:secret/rotate": "psk-secret",

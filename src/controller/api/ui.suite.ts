@@ -106,6 +106,40 @@ export function uiApiSuite(make: MakeController): void {
     });
   });
 
+  describe("a node's compiled configuration", () => {
+    it("shows a viewer a node's interfaces, peers, routes and a hub's firewall, the same the agent gets", async () => {
+      const c = await make();
+      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const r = await c.call(c.tokens.viewer.credential, "GET", "/api/v1/nodes/branch-sha/compiled");
+      expectOk(r);
+      const state = r.json<{
+        kind: string;
+        node: string;
+        revision: string;
+        interfaces: Array<{
+          remote?: string;
+          priority?: number;
+          peers: Array<{ name: string }>;
+          routes: unknown[];
+        }>;
+      }>();
+      expect(state.kind).toBe("NodeConfig");
+      expect(state.node).toBe("branch-sha");
+      // One uplink per hub, ranked in the spoke's hub order, each with its hub as the peer.
+      const uplinks = [...state.interfaces].sort((a, b) => (a.priority ?? 0) - (b.priority ?? 0));
+      expect(uplinks.map((i) => i.remote)).toEqual(["hub-sgp", "hub-fra"]);
+      expect(uplinks.map((i) => i.peers.map((p) => p.name))).toEqual([["hub-sgp"], ["hub-fra"]]);
+      expect(uplinks[0]!.routes.length).toBeGreaterThan(0);
+      const status = await c.call(c.admin, "GET", "/api/v1/node-status/branch-sha");
+      expect(state.revision).toBe(status.json<{ desiredRevision: string }>().desiredRevision);
+      const hub = await c.call(c.tokens.viewer.credential, "GET", "/api/v1/nodes/hub-fra/compiled");
+      expect(hub.json<{ firewall?: { script: string } }>().firewall?.script).toMatch(/table inet/);
+      expectError(await c.call(c.admin, "GET", "/api/v1/nodes/nobody/compiled"), "not-found");
+      expectError(await c.call(c.admin, "GET", "/api/v1/nodes/Bad_Name/compiled"), "bad-request");
+      expect((await c.call(NO_CREDENTIALS, "GET", "/api/v1/nodes/branch-sha/compiled")).statusCode).toBe(401);
+    });
+  });
+
   describe("import and CSV export", () => {
     it("imports a CSV node list: dry run changes nothing, the real run adds the nodes", async () => {
       const c = await make();

@@ -3,7 +3,8 @@
  * session cookie, the CSRF token on every change, and errors turned into
  * {@link ApiError} with the API's stable code and per-field issues.
  */
-import type { Issue } from "./types";
+import type { paths } from "./schema";
+import type { GetPath, GetResult, Issue } from "./types";
 
 const CSRF_KEY = "hubwire.csrf";
 
@@ -14,6 +15,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues: readonly Issue[] = [],
+    /** The message is already in the user's language (the UI wrote it): shown as it is. */
+    readonly localized = false,
   ) {
     super(message);
   }
@@ -38,7 +41,7 @@ export function setUnauthenticatedHandler(fn: Unauthenticated): void {
 export interface RequestOptions {
   readonly body?: unknown;
   readonly query?: Record<string, string | number | boolean | readonly string[] | undefined>;
-  /** Answer as text (wg-quick files, CSV, YAML, JSON lines) instead of JSON. */
+  /** Answer as text even when it is JSON; other answers than JSON are text anyway. */
   readonly text?: boolean;
   readonly signal?: AbortSignal;
 }
@@ -56,7 +59,7 @@ export function withQuery(path: string, query: RequestOptions["query"]): string 
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: options.text ? "*/*" : "application/json" };
+  const headers: Record<string, string> = { accept: options.text ? "*/*" : "application/json, */*;q=0.5" };
   if (method !== "GET") {
     const csrf = sessionStorage.getItem(CSRF_KEY);
     if (csrf) headers["x-csrf-token"] = csrf;
@@ -77,7 +80,9 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
   if (res.ok) {
     if (res.status === 204) return undefined as T;
-    return (options.text ? await res.text() : await res.json()) as T;
+    // Files (wg-quick, YAML, CSV, JSON lines) come as text: the answer's type says which.
+    const json = /^application\/json\b/.test(res.headers.get("content-type") ?? "");
+    return (json && !options.text ? await res.json() : await res.text()) as T;
   }
   let code = "http";
   let message = `${res.status} ${res.statusText}`;
@@ -92,19 +97,51 @@ export async function request<T>(method: string, path: string, options: RequestO
   throw new ApiError(res.status, code, message, issues);
 }
 
+type GetOperation<P extends GetPath> = paths[P]["get"];
+/** The path parameters of `GET P` (`{ name: string }` for `/api/v1/nodes/{name}`); undefined when it has none. */
+type PathParams<P extends GetPath> =
+  GetOperation<P> extends { parameters: { path: infer X } } ? X : undefined;
+type GetQuery<P extends GetPath> = GetOperation<P> extends { parameters: { query?: infer Q } } ? Q : never;
+
+/** Options of a typed GET: the path's parameters (required when it has any) and its query. */
+export type GetOptions<P extends GetPath> = {
+  readonly query?: GetQuery<P>;
+  readonly signal?: AbortSignal;
+} & (PathParams<P> extends undefined ? { readonly params?: undefined } : { readonly params: PathParams<P> });
+
+/** `/api/v1/nodes/{name}` with `{ name: "a b" }` → `/api/v1/nodes/a%20b`. */
+export function fillPath(template: string, params: Record<string, string> | undefined): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params?.[key];
+    if (value === undefined) throw new Error(`${template}: no value for {${key}}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/**
+ * `GET` by the OpenAPI path (`/api/v1/nodes/{name}`, parameters given apart): a path the
+ * controller does not serve, a wrong parameter or a wrong use of the answer fails the typecheck.
+ */
+function get<P extends GetPath>(
+  path: P,
+  ...[options]: PathParams<P> extends undefined ? [GetOptions<P>?] : [GetOptions<P>]
+): Promise<GetResult<P>> {
+  const o = (options ?? {}) as {
+    params?: Record<string, string>;
+    query?: RequestOptions["query"];
+    signal?: AbortSignal;
+  };
+  return request<GetResult<P>>("GET", fillPath(path, o.params), { query: o.query, signal: o.signal });
+}
+
 export const api = {
-  get: <T>(path: string, options?: RequestOptions) => request<T>("GET", path, options),
+  get,
   post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
     request<T>("POST", path, { ...options, body: body ?? {} }),
   put: <T>(path: string, body: unknown) => request<T>("PUT", path, { body }),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, { body }),
   del: (path: string) => request<void>("DELETE", path),
 };
-
-/** True for a route that this controller does not have (yet): pages show an empty state instead. */
-export function isMissingRoute(error: unknown): boolean {
-  return error instanceof ApiError && error.status === 404 && /no such route/.test(error.message);
-}
 
 /** Saves text as a file the browser downloads. */
 export function download(name: string, text: string, type = "text/plain"): void {

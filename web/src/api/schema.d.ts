@@ -586,6 +586,23 @@ export interface paths {
         patch: operations["patchApiV1NodesName"];
         trace?: never;
     };
+    "/api/v1/nodes/{name}/compiled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A node's compiled desired state (interfaces, peers, routes, firewall script): what its agent is sent; no secrets */
+        get: operations["getApiV1NodesNameCompiled"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/nodes/{name}/revoke": {
         parameters: {
             query?: never;
@@ -4279,6 +4296,71 @@ export interface operations {
                         status?: {
                             [key: string]: unknown;
                         };
+                    };
+                };
+            };
+            401: components["responses"]["Error401"];
+            403: components["responses"]["Error403"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getApiV1NodesNameCompiled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        apiVersion: "hubwire/v1";
+                        firewall?: {
+                            script: string;
+                            table: string;
+                        };
+                        forwarding: boolean;
+                        interfaces: {
+                            addresses: string[];
+                            listenPort?: number;
+                            mtu: number;
+                            name: string;
+                            peers: {
+                                allowedIPs: string[];
+                                endpoint?: string;
+                                name: string;
+                                override?: string;
+                                persistentKeepalive?: number;
+                                presharedKeyRef?: string;
+                                publicKey: string;
+                            }[];
+                            priority?: number;
+                            probe?: string;
+                            /** @enum {string} */
+                            purpose: "hub-spokes" | "hub-link" | "uplink" | "mesh";
+                            remote?: string;
+                            routes: {
+                                metric: number;
+                                prefix: string;
+                            }[];
+                        }[];
+                        /** @constant */
+                        kind: "NodeConfig";
+                        network: string;
+                        node: string;
+                        protocol: number;
+                        revision: string;
+                        /** @enum {string} */
+                        role: "hub" | "spoke" | "external";
                     };
                 };
             };

@@ -6,7 +6,12 @@
  */
 import type { operations, paths } from "./schema";
 
-type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : never;
+/** The JSON of an answer, or the text of a file answer (wg-quick, YAML, CSV). */
+type JsonOf<R> = R extends { content: infer C }
+  ? C extends { "application/json": infer T }
+    ? T
+    : C[keyof C]
+  : never;
 type Ok<O> = O extends { responses: infer R }
   ? R extends { 200: infer A }
     ? JsonOf<A>
@@ -15,7 +20,9 @@ type Ok<O> = O extends { responses: infer R }
       : never
   : never;
 
-/** The JSON answer of `GET path`. */
+/** The paths the controller answers `GET` on. */
+export type GetPath = { [P in keyof paths]: paths[P] extends { get: object } ? P : never }[keyof paths];
+/** The answer of `GET path`: JSON, or text for a file. */
 export type GetResult<P extends keyof paths> = paths[P] extends { get: infer O } ? Ok<O> : never;
 /** The JSON body of `POST path`. */
 export type PostBody<P extends keyof paths> = paths[P] extends {
@@ -30,6 +37,9 @@ export type AccessPolicy = GetResult<"/api/v1/access-policies/{name}">;
 export type AccessRule = AccessPolicy["spec"]["rules"][number];
 export type EnrollmentPolicy = GetResult<"/api/v1/enrollment-policies/{name}">;
 export type Enrollment = GetResult<"/api/v1/enrollments/{name}">;
+export type PeerOverride = GetResult<"/api/v1/peer-overrides/{name}">;
+/** `GET /api/v1/nodes/{name}/compiled`: what the node's agent is sent. */
+export type CompiledNode = GetResult<"/api/v1/nodes/{name}/compiled">;
 export type AuditEntry = GetResult<"/api/v1/audit">["items"][number];
 export type User = GetResult<"/api/v1/users">["items"][number];
 export type ApiToken = GetResult<"/api/v1/tokens">["items"][number];

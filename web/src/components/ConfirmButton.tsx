@@ -11,11 +11,13 @@ export function ConfirmButton({
   label,
   onConfirm,
   primary = false,
+  disabled = false,
 }: {
   question: string;
   label: string;
   onConfirm: () => unknown;
   primary?: boolean;
+  disabled?: boolean;
 }) {
   const { t } = useTranslation();
   return (
@@ -24,13 +26,14 @@ export function ConfirmButton({
       onConfirm={() => void onConfirm()}
       okText={label}
       cancelText={t("common.cancel")}
+      disabled={disabled}
     >
       {primary ? (
-        <Button danger type="primary">
+        <Button danger type="primary" disabled={disabled}>
           {label}
         </Button>
       ) : (
-        <Button size="small" danger>
+        <Button size="small" danger disabled={disabled}>
           {label}
         </Button>
       )}

@@ -7,21 +7,17 @@
 import { Alert, App, Space, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
-import type { GetResult } from "../api/types";
 import { formatDate } from "../i18n/format";
 import { useCanWrite } from "../session";
 import { ConfirmButton } from "./ConfirmButton";
 import { ErrorAlert } from "./ErrorAlert";
-import { useApi } from "./use-api";
-
-type Holds = GetResult<"/api/v1/delivery-holds">;
+import { useLive } from "./use-api";
 
 export function DeliveryHolds() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const canWrite = useCanWrite();
-  const holds = useApi((signal) => api.get<Holds>("/api/v1/delivery-holds", { signal }), []);
-  if (holds.missing) return null;
+  const holds = useLive((signal) => api.get("/api/v1/delivery-holds", { signal }), []);
   if (holds.error) return <ErrorAlert error={holds.error} />;
   const confirm = async (node: string, revision: string) => {
     try {

@@ -1,13 +1,14 @@
-/** An API error as an alert: the message, its code and every issue that no form field shows. */
+/** An API error as an alert (in the user's language): the message, its code and every issue that no form field shows. */
 import { Alert } from "antd";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../api/client";
 import type { Issue } from "../api/types";
+import { errorMessage, issueMessage } from "../i18n/api-errors";
 
 export function issueText(i: Issue): string {
   const where = i.source ? `${i.source}: ` : "";
   const what = i.kind && i.kind !== "Request" ? `${i.kind}/${i.name}` : "";
-  return `${where}${what}${i.path ? ` ${i.path}` : ""}${what || i.path ? ": " : ""}${i.message}`;
+  return `${where}${what}${i.path ? ` ${i.path}` : ""}${what || i.path ? ": " : ""}${issueMessage(i)}`;
 }
 
 export function ErrorAlert({ error, issues }: { error: unknown; issues?: readonly Issue[] }) {
@@ -20,7 +21,7 @@ export function ErrorAlert({ error, issues }: { error: unknown; issues?: readonl
       ? t("errors.network")
       : e.code === "forbidden"
         ? t("errors.forbidden")
-        : e.message
+        : errorMessage(e)
     : String((error as Error)?.message ?? error);
   return (
     <Alert

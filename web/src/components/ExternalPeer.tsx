@@ -35,21 +35,14 @@ function ConfigView({
           copyable={{ text, tooltips: [t("common.copy"), t("common.copied")] }}
           style={{ marginBottom: 8 }}
         >
-          <Typography.Text strong>{name}</Typography.Text>
+          <Typography.Text strong>{name}</Typography.Text>{" "}
+          <Typography.Text type="secondary">{t("nodes.fileHelp")}</Typography.Text>
         </Typography.Paragraph>
         <pre
           // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard
           tabIndex={0}
-          className="mono"
+          className="mono scroll-text"
           data-testid={`${testId}-text`}
-          style={{
-            background: "#f6f8fa",
-            padding: 12,
-            borderRadius: 6,
-            fontSize: 12,
-            overflowX: "auto",
-            margin: 0,
-          }}
         >
           {text}
         </pre>
@@ -90,7 +83,7 @@ export function ExternalPeer({
   const [form, setForm] = useState<"placeholder" | "file">("placeholder");
   const file = useApi(
     (signal) =>
-      api.get<string>(`/api/v1/nodes/${name}/wg-quick`, { text: true, signal, query: { privateKey: form } }),
+      api.get("/api/v1/nodes/{name}/wg-quick", { params: { name }, query: { privateKey: form }, signal }),
     [name, hasKey, form],
   );
   const [confirm, setConfirm] = useState(false);

@@ -1,12 +1,12 @@
 /** Create or edit a node (hub, spoke or external); the API's field errors appear under the fields. */
-import { Form, Input, InputNumber, Modal, Select, Space } from "antd";
+import { Form, Input, InputNumber, Select, Space } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
-import type { GetResult, Issue, NodeResource } from "../api/types";
-import { ErrorAlert } from "./ErrorAlert";
-import { clearIssues, showIssues, specField } from "./form-errors";
+import type { NodeResource } from "../api/types";
+import { specField } from "./form-errors";
 import { API_VERSION, compact, labelsFromTags, tagsFromLabels } from "./resource";
+import { FormModal, useSubmit } from "./use-submit";
 
 interface NodeFormValues {
   name: string;
@@ -35,6 +35,41 @@ const FIELDS = [
   "description",
 ];
 
+function toResource(v: NodeFormValues) {
+  return {
+    apiVersion: API_VERSION,
+    kind: "Node",
+    metadata: compact({ name: v.name, labels: labelsFromTags(v.labels) }),
+    spec: compact({
+      network: v.network,
+      role: v.role,
+      endpoint: v.endpoint?.trim(),
+      listenPort: v.listenPort,
+      tunnelAddress: v.tunnelAddress?.trim(),
+      subnets: v.subnets,
+      hubs: v.role === "hub" ? [] : v.hubs,
+      publicKey: v.publicKey?.trim(),
+      description: v.description,
+    }),
+  };
+}
+
+function fromResource(n: NodeResource): NodeFormValues {
+  return {
+    name: n.metadata.name,
+    network: n.spec.network,
+    role: n.spec.role,
+    endpoint: n.spec.endpoint,
+    listenPort: n.spec.listenPort,
+    tunnelAddress: n.spec.tunnelAddress,
+    subnets: n.spec.subnets ?? [],
+    hubs: n.spec.hubs ?? [],
+    labels: tagsFromLabels(n.metadata.labels),
+    publicKey: n.spec.publicKey,
+    description: n.spec.description,
+  };
+}
+
 export function NodeForm({
   open,
   existing,
@@ -48,93 +83,46 @@ export function NodeForm({
 }) {
   const { t } = useTranslation();
   const [form] = Form.useForm<NodeFormValues>();
-  const [busy, setBusy] = useState(false);
-  const [rest, setRest] = useState<{ error: unknown; issues: Issue[] } | null>(null);
   const [networks, setNetworks] = useState<string[]>([]);
   const [hubs, setHubs] = useState<Array<{ name: string; network: string }>>([]);
   const network = Form.useWatch("network", form);
   const role = Form.useWatch("role", form);
+  const save = useSubmit(form, {
+    send: (v) =>
+      existing
+        ? api.put(`/api/v1/nodes/${existing.metadata.name}`, toResource(v))
+        : api.post("/api/v1/nodes", toResource(v)),
+    fieldOf: (p) => (p[0] === "metadata" && p[1] === "labels" ? ["labels"] : specField(FIELDS)(p)),
+    onDone: (_, v) => onSaved(v.name),
+  });
+  const { reset } = save;
 
   useEffect(() => {
     if (!open) return;
-    setRest(null);
+    reset();
     form.resetFields();
-    if (existing) {
-      form.setFieldsValue({
-        name: existing.metadata.name,
-        network: existing.spec.network,
-        role: existing.spec.role,
-        endpoint: existing.spec.endpoint,
-        listenPort: existing.spec.listenPort,
-        tunnelAddress: existing.spec.tunnelAddress,
-        subnets: existing.spec.subnets ?? [],
-        hubs: existing.spec.hubs ?? [],
-        labels: tagsFromLabels(existing.metadata.labels),
-        publicKey: existing.spec.publicKey,
-        description: existing.spec.description,
-      });
-    } else form.setFieldsValue({ role: "spoke" });
+    form.setFieldsValue(existing ? fromResource(existing) : { role: "spoke" });
     void api
-      .get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 } })
+      .get("/api/v1/networks", { query: { limit: 1000 } })
       .then((r) => {
         setNetworks(r.items.map((n) => n.metadata.name));
         if (!existing && r.items.length === 1) form.setFieldValue("network", r.items[0]!.metadata.name);
       })
       .catch(() => setNetworks([]));
     void api
-      .get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { role: "hub", limit: 1000 } })
+      .get("/api/v1/nodes", { query: { role: "hub", limit: 1000 } })
       .then((r) => setHubs(r.items.map((n) => ({ name: n.metadata.name, network: n.spec.network }))))
       .catch(() => setHubs([]));
-  }, [open, existing, form]);
-
-  const save = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    clearIssues(form);
-    setRest(null);
-    const doc = {
-      apiVersion: API_VERSION,
-      kind: "Node",
-      metadata: compact({ name: v.name, labels: labelsFromTags(v.labels) }),
-      spec: compact({
-        network: v.network,
-        role: v.role,
-        endpoint: v.endpoint?.trim(),
-        listenPort: v.listenPort,
-        tunnelAddress: v.tunnelAddress?.trim(),
-        subnets: v.subnets,
-        hubs: v.role === "hub" ? [] : v.hubs,
-        publicKey: v.publicKey?.trim(),
-        description: v.description,
-      }),
-    };
-    try {
-      if (existing) await api.put(`/api/v1/nodes/${existing.metadata.name}`, doc);
-      else await api.post("/api/v1/nodes", doc);
-      onSaved(v.name);
-    } catch (e) {
-      const left = showIssues(form, e, (p) =>
-        p[0] === "metadata" && p[1] === "labels" ? ["labels"] : specField(FIELDS)(p),
-      );
-      setRest({ error: e, issues: left });
-    } finally {
-      setBusy(false);
-    }
-  };
+  }, [open, existing, form, reset]);
 
   return (
-    <Modal
+    <FormModal
+      submit={save}
       open={open}
       title={existing ? t("nodes.edit", { name: existing.metadata.name }) : t("nodes.create")}
       onCancel={onClose}
-      onOk={() => void save()}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
       width={680}
-      destroyOnHidden
     >
-      {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
       <Form form={form} layout="vertical" requiredMark="optional">
         <Space.Compact block>
           <Form.Item
@@ -206,6 +194,6 @@ export function NodeForm({
           <Input />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

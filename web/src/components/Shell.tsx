@@ -2,6 +2,7 @@
 import {
   ApartmentOutlined,
   AuditOutlined,
+  BranchesOutlined,
   ClusterOutlined,
   DashboardOutlined,
   DeploymentUnitOutlined,
@@ -10,6 +11,7 @@ import {
   KeyOutlined,
   LogoutOutlined,
   SafetyOutlined,
+  SolutionOutlined,
   SwapOutlined,
   TeamOutlined,
   UserAddOutlined,
@@ -49,8 +51,10 @@ export function Shell({ children }: { children: ReactNode }) {
     { key: "/nodes", icon: <ClusterOutlined />, label: t("nav.nodes") },
     { key: "/topology", icon: <DeploymentUnitOutlined />, label: t("nav.topology") },
     { key: "/enrollments", icon: <UserAddOutlined />, label: t("nav.enrollments") },
+    { key: "/enrollment-policies", icon: <SolutionOutlined />, label: t("nav.enrollmentPolicies") },
     { key: "/join-tokens", icon: <IdcardOutlined />, label: t("nav.joinTokens") },
     { key: "/access-policies", icon: <SafetyOutlined />, label: t("nav.accessPolicies") },
+    { key: "/peer-overrides", icon: <BranchesOutlined />, label: t("nav.peerOverrides") },
     { key: "/audit", icon: <AuditOutlined />, label: t("nav.audit") },
     { key: "/import-export", icon: <SwapOutlined />, label: t("nav.importExport") },
     ...(admin

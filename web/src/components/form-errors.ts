@@ -6,6 +6,7 @@
 import type { FormInstance } from "antd";
 import { ApiError } from "../api/client";
 import type { Issue } from "../api/types";
+import { issueMessage } from "../i18n/api-errors";
 
 export type FieldPath = (string | number)[];
 
@@ -39,7 +40,7 @@ export function showIssues(
     }
     const key = JSON.stringify(name);
     const entry = byField.get(key) ?? { name, errors: [] };
-    entry.errors.push(issue.message);
+    entry.errors.push(issueMessage(issue));
     byField.set(key, entry);
   }
   form.setFields([...byField.values()].map((f) => ({ name: f.name, errors: f.errors })));

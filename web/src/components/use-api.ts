@@ -1,20 +1,16 @@
 /**
- * Loading data from the API into a component, with reload, optional polling and a flag for routes
- * this controller lacks. Polling (rather than server-sent events) because the status API already
+ * Loading data from the API into a component, with reload and optional polling. Polling (rather than server-sent events) because the status API already
  * answers everything a page shows, agents report only every 5 s, and a poll needs nothing from
  * the controller or a proxy in between. A background refresh keeps the data on screen (no
  * spinner, no flicker) and replaces it only when the answer differs; it pauses while the tab is
  * hidden.
  */
 import { type DependencyList, useCallback, useEffect, useRef, useState } from "react";
-import { isMissingRoute } from "../api/client";
 
 export interface Loaded<T> {
   readonly data: T | undefined;
   readonly error: unknown;
   readonly loading: boolean;
-  /** The route answered 404 "no such route": the feature is not on this controller (yet). */
-  readonly missing: boolean;
   reload(): void;
 }
 
@@ -91,5 +87,13 @@ export function useApi<T>(
     return () => ctl.abort();
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, missing: isMissingRoute(error), reload };
+  return { data, error, loading, reload };
+}
+
+/**
+ * The one way live pages (dashboard, nodes, node detail, topology) load what agents report:
+ * reloaded every {@link LIVE_REFRESH_MS} in the background.
+ */
+export function useLive<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList): Loaded<T> {
+  return useApi(load, deps, { refreshMs: LIVE_REFRESH_MS });
 }

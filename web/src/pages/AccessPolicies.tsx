@@ -4,7 +4,7 @@ import { App, Button, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
-import type { AccessPolicy, AccessRule, GetResult } from "../api/types";
+import type { AccessPolicy, AccessRule } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
@@ -27,21 +27,14 @@ export default function AccessPolicies() {
   const canWrite = useCanWrite();
   const list = useApi(
     (signal) =>
-      api.get<GetResult<"/api/v1/access-policies">>("/api/v1/access-policies", {
+      api.get("/api/v1/access-policies", {
         query: { limit: 1000 },
         signal,
       }),
     [],
   );
-  const networks = useApi(
-    (signal) =>
-      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
-    [],
-  );
-  const nodes = useApi(
-    (signal) => api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { limit: 1000 }, signal }),
-    [],
-  );
+  const networks = useApi((signal) => api.get("/api/v1/networks", { query: { limit: 1000 }, signal }), []);
+  const nodes = useApi((signal) => api.get("/api/v1/nodes", { query: { limit: 1000 }, signal }), []);
   const [editing, setEditing] = useState<{ policy?: AccessPolicy } | null>(null);
   const [error, setError] = useState<unknown>();
   const sorted = [...(list.data?.items ?? [])].sort(

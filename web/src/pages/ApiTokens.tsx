@@ -1,57 +1,39 @@
 /** API tokens for automation (admins only): create with a role and lifetime, shown once; revoke. */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, Modal, Select, Table, Tag } from "antd";
+import { Button, Form, Input, Select, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
-import type { ApiToken, CreatedApiToken, Issue, Role } from "../api/types";
+import type { ApiToken, CreatedApiToken, Role } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { clearIssues, showIssues } from "../components/form-errors";
 import { PageHeader } from "../components/PageHeader";
 import { SecretOnce } from "../components/SecretOnce";
 import { useApi } from "../components/use-api";
+import { FormModal, topFields, useAction, useSubmit } from "../components/use-submit";
 import { formatDate } from "../i18n/format";
 
 export default function ApiTokens() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
-  const list = useApi((signal) => api.get<{ items: ApiToken[] }>("/api/v1/tokens", { signal }), []);
+  const list = useApi((signal) => api.get("/api/v1/tokens", { signal }), []);
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm<{ name: string; role: Role; ttl?: string }>();
-  const [rest, setRest] = useState<{ error: unknown; issues: Issue[] }>();
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<unknown>();
-
-  const create = async () => {
-    const v = await form.validateFields();
-    clearIssues(form);
-    setRest(undefined);
-    try {
-      const r = await api.post<CreatedApiToken>("/api/v1/tokens", {
+  const action = useAction(list.reload);
+  const create = useSubmit(form, {
+    send: (v) =>
+      api.post<CreatedApiToken>("/api/v1/tokens", {
         name: v.name,
         role: v.role,
         ...(v.ttl ? { ttl: v.ttl } : {}),
-      });
+      }),
+    fieldOf: topFields(["name", "role", "ttl"]),
+    onDone: (r) => {
       setCreating(false);
       setSecret(r.token);
       list.reload();
-    } catch (e) {
-      const left = showIssues(form, e, (p) =>
-        ["name", "role", "ttl"].includes(String(p[0])) ? [String(p[0])] : undefined,
-      );
-      setRest({ error: e, issues: left });
-    }
-  };
-  const revoke = async (id: string) => {
-    try {
-      await api.del(`/api/v1/tokens/${id}`);
-      message.success(t("joinTokens.revokedMsg"));
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    },
+  });
 
   return (
     <>
@@ -65,7 +47,7 @@ export default function ApiTokens() {
             onClick={() => {
               form.resetFields();
               form.setFieldsValue({ role: "viewer", ttl: "90d" });
-              setRest(undefined);
+              create.reset();
               setCreating(true);
             }}
           >
@@ -73,7 +55,7 @@ export default function ApiTokens() {
           </Button>
         }
       />
-      <ErrorAlert error={list.error ?? error} />
+      <ErrorAlert error={list.error ?? action.error} />
       <Table<ApiToken>
         rowKey="id"
         loading={list.loading}
@@ -113,22 +95,21 @@ export default function ApiTokens() {
                 <ConfirmButton
                   question={t("joinTokens.confirmRevoke")}
                   label={t("joinTokens.revoke")}
-                  onConfirm={() => revoke(k.id)}
+                  onConfirm={() =>
+                    action.run(() => api.del(`/api/v1/tokens/${k.id}`), t("joinTokens.revokedMsg"))
+                  }
                 />
               ),
           },
         ]}
       />
-      <Modal
+      <FormModal
+        submit={create}
         open={creating}
         title={t("apiTokens.create")}
         onCancel={() => setCreating(false)}
-        onOk={() => void create()}
         okText={t("joinTokens.createOk")}
-        cancelText={t("common.cancel")}
-        destroyOnHidden
       >
-        {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
         <Form form={form} layout="vertical">
           <Form.Item
             name="name"
@@ -149,7 +130,7 @@ export default function ApiTokens() {
             <Input placeholder="90d" />
           </Form.Item>
         </Form>
-      </Modal>
+      </FormModal>
       <SecretOnce title={t("apiTokens.created")} secret={secret} onClose={() => setSecret(undefined)} />
     </>
   );

@@ -77,7 +77,7 @@ export default function Audit() {
   const before = cursors[cursors.length - 1];
   const page = useApi(
     (signal) =>
-      api.get<{ items: AuditEntry[]; next?: number }>("/api/v1/audit", {
+      api.get("/api/v1/audit", {
         query: { ...filters, limit: 50, before, group: "revision" },
         signal,
       }),
@@ -91,7 +91,7 @@ export default function Audit() {
   const exportLines = async () => {
     setExportError(undefined);
     try {
-      const text = await api.get<string>("/api/v1/audit/export", { query: { ...filters }, text: true });
+      const text = await api.get("/api/v1/audit/export", { query: { ...filters } });
       download("hubwire-audit.jsonl", text, "application/x-ndjson");
     } catch (e) {
       setExportError(e);

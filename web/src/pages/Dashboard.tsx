@@ -1,19 +1,18 @@
 /**
  * The first screen: nodes online and offline by role, the hubs' health, total
- * traffic (from `GET /api/v1/overview` once live status exists; until then the
- * hubs from intent), and the latest audit events.
+ * traffic (`GET /api/v1/overview`), and the latest audit events; all polled.
  */
-import { Alert, Card, Col, Row, Statistic, Table, Tag, Typography } from "antd";
+import { Card, Col, Row, Statistic, Table, Tag, Typography } from "antd";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
-import type { AuditEntry, GetResult, NodeResource, Overview } from "../api/types";
+import type { AuditEntry } from "../api/types";
 import { DeliveryHolds } from "../components/DeliveryHolds";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { PageHeader } from "../components/PageHeader";
 import { useRates } from "../components/rates";
-import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { useLive } from "../components/use-api";
 import { actionLabel } from "../i18n/actions";
 import { formatBitRate, formatBytes, formatDate, formatNumber } from "../i18n/format";
 
@@ -27,41 +26,19 @@ type Hub = {
 
 export default function Dashboard() {
   const { t } = useTranslation();
-  const live = { refreshMs: LIVE_REFRESH_MS };
-  const overview = useApi((signal) => api.get<Overview>("/api/v1/overview", { signal }), [], live);
-  const hubsFromIntent = useApi(
-    (signal) =>
-      api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", { query: { role: "hub", limit: 200 }, signal }),
-    [],
-  );
-  const events = useApi(
-    (signal) => api.get<{ items: AuditEntry[] }>("/api/v1/audit", { query: { limit: 8 }, signal }),
-    [],
-    live,
-  );
+  const overview = useLive((signal) => api.get("/api/v1/overview", { signal }), []);
+  const events = useLive((signal) => api.get("/api/v1/audit", { query: { limit: 8 }, signal }), []);
   const o = overview.data;
   // The overview's totals carry no time: an answer is timed when it arrives changed.
   const reading = useMemo(() => (o ? { ...o.traffic, at: new Date().toISOString() } : undefined), [o]);
   const rate = useRates(new Map(reading ? [["all", reading]] : [])).get("all");
-  const hubs: Hub[] = o
-    ? o.hubs.map((h) => ({ ...h, healthy: h.peersWithRecentHandshake }))
-    : (hubsFromIntent.data?.items ?? []).map((n: NodeResource) => ({
-        name: n.metadata.name,
-        network: n.spec.network,
-        online: null,
-        peers: null,
-        healthy: null,
-      }));
+  const hubs: Hub[] = (o?.hubs ?? []).map((h) => ({ ...h, healthy: h.peersWithRecentHandshake }));
   const roles = ["hub", "spoke", "external"] as const;
   return (
     <>
       <PageHeader title={t("dashboard.title")} />
       <DeliveryHolds />
-      {overview.missing ? (
-        <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t("dashboard.noLiveStatus")} />
-      ) : (
-        <ErrorAlert error={overview.error} />
-      )}
+      <ErrorAlert error={overview.error} />
       <Row gutter={[16, 16]}>
         <Col xs={24} md={6}>
           <Card>
@@ -139,7 +116,7 @@ export default function Dashboard() {
               size="small"
               pagination={false}
               rowKey="name"
-              loading={hubsFromIntent.loading && overview.loading}
+              loading={overview.loading}
               dataSource={hubs}
               locale={{ emptyText: t("dashboard.noHubs") }}
               columns={[

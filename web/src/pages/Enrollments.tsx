@@ -1,17 +1,16 @@
 /**
  * The enrollment queue: requests by state, every field the controller checked,
- * approve, or reject with a reason (the reason is required and its error is
- * shown under the field); reset a rejected, revoked or expired one (after a
- * confirmation) so the name may enroll again.
+ * approve (one, or the selected ones at once), or reject with a reason (the reason is required and its error is
+ * shown under the field); reset a rejected, revoked or expired one (after a confirmation) so the
+ * name may enroll again.
  */
 import { CheckOutlined, CloseOutlined, UndoOutlined } from "@ant-design/icons";
 import {
-  App,
   Button,
   Descriptions,
+  Flex,
   Form,
   Input,
-  Modal,
   Popconfirm,
   Space,
   Table,
@@ -21,17 +20,18 @@ import {
 } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, isMissingRoute } from "../api/client";
-import type { Enrollment, EnrollmentStatus, GetResult } from "../api/types";
+import { api } from "../api/client";
+import type { Enrollment, EnrollmentStatus } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { showIssues } from "../components/form-errors";
 import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
+import { FormModal, useAction, useSubmit } from "../components/use-submit";
 import { formatDate } from "../i18n/format";
 import { useCanWrite } from "../session";
 
 const STATES = ["Pending", "Approved", "Rejected", "Revoked", "Expired"] as const;
 type State = (typeof STATES)[number];
+
 /** Final states an operator may reset (POST /api/v1/enrollments/{name}/reset). */
 const RESETTABLE: readonly string[] = ["Rejected", "Revoked", "Expired"];
 
@@ -114,12 +114,11 @@ function Checked({ e }: { e: Enrollment }) {
 
 export default function Enrollments() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const canWrite = useCanWrite();
   const [state, setState] = useState<State | "all">("Pending");
   const list = useApi(
     (signal) =>
-      api.get<GetResult<"/api/v1/enrollments">>("/api/v1/enrollments", {
+      api.get("/api/v1/enrollments", {
         query: { state: state === "all" ? undefined : state, limit: 1000 },
         signal,
       }),
@@ -127,63 +126,62 @@ export default function Enrollments() {
   );
   const [rejecting, setRejecting] = useState<string>();
   const [form] = Form.useForm<{ reason: string }>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState<string>();
-
-  const notAvailable = (e: unknown) =>
-    isMissingRoute(e) ? new Error(t("common.notAvailable", { what: t("enrollments.decisions") })) : e;
-  const approve = async (name: string) => {
-    setBusy(name);
-    setError(undefined);
-    try {
-      await api.post(`/api/v1/enrollments/${name}/approve`);
-      message.success(t("enrollments.approvedMsg", { name }));
-      list.reload();
-    } catch (e) {
-      setError(notAvailable(e));
-    } finally {
-      setBusy(undefined);
-    }
-  };
-  const reset = async (name: string) => {
-    setBusy(name);
-    setError(undefined);
-    try {
-      await api.post(`/api/v1/enrollments/${name}/reset`);
-      message.success(t("enrollments.resetMsg", { name }));
-      list.reload();
-    } catch (e) {
-      setError(notAvailable(e));
-    } finally {
-      setBusy(undefined);
-    }
-  };
-  const reject = async () => {
-    const { reason } = await form.validateFields();
-    try {
-      await api.post(`/api/v1/enrollments/${rejecting}/reject`, { reason });
-      message.success(t("enrollments.rejectedMsg", { name: rejecting }));
+  const [selected, setSelected] = useState<string[]>([]);
+  const action = useAction(() => {
+    setSelected([]);
+    list.reload();
+  });
+  const pending = (e: Enrollment) => (statusOf(e).state ?? "Pending") === "Pending";
+  // Approve the requests one by one; the first refusal stops and says why.
+  const approveAll = (names: string[]) =>
+    action.run(
+      async () => {
+        for (const name of names) await api.post(`/api/v1/enrollments/${name}/approve`);
+      },
+      names.length === 1
+        ? t("enrollments.approvedMsg", { name: names[0] })
+        : t("enrollments.approvedMany", { count: names.length }),
+    );
+  const reset = (name: string) =>
+    action.run(() => api.post(`/api/v1/enrollments/${name}/reset`), t("enrollments.resetMsg", { name }));
+  const reject = useSubmit(form, {
+    send: ({ reason }) => api.post(`/api/v1/enrollments/${rejecting}/reject`, { reason }),
+    fieldOf: () => ["reason"],
+    success: t("enrollments.rejectedMsg", { name: rejecting }),
+    onDone: () => {
       setRejecting(undefined);
       list.reload();
-    } catch (e) {
-      if (e instanceof ApiError && e.issues.length > 0) showIssues(form, e, () => ["reason"]);
-      else form.setFields([{ name: "reason", errors: [String((notAvailable(e) as Error).message)] }]);
-    }
-  };
+    },
+  });
 
   return (
     <>
       <PageHeader title={t("enrollments.title")} sub={t("enrollments.sub")} />
       <Tabs
         activeKey={state}
-        onChange={(k) => setState(k as State)}
+        onChange={(k) => {
+          setState(k as State);
+          setSelected([]);
+        }}
         items={[
           ...STATES.map((s) => ({ key: s, label: t(`enrollments.states.${s}`) })),
           { key: "all", label: t("common.all") },
         ]}
       />
-      <ErrorAlert error={list.error} />
-      <ErrorAlert error={error} />
+      <ErrorAlert error={list.error ?? action.error} />
+      {canWrite && state === "Pending" ? (
+        <Flex gap={8} align="center" style={{ marginBottom: 12 }}>
+          <Button
+            type="primary"
+            icon={<CheckOutlined />}
+            disabled={selected.length === 0}
+            loading={action.busy}
+            onClick={() => void approveAll(selected)}
+          >
+            {t("enrollments.approveSelected", { count: selected.length })}
+          </Button>
+        </Flex>
+      ) : null}
       <Table<Enrollment>
         rowKey={(e) => e.metadata.name}
         loading={list.loading}
@@ -191,6 +189,18 @@ export default function Enrollments() {
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
         locale={{ emptyText: state === "Pending" ? t("enrollments.emptyPending") : t("enrollments.empty") }}
         expandable={{ expandedRowRender: (e) => <Checked e={e} />, rowExpandable: () => true }}
+        rowSelection={
+          canWrite && state === "Pending"
+            ? {
+                selectedRowKeys: selected,
+                onChange: (keys) => setSelected(keys.map(String)),
+                getCheckboxProps: (e) => ({
+                  disabled: !pending(e),
+                  "aria-label": t("enrollments.select", { name: e.metadata.name }),
+                }),
+              }
+            : undefined
+        }
         columns={[
           { title: t("common.name"), render: (_, e) => e.metadata.name },
           { title: t("enrollments.policy"), render: (_, e) => e.spec.policy },
@@ -204,14 +214,13 @@ export default function Enrollments() {
                   title: t("common.actions"),
                   key: "actions",
                   render: (_: unknown, e: Enrollment) =>
-                    (statusOf(e).state ?? "Pending") === "Pending" ? (
+                    pending(e) ? (
                       <Space>
                         <Button
                           size="small"
                           type="primary"
                           icon={<CheckOutlined />}
-                          loading={busy === e.metadata.name}
-                          onClick={() => void approve(e.metadata.name)}
+                          onClick={() => void approveAll([e.metadata.name])}
                         >
                           {t("enrollments.approve")}
                         </Button>
@@ -221,6 +230,7 @@ export default function Enrollments() {
                           icon={<CloseOutlined />}
                           onClick={() => {
                             form.resetFields();
+                            reject.reset();
                             setRejecting(e.metadata.name);
                           }}
                         >
@@ -235,7 +245,7 @@ export default function Enrollments() {
                         cancelText={t("common.cancel")}
                         onConfirm={() => void reset(e.metadata.name)}
                       >
-                        <Button size="small" icon={<UndoOutlined />} loading={busy === e.metadata.name}>
+                        <Button size="small" icon={<UndoOutlined />}>
                           {t("enrollments.reset")}
                         </Button>
                       </Popconfirm>
@@ -245,15 +255,13 @@ export default function Enrollments() {
             : []),
         ]}
       />
-      <Modal
+      <FormModal
+        submit={reject}
         open={rejecting !== undefined}
         title={t("enrollments.rejectTitle", { name: rejecting })}
         onCancel={() => setRejecting(undefined)}
-        onOk={() => void reject()}
         okText={t("enrollments.reject")}
         okButtonProps={{ danger: true }}
-        cancelText={t("common.cancel")}
-        destroyOnHidden
       >
         <Typography.Paragraph type="secondary">{t("enrollments.rejectHelp")}</Typography.Paragraph>
         <Form form={form} layout="vertical">
@@ -265,7 +273,7 @@ export default function Enrollments() {
             <Input.TextArea rows={3} maxLength={500} showCount />
           </Form.Item>
         </Form>
-      </Modal>
+      </FormModal>
     </>
   );
 }

@@ -66,9 +66,7 @@ export default function ImportExport() {
   const exportAll = async (what: "yaml" | "csv") => {
     setError(undefined);
     try {
-      const body = await api.get<string>(what === "yaml" ? "/api/v1/export" : "/api/v1/export/nodes.csv", {
-        text: true,
-      });
+      const body = await api.get(what === "yaml" ? "/api/v1/export" : "/api/v1/export/nodes.csv");
       download(
         what === "yaml" ? "hubwire-intent.yaml" : "hubwire-nodes.csv",
         body,

@@ -1,21 +1,19 @@
 /**
  * Join tokens: create one for an enrollment policy with a lifetime and a use
- * limit, see it once (with a copy button), revoke it. Controllers without
- * join tokens show an empty state.
+ * limit, see it once (with a copy button), revoke it.
  */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, InputNumber, Modal, Select, Table, Tag, Typography } from "antd";
+import { Button, Form, Input, InputNumber, Select, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api, isMissingRoute } from "../api/client";
-import type { CreatedJoinToken, GetResult, Issue, JoinToken } from "../api/types";
+import { ApiError, api } from "../api/client";
+import type { CreatedJoinToken, JoinToken } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { clearIssues, showIssues } from "../components/form-errors";
-import { Missing } from "../components/Missing";
 import { PageHeader } from "../components/PageHeader";
 import { SecretOnce } from "../components/SecretOnce";
 import { useApi } from "../components/use-api";
+import { FormModal, topFields, useAction, useSubmit } from "../components/use-submit";
 import { formatDate, formatNumber } from "../i18n/format";
 import { useCanWrite } from "../session";
 
@@ -69,15 +67,11 @@ interface CreateForm {
 
 export default function JoinTokens() {
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const canWrite = useCanWrite();
-  const list = useApi(
-    (signal) => api.get<GetResult<"/api/v1/join-tokens">>("/api/v1/join-tokens", { signal }),
-    [],
-  );
+  const list = useApi((signal) => api.get("/api/v1/join-tokens", { signal }), []);
   const policies = useApi(
     (signal) =>
-      api.get<GetResult<"/api/v1/enrollment-policies">>("/api/v1/enrollment-policies", {
+      api.get("/api/v1/enrollment-policies", {
         query: { limit: 1000 },
         signal,
       }),
@@ -85,50 +79,31 @@ export default function JoinTokens() {
   );
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm<CreateForm>();
-  const [rest, setRest] = useState<{ error: unknown; issues: Issue[] }>();
   const [token, setToken] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-
-  const create = async () => {
-    const v = await form.validateFields();
-    setBusy(true);
-    clearIssues(form);
-    setRest(undefined);
-    try {
-      const r = await api.post<CreatedJoinToken>("/api/v1/join-tokens", {
-        policy: v.policy,
-        ...(v.ttl ? { ttl: v.ttl.trim() } : {}),
-        ...(v.uses ? { uses: v.uses } : {}),
-      });
+  const action = useAction(list.reload);
+  const create = useSubmit(form, {
+    send: (v) =>
+      api
+        .post<CreatedJoinToken>("/api/v1/join-tokens", {
+          policy: v.policy,
+          ...(v.ttl ? { ttl: v.ttl.trim() } : {}),
+          ...(v.uses ? { uses: v.uses } : {}),
+        })
+        .catch((e: unknown) => {
+          // A controller without an enrollment listener refuses (400) to make tokens nodes could not
+          // use: say what to do in the user's language (the code stays in the alert's title).
+          if (e instanceof ApiError && e.code === "bad-request" && /--enroll-listen/.test(e.message)) {
+            throw new ApiError(e.status, e.code, t("joinTokens.noListener"), e.issues, true);
+          }
+          throw e;
+        }),
+    fieldOf: topFields(["policy", "ttl", "uses"]),
+    onDone: (r) => {
       setCreating(false);
       setToken(r.token);
       list.reload();
-    } catch (e) {
-      const left = showIssues(form, e, (p) =>
-        ["policy", "ttl", "uses"].includes(String(p[0])) ? [String(p[0])] : undefined,
-      );
-      // A controller without an enrollment listener refuses (400) to make tokens nodes could not
-      // use: say what to do in the user's language (the code stays in the alert's title).
-      const noListener =
-        e instanceof ApiError && e.code === "bad-request" && /--enroll-listen/.test(e.message);
-      setRest({
-        error: noListener ? new ApiError(e.status, e.code, t("joinTokens.noListener")) : e,
-        issues: left,
-      });
-    } finally {
-      setBusy(false);
-    }
-  };
-  const revoke = async (id: string) => {
-    try {
-      await api.post(`/api/v1/join-tokens/${id}/revoke`);
-      message.success(t("joinTokens.revokedMsg"));
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    },
+  });
 
   const state = (j: JoinToken) => {
     if (j.revokedAt) return <Tag color="red">{t("joinTokens.revoked")}</Tag>;
@@ -143,13 +118,13 @@ export default function JoinTokens() {
         title={t("joinTokens.title")}
         sub={t("joinTokens.sub")}
         extra={
-          canWrite && !list.missing ? (
+          canWrite ? (
             <Button
               type="primary"
               icon={<PlusOutlined />}
               onClick={() => {
                 form.resetFields();
-                setRest(undefined);
+                create.reset();
                 form.setFieldsValue({ ttl: "24h", uses: 1 });
                 setCreating(true);
               }}
@@ -159,70 +134,64 @@ export default function JoinTokens() {
           ) : null
         }
       />
-      {list.missing ? (
-        <Missing what={t("joinTokens.title")} />
-      ) : (
-        <>
-          {isMissingRoute(list.error) ? null : <ErrorAlert error={list.error} />}
-          <ErrorAlert error={error} />
-          <Table<JoinToken>
-            rowKey="id"
-            loading={list.loading}
-            dataSource={list.data?.items ?? []}
-            pagination={{ pageSize: 50, hideOnSinglePage: true }}
-            locale={{ emptyText: t("joinTokens.empty") }}
-            columns={[
-              { title: "ID", dataIndex: "id", render: (v: string) => <span className="mono">{v}</span> },
-              { title: t("enrollments.policy"), dataIndex: "policy" },
-              { title: t("nodes.state"), key: "state", render: (_, j) => state(j) },
-              {
-                title: t("joinTokens.uses"),
-                key: "uses",
-                render: (_, j) =>
-                  `${formatNumber(j.uses)} / ${j.maxUses === null ? "∞" : formatNumber(j.maxUses)}`,
-              },
-              {
-                title: t("joinTokens.expires"),
-                dataIndex: "expiresAt",
-                render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")),
-              },
-              { title: t("joinTokens.createdBy"), dataIndex: "createdBy" },
-              {
-                title: t("joinTokens.createdAt"),
-                dataIndex: "createdAt",
-                render: (v: string) => formatDate(v),
-              },
-              ...(canWrite
-                ? [
-                    {
-                      title: t("common.actions"),
-                      key: "actions",
-                      render: (_: unknown, j: JoinToken) =>
-                        j.revokedAt ? null : (
-                          <ConfirmButton
-                            question={t("joinTokens.confirmRevoke")}
-                            label={t("joinTokens.revoke")}
-                            onConfirm={() => revoke(j.id)}
-                          />
-                        ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
-        </>
-      )}
-      <Modal
+      <ErrorAlert error={list.error ?? action.error} />
+      <Table<JoinToken>
+        rowKey="id"
+        loading={list.loading}
+        dataSource={list.data?.items ?? []}
+        pagination={{ pageSize: 50, hideOnSinglePage: true }}
+        locale={{ emptyText: t("joinTokens.empty") }}
+        columns={[
+          { title: "ID", dataIndex: "id", render: (v: string) => <span className="mono">{v}</span> },
+          { title: t("enrollments.policy"), dataIndex: "policy" },
+          { title: t("nodes.state"), key: "state", render: (_, j) => state(j) },
+          {
+            title: t("joinTokens.uses"),
+            key: "uses",
+            render: (_, j) =>
+              `${formatNumber(j.uses)} / ${j.maxUses === null ? "∞" : formatNumber(j.maxUses)}`,
+          },
+          {
+            title: t("joinTokens.expires"),
+            dataIndex: "expiresAt",
+            render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")),
+          },
+          { title: t("joinTokens.createdBy"), dataIndex: "createdBy" },
+          {
+            title: t("joinTokens.createdAt"),
+            dataIndex: "createdAt",
+            render: (v: string) => formatDate(v),
+          },
+          ...(canWrite
+            ? [
+                {
+                  title: t("common.actions"),
+                  key: "actions",
+                  render: (_: unknown, j: JoinToken) =>
+                    j.revokedAt ? null : (
+                      <ConfirmButton
+                        question={t("joinTokens.confirmRevoke")}
+                        label={t("joinTokens.revoke")}
+                        onConfirm={() =>
+                          action.run(
+                            () => api.post(`/api/v1/join-tokens/${j.id}/revoke`),
+                            t("joinTokens.revokedMsg"),
+                          )
+                        }
+                      />
+                    ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <FormModal
+        submit={create}
         open={creating}
         title={t("joinTokens.create")}
         onCancel={() => setCreating(false)}
-        onOk={() => void create()}
         okText={t("joinTokens.createOk")}
-        cancelText={t("common.cancel")}
-        confirmLoading={busy}
-        destroyOnHidden
       >
-        {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
         <Form form={form} layout="vertical">
           <Form.Item
             name="policy"
@@ -245,7 +214,7 @@ export default function JoinTokens() {
             <InputNumber min={1} max={100000} style={{ width: "100%" }} />
           </Form.Item>
         </Form>
-      </Modal>
+      </FormModal>
       <SecretOnce title={t("joinTokens.created")} secret={token} onClose={() => setToken(undefined)}>
         {token ? <InstallCommands token={token} /> : null}
       </SecretOnce>

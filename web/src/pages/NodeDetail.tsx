@@ -1,62 +1,50 @@
 /**
  * One node: its intent (addresses, subnets, hubs, labels, key), its live
- * status and peers with handshake age and traffic, a traffic chart, and for
- * external peers the wg-quick file with its QR code.
+ * status, its peers (configured, then with handshake age and traffic as
+ * reported), its compiled interfaces, routes and firewall rules, a traffic
+ * chart, and for external peers the wg-quick file with its QR code.
  */
 import { ArrowLeftOutlined } from "@ant-design/icons";
-import {
-  Alert,
-  App,
-  Button,
-  Card,
-  Col,
-  Descriptions,
-  Empty,
-  Input,
-  Modal,
-  Row,
-  Space,
-  Table,
-  Tag,
-  Typography,
-} from "antd";
+import { Button, Card, Col, Descriptions, Empty, Input, Modal, Row, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { api, isMissingRoute } from "../api/client";
-import type { Enrollment, EnrollmentStatus, NodeResource, NodeStatusDetail, PeerStatus } from "../api/types";
+import { api } from "../api/client";
+import type { EnrollmentStatus } from "../api/types";
+import { CompiledConfig } from "../components/CompiledConfig";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { ExternalPeer } from "../components/ExternalPeer";
 import { HubLinks } from "../components/HubLinks";
-import { HEALTHY_HANDSHAKE_SECONDS } from "../components/health";
 import { NodeForm } from "../components/NodeForm";
+import { NodePeers } from "../components/NodePeers";
 import { PageHeader } from "../components/PageHeader";
 import { useRates } from "../components/rates";
-import { RoleTag, StateTag } from "../components/StateTag";
+import { RevisionState, RoleTag, StateTag } from "../components/StateTag";
 import { TrafficChart } from "../components/TrafficChart";
-import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
-import { formatAge, formatBitRate, formatBytes, formatDate, formatNumber } from "../i18n/format";
+import { useApi, useLive } from "../components/use-api";
+import { useAction } from "../components/use-submit";
+import { formatBitRate, formatBytes, formatDate, formatNumber } from "../i18n/format";
 import { useCanWrite } from "../session";
 
 export default function NodeDetail() {
   const { name = "" } = useParams();
   const { t } = useTranslation();
-  const { message } = App.useApp();
   const navigate = useNavigate();
   const canWrite = useCanWrite();
-  const node = useApi((signal) => api.get<NodeResource>(`/api/v1/nodes/${name}`, { signal }), [name], {
-    refreshMs: LIVE_REFRESH_MS,
-  });
-  const status = useApi(
-    (signal) => api.get<NodeStatusDetail>(`/api/v1/node-status/${name}`, { signal }),
+  const node = useLive((signal) => api.get("/api/v1/nodes/{name}", { params: { name }, signal }), [name]);
+  const status = useLive(
+    (signal) => api.get("/api/v1/node-status/{name}", { params: { name }, signal }),
     [name],
-    { refreshMs: LIVE_REFRESH_MS },
+  );
+  const compiled = useLive(
+    (signal) => api.get("/api/v1/nodes/{name}/compiled", { params: { name }, signal }),
+    [name],
   );
   // Revoke is offered only for a node that joined by enrollment: a node declared in YAML with its
   // own key has no credential to revoke (the API refuses it).
   const enrollment = useApi(
-    (signal) => api.get<Enrollment>(`/api/v1/enrollments/${name}`, { signal }),
+    (signal) => api.get("/api/v1/enrollments/{name}", { params: { name }, signal }),
     [name, node.data],
   );
   const enrollmentState = (enrollment.data?.status as EnrollmentStatus | undefined)?.state;
@@ -64,34 +52,25 @@ export default function NodeDetail() {
   const [editing, setEditing] = useState(false);
   const [revoking, setRevoking] = useState(false);
   const [reason, setReason] = useState("");
-  const [actionError, setActionError] = useState<unknown>();
   const n = node.data;
   const s = status.data;
   const rate = useRates(
     new Map(s?.lastSeenAt ? [[name, { rxBytes: s.rxBytes, txBytes: s.txBytes, at: s.lastSeenAt }]] : []),
   ).get(name);
 
-  const remove = async () => {
-    try {
+  const action = useAction();
+  const remove = () =>
+    action.run(async () => {
       await api.del(`/api/v1/nodes/${name}`);
-      message.success(t("common.deleted"));
       navigate("/nodes");
-    } catch (e) {
-      setActionError(e);
-    }
-  };
+    }, t("common.deleted"));
   const revoke = async () => {
-    try {
-      await api.post(`/api/v1/nodes/${name}/revoke`, reason ? { reason } : {});
-      setRevoking(false);
-      message.success(t("nodes.revoked"));
-      node.reload();
-    } catch (e) {
-      setActionError(
-        isMissingRoute(e) ? new Error(t("common.notAvailable", { what: t("nodes.revoke") })) : e,
-      );
-      setRevoking(false);
-    }
+    setRevoking(false);
+    await action.run(
+      () => api.post(`/api/v1/nodes/${name}/revoke`, reason ? { reason } : {}),
+      t("nodes.revoked"),
+    );
+    node.reload();
   };
 
   return (
@@ -123,7 +102,7 @@ export default function NodeDetail() {
         }
       />
       <ErrorAlert error={node.error} />
-      <ErrorAlert error={actionError} />
+      <ErrorAlert error={action.error} />
       {n ? (
         <Row gutter={[16, 16]}>
           <Col xs={24} xl={14}>
@@ -185,9 +164,7 @@ export default function NodeDetail() {
           </Col>
           <Col xs={24} xl={10}>
             <Card title={<h2 className="card-title">{t("nodes.liveStatus")}</h2>}>
-              {status.missing ? (
-                <Alert type="info" showIcon title={t("nodes.noLiveStatus")} />
-              ) : status.error ? (
+              {status.error ? (
                 <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("nodes.neverReported")} />
               ) : (
                 <Descriptions column={1} size="small" bordered>
@@ -224,10 +201,7 @@ export default function NodeDetail() {
                     {s?.agentVersion ?? "—"}
                   </Descriptions.Item>
                   <Descriptions.Item label={t("nodes.revision")}>
-                    <span className="mono">
-                      {s?.appliedRevision ?? "—"}
-                      {s && s.appliedRevision !== s.desiredRevision ? ` → ${s.desiredRevision ?? "—"}` : ""}
-                    </span>
+                    <RevisionState status={s} />
                   </Descriptions.Item>
                   <Descriptions.Item label={t("nodes.traffic")}>
                     {s ? `↓ ${formatBytes(s.rxBytes)} ↑ ${formatBytes(s.txBytes)}` : "—"}
@@ -257,42 +231,12 @@ export default function NodeDetail() {
           ) : null}
           <Col span={24}>
             <Card title={<h2 className="card-title">{t("nodes.peers")}</h2>}>
-              <Table<PeerStatus>
-                size="small"
-                rowKey="publicKey"
-                pagination={false}
-                dataSource={s?.peers ? [...s.peers] : []}
-                locale={{ emptyText: t("nodes.noPeers") }}
-                columns={[
-                  {
-                    title: t("common.name"),
-                    dataIndex: "name",
-                    render: (v: string | null) => (v ? <Link to={`/nodes/${v}`}>{v}</Link> : "—"),
-                  },
-                  {
-                    title: t("nodes.endpoint"),
-                    dataIndex: "endpoint",
-                    render: (v: string | null) => <span className="mono">{v ?? "—"}</span>,
-                  },
-                  {
-                    title: t("nodes.handshake"),
-                    dataIndex: "handshakeAgeSeconds",
-                    render: (v: number | null) =>
-                      v === null ? (
-                        <Tag>{t("nodes.never")}</Tag>
-                      ) : (
-                        <Tag color={v < HEALTHY_HANDSHAKE_SECONDS ? "green" : "red"}>{formatAge(v)}</Tag>
-                      ),
-                  },
-                  { title: t("nodes.received"), dataIndex: "rxBytes", render: (v: number) => formatBytes(v) },
-                  { title: t("nodes.sent"), dataIndex: "txBytes", render: (v: number) => formatBytes(v) },
-                  {
-                    title: t("nodes.publicKey"),
-                    dataIndex: "publicKey",
-                    render: (v: string) => <span className="mono">{v}</span>,
-                  },
-                ]}
-              />
+              <NodePeers compiled={compiled.data} reported={s?.peers ?? []} />
+            </Card>
+          </Col>
+          <Col span={24}>
+            <Card title={<h2 className="card-title">{t("nodes.compiled")}</h2>}>
+              <CompiledConfig compiled={compiled.data} />
             </Card>
           </Col>
           <Col span={24}>

@@ -2,21 +2,24 @@
  * Nodes: a table that stays fast with 10,000 nodes because the server filters
  * and pages (network, role, labels; cursor pagination), merged with live
  * status from `GET /api/v1/node-status` where the controller has it. The
- * state filter (online/offline) lists from live status itself.
+ * state filter (online/offline) lists from live status itself. The page shown
+ * can be searched by name and sorted, and selected nodes deleted at once.
  */
 import { PlusOutlined, ReloadOutlined } from "@ant-design/icons";
-import { Button, Flex, Input, Select, Space, Table, Tag, Tooltip, Typography } from "antd";
+import { Button, Flex, Input, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
 import { api } from "../api/client";
-import type { GetResult, NodeResource, NodeStatusView } from "../api/types";
+import type { NodeResource, NodeRole, NodeStatusView } from "../api/types";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { NodeForm } from "../components/NodeForm";
 import { PageHeader } from "../components/PageHeader";
 import { useRates } from "../components/rates";
 import { RoleTag, StateTag } from "../components/StateTag";
-import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { useApi, useLive } from "../components/use-api";
+import { useAction } from "../components/use-submit";
 import { formatBitRate, formatBytes, formatDate } from "../i18n/format";
 import { useCanWrite } from "../session";
 
@@ -30,7 +33,7 @@ interface Row {
 
 interface Filters {
   network?: string;
-  role?: string;
+  role?: NodeRole;
   state?: "online" | "offline";
   labels: string[];
 }
@@ -38,8 +41,6 @@ interface Filters {
 interface Page {
   rows: Row[];
   next?: string;
-  /** Live status answered (false: this controller has no live status yet). */
-  live: boolean;
 }
 
 async function loadPage(
@@ -49,44 +50,50 @@ async function loadPage(
   signal: AbortSignal,
 ): Promise<Page> {
   if (f.state) {
-    const r = await api.get<{ items: NodeStatusView[]; next?: string }>("/api/v1/node-status", {
-      query: { network: f.network, role: f.role, online: f.state === "online", limit, after: cursor },
+    const r = await api.get("/api/v1/node-status", {
+      query: {
+        network: f.network,
+        role: f.role,
+        online: f.state === "online" ? "true" : "false",
+        limit,
+        after: cursor,
+      },
       signal,
     });
     return {
       rows: r.items.map((s) => ({ name: s.node, status: s, network: s.network, role: s.role })),
       next: r.next,
-      live: true,
     };
   }
-  // Live status for the same slice of names, fetched alongside; a controller without it still shows the nodes.
+  // Live status for the same slice of names, fetched alongside.
   const status = api
-    .get<{ items: NodeStatusView[] }>("/api/v1/node-status", {
+    .get("/api/v1/node-status", {
       query: { network: f.network, role: f.role, after: cursor, limit: 1000 },
       signal,
     })
-    .then((s) => new Map(s.items.map((v) => [v.node, v])))
-    .catch((e: unknown) => {
-      if ((e as Error).name === "AbortError") throw e;
-      return undefined;
-    });
-  const list = await api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", {
+    .then((s) => new Map(s.items.map((v) => [v.node, v])));
+  const list = await api.get("/api/v1/nodes", {
     query: { network: f.network, role: f.role, label: f.labels, limit, continue: cursor },
     signal,
   });
   const statuses = await status;
-  const live = statuses !== undefined;
   return {
     rows: list.items.map((n) => ({
       name: n.metadata.name,
       node: n,
-      status: statuses?.get(n.metadata.name),
+      status: statuses.get(n.metadata.name),
       network: n.spec.network,
       role: n.spec.role,
     })),
     next: list.continue,
-    live,
   };
+}
+
+/** Online first, then offline, then never reported, then unknown. */
+function stateRank(r: Row): number {
+  if (!r.status) return 3;
+  if (r.status.lastSeenAt === null) return 2;
+  return r.status.online ? 0 : 1;
 }
 
 export default function Nodes() {
@@ -100,9 +107,24 @@ export default function Nodes() {
   const [creating, setCreating] = useState(false);
   const cursor = cursors[cursors.length - 1];
   // Polled: states and traffic follow the agents' reports; filters and page stay as they are.
-  const page = useApi((signal) => loadPage(filters, cursor, pageSize, signal), [filters, cursor, pageSize], {
-    refreshMs: LIVE_REFRESH_MS,
+  const page = useLive((signal) => loadPage(filters, cursor, pageSize, signal), [filters, cursor, pageSize]);
+  const [search, setSearch] = useState("");
+  const [selected, setSelected] = useState<string[]>([]);
+  const action = useAction(() => {
+    setSelected([]);
+    page.reload();
   });
+  // The name search narrows the page shown (the API filters by network, role, label and state).
+  const needle = search.trim().toLowerCase();
+  const rows = (page.data?.rows ?? []).filter((r) => !needle || r.name.toLowerCase().includes(needle));
+  // Deleted one by one: a hub that spokes still name is refused, and the error says which.
+  const removeSelected = () =>
+    action.run(
+      async () => {
+        for (const name of selected) await api.del(`/api/v1/nodes/${name}`);
+      },
+      t("nodes.deletedMany", { count: selected.length }),
+    );
   const rates = useRates(
     new Map(
       (page.data?.rows ?? []).flatMap((r) =>
@@ -112,16 +134,11 @@ export default function Nodes() {
       ),
     ),
   );
-  const networks = useApi(
-    (signal) =>
-      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
-    [],
-  );
+  const networks = useApi((signal) => api.get("/api/v1/networks", { query: { limit: 1000 }, signal }), []);
   const setFilter = (f: Partial<Filters>) => {
     setFilters((old) => ({ ...old, ...f }));
     setCursors([undefined]);
   };
-  const live = page.data?.live ?? true;
 
   return (
     <>
@@ -166,21 +183,26 @@ export default function Nodes() {
             label: t(`roles.node.${r}`),
           }))}
         />
-        <Tooltip title={live ? undefined : t("nodes.stateNeedsLive")}>
-          <Select
-            allowClear
-            disabled={!live}
-            aria-label={t("nodes.state")}
-            placeholder={t("nodes.allStates")}
-            style={{ width: 150 }}
-            value={filters.state}
-            onChange={(v) => setFilter({ state: v })}
-            options={[
-              { value: "online", label: t("status.online") },
-              { value: "offline", label: t("status.offline") },
-            ]}
-          />
-        </Tooltip>
+        <Select
+          allowClear
+          aria-label={t("nodes.state")}
+          placeholder={t("nodes.allStates")}
+          style={{ width: 150 }}
+          value={filters.state}
+          onChange={(v) => setFilter({ state: v })}
+          options={[
+            { value: "online", label: t("status.online") },
+            { value: "offline", label: t("status.offline") },
+          ]}
+        />
+        <Input
+          allowClear
+          aria-label={t("nodes.nameSearch")}
+          placeholder={t("nodes.nameSearchPlaceholder")}
+          style={{ width: 200 }}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
         <Input.Search
           aria-label={t("nodes.labelFilter")}
           placeholder={t("nodes.labelFilterPlaceholder")}
@@ -197,16 +219,32 @@ export default function Nodes() {
           }
         />
       </Flex>
-      {page.data && !page.data.live ? (
-        <Typography.Paragraph type="secondary">{t("nodes.noLiveStatus")}</Typography.Paragraph>
+      <ErrorAlert error={page.error ?? action.error} />
+      {canWrite ? (
+        <Flex gap={8} style={{ marginBottom: 12 }}>
+          <ConfirmButton
+            question={t("nodes.confirmDeleteSelected", { count: selected.length })}
+            label={t("nodes.deleteSelected", { count: selected.length })}
+            onConfirm={removeSelected}
+            disabled={selected.length === 0}
+          />
+        </Flex>
       ) : null}
-      <ErrorAlert error={page.error} />
       <div data-testid="nodes-table">
         <Table<Row>
           size="middle"
           rowKey="name"
           loading={page.loading}
-          dataSource={page.data?.rows ?? []}
+          dataSource={rows}
+          rowSelection={
+            canWrite
+              ? {
+                  selectedRowKeys: selected,
+                  onChange: (keys) => setSelected(keys.map(String)),
+                  getCheckboxProps: (r) => ({ "aria-label": t("nodes.selectNode", { name: r.name }) }),
+                }
+              : undefined
+          }
           pagination={false}
           locale={{ emptyText: t("nodes.empty") }}
           onRow={(r) => ({ onDoubleClick: () => navigate(`/nodes/${r.name}`) })}
@@ -214,18 +252,30 @@ export default function Nodes() {
             {
               title: t("common.name"),
               dataIndex: "name",
+              sorter: (a, b) => a.name.localeCompare(b.name),
               render: (n: string) => <Link to={`/nodes/${n}`}>{n}</Link>,
             },
-            { title: t("nodes.network"), dataIndex: "network" },
-            { title: t("nodes.role"), dataIndex: "role", render: (r: string) => <RoleTag role={r} /> },
+            {
+              title: t("nodes.network"),
+              dataIndex: "network",
+              sorter: (a, b) => a.network.localeCompare(b.network),
+            },
+            {
+              title: t("nodes.role"),
+              dataIndex: "role",
+              sorter: (a, b) => a.role.localeCompare(b.role),
+              render: (r: string) => <RoleTag role={r} />,
+            },
             {
               title: t("nodes.state"),
               key: "state",
+              sorter: (a, b) => stateRank(a) - stateRank(b),
               render: (_, r) => <StateTag online={r.status?.online} never={r.status?.lastSeenAt === null} />,
             },
             {
               title: t("nodes.activeHubColumn"),
               key: "activeHub",
+              sorter: (a, b) => (a.status?.activeHub ?? "").localeCompare(b.status?.activeHub ?? ""),
               render: (_, r) =>
                 r.status?.activeHub ? (
                   <Link to={`/nodes/${r.status.activeHub}`}>{r.status.activeHub}</Link>
@@ -237,6 +287,13 @@ export default function Nodes() {
               title: t("nodes.tunnelAddress"),
               key: "addr",
               render: (_, r) => <span className="mono">{r.node?.spec.tunnelAddress ?? "—"}</span>,
+            },
+            {
+              title: t("nodes.subnets"),
+              key: "subnets",
+              render: (_, r) => (
+                <span className="mono">{(r.node?.spec.subnets ?? []).join(", ") || "—"}</span>
+              ),
             },
             {
               title: t("nodes.endpoint"),
@@ -254,7 +311,12 @@ export default function Nodes() {
                 </Space>
               ),
             },
-            { title: t("nodes.lastSeen"), key: "seen", render: (_, r) => formatDate(r.status?.lastSeenAt) },
+            {
+              title: t("nodes.lastSeen"),
+              key: "seen",
+              sorter: (a, b) => (a.status?.lastSeenAt ?? "").localeCompare(b.status?.lastSeenAt ?? ""),
+              render: (_, r) => formatDate(r.status?.lastSeenAt),
+            },
             {
               title: t("nodes.traffic"),
               key: "traffic",

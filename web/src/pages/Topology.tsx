@@ -15,13 +15,12 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { api } from "../api/client";
-import type { GetResult, NodeStatusView } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
 import type { LinkHealth } from "../components/health";
 import { PageHeader } from "../components/PageHeader";
 import { type Layout, layoutTopology } from "../components/topology-layout";
 import { carryingHub, spokesCarried, type TopologyLink, topologyLinks } from "../components/topology-model";
-import { LIVE_REFRESH_MS, useApi } from "../components/use-api";
+import { useApi, useLive } from "../components/use-api";
 import { formatLoss, formatRtt } from "../i18n/format";
 
 /** Nodes fetched for one network at most (pages of 1,000). */
@@ -112,23 +111,18 @@ async function all<T>(
 
 async function loadGraph(network: string, signal: AbortSignal) {
   const listed = await all(async (cursor) => {
-    const r = await api.get<GetResult<"/api/v1/nodes">>("/api/v1/nodes", {
+    const r = await api.get("/api/v1/nodes", {
       query: { network, limit: 1000, continue: cursor },
       signal,
     });
     return { items: r.items, next: r.continue };
   });
   const statuses = await all((after) =>
-    api.get<{ items: NodeStatusView[]; next?: string }>("/api/v1/node-status", {
+    api.get("/api/v1/node-status", {
       query: { network, limit: 1000, after },
       signal,
     }),
-  )
-    .then((r) => new Map(r.items.map((s) => [s.node, s])))
-    .catch((e: unknown) => {
-      if ((e as Error).name === "AbortError") throw e;
-      return undefined;
-    });
+  ).then((r) => new Map(r.items.map((s) => [s.node, s])));
   return { nodes: listed.items, truncated: listed.truncated, statuses };
 }
 
@@ -187,17 +181,12 @@ function elementsOf(
 export default function Topology() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const networks = useApi(
-    (signal) =>
-      api.get<GetResult<"/api/v1/networks">>("/api/v1/networks", { query: { limit: 1000 }, signal }),
-    [],
-  );
+  const networks = useApi((signal) => api.get("/api/v1/networks", { query: { limit: 1000 }, signal }), []);
   const [network, setNetwork] = useState<string>();
   const current = network ?? networks.data?.items[0]?.metadata.name;
-  const graph = useApi(
+  const graph = useLive(
     (signal) => (current ? loadGraph(current, signal) : Promise.resolve(undefined)),
     [current],
-    { refreshMs: LIVE_REFRESH_MS },
   );
   const ref = useRef<HTMLDivElement>(null);
   const cyRef = useRef<Cy | undefined>(undefined);
@@ -326,9 +315,6 @@ export default function Topology() {
         }
       />
       <ErrorAlert error={networks.error ?? graph.error} />
-      {graph.data && !graph.data.statuses ? (
-        <Alert type="info" showIcon style={{ marginBottom: 12 }} title={t("topology.noLiveStatus")} />
-      ) : null}
       {graph.data?.truncated ? (
         <Alert
           type="warning"

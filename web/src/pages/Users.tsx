@@ -1,15 +1,15 @@
 /** Users (admins only): create, change role or language, reset a password, disable, delete. */
 import { PlusOutlined } from "@ant-design/icons";
-import { App, Button, Form, Input, Modal, Select, Space, Switch, Table, Tag } from "antd";
+import { Button, Form, Input, Select, Space, Switch, Table, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
-import type { Issue, Role, User } from "../api/types";
+import type { Role, User } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { clearIssues, showIssues } from "../components/form-errors";
 import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
+import { FormModal, topFields, useAction, useSubmit } from "../components/use-submit";
 import { formatDate } from "../i18n/format";
 
 interface UserForm {
@@ -21,71 +21,42 @@ interface UserForm {
 
 export default function Users() {
   const { t, i18n } = useTranslation();
-  const { message } = App.useApp();
-  const list = useApi((signal) => api.get<{ items: User[] }>("/api/v1/users", { signal }), []);
+  const list = useApi((signal) => api.get("/api/v1/users", { signal }), []);
   const [editing, setEditing] = useState<{ existing?: User } | null>(null);
   const [form] = Form.useForm<UserForm>();
-  const [rest, setRest] = useState<{ error: unknown; issues: Issue[] }>();
-  const [error, setError] = useState<unknown>();
+  const action = useAction(list.reload);
   const roles: Role[] = ["viewer", "operator", "admin"];
+  const save = useSubmit(form, {
+    send: (v) =>
+      editing?.existing
+        ? api.patch(`/api/v1/users/${v.name}`, {
+            role: v.role,
+            language: v.language,
+            ...(v.password ? { password: v.password } : {}),
+          })
+        : api.post("/api/v1/users", {
+            name: v.name,
+            role: v.role,
+            language: v.language,
+            password: v.password,
+          }),
+    fieldOf: topFields(["name", "role", "password", "language"]),
+    success: t("common.saved"),
+    onDone: () => {
+      setEditing(null);
+      list.reload();
+    },
+  });
 
   const open = (u?: User) => {
     form.resetFields();
-    setRest(undefined);
+    save.reset();
     form.setFieldsValue(
       u
         ? { name: u.name, role: u.role, language: u.language as "en" }
         : { role: "viewer", language: i18n.language === "zh-CN" ? "zh-CN" : "en" },
     );
     setEditing({ existing: u });
-  };
-  const save = async () => {
-    const v = await form.validateFields();
-    clearIssues(form);
-    setRest(undefined);
-    try {
-      if (editing?.existing) {
-        await api.patch(`/api/v1/users/${v.name}`, {
-          role: v.role,
-          language: v.language,
-          ...(v.password ? { password: v.password } : {}),
-        });
-      } else {
-        await api.post("/api/v1/users", {
-          name: v.name,
-          role: v.role,
-          language: v.language,
-          password: v.password,
-        });
-      }
-      message.success(t("common.saved"));
-      setEditing(null);
-      list.reload();
-    } catch (e) {
-      const left = showIssues(form, e, (p) =>
-        ["name", "role", "password", "language"].includes(String(p[0])) ? [String(p[0])] : undefined,
-      );
-      setRest({ error: e, issues: left });
-    }
-  };
-  const patch = async (name: string, body: object) => {
-    setError(undefined);
-    try {
-      await api.patch(`/api/v1/users/${name}`, body);
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
-  const remove = async (name: string) => {
-    setError(undefined);
-    try {
-      await api.del(`/api/v1/users/${name}`);
-      message.success(t("common.deleted"));
-      list.reload();
-    } catch (e) {
-      setError(e);
-    }
   };
 
   return (
@@ -99,7 +70,7 @@ export default function Users() {
           </Button>
         }
       />
-      <ErrorAlert error={list.error ?? error} />
+      <ErrorAlert error={list.error ?? action.error} />
       <Table<User>
         rowKey="name"
         loading={list.loading}
@@ -128,7 +99,9 @@ export default function Users() {
               <Switch
                 checked={!d}
                 aria-label={t("users.enabledOf", { name: u.name })}
-                onChange={(on) => void patch(u.name, { disabled: !on })}
+                onChange={(on) =>
+                  void action.run(() => api.patch(`/api/v1/users/${u.name}`, { disabled: !on }))
+                }
               />
             ),
           },
@@ -144,23 +117,19 @@ export default function Users() {
                 <ConfirmButton
                   question={t("common.confirmDelete", { name: u.name })}
                   label={t("common.delete")}
-                  onConfirm={() => remove(u.name)}
+                  onConfirm={() => action.run(() => api.del(`/api/v1/users/${u.name}`), t("common.deleted"))}
                 />
               </Space>
             ),
           },
         ]}
       />
-      <Modal
+      <FormModal
+        submit={save}
         open={editing !== null}
         title={editing?.existing ? t("users.edit", { name: editing.existing.name }) : t("users.create")}
         onCancel={() => setEditing(null)}
-        onOk={() => void save()}
-        okText={t("common.save")}
-        cancelText={t("common.cancel")}
-        destroyOnHidden
       >
-        {rest ? <ErrorAlert error={rest.error} issues={rest.issues} /> : null}
         <Form form={form} layout="vertical">
           <Form.Item
             name="name"
@@ -189,7 +158,7 @@ export default function Users() {
             <Input.Password autoComplete="new-password" />
           </Form.Item>
         </Form>
-      </Modal>
+      </FormModal>
     </>
   );
 }
