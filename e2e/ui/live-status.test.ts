@@ -79,14 +79,15 @@ describeWith(["chromium"], "web UI with live status from enrolled, reporting age
     await expect
       .poll(async () =>
         (await page.locator("[data-testid=nodes-table] tr.ant-table-row").allInnerTexts()).map(
-          (t) => t.split(/\s/)[0],
+          (t) => t.trim().split(/\s/)[0], // the row starts with its bulk-select checkbox cell
         ),
       )
       .toEqual(["edge-a", "edge-b", "hub-lon"]);
 
     await page.goto(`${lab.url}/nodes/edge-a`);
     await settle(page);
-    const peer = (name: string) => page.locator("tr", { hasText: name }).last().innerText();
+    const peer = (name: string) =>
+      page.locator("[data-testid=node-peers] tr", { hasText: name }).last().innerText();
     await expect.poll(() => peer("hub-sgp")).toContain("15 minutes ago");
     expect(await peer("hub-sgp")).toContain("768 MiB");
     expect(await peer("hub-fra")).toMatch(/\d+ seconds ago/);

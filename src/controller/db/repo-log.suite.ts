@@ -64,6 +64,7 @@ export function logSuite(h: Harness): void {
         name: "a",
         before: null,
         after: before,
+        revision: null, // entries that make no intent revision name none
       });
       expect(items[0]).toMatchObject({ kind: null, name: null, before: null, after: null });
       expect(items[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
