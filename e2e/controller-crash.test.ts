@@ -27,6 +27,12 @@ import { withPostgres } from "../src/testing/postgres.js";
 import { buildIntent, spokeNode } from "../src/testing/topology.js";
 
 const run = promisify(execFile);
+interface AuditRow {
+  kind: string | null;
+  name: string | null;
+  revision: number | null;
+}
+
 const PG_TITLE = "controller crash safety on PostgreSQL";
 const pg = await withPostgres(PG_TITLE);
 const PASSWORD = "crash-test-password-42";
@@ -117,6 +123,28 @@ async function crashAndRecover(dataDir: string, databaseUrl?: string): Promise<v
     if (res.status !== 200) missing.push(`${path}/${name}: ${res.status}`);
   }
   expect(missing).toEqual([]);
+
+  // No half batch: writes commit in groups (one transaction, one revision per batch), so every
+  // stored resource of the burst has its audit entry and every audited create its resource, and
+  // at least one revision holds several writes (the crash really came under group commit).
+  const audit = await request(second.url, "GET", "/api/v1/audit?action=create&limit=1000", { token });
+  expect(audit.status).toBe(200);
+  const entries = (JSON.parse(audit.body.toString()) as { items: AuditRow[] }).items.filter(
+    (e) => e.kind === "Node" || e.kind === "Network",
+  );
+  const stored = new Set<string>();
+  for (const kind of ["nodes", "networks"]) {
+    const list = await request(second.url, "GET", `/api/v1/${kind}?limit=1000`, { token });
+    for (const item of (JSON.parse(list.body.toString()) as { items: Resource[] }).items)
+      stored.add(`${item.kind}/${item.metadata.name}`);
+  }
+  const audited = new Set(entries.map((e) => `${e.kind}/${e.name}`));
+  expect([...audited].filter((r) => !stored.has(r))).toEqual([]);
+  expect([...stored].filter((r) => !audited.has(r))).toEqual([]);
+  const perRevision = new Map<number, number>();
+  for (const e of entries)
+    if (e.revision !== null) perRevision.set(e.revision, (perRevision.get(e.revision) ?? 0) + 1);
+  expect(Math.max(...perRevision.values())).toBeGreaterThan(1);
 
   // A full export verifies: the backup's hash and counts, and the YAML export as intent.
   const backup = await request(second.url, "GET", "/api/v1/backup?format=jsonl", { token });
