@@ -59,7 +59,11 @@ export async function startControllerProcess(options: ControllerStart): Promise<
     throw new Error(`${BUILT} is missing: run \`npm run build\` first (npm test and npm run bench:api do)`);
   }
   const port = await freePort();
+  // BENCH_CONTROLLER_NODE_ARGS: extra `node` flags for the controller (e.g. `--cpu-prof
+  // --cpu-prof-dir=/tmp/prof`, which NODE_OPTIONS refuses), to profile it under a benchmark.
+  const nodeArgs = (process.env.BENCH_CONTROLLER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const args = [
+    ...nodeArgs,
     BIN,
     "controller",
     "--data-dir",

@@ -51,6 +51,20 @@ export function intentStoreSuite(freshDatabase: FreshDatabase): void {
     for (let i = 0; i < 20; i++) expect(created.has(`spoke-${100 + i}`)).toBe(true);
   });
 
+  it("batches writes that reach it a few promise hops apart, as requests of one socket read do", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    // Each request reaches the writer after its own awaits (authentication, body parsing): write
+    // i after i hops. The writer starts its batch only after the event loop's turn, so all join.
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        for (let hop = 0; hop < i * 3; hop++) await null;
+        return store.apply(actor, [put(spokeNode(300 + i, 2))]);
+      }),
+    );
+    expect(new Set(outcomes.map((o) => o.revision)).size).toBe(1);
+  });
+
   it("answers a refused write with its own error while the rest of its batch commits", async () => {
     const db = await h.db();
     const store = await seeded(db);

@@ -281,7 +281,9 @@ export class IntentStore {
       this.waiting.push({ run, resolve, reject } as Write<unknown>);
       if (!this.draining) {
         this.draining = true;
-        void this.exclusively(() => this.drain());
+        // One turn of the event loop first: requests already read from their sockets reach the
+        // queue too (the database calls resolve as microtasks, so without it each batch is one).
+        setImmediate(() => void this.exclusively(() => this.drain()));
       }
     });
   }
@@ -304,7 +306,7 @@ export class IntentStore {
     try {
       await this.commit(this.waiting.splice(0, MAX_BATCH));
     } finally {
-      if (this.waiting.length > 0) void this.exclusively(() => this.drain());
+      if (this.waiting.length > 0) setImmediate(() => void this.exclusively(() => this.drain()));
       else this.draining = false;
     }
   }
