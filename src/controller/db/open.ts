@@ -13,6 +13,7 @@ import { type ListenHandlers, type Listening, listenPostgres } from "./pg-listen
 import { createPostgresKysely, serializableTransaction } from "./postgres.js";
 import type { Database, DialectName } from "./schema.js";
 import { ImmediateSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-immediate.js";
+import { withStatementCache } from "./sqlite-statements.js";
 
 /** What repository functions run on: a transaction (Kysely's `Transaction` is a `Kysely`). */
 export type Tx = Kysely<Database>;
@@ -131,7 +132,7 @@ async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
     sqlite.close();
     throw new Error(`cannot set up SQLite database ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
 async function ready(
