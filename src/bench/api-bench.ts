@@ -7,6 +7,7 @@
  *
  * - writes: creating spokes (`POST /api/v1/nodes`, tunnel addresses given, so the incremental
  *   compiler checks each one), `BENCH_API_WRITES` requests (default 2,000);
+ * - bulk: one `POST /api/v1/apply` of `BENCH_API_BULK` new spokes (default 1,000): its latency;
  * - list: `GET /api/v1/nodes?limit=100`, `BENCH_API_READS` requests (default 10,000);
  * - get: `GET /api/v1/nodes/NAME` of a random spoke, `BENCH_API_READS` requests.
  *
@@ -28,6 +29,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WRITES = Number(process.env.BENCH_API_WRITES ?? 2000);
 const READS = Number(process.env.BENCH_API_READS ?? 10_000);
 const CLIENTS = Number(process.env.BENCH_API_CLIENTS ?? 50);
+/** Spokes in the one bulk `apply` after the writes phase. */
+const BULK = Number(process.env.BENCH_API_BULK ?? 1000);
 const PASSWORD = "bench-admin-password";
 const DATABASES = (process.env.BENCH_API_DATABASES ?? "sqlite,postgres").split(",");
 
@@ -42,9 +45,10 @@ interface PhaseResult {
   readonly p99: number;
 }
 
-type Phase = "writes" | "list" | "get";
+type Phase = "writes" | "bulk" | "list" | "get";
 const PHASES: Record<Phase, string> = {
   writes: "POST /nodes (create spoke)",
+  bulk: `POST /apply (${BULK} new spokes in one request; ms = its time)`,
   list: "GET /nodes?limit=100",
   get: "GET /nodes/NAME",
 };
@@ -118,6 +122,12 @@ async function round(
     const writes = await phase(WRITES, async (i) => {
       return (await request(url, "POST", "/api/v1/nodes", { token, body: bodies[i], agent })).status;
     });
+    const bulkBody = Buffer.from(
+      JSON.stringify({ items: Array.from({ length: BULK }, (_, i) => spokeNode(WRITES + i, 2)) }),
+    );
+    const bulk = await phase(1, async () => {
+      return (await request(url, "POST", "/api/v1/apply", { token, body: bulkBody, agent })).status;
+    });
     const list = await phase(READS, async () => {
       return (await request(url, "GET", "/api/v1/nodes?limit=100", { token, agent })).status;
     });
@@ -126,7 +136,7 @@ async function round(
       return (await request(url, "GET", `/api/v1/nodes/${name}`, { token, agent })).status;
     });
     const rssMB = await peakRssMB(controller.child.pid);
-    return { writes, list, get, rssMB };
+    return { writes, bulk, list, get, rssMB };
   } finally {
     agent.destroy();
     await controller?.stop();
