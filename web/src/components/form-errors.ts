@@ -57,13 +57,17 @@ export function clearIssues(form: FormInstance): void {
   );
 }
 
-/** The common mapping for resource forms: `spec.X…`/`metadata.X…` → the same path without the prefix. */
-export function specField(known: readonly string[]) {
+/**
+ * The mapping for resource forms: `spec.X…`/`metadata.X…` → the form's field `X` (or the field
+ * `aliases` names for `X`: `listenPortRange` → `portFrom`) when the form shows one; otherwise
+ * undefined, so the alert above the form shows the issue instead of a field no one sees.
+ */
+export function resourceField(form: FormInstance, aliases: Readonly<Record<string, string>> = {}) {
   return (path: FieldPath): FieldPath | undefined => {
     const [top, field] = path;
-    if ((top === "spec" || top === "metadata") && typeof field === "string" && known.includes(field)) {
-      return [field];
-    }
-    return undefined;
+    if ((top !== "spec" && top !== "metadata") || typeof field !== "string") return undefined;
+    const name = aliases[field] ?? field;
+    const shown = form.getFieldsError().some((f) => f.name.length === 1 && f.name[0] === name);
+    return shown ? [name] : undefined;
   };
 }
