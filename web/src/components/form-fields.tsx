@@ -92,12 +92,13 @@ export function Numeric({
 export function Name({
   existing,
   placeholder,
+  autoComplete,
   style,
-}: ItemProps & { existing: boolean; placeholder: string }) {
+}: ItemProps & { existing: boolean; placeholder?: string; autoComplete?: string }) {
   const { t } = useTranslation();
   return (
     <Form.Item name="name" label={t("common.name")} rules={useRequired()} style={style}>
-      <Input disabled={existing} placeholder={placeholder} />
+      <Input disabled={existing} placeholder={placeholder} autoComplete={autoComplete} />
     </Form.Item>
   );
 }
@@ -121,6 +122,19 @@ export function Role({ roles, style }: ItemProps & { roles: readonly NodeRole[] 
   const { t } = useTranslation();
   const choices = Object.fromEntries(roles.map((r) => [r, t(`roles.node.${r}`)]));
   return <Choice name="role" label={t("nodes.role")} choices={choices} style={style} />;
+}
+
+/** A user's or API token's role, least power first. */
+export function UserRole() {
+  const { t } = useTranslation();
+  const roles = ["viewer", "operator", "admin"] as const;
+  return (
+    <Choice
+      name="role"
+      label={t("users.role")}
+      choices={Object.fromEntries(roles.map((r) => [r, t(`roles.${r}`)]))}
+    />
+  );
 }
 
 /** The hubs a spoke connects to, from the hubs given (those of the chosen network). */
