@@ -6,7 +6,7 @@
  * can be searched by name and sorted, and selected nodes deleted at once.
  */
 import { ReloadOutlined } from "@ant-design/icons";
-import { Button, Flex, Input, Select, Table, Tag, Typography } from "antd";
+import { Button, Flex, Input, Select, Table, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
