@@ -63,16 +63,12 @@ function fromResource(p: EnrollmentPolicy): Values {
   };
 }
 
+/** The policy's list fields, each labelled by its own dictionary key. */
+type ListKey = "nodeNames" | "tunnelAddressPrefixes" | "subnetPrefixes" | "endpointPrefixes";
+type ListHelp = "nodeNamesHelp" | "prefixListHelp" | "subnetPrefixesHelp";
+
 /** One list field of prefixes or patterns, typed as tags. */
-function ListItem({
-  name,
-  extra,
-  required,
-}: {
-  name: keyof Values & ListKey;
-  extra: ListHelp;
-  required?: boolean;
-}) {
+function ListItem({ name, extra, required }: { name: ListKey; extra: ListHelp; required?: boolean }) {
   const { t } = useTranslation();
   const rules = Field.useRequired();
   return (
@@ -86,8 +82,6 @@ function ListItem({
     </Form.Item>
   );
 }
-type ListKey = "nodeNames" | "tunnelAddressPrefixes" | "subnetPrefixes" | "endpointPrefixes";
-type ListHelp = "nodeNamesHelp" | "prefixListHelp" | "subnetPrefixesHelp";
 
 const KIND: ResourceKind<Values, EnrollmentPolicy> = {
   ns: "enrollmentPolicies",

@@ -9,7 +9,7 @@ import { Form, type FormInstance } from "antd";
 import { type DependencyList, type ReactNode, useEffect, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
-import { resourceField } from "./form-errors";
+import { resourceField } from "./field-paths";
 import { FormModal, type Submit, useSubmit } from "./use-submit";
 
 interface Named {
