@@ -1,8 +1,22 @@
-/** A page's title (the page's one h1) with its actions on the right. */
-import { Flex, Typography } from "antd";
+/**
+ * A page's title (the page's one h1) with its actions on the right; `create` is the page's
+ * primary "new …" button, after the other actions, shown only when given (roles that may write).
+ */
+import { PlusOutlined } from "@ant-design/icons";
+import { Button, Flex, Typography } from "antd";
 import type { ReactNode } from "react";
 
-export function PageHeader({ title, extra, sub }: { title: string; extra?: ReactNode; sub?: ReactNode }) {
+export function PageHeader({
+  title,
+  extra,
+  sub,
+  create,
+}: {
+  title: string;
+  extra?: ReactNode;
+  sub?: ReactNode;
+  create?: { label: string; onClick(): void };
+}) {
   return (
     <Flex justify="space-between" align="center" wrap gap={12} style={{ marginBottom: 16 }}>
       <div>
@@ -11,7 +25,16 @@ export function PageHeader({ title, extra, sub }: { title: string; extra?: React
         </Typography.Title>
         {sub ? <Typography.Text type="secondary">{sub}</Typography.Text> : null}
       </div>
-      {extra ? <Flex gap={8}>{extra}</Flex> : null}
+      {extra || create ? (
+        <Flex gap={8}>
+          {extra}
+          {create ? (
+            <Button type="primary" icon={<PlusOutlined />} onClick={create.onClick}>
+              {create.label}
+            </Button>
+          ) : null}
+        </Flex>
+      ) : null}
     </Flex>
   );
 }

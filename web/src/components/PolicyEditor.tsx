@@ -12,7 +12,11 @@ import { api } from "../api/client";
 import type { AccessPolicy, ApplyPlan, Issue } from "../api/types";
 import { ErrorAlert } from "./ErrorAlert";
 import { clearIssues, showIssues } from "./form-errors";
+import * as Field from "./form-fields";
 import { fieldOf, fromPolicy, type PolicyForm, toPolicy } from "./policy-form";
+
+/** Nodes, labels, CIDRs and ports are separated by commas or spaces. */
+const SEPARATORS = [",", " "];
 
 function SelectorFields({
   rule,
@@ -31,29 +35,13 @@ function SelectorFields({
       style={{ flex: 1, minWidth: 260 }}
     >
       <Form.Item name={[rule, side, "nodes"]} label={t("policies.nodes")} style={{ marginBottom: 8 }}>
-        <Select
-          mode="tags"
-          options={nodeNames.map((n) => ({ value: n, label: n }))}
-          tokenSeparators={[",", " "]}
-        />
+        <Select mode="tags" options={Field.optionsOf(nodeNames)} tokenSeparators={SEPARATORS} />
       </Form.Item>
       <Form.Item name={[rule, side, "labels"]} label={t("nodes.labels")} style={{ marginBottom: 8 }}>
-        <Select
-          mode="tags"
-          open={false}
-          suffixIcon={null}
-          tokenSeparators={[",", " "]}
-          placeholder="tier=branch"
-        />
+        <Field.Tags tokenSeparators={SEPARATORS} placeholder="tier=branch" />
       </Form.Item>
       <Form.Item name={[rule, side, "cidrs"]} label={t("policies.cidrs")} style={{ marginBottom: 0 }}>
-        <Select
-          mode="tags"
-          open={false}
-          suffixIcon={null}
-          tokenSeparators={[",", " "]}
-          placeholder="10.20.0.0/16"
-        />
+        <Field.Tags tokenSeparators={SEPARATORS} placeholder="10.20.0.0/16" />
       </Form.Item>
     </Card>
   );
@@ -182,16 +170,9 @@ export function PolicyEditor({
       </div>
       <Form form={form} layout="vertical" onValuesChange={onChange}>
         <Flex gap={12}>
-          <Form.Item
-            name="name"
-            label={t("common.name")}
-            rules={[{ required: true, message: t("common.required") }]}
-            style={{ flex: 2 }}
-          >
-            <Input disabled={Boolean(existing)} placeholder="branches-to-dc" />
-          </Form.Item>
+          <Field.Name existing={Boolean(existing)} placeholder="branches-to-dc" style={{ flex: 2 }} />
           <Form.Item name="network" label={t("nodes.network")} style={{ flex: 2 }}>
-            <Select options={networks.map((n) => ({ value: n, label: n }))} />
+            <Select options={Field.optionsOf(networks)} />
           </Form.Item>
           <Form.Item
             name="priority"
@@ -241,11 +222,8 @@ export function PolicyEditor({
                       extra={t("policies.portsHelp")}
                       style={{ flex: 1, minWidth: 240 }}
                     >
-                      <Select
-                        mode="tags"
-                        open={false}
-                        suffixIcon={null}
-                        tokenSeparators={[",", " "]}
+                      <Field.Tags
+                        tokenSeparators={SEPARATORS}
                         placeholder="tcp/443"
                         aria-label={t("policies.portsOf", { n: i + 1 })}
                       />

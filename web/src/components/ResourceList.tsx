@@ -1,70 +1,74 @@
 /**
  * The list page of a resource kind: title with a create button, errors, and a table whose last
- * column edits or deletes a row (both only for roles that may write). Deleting reloads the list.
+ * column edits or deletes a row (both only for roles that may write), and the kind's dialog for
+ * creating and editing. Deleting or saving reloads the list.
  */
-import { PlusOutlined } from "@ant-design/icons";
-import { Button, Space, Table, type TableColumnsType } from "antd";
+import { Button, Space, type TableColumnsType, type TableProps } from "antd";
+import { type ReactNode, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import { useCanWrite } from "../session";
 import { ConfirmButton } from "./ConfirmButton";
-import { ErrorAlert } from "./ErrorAlert";
+import { ListTable } from "./ListTable";
 import { PageHeader } from "./PageHeader";
-import type { Loaded } from "./use-api";
+import { useApi } from "./use-api";
 import { useAction } from "./use-submit";
 
 interface Named {
   readonly metadata: { readonly name: string };
 }
 
+/** The dialog's state as the page hands it to the kind's form. */
+export interface Editing<T> {
+  readonly open: boolean;
+  /** The row being edited; undefined: a new one. */
+  readonly existing?: T;
+  onClose(): void;
+  onSaved(): void;
+}
+
 export function ResourceList<T extends Named>({
-  title,
-  sub,
-  createLabel,
-  empty,
+  ns,
   plural,
-  list,
-  rows,
+  load,
+  order,
   columns,
-  onCreate,
-  onEdit,
+  expandable,
+  form,
 }: {
-  title: string;
-  sub: string;
-  createLabel: string;
-  empty: string;
+  /** The dictionary section with the page's `title`, `sub`, `create` and `empty`. */
+  ns: "networks" | "enrollmentPolicies" | "peerOverrides" | "policies";
   /** The API's path segment: `networks`, `enrollment-policies`. */
   plural: string;
-  list: Loaded<{ items: T[] }>;
-  /** The rows shown, when not `list`'s items in the API's order. */
-  rows?: T[];
+  load: (signal: AbortSignal) => Promise<{ items: T[] }>;
+  /** The order of the rows, when not the API's. */
+  order?: (a: T, b: T) => number;
+  /** The columns after the name. */
   columns: TableColumnsType<T>;
-  onCreate(): void;
-  onEdit(row: T): void;
+  expandable?: TableProps<T>["expandable"];
+  /** The kind's create/edit dialog. */
+  form: (editing: Editing<T>) => ReactNode;
 }) {
   const { t } = useTranslation();
   const canWrite = useCanWrite();
+  const list = useApi(load, []);
   const action = useAction(list.reload);
+  const [editing, setEditing] = useState<{ existing?: T } | null>(null);
+  const items = list.data?.items ?? [];
   return (
     <>
       <PageHeader
-        title={title}
-        sub={sub}
-        extra={
-          canWrite ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={onCreate}>
-              {createLabel}
-            </Button>
-          ) : null
-        }
+        title={t(`${ns}.title`)}
+        sub={t(`${ns}.sub`)}
+        create={canWrite ? { label: t(`${ns}.create`), onClick: () => setEditing({}) } : undefined}
       />
-      <ErrorAlert error={list.error ?? action.error} />
-      <Table<T>
+      <ListTable<T>
+        list={list}
+        error={action.error}
+        rows={order ? [...items].sort(order) : items}
+        empty={t(`${ns}.empty`)}
         rowKey={(r) => r.metadata.name}
-        loading={list.loading}
-        dataSource={rows ?? list.data?.items ?? []}
-        pagination={false}
-        locale={{ emptyText: empty }}
+        expandable={expandable}
         columns={[
           { title: t("common.name"), key: "name", render: (_, r) => r.metadata.name },
           ...columns,
@@ -75,7 +79,7 @@ export function ResourceList<T extends Named>({
                   key: "actions",
                   render: (_: unknown, r: T) => (
                     <Space>
-                      <Button size="small" onClick={() => onEdit(r)}>
+                      <Button size="small" onClick={() => setEditing({ existing: r })}>
                         {t("common.edit")}
                       </Button>
                       <ConfirmButton
@@ -95,6 +99,15 @@ export function ResourceList<T extends Named>({
             : []),
         ]}
       />
+      {form({
+        open: editing !== null,
+        existing: editing?.existing,
+        onClose: () => setEditing(null),
+        onSaved: () => {
+          setEditing(null);
+          list.reload();
+        },
+      })}
     </>
   );
 }

@@ -7,18 +7,7 @@ import type { FormInstance } from "antd";
 import { ApiError } from "../api/client";
 import type { Issue } from "../api/types";
 import { issueMessage } from "../i18n/api-errors";
-
-export type FieldPath = (string | number)[];
-
-/** `spec.rules[0].ports[1]` → `["spec", "rules", 0, "ports", 1]`. */
-export function splitPath(path: string): FieldPath {
-  const out: FieldPath = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
-    if (m[2] !== undefined) out.push(Number(m[2]));
-    else if (m[1] !== undefined) out.push(m[1]);
-  }
-  return out;
-}
+import { type FieldPath, splitPath } from "./field-paths";
 
 /**
  * Sets each issue on its field; returns the issues left over. `fieldOf` maps a
@@ -55,15 +44,4 @@ export function clearIssues(form: FormInstance): void {
       .filter((f) => f.errors.length > 0)
       .map((f) => ({ name: f.name, errors: [] })),
   );
-}
-
-/** The common mapping for resource forms: `spec.X…`/`metadata.X…` → the same path without the prefix. */
-export function specField(known: readonly string[]) {
-  return (path: FieldPath): FieldPath | undefined => {
-    const [top, field] = path;
-    if ((top === "spec" || top === "metadata") && typeof field === "string" && known.includes(field)) {
-      return [field];
-    }
-    return undefined;
-  };
 }

@@ -3,7 +3,7 @@
  * AccessPolicy resource, and from the API's issue paths back to form fields.
  */
 import type { AccessPolicy } from "../api/types";
-import type { FieldPath } from "./form-errors";
+import type { FieldPath } from "./field-paths";
 import { API_VERSION, compact, labelsFromTags, tagsFromLabels } from "./resource";
 
 interface SelectorForm {

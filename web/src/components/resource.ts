@@ -12,6 +12,18 @@ export function compact<T extends Record<string, unknown>>(o: T): Partial<T> {
   return out as Partial<T>;
 }
 
+/**
+ * A resource document as the API takes it: `hubwire/v1`, the kind, and the form's metadata and
+ * spec with empty values left out (see {@link compact}).
+ */
+export function resourceDoc<M extends Record<string, unknown>, S extends Record<string, unknown>>(
+  kind: string,
+  metadata: M,
+  spec: S,
+): { apiVersion: typeof API_VERSION; kind: string; metadata: Partial<M>; spec: Partial<S> } {
+  return { apiVersion: API_VERSION, kind, metadata: compact(metadata), spec: compact(spec) };
+}
+
 /** `tier=branch` strings ↔ a labels map. */
 export function labelsFromTags(tags: readonly string[] | undefined): Record<string, string> | undefined {
   if (!tags || tags.length === 0) return undefined;

@@ -9,7 +9,8 @@ import { type ReactNode, useCallback, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Issue } from "../api/types";
 import { ErrorAlert } from "./ErrorAlert";
-import { clearIssues, type FieldPath, showIssues } from "./form-errors";
+import type { FieldPath } from "./field-paths";
+import { clearIssues, showIssues } from "./form-errors";
 
 /** Maps an API issue's split path to a form field's name path; undefined: the alert shows it. */
 export type FieldOf = (path: FieldPath, issue: Issue) => FieldPath | undefined;

@@ -1,38 +1,32 @@
 /** API tokens for automation (admins only): create with a role and lifetime, shown once; revoke. */
-import { PlusOutlined } from "@ant-design/icons";
-import { Button, Form, Input, Select, Table, Tag } from "antd";
-import { useState } from "react";
+import { Form, Input, Tag } from "antd";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { ApiToken, CreatedApiToken, Role } from "../api/types";
-import { ConfirmButton } from "../components/ConfirmButton";
-import { ErrorAlert } from "../components/ErrorAlert";
+import * as Field from "../components/form-fields";
+import { ListTable } from "../components/ListTable";
+import { Mono } from "../components/Mono";
 import { PageHeader } from "../components/PageHeader";
-import { SecretOnce } from "../components/SecretOnce";
+import { TokenDialogs, useTokenCreate } from "../components/token-create";
+import { expiresColumn, RevokeButton, TokenState } from "../components/tokens";
 import { useApi } from "../components/use-api";
-import { FormModal, topFields, useAction, useSubmit } from "../components/use-submit";
+import { useAction } from "../components/use-submit";
 import { formatDate } from "../i18n/format";
 
 export default function ApiTokens() {
   const { t } = useTranslation();
   const list = useApi((signal) => api.get("/api/v1/tokens", { signal }), []);
-  const [creating, setCreating] = useState(false);
-  const [form] = Form.useForm<{ name: string; role: Role; ttl?: string }>();
-  const [secret, setSecret] = useState<string>();
   const action = useAction(list.reload);
-  const create = useSubmit(form, {
+  const create = useTokenCreate<{ name: string; role: Role; ttl?: string }>({
     send: (v) =>
       api.post<CreatedApiToken>("/api/v1/tokens", {
         name: v.name,
         role: v.role,
         ...(v.ttl ? { ttl: v.ttl } : {}),
       }),
-    fieldOf: topFields(["name", "role", "ttl"]),
-    onDone: (r) => {
-      setCreating(false);
-      setSecret(r.token);
-      list.reload();
-    },
+    fields: ["name", "role", "ttl"],
+    defaults: { role: "viewer", ttl: "90d" },
+    onCreated: list.reload,
   });
 
   return (
@@ -40,38 +34,19 @@ export default function ApiTokens() {
       <PageHeader
         title={t("apiTokens.title")}
         sub={t("apiTokens.sub")}
-        extra={
-          <Button
-            type="primary"
-            icon={<PlusOutlined />}
-            onClick={() => {
-              form.resetFields();
-              form.setFieldsValue({ role: "viewer", ttl: "90d" });
-              create.reset();
-              setCreating(true);
-            }}
-          >
-            {t("apiTokens.create")}
-          </Button>
-        }
+        create={{ label: t("apiTokens.create"), onClick: create.start }}
       />
-      <ErrorAlert error={list.error ?? action.error} />
-      <Table<ApiToken>
+      <ListTable<ApiToken>
+        list={list}
+        error={action.error}
+        empty={t("apiTokens.empty")}
         rowKey="id"
-        loading={list.loading}
-        dataSource={list.data?.items ?? []}
-        pagination={false}
-        locale={{ emptyText: t("apiTokens.empty") }}
         columns={[
           { title: t("common.name"), dataIndex: "name" },
-          { title: "ID", dataIndex: "id", render: (v: string) => <span className="mono">{v}</span> },
+          { title: "ID", dataIndex: "id", render: (v: string) => <Mono value={v} /> },
           { title: t("users.role"), dataIndex: "role", render: (r: Role) => <Tag>{t(`roles.${r}`)}</Tag> },
           { title: t("joinTokens.createdBy"), dataIndex: "createdBy" },
-          {
-            title: t("joinTokens.expires"),
-            dataIndex: "expiresAt",
-            render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")),
-          },
+          expiresColumn(t),
           {
             title: t("apiTokens.lastUsed"),
             dataIndex: "lastUsedAt",
@@ -80,58 +55,29 @@ export default function ApiTokens() {
           {
             title: t("nodes.state"),
             key: "state",
-            render: (_, k) =>
-              k.revokedAt ? (
-                <Tag color="red">{t("joinTokens.revoked")}</Tag>
-              ) : (
-                <Tag color="green">{t("joinTokens.active")}</Tag>
-              ),
+            render: (_, k) => <TokenState revoked={Boolean(k.revokedAt)} />,
           },
           {
             title: t("common.actions"),
             key: "actions",
-            render: (_, k) =>
-              k.revokedAt ? null : (
-                <ConfirmButton
-                  question={t("joinTokens.confirmRevoke")}
-                  label={t("joinTokens.revoke")}
-                  onConfirm={() =>
-                    action.run(() => api.del(`/api/v1/tokens/${k.id}`), t("joinTokens.revokedMsg"))
-                  }
-                />
-              ),
+            render: (_, k) => (
+              <RevokeButton
+                revoked={Boolean(k.revokedAt)}
+                onConfirm={() =>
+                  action.run(() => api.del(`/api/v1/tokens/${k.id}`), t("joinTokens.revokedMsg"))
+                }
+              />
+            ),
           },
         ]}
       />
-      <FormModal
-        submit={create}
-        open={creating}
-        title={t("apiTokens.create")}
-        onCancel={() => setCreating(false)}
-        okText={t("joinTokens.createOk")}
-      >
-        <Form form={form} layout="vertical">
-          <Form.Item
-            name="name"
-            label={t("common.name")}
-            rules={[{ required: true, message: t("common.required") }]}
-          >
-            <Input placeholder="ci-deploy" />
-          </Form.Item>
-          <Form.Item name="role" label={t("users.role")}>
-            <Select
-              options={(["viewer", "operator", "admin"] as const).map((r) => ({
-                value: r,
-                label: t(`roles.${r}`),
-              }))}
-            />
-          </Form.Item>
-          <Form.Item name="ttl" label={t("joinTokens.ttl")} extra={t("apiTokens.ttlHelp")}>
-            <Input placeholder="90d" />
-          </Form.Item>
-        </Form>
-      </FormModal>
-      <SecretOnce title={t("apiTokens.created")} secret={secret} onClose={() => setSecret(undefined)} />
+      <TokenDialogs create={create} title={t("apiTokens.create")} createdTitle={t("apiTokens.created")}>
+        <Field.Name existing={false} placeholder="ci-deploy" />
+        <Field.UserRole />
+        <Form.Item name="ttl" label={t("joinTokens.ttl")} extra={t("apiTokens.ttlHelp")}>
+          <Input placeholder="90d" />
+        </Form.Item>
+      </TokenDialogs>
     </>
   );
 }

@@ -4,7 +4,7 @@
  * show as one row that expands to them; the API's `group=revision` keeps a change on one page.
  */
 import { DownloadOutlined } from "@ant-design/icons";
-import { Button, DatePicker, Flex, Input, InputNumber, Select, Table, Tag, Typography } from "antd";
+import { Button, DatePicker, Flex, InputNumber, Table, Tag, Typography } from "antd";
 import type { ColumnsType } from "antd/es/table";
 import type { Dayjs } from "dayjs";
 import { type ReactNode, useState } from "react";
@@ -12,6 +12,8 @@ import { useTranslation } from "react-i18next";
 import { api, download } from "../api/client";
 import type { AuditEntry } from "../api/types";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { FilterSelect, FilterText } from "../components/filters";
+import { Mono } from "../components/Mono";
 import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
 import { actionLabel } from "../i18n/actions";
@@ -118,41 +120,34 @@ export default function Audit() {
         }
       />
       <Flex gap={12} wrap style={{ marginBottom: 16 }} role="search" aria-label={t("audit.filters")}>
-        <Input
-          aria-label={t("audit.actor")}
+        <FilterText
+          label={t("audit.actor")}
           placeholder={t("audit.actorPlaceholder")}
-          style={{ width: 180 }}
-          allowClear
+          width={180}
           value={draft.actor}
-          onChange={(e) => setDraft({ ...draft, actor: e.target.value || undefined })}
-          onPressEnter={apply}
+          onChange={(v) => setDraft({ ...draft, actor: v || undefined })}
+          onEnter={apply}
         />
-        <Select
-          aria-label={t("audit.action")}
-          placeholder={t("audit.action")}
-          allowClear
-          style={{ width: 160 }}
+        <FilterSelect
+          label={t("audit.action")}
+          width={160}
           value={draft.action}
           onChange={(v) => setDraft({ ...draft, action: v })}
           options={ACTIONS.map((a) => ({ value: a, label: actionLabel(t, a) }))}
         />
-        <Select
-          aria-label={t("audit.kind")}
-          placeholder={t("audit.kind")}
-          allowClear
-          style={{ width: 170 }}
+        <FilterSelect
+          label={t("audit.kind")}
+          width={170}
           value={draft.kind}
           onChange={(v) => setDraft({ ...draft, kind: v })}
           options={KINDS.map((k) => ({ value: k, label: k }))}
         />
-        <Input
-          aria-label={t("common.name")}
-          placeholder={t("common.name")}
-          style={{ width: 160 }}
-          allowClear
+        <FilterText
+          label={t("common.name")}
+          width={160}
           value={draft.name}
-          onChange={(e) => setDraft({ ...draft, name: e.target.value || undefined })}
-          onPressEnter={apply}
+          onChange={(v) => setDraft({ ...draft, name: v || undefined })}
+          onEnter={apply}
         />
         <InputNumber
           aria-label={t("audit.revision")}
@@ -214,7 +209,7 @@ export default function Audit() {
           {
             title: t("audit.source"),
             key: "source",
-            render: (_, r) => <span className="mono">{r.entry.source}</span>,
+            render: (_, r) => <Mono value={r.entry.source} empty="" />,
           },
           {
             title: t("audit.action"),

@@ -3,7 +3,7 @@
  * traffic (`GET /api/v1/overview`), and the latest audit events; all polled.
  */
 import { Card, Col, Row, Statistic, Table, Tag, Typography } from "antd";
-import { useMemo } from "react";
+import { type ReactNode, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { api } from "../api/client";
@@ -24,6 +24,28 @@ type Hub = {
   healthy: number | null;
 };
 
+/** One of the four figures across the top; a dash until the overview has loaded. */
+function StatCard({
+  title,
+  value,
+  color,
+  children,
+}: {
+  title: string;
+  value: string | undefined;
+  color?: string;
+  children?: ReactNode;
+}) {
+  return (
+    <Col xs={24} md={6}>
+      <Card>
+        <Statistic title={title} value={value ?? "—"} styles={color ? { content: { color } } : undefined} />
+        {children}
+      </Card>
+    </Col>
+  );
+}
+
 export default function Dashboard() {
   const { t } = useTranslation();
   const overview = useLive((signal) => api.get("/api/v1/overview", { signal }), []);
@@ -40,43 +62,22 @@ export default function Dashboard() {
       <DeliveryHolds />
       <ErrorAlert error={overview.error} />
       <Row gutter={[16, 16]}>
-        <Col xs={24} md={6}>
-          <Card>
-            <Statistic title={t("dashboard.nodesTotal")} value={o ? formatNumber(o.nodes.total) : "—"} />
-          </Card>
-        </Col>
-        <Col xs={24} md={6}>
-          <Card>
-            <Statistic
-              title={t("dashboard.online")}
-              value={o ? formatNumber(o.nodes.online) : "—"}
-              styles={{ content: { color: "#237804" } }}
-            />
-          </Card>
-        </Col>
-        <Col xs={24} md={6}>
-          <Card>
-            <Statistic
-              title={t("dashboard.offline")}
-              value={o ? formatNumber(o.nodes.offline) : "—"}
-              styles={{ content: { color: o && o.nodes.offline > 0 ? "#a8071a" : undefined } }}
-            />
-          </Card>
-        </Col>
-        <Col xs={24} md={6}>
-          <Card>
-            <Statistic
-              title={t("dashboard.traffic")}
-              value={o ? `↓ ${formatBytes(o.traffic.rxBytes)} ↑ ${formatBytes(o.traffic.txBytes)}` : "—"}
-            />
-            <Typography.Text type="secondary" data-testid="dashboard-rate">
-              {`${t("nodes.rate")}: `}
-              {rate
-                ? `↓ ${formatBitRate(rate.rxBps)} ↑ ${formatBitRate(rate.txBps)}`
-                : t("nodes.rateWaiting")}
-            </Typography.Text>
-          </Card>
-        </Col>
+        <StatCard title={t("dashboard.nodesTotal")} value={o && formatNumber(o.nodes.total)} />
+        <StatCard title={t("dashboard.online")} value={o && formatNumber(o.nodes.online)} color="#237804" />
+        <StatCard
+          title={t("dashboard.offline")}
+          value={o && formatNumber(o.nodes.offline)}
+          color={o && o.nodes.offline > 0 ? "#a8071a" : undefined}
+        />
+        <StatCard
+          title={t("dashboard.traffic")}
+          value={o && `↓ ${formatBytes(o.traffic.rxBytes)} ↑ ${formatBytes(o.traffic.txBytes)}`}
+        >
+          <Typography.Text type="secondary" data-testid="dashboard-rate">
+            {`${t("nodes.rate")}: `}
+            {rate ? `↓ ${formatBitRate(rate.rxBps)} ↑ ${formatBitRate(rate.txBps)}` : t("nodes.rateWaiting")}
+          </Typography.Text>
+        </StatCard>
       </Row>
       <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
         <Col xs={24} lg={10}>

@@ -2,18 +2,18 @@
  * Join tokens: create one for an enrollment policy with a lifetime and a use
  * limit, see it once (with a copy button), revoke it.
  */
-import { PlusOutlined } from "@ant-design/icons";
-import { Button, Form, Input, InputNumber, Select, Table, Tag, Typography } from "antd";
-import { useState } from "react";
+import { Form, Input, InputNumber, Select, Typography } from "antd";
 import { useTranslation } from "react-i18next";
 import { ApiError, api } from "../api/client";
 import type { CreatedJoinToken, JoinToken } from "../api/types";
-import { ConfirmButton } from "../components/ConfirmButton";
-import { ErrorAlert } from "../components/ErrorAlert";
+import * as Field from "../components/form-fields";
+import { ListTable } from "../components/ListTable";
+import { Mono } from "../components/Mono";
 import { PageHeader } from "../components/PageHeader";
-import { SecretOnce } from "../components/SecretOnce";
+import { TokenDialogs, useTokenCreate } from "../components/token-create";
+import { expiresColumn, RevokeButton, TokenState } from "../components/tokens";
 import { useApi } from "../components/use-api";
-import { FormModal, topFields, useAction, useSubmit } from "../components/use-submit";
+import { useAction } from "../components/use-submit";
 import { formatDate, formatNumber } from "../i18n/format";
 import { useCanWrite } from "../session";
 
@@ -70,18 +70,12 @@ export default function JoinTokens() {
   const canWrite = useCanWrite();
   const list = useApi((signal) => api.get("/api/v1/join-tokens", { signal }), []);
   const policies = useApi(
-    (signal) =>
-      api.get("/api/v1/enrollment-policies", {
-        query: { limit: 1000 },
-        signal,
-      }),
+    (signal) => api.get("/api/v1/enrollment-policies", { query: { limit: 1000 }, signal }),
     [],
   );
-  const [creating, setCreating] = useState(false);
-  const [form] = Form.useForm<CreateForm>();
-  const [token, setToken] = useState<string>();
   const action = useAction(list.reload);
-  const create = useSubmit(form, {
+  const required = Field.useRequired();
+  const create = useTokenCreate<CreateForm>({
     send: (v) =>
       api
         .post<CreatedJoinToken>("/api/v1/join-tokens", {
@@ -97,65 +91,46 @@ export default function JoinTokens() {
           }
           throw e;
         }),
-    fieldOf: topFields(["policy", "ttl", "uses"]),
-    onDone: (r) => {
-      setCreating(false);
-      setToken(r.token);
-      list.reload();
-    },
+    fields: ["policy", "ttl", "uses"],
+    defaults: { ttl: "24h", uses: 1 },
+    onCreated: list.reload,
   });
 
-  const state = (j: JoinToken) => {
-    if (j.revokedAt) return <Tag color="red">{t("joinTokens.revoked")}</Tag>;
-    if (j.expiresAt && new Date(j.expiresAt) < new Date()) return <Tag>{t("joinTokens.expired")}</Tag>;
-    if (j.maxUses !== null && j.uses >= j.maxUses) return <Tag>{t("joinTokens.usedUp")}</Tag>;
-    return <Tag color="green">{t("joinTokens.active")}</Tag>;
-  };
+  const other = (j: JoinToken) =>
+    j.expiresAt && new Date(j.expiresAt) < new Date()
+      ? "expired"
+      : j.maxUses !== null && j.uses >= j.maxUses
+        ? "usedUp"
+        : undefined;
 
   return (
     <>
       <PageHeader
         title={t("joinTokens.title")}
         sub={t("joinTokens.sub")}
-        extra={
-          canWrite ? (
-            <Button
-              type="primary"
-              icon={<PlusOutlined />}
-              onClick={() => {
-                form.resetFields();
-                create.reset();
-                form.setFieldsValue({ ttl: "24h", uses: 1 });
-                setCreating(true);
-              }}
-            >
-              {t("joinTokens.create")}
-            </Button>
-          ) : null
-        }
+        create={canWrite ? { label: t("joinTokens.create"), onClick: create.start } : undefined}
       />
-      <ErrorAlert error={list.error ?? action.error} />
-      <Table<JoinToken>
+      <ListTable<JoinToken>
+        list={list}
+        error={action.error}
+        empty={t("joinTokens.empty")}
         rowKey="id"
-        loading={list.loading}
-        dataSource={list.data?.items ?? []}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
-        locale={{ emptyText: t("joinTokens.empty") }}
         columns={[
-          { title: "ID", dataIndex: "id", render: (v: string) => <span className="mono">{v}</span> },
+          { title: "ID", dataIndex: "id", render: (v: string) => <Mono value={v} /> },
           { title: t("enrollments.policy"), dataIndex: "policy" },
-          { title: t("nodes.state"), key: "state", render: (_, j) => state(j) },
+          {
+            title: t("nodes.state"),
+            key: "state",
+            render: (_, j) => <TokenState revoked={Boolean(j.revokedAt)} other={other(j)} />,
+          },
           {
             title: t("joinTokens.uses"),
             key: "uses",
             render: (_, j) =>
               `${formatNumber(j.uses)} / ${j.maxUses === null ? "∞" : formatNumber(j.maxUses)}`,
           },
-          {
-            title: t("joinTokens.expires"),
-            dataIndex: "expiresAt",
-            render: (v: string | null) => (v ? formatDate(v) : t("joinTokens.never")),
-          },
+          expiresColumn(t),
           { title: t("joinTokens.createdBy"), dataIndex: "createdBy" },
           {
             title: t("joinTokens.createdAt"),
@@ -167,57 +142,45 @@ export default function JoinTokens() {
                 {
                   title: t("common.actions"),
                   key: "actions",
-                  render: (_: unknown, j: JoinToken) =>
-                    j.revokedAt ? null : (
-                      <ConfirmButton
-                        question={t("joinTokens.confirmRevoke")}
-                        label={t("joinTokens.revoke")}
-                        onConfirm={() =>
-                          action.run(
-                            () => api.post(`/api/v1/join-tokens/${j.id}/revoke`),
-                            t("joinTokens.revokedMsg"),
-                          )
-                        }
-                      />
-                    ),
+                  render: (_: unknown, j: JoinToken) => (
+                    <RevokeButton
+                      revoked={Boolean(j.revokedAt)}
+                      onConfirm={() =>
+                        action.run(
+                          () => api.post(`/api/v1/join-tokens/${j.id}/revoke`),
+                          t("joinTokens.revokedMsg"),
+                        )
+                      }
+                    />
+                  ),
                 },
               ]
             : []),
         ]}
       />
-      <FormModal
-        submit={create}
-        open={creating}
+      <TokenDialogs
+        create={create}
         title={t("joinTokens.create")}
-        onCancel={() => setCreating(false)}
-        okText={t("joinTokens.createOk")}
+        createdTitle={t("joinTokens.created")}
+        shown={(token) => <InstallCommands token={token} />}
       >
-        <Form form={form} layout="vertical">
-          <Form.Item
-            name="policy"
-            label={t("enrollments.policy")}
-            rules={[{ required: true, message: t("common.required") }]}
-          >
-            <Select
-              showSearch
-              notFoundContent={t("joinTokens.noPolicies")}
-              options={(policies.data?.items ?? []).map((p) => ({
-                value: p.metadata.name,
-                label: `${p.metadata.name} (${p.spec.network})`,
-              }))}
-            />
-          </Form.Item>
-          <Form.Item name="ttl" label={t("joinTokens.ttl")} extra={t("joinTokens.ttlHelp")}>
-            <Input placeholder="24h" />
-          </Form.Item>
-          <Form.Item name="uses" label={t("joinTokens.maxUses")} extra={t("joinTokens.maxUsesHelp")}>
-            <InputNumber min={1} max={100000} style={{ width: "100%" }} />
-          </Form.Item>
-        </Form>
-      </FormModal>
-      <SecretOnce title={t("joinTokens.created")} secret={token} onClose={() => setToken(undefined)}>
-        {token ? <InstallCommands token={token} /> : null}
-      </SecretOnce>
+        <Form.Item name="policy" label={t("enrollments.policy")} rules={required}>
+          <Select
+            showSearch
+            notFoundContent={t("joinTokens.noPolicies")}
+            options={(policies.data?.items ?? []).map((p) => ({
+              value: p.metadata.name,
+              label: `${p.metadata.name} (${p.spec.network})`,
+            }))}
+          />
+        </Form.Item>
+        <Form.Item name="ttl" label={t("joinTokens.ttl")} extra={t("joinTokens.ttlHelp")}>
+          <Input placeholder="24h" />
+        </Form.Item>
+        <Form.Item name="uses" label={t("joinTokens.maxUses")} extra={t("joinTokens.maxUsesHelp")}>
+          <InputNumber min={1} max={100000} style={{ width: "100%" }} />
+        </Form.Item>
+      </TokenDialogs>
     </>
   );
 }

@@ -5,8 +5,8 @@
  * state filter (online/offline) lists from live status itself. The page shown
  * can be searched by name and sorted, and selected nodes deleted at once.
  */
-import { PlusOutlined, ReloadOutlined } from "@ant-design/icons";
-import { Button, Flex, Input, Select, Space, Table, Tag, Typography } from "antd";
+import { ReloadOutlined } from "@ant-design/icons";
+import { Button, Flex, Input, Select, Table, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
@@ -14,6 +14,10 @@ import { api } from "../api/client";
 import type { NodeResource, NodeRole, NodeStatusView } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { FilterSelect, FilterText } from "../components/filters";
+import { optionsOf } from "../components/form-fields";
+import { LabelTags } from "../components/LabelTags";
+import { Mono } from "../components/Mono";
 import { NodeForm } from "../components/NodeForm";
 import { PageHeader } from "../components/PageHeader";
 import { useRates } from "../components/rates";
@@ -146,36 +150,25 @@ export default function Nodes() {
         title={t("nodes.title")}
         sub={t("nodes.sub")}
         extra={
-          <>
-            <Button icon={<ReloadOutlined />} onClick={page.reload} aria-label={t("common.refresh")}>
-              {t("common.refresh")}
-            </Button>
-            {canWrite ? (
-              <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-                {t("nodes.create")}
-              </Button>
-            ) : null}
-          </>
+          <Button icon={<ReloadOutlined />} onClick={page.reload} aria-label={t("common.refresh")}>
+            {t("common.refresh")}
+          </Button>
         }
+        create={canWrite ? { label: t("nodes.create"), onClick: () => setCreating(true) } : undefined}
       />
       <Flex gap={12} wrap style={{ marginBottom: 16 }} role="search" aria-label={t("nodes.filters")}>
-        <Select
-          allowClear
-          aria-label={t("nodes.network")}
+        <FilterSelect
+          label={t("nodes.network")}
           placeholder={t("nodes.allNetworks")}
-          style={{ width: 180 }}
+          width={180}
           value={filters.network}
           onChange={(v) => setFilter({ network: v })}
-          options={(networks.data?.items ?? []).map((n) => ({
-            value: n.metadata.name,
-            label: n.metadata.name,
-          }))}
+          options={optionsOf((networks.data?.items ?? []).map((n) => n.metadata.name))}
         />
-        <Select
-          allowClear
-          aria-label={t("nodes.role")}
+        <FilterSelect
+          label={t("nodes.role")}
           placeholder={t("nodes.allRoles")}
-          style={{ width: 150 }}
+          width={150}
           value={filters.role}
           onChange={(v) => setFilter({ role: v })}
           options={(["hub", "spoke", "external"] as const).map((r) => ({
@@ -183,11 +176,10 @@ export default function Nodes() {
             label: t(`roles.node.${r}`),
           }))}
         />
-        <Select
-          allowClear
-          aria-label={t("nodes.state")}
+        <FilterSelect
+          label={t("nodes.state")}
           placeholder={t("nodes.allStates")}
-          style={{ width: 150 }}
+          width={150}
           value={filters.state}
           onChange={(v) => setFilter({ state: v })}
           options={[
@@ -195,13 +187,12 @@ export default function Nodes() {
             { value: "offline", label: t("status.offline") },
           ]}
         />
-        <Input
-          allowClear
-          aria-label={t("nodes.nameSearch")}
+        <FilterText
+          label={t("nodes.nameSearch")}
           placeholder={t("nodes.nameSearchPlaceholder")}
-          style={{ width: 200 }}
+          width={200}
           value={search}
-          onChange={(e) => setSearch(e.target.value)}
+          onChange={setSearch}
         />
         <Input.Search
           aria-label={t("nodes.labelFilter")}
@@ -286,30 +277,22 @@ export default function Nodes() {
             {
               title: t("nodes.tunnelAddress"),
               key: "addr",
-              render: (_, r) => <span className="mono">{r.node?.spec.tunnelAddress ?? "—"}</span>,
+              render: (_, r) => <Mono value={r.node?.spec.tunnelAddress} />,
             },
             {
               title: t("nodes.subnets"),
               key: "subnets",
-              render: (_, r) => (
-                <span className="mono">{(r.node?.spec.subnets ?? []).join(", ") || "—"}</span>
-              ),
+              render: (_, r) => <Mono value={r.node?.spec.subnets} />,
             },
             {
               title: t("nodes.endpoint"),
               key: "ep",
-              render: (_, r) => <span className="mono">{r.node?.spec.endpoint ?? "—"}</span>,
+              render: (_, r) => <Mono value={r.node?.spec.endpoint} />,
             },
             {
               title: t("nodes.labels"),
               key: "labels",
-              render: (_, r) => (
-                <Space size={[0, 4]} wrap>
-                  {Object.entries(r.node?.metadata.labels ?? {}).map(([k, v]) => (
-                    <Tag key={k}>{`${k}=${v}`}</Tag>
-                  ))}
-                </Space>
-              ),
+              render: (_, r) => <LabelTags labels={r.node?.metadata.labels} />,
             },
             {
               title: t("nodes.lastSeen"),

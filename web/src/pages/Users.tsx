@@ -1,16 +1,19 @@
 /** Users (admins only): create, change role or language, reset a password, disable, delete. */
-import { PlusOutlined } from "@ant-design/icons";
-import { Button, Form, Input, Select, Space, Switch, Table, Tag } from "antd";
+import { Button, Form, Input, Space, Switch, Tag } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api } from "../api/client";
 import type { Role, User } from "../api/types";
 import { ConfirmButton } from "../components/ConfirmButton";
-import { ErrorAlert } from "../components/ErrorAlert";
+import * as Field from "../components/form-fields";
+import { ListTable } from "../components/ListTable";
 import { PageHeader } from "../components/PageHeader";
 import { useApi } from "../components/use-api";
 import { FormModal, topFields, useAction, useSubmit } from "../components/use-submit";
 import { formatDate } from "../i18n/format";
+
+/** Each language by its own name. */
+const LANGUAGES = { en: "English", "zh-CN": "中文" } as const;
 
 interface UserForm {
   name: string;
@@ -25,7 +28,7 @@ export default function Users() {
   const [editing, setEditing] = useState<{ existing?: User } | null>(null);
   const [form] = Form.useForm<UserForm>();
   const action = useAction(list.reload);
-  const roles: Role[] = ["viewer", "operator", "admin"];
+  const required = Field.useRequired();
   const save = useSubmit(form, {
     send: (v) =>
       editing?.existing
@@ -64,18 +67,12 @@ export default function Users() {
       <PageHeader
         title={t("users.title")}
         sub={t("users.sub")}
-        extra={
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => open()}>
-            {t("users.create")}
-          </Button>
-        }
+        create={{ label: t("users.create"), onClick: () => open() }}
       />
-      <ErrorAlert error={list.error ?? action.error} />
-      <Table<User>
+      <ListTable<User>
+        list={list}
+        error={action.error}
         rowKey="name"
-        loading={list.loading}
-        dataSource={list.data?.items ?? []}
-        pagination={false}
         columns={[
           { title: t("common.name"), dataIndex: "name" },
           {
@@ -90,7 +87,7 @@ export default function Users() {
           {
             title: t("users.language"),
             dataIndex: "language",
-            render: (l: string) => (l === "zh-CN" ? "中文" : "English"),
+            render: (l: string) => (l === "zh-CN" ? LANGUAGES["zh-CN"] : LANGUAGES.en),
           },
           {
             title: t("users.enabled"),
@@ -131,29 +128,14 @@ export default function Users() {
         onCancel={() => setEditing(null)}
       >
         <Form form={form} layout="vertical">
-          <Form.Item
-            name="name"
-            label={t("common.name")}
-            rules={[{ required: true, message: t("common.required") }]}
-          >
-            <Input disabled={Boolean(editing?.existing)} autoComplete="off" />
-          </Form.Item>
-          <Form.Item name="role" label={t("users.role")}>
-            <Select options={roles.map((r) => ({ value: r, label: t(`roles.${r}`) }))} />
-          </Form.Item>
-          <Form.Item name="language" label={t("users.language")}>
-            <Select
-              options={[
-                { value: "en", label: "English" },
-                { value: "zh-CN", label: "中文" },
-              ]}
-            />
-          </Form.Item>
+          <Field.Name existing={Boolean(editing?.existing)} autoComplete="off" />
+          <Field.UserRole />
+          <Field.Choice name="language" label={t("users.language")} choices={LANGUAGES} />
           <Form.Item
             name="password"
             label={editing?.existing ? t("users.newPassword") : t("login.password")}
             extra={t("users.passwordHelp")}
-            rules={editing?.existing ? [] : [{ required: true, message: t("common.required") }]}
+            rules={editing?.existing ? [] : required}
           >
             <Input.Password autoComplete="new-password" />
           </Form.Item>
