@@ -2,7 +2,8 @@
  * Enrollment state across `hubwire export` → `hubwire apply` / `hubwire import`, with real
  * controller processes: nodes join controller A with `hubwire join`, the operator approves,
  * revokes and rejects them, and a fresh controller that applies (or imports) A's export has the
- * same states — the revoked name is refused there until `hubwire reset`.
+ * same states — the revoked name is refused there until `hubwire reset`. And `hubwire secrets
+ * rotate` of both controller secrets, with a join token minted before the rotation still working.
  * Runs the build: `npm test` builds first.
  */
 import { execFile } from "node:child_process";
@@ -139,5 +140,45 @@ describe("hubwire export → apply / import keeps enrollment states", () => {
     const rejoined = await hubwire(b, again, tokenB);
     expect(rejoined.code, rejoined.stderr).toBe(0);
     expect(JSON.parse(rejoined.stdout)).toMatchObject({ state: "Pending" });
+  });
+});
+
+describe("hubwire secrets rotate", () => {
+  it("rotates the enrollment key (older tokens still join) and the preshared-key secret, audited", async () => {
+    const a = await controller("secrets");
+    const corp = join(dir, "corp-secrets.yaml");
+    await writeFile(corp, corpYaml());
+    expect((await hubwire(a, ["apply", corp])).code).toBe(0);
+    const before = (await hubwire(a, ["token", "create", "--policy", "branches"])).stdout;
+
+    const rotated = await hubwire(a, ["secrets", "rotate", "enrollment-key"]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const publicKey = /new join tokens carry (\S+)/.exec(rotated.stdout)?.[1];
+    expect(publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const after = (await hubwire(a, ["token", "create", "--policy", "branches"])).stdout;
+
+    // A token minted before the rotation and one minted after both join.
+    for (const [i, token] of [before, after].entries()) {
+      const key = join(dir, `rot-${i}.key`);
+      await writeFile(key, `${generatePrivateKey()}\n`, { mode: 0o600 });
+      const name = `branch-rot${i}`;
+      const joined = await hubwire(
+        a,
+        ["join", "--token-file", "-", "--key-file", key, "--name", name, "--subnet", `10.64.8${i}.0/24`],
+        token,
+      );
+      expect(joined.code, joined.stderr).toBe(0);
+    }
+
+    const psk = await hubwire(a, ["secrets", "rotate", "psk-secret"]);
+    expect(psk.code, psk.stderr).toBe(0);
+    expect(psk.stdout).toMatch(/^rotated psk-secret at \S+ \(generation \d+\)/);
+    expect((await hubwire(a, ["secrets", "rotate", "no-such-secret"])).code).not.toBe(0);
+
+    const audit = await fetch(`${a.env.HUBWIRE_CONTROLLER}/api/v1/audit?action=rotate-secret`, {
+      headers: { authorization: `Bearer ${a.env.HUBWIRE_TOKEN}` },
+    });
+    const entries = ((await audit.json()) as { items: Array<{ name: string }> }).items;
+    expect(entries.map((e) => e.name).sort()).toEqual(["enrollment-key", "psk-secret"]);
   });
 });
