@@ -193,6 +193,10 @@ describe("the README walkthrough", () => {
     ]);
     const enrollment = await get<{ status?: { state?: string } }>("/api/v1/enrollments/branch-new");
     expect(enrollment.status?.state).toBe("Approved");
+    // npm start serves the UI too (the walkthrough's last paragraph sends the user there).
+    const ui = await request(url, "GET", "/");
+    expect(ui.status).toBe(200);
+    expect(String(ui.headers["content-type"])).toMatch(/^text\/html/);
     // logout ended the CLI's session: a saved login is gone.
     expect(existsSync(join(dir, ".config", "hubwire", "credentials.json"))).toBe(false);
   }, 180_000);
