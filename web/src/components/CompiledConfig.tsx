@@ -12,7 +12,7 @@ export function CompiledConfig({ compiled }: { compiled: CompiledNode | undefine
     <Space direction="vertical" style={{ width: "100%" }} data-testid="compiled-config">
       <Typography.Text type="secondary">{t("nodes.compiledHelp")}</Typography.Text>
       <Descriptions size="small" column={{ xs: 1, md: 2 }} bordered>
-        <Descriptions.Item label={t("nodes.revision")}>
+        <Descriptions.Item label={t("nodes.compiledRevision")}>
           <span className="mono">{compiled.revision}</span>
         </Descriptions.Item>
         <Descriptions.Item label={t("nodes.forwarding")}>

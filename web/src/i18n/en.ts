@@ -192,6 +192,7 @@ export const en = {
     compiled: "Compiled configuration",
     compiledHelp:
       "What the controller sends this node's agent: interfaces, peers, routes and firewall rules.",
+    compiledRevision: "Current revision",
     noCompiled: "No compiled configuration for this node.",
     purpose: "Purpose",
     purposes: { "hub-spokes": "Spokes", "hub-link": "Hub link", uplink: "Uplink", mesh: "Mesh" },

@@ -194,6 +194,7 @@ export const zhCN: Same<Dictionary> = {
     nothingApplied: "尚未应用任何配置；当前版本 {{desired}}",
     compiled: "编译后的配置",
     compiledHelp: "控制器发给该节点代理的内容：接口、对端、路由和防火墙规则。",
+    compiledRevision: "当前版本",
     noCompiled: "该节点没有编译后的配置。",
     purpose: "用途",
     purposes: { "hub-spokes": "分支", "hub-link": "枢纽互联", uplink: "上行", mesh: "网状" },
