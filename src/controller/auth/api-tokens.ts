@@ -1,7 +1,14 @@
 /** API tokens: minted and revoked with their audit entry in the same transaction. */
 import type { Db } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
-import { type ApiToken, createToken, getToken, listTokens, type NewApiToken, revokeToken } from "../db/repo-tokens.js";
+import {
+  type ApiToken,
+  createToken,
+  getToken,
+  listTokens,
+  type NewApiToken,
+  revokeToken,
+} from "../db/repo-tokens.js";
 import { DomainError } from "../errors.js";
 import type { Actor } from "../state/intent-store.js";
 
@@ -12,7 +19,11 @@ export function listApiTokens(db: Db): Promise<ApiToken[]> {
 }
 
 /** Stores a new token (its secret already hashed); `token.created_at` is the audit time. */
-export function mintApiToken(db: Db, who: Actor, token: NewApiToken & { id: string; created_at: string }): Promise<ApiToken> {
+export function mintApiToken(
+  db: Db,
+  who: Actor,
+  token: NewApiToken & { id: string; created_at: string },
+): Promise<ApiToken> {
   return db.transaction(async (tx) => {
     const created = await createToken(tx, token);
     await appendAudit(tx, {

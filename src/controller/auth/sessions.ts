@@ -17,7 +17,11 @@ export function userById(db: Db, id: string): Promise<UserRecord | undefined> {
 }
 
 /** Stores the session and audits the login; `who.actor` is the user signing in. */
-export function startSession(db: Db, who: Actor, session: NewSession & { created_at: string }): Promise<void> {
+export function startSession(
+  db: Db,
+  who: Actor,
+  session: NewSession & { created_at: string },
+): Promise<void> {
   return db.transaction(async (tx) => {
     await createSession(tx, session);
     await appendAudit(tx, {

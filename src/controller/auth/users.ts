@@ -14,6 +14,7 @@ import type { Actor } from "../state/intent-store.js";
 import { ROLES, type Role } from "./principal.js";
 
 export type { User } from "../db/repo-users.js";
+
 type User = repo.User;
 
 /** What the audit log (and the API) shows of a user: never the password hash. */
@@ -25,7 +26,15 @@ export const userView = (u: User) => ({
   createdAt: u.created_at,
 });
 
-async function audit(tx: Tx, who: Actor, at: string, action: string, name: string, before?: User, after?: User) {
+async function audit(
+  tx: Tx,
+  who: Actor,
+  at: string,
+  action: string,
+  name: string,
+  before?: User,
+  after?: User,
+) {
   await appendAudit(tx, {
     at,
     actor: who.actor,
@@ -54,7 +63,8 @@ export interface NewAccount {
 
 export function createAccount(db: Db, who: Actor, at: string, user: NewAccount): Promise<User> {
   return db.transaction(async (tx) => {
-    if (await repo.getUserByName(tx, user.name)) throw new DomainError("already-exists", `user ${user.name} exists`);
+    if (await repo.getUserByName(tx, user.name))
+      throw new DomainError("already-exists", `user ${user.name} exists`);
     const row = await repo.createUser(tx, {
       id: randomUUID(),
       name: user.name,
@@ -77,12 +87,20 @@ export interface AccountChange {
   language?: string;
 }
 
-export function changeAccount(db: Db, who: Actor, at: string, name: string, change: AccountChange): Promise<User> {
+export function changeAccount(
+  db: Db,
+  who: Actor,
+  at: string,
+  name: string,
+  change: AccountChange,
+): Promise<User> {
   return db.transaction(async (tx) => {
     const before = await repo.getUserByName(tx, name);
     if (!before) throw missing(name);
     const losesAdmin =
-      before.role === "admin" && !before.disabled && ((change.role && change.role !== "admin") || change.disabled);
+      before.role === "admin" &&
+      !before.disabled &&
+      ((change.role && change.role !== "admin") || change.disabled);
     if (losesAdmin && (await repo.countAdmins(tx)) <= 1) throw lastAdmin();
     const after = await repo.updateUser(tx, before.id, {
       ...(change.role ? { role: change.role } : {}),
@@ -96,8 +114,10 @@ export function changeAccount(db: Db, who: Actor, at: string, name: string, chan
       await deleteSessionsForUser(tx, before.id);
     // A disabled user's API tokens die too: re-enabling does not revive them.
     // So do their tokens when they are demoted: a token must not keep a role its owner lost.
-    const demoted = change.role !== undefined && ROLES.indexOf(change.role) > ROLES.indexOf(before.role as Role);
-    if ((change.disabled && !before.disabled) || demoted) await revokeTokensMadeBy(tx, `user:${before.name}`, at);
+    const demoted =
+      change.role !== undefined && ROLES.indexOf(change.role) > ROLES.indexOf(before.role as Role);
+    if ((change.disabled && !before.disabled) || demoted)
+      await revokeTokensMadeBy(tx, `user:${before.name}`, at);
     await audit(tx, who, at, change.passwordHash ? "update-password" : "update", name, before, after);
     return after;
   });

@@ -35,7 +35,12 @@ export function mintJoinToken(
       kind: "JoinToken",
       name: token.id,
       before: null,
-      after: { id: token.id, policy: token.policy, expiresAt: token.expires_at ?? null, maxUses: token.max_uses ?? null },
+      after: {
+        id: token.id,
+        policy: token.policy,
+        expiresAt: token.expires_at ?? null,
+        maxUses: token.max_uses ?? null,
+      },
     });
     return created;
   });
@@ -44,7 +49,8 @@ export function mintJoinToken(
 /** Revokes a token at `at`: new enrollments with it are refused at once. Not-found when there is none. */
 export function revokeJoinTokenAudited(db: Db, who: Actor, at: string, id: string): Promise<JoinTokenRecord> {
   return db.transaction(async (tx) => {
-    if (!(await revokeJoinToken(tx, id, at))) throw new DomainError("not-found", `join token ${id} does not exist`);
+    if (!(await revokeJoinToken(tx, id, at)))
+      throw new DomainError("not-found", `join token ${id} does not exist`);
     await appendAudit(tx, {
       at,
       actor: who.actor,

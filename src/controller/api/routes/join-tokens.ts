@@ -8,7 +8,12 @@ import { dnsLabel, duration, durationSeconds } from "../../../model/index.js";
 import { formatJoinToken, JOIN_TOKEN_ID } from "../../../model/join-token.js";
 import { hashSecret, newApiToken } from "../../auth/secrets.js";
 import { controllerIdentity } from "../../enroll/identity.js";
-import { type JoinTokenRecord, joinTokens, mintJoinToken, revokeJoinTokenAudited } from "../../enroll/join-tokens.js";
+import {
+  type JoinTokenRecord,
+  joinTokens,
+  mintJoinToken,
+  revokeJoinTokenAudited,
+} from "../../enroll/join-tokens.js";
 import { DomainError } from "../../errors.js";
 import { resourceKey } from "../../state/snapshot.js";
 import { type AnyRoute, route } from "../route.js";

@@ -51,8 +51,7 @@ export function sessionRoutes(s: Services): AnyRoute[] {
         const nameKey = userName.safeParse(body.name).success ? body.name : "(invalid)";
         const [perName] = await countHits(s.db, [`login-user:${nameKey}`], LOGIN_WINDOW_MS, now.getTime());
         if (perName! > MAX_PER_NAME) throw tooManyLogins();
-        const user =
-          nameKey === "(invalid)" ? undefined : await userForLogin(s.db, nameKey);
+        const user = nameKey === "(invalid)" ? undefined : await userForLogin(s.db, nameKey);
         const ok = user ? await verifyPassword(user.password_hash, body.password) : await burnPasswordCheck();
         if (!user || !ok || user.disabled) {
           await recordAudit(s.db, {
@@ -110,10 +109,7 @@ export function sessionRoutes(s: Services): AnyRoute[] {
       tag: "Session",
       response: z.object({ actor: z.string(), role: z.string(), language: z.string().optional() }),
       handler: async ({ principal }) => {
-        const user =
-          principal.kind === "user"
-            ? await userById(s.db, principal.id)
-            : undefined;
+        const user = principal.kind === "user" ? await userById(s.db, principal.id) : undefined;
         return { actor: principal.actor, role: principal.role, ...(user ? { language: user.language } : {}) };
       },
     }),

@@ -7,7 +7,13 @@ import { z } from "zod";
 import { language, userName } from "../../auth/account-fields.js";
 import { ROLES } from "../../auth/principal.js";
 import { hashPassword } from "../../auth/secrets.js";
-import { changeAccount, createAccount, deleteAccount, listUsers, userView as view } from "../../auth/users.js";
+import {
+  changeAccount,
+  createAccount,
+  deleteAccount,
+  listUsers,
+  userView as view,
+} from "../../auth/users.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
