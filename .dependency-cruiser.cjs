@@ -87,6 +87,14 @@ module.exports = {
       },
       to: { path: "^src/controller/api/" },
     },
+    {
+      name: "routes-through-services",
+      comment:
+        "route handlers reach the database only through the domain's services (auth, enroll, status, audit, state…), which take and return domain values.",
+      severity: "error",
+      from: { path: "^src/controller/api/routes/" },
+      to: { path: "^src/controller/db/" },
+    },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],
   options: {

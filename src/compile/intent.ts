@@ -23,15 +23,6 @@ export interface Intent {
   readonly peerOverrides: readonly PeerOverride[];
 }
 
-export const emptyIntent: Intent = {
-  networks: [],
-  nodes: [],
-  enrollmentPolicies: [],
-  enrollments: [],
-  accessPolicies: [],
-  peerOverrides: [],
-};
-
 export function groupResources(resources: Iterable<Resource>): Intent {
   const out = {
     networks: [] as Network[],

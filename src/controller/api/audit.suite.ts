@@ -1,21 +1,12 @@
 /** Shared API tests of the audit log, run on every dialect by api.suite.ts. */
 import { describe, expect, it } from "vitest";
+import type { AuditEntry } from "../audit/entry.js";
 import type { Controller, MakeController } from "../testing/api-harness.js";
 import { corpYaml } from "../testing/api-harness.js";
 import { expectError, expectOk } from "../testing/expect-api.js";
 
-interface Entry {
-  id: number;
-  at: string;
-  actor: string;
-  source: string;
-  action: string;
-  kind: string | null;
-  name: string | null;
-  before: { spec?: Record<string, unknown> } | null;
-  after: { spec?: Record<string, unknown> } | null;
-  revision: number | null;
-}
+type Spec = { spec?: Record<string, unknown> } | null;
+type Entry = Omit<AuditEntry, "before" | "after"> & { before: Spec; after: Spec };
 
 async function audit(c: Controller, query = ""): Promise<{ items: Entry[]; next?: number }> {
   const r = await c.call(c.tokens.viewer.credential, "GET", `/api/v1/audit${query ? `?${query}` : ""}`);

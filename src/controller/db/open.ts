@@ -132,7 +132,9 @@ async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
     sqlite.close();
     throw new Error(`cannot set up SQLite database ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
 }
 
 async function ready(

@@ -3,41 +3,20 @@
  * boundary never moves while new entries arrive).
  */
 import type { Selectable } from "kysely";
+import type { AuditEntry } from "../audit/entry.js";
 import { fromJsonOrNull, type JsonObject, toJson } from "./json.js";
 import type { Tx } from "./open.js";
 import type { Page } from "./repo-resources.js";
 import type { AuditLogTable } from "./schema.js";
 
-/** One entry; `before`/`after` are the object before and after the change, null where there is none. */
-export interface AuditEntry {
-  id: number;
-  /** ISO-8601 UTC. */
-  at: string;
-  /** `user:NAME`, `token:NAME`, `agent:NODE`, `system`. */
-  actor: string;
-  /** Where the request came from (address, `cli`, …). */
-  source: string;
-  action: string;
-  kind: string | null;
-  name: string | null;
-  before: JsonObject | null;
-  after: JsonObject | null;
-  /** The intent revision the change made (shared by every entry of one apply); null: it made none. */
-  revision: number | null;
-}
+export type { AuditEntry };
 
-/** An entry to append; `at` defaults to now. */
-export interface NewAuditEntry {
-  at?: string;
-  actor: string;
-  source: string;
-  action: string;
-  kind?: string | null;
-  name?: string | null;
-  before?: JsonObject | null;
-  after?: JsonObject | null;
-  revision?: number | null;
-}
+/** An entry to append; `at` defaults to now, the rest to null. */
+export type NewAuditEntry = Pick<AuditEntry, "actor" | "source" | "action"> &
+  Partial<Pick<AuditEntry, "at" | "kind" | "name" | "revision">> & {
+    before?: JsonObject | null;
+    after?: JsonObject | null;
+  };
 
 /** Filters of {@link listAudit}; all optional ones must match. */
 export interface ListAuditQuery {

@@ -6,6 +6,7 @@
  * these rows to the shapes callers use; nothing outside `controller/db` should need this file.
  */
 import type { Generated } from "kysely";
+import type { AuditEntry } from "../audit/entry.js";
 
 /** Which engine a database runs on; the few places that differ (DDL, locking) switch on it. */
 export type DialectName = "sqlite" | "postgres";
@@ -121,19 +122,11 @@ export interface ApiTokensTable {
 }
 
 /** Append-only record of every change. `before`/`after` are JSON; NULL where there is no side. */
-export interface AuditLogTable {
+export type AuditLogTable = Omit<AuditEntry, "id" | "before" | "after"> & {
   id: Generated<number>;
-  at: string;
-  actor: string;
-  source: string;
-  action: string;
-  kind: string | null;
-  name: string | null;
   before: string | null;
   after: string | null;
-  /** The intent revision the entry's change made; NULL when it made none. */
-  revision: number | null;
-}
+};
 
 /** Fixed-window counters shared by all replicas. `window_start` is milliseconds since the epoch. */
 export interface RateLimitsTable {

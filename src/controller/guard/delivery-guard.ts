@@ -26,6 +26,8 @@ import { assess, DEFAULT_GUARD_POLICY, type GuardPolicy, peersOf } from "./blast
 
 const SYSTEM: Actor = { actor: "system", source: "controller" };
 
+export type { Hold };
+
 export class DeliveryGuard {
   /** One check per hub at a time in this process (replicas agree through the rows). */
   private readonly queues = new Map<string, Promise<unknown>>();

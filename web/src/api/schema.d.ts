@@ -1556,9 +1556,13 @@ export interface operations {
                         items: {
                             action: string;
                             actor: string;
-                            after: unknown | null;
+                            after: {
+                                [key: string]: unknown;
+                            } | null;
                             at: string;
-                            before: unknown | null;
+                            before: {
+                                [key: string]: unknown;
+                            } | null;
                             id: number;
                             kind: string | null;
                             name: string | null;

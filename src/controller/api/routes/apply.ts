@@ -15,11 +15,10 @@ import {
   yamlDocuments,
 } from "../../../model/index.js";
 import { allows, type Principal } from "../../auth/principal.js";
-import { allResources } from "../../db/repo-resources.js";
 import { DomainError } from "../../errors.js";
 import { bringsState } from "../../state/enrollment-restore.js";
 import { paced } from "../../state/pace.js";
-import { fromRow } from "../../state/rows.js";
+import { allStoredResources } from "../../state/stored-resources.js";
 import { applyChecked, type ReadResources } from "../apply-checked.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -134,9 +133,9 @@ export function applyRoutes(s: Services): AnyRoute[] {
       produces: ["application/yaml"],
       tag: "Apply",
       handler: async ({ reply }) => {
-        const rows = await s.db.transaction((tx) => allResources(tx));
+        const resources = await allStoredResources(s.db);
         reply.type("application/yaml; charset=utf-8");
-        return rows.map((row) => stringify(exportable(fromRow(row)), { lineWidth: 0 })).join("---\n");
+        return resources.map((r) => stringify(exportable(r), { lineWidth: 0 })).join("---\n");
       },
     }),
   ];

@@ -4,7 +4,8 @@
  * control characters cannot forge a line.
  */
 import { z } from "zod";
-import { type AuditEntry, listAudit } from "../../db/repo-audit.js";
+import { auditPage } from "../../audit/audit-log.js";
+import { auditEntry } from "../../audit/entry.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -24,22 +25,6 @@ const filters = z.strictObject({
   group: z.enum(["revision"]).optional(),
 });
 
-const entry = z.object({
-  id: z.number(),
-  at: z.string(),
-  actor: z.string(),
-  source: z.string(),
-  action: z.string(),
-  kind: z.string().nullable(),
-  name: z.string().nullable(),
-  before: z.unknown().nullable(),
-  after: z.unknown().nullable(),
-  /** The intent revision the change made, shared by every entry of one apply; null: none. */
-  revision: z.number().nullable(),
-});
-
-const view = (r: AuditEntry) => ({ ...r, id: Number(r.id) });
-
 export function auditRoutes(s: Services): AnyRoute[] {
   return [
     route({
@@ -49,16 +34,11 @@ export function auditRoutes(s: Services): AnyRoute[] {
       summary: "Audit log entries, newest first",
       tag: "Audit",
       query: filters,
-      response: z.object({ items: z.array(entry), next: z.number().optional() }),
+      response: z.object({ items: z.array(auditEntry), next: z.number().optional() }),
       handler: async ({ query }) => {
         const { group, ...filter } = query;
-        const page = await s.db.transaction((tx) =>
-          listAudit(tx, { ...filter, wholeRevisions: group === "revision" }),
-        );
-        return {
-          items: page.items.map(view),
-          ...(page.next !== undefined ? { next: Number(page.next) } : {}),
-        };
+        const page = await auditPage(s.db, { ...filter, wholeRevisions: group === "revision" });
+        return { items: page.items, ...(page.next !== undefined ? { next: page.next } : {}) };
       },
     }),
     route({
@@ -73,9 +53,9 @@ export function auditRoutes(s: Services): AnyRoute[] {
         const lines: string[] = [];
         let before: number | undefined;
         do {
-          const page = await s.db.transaction((tx) => listAudit(tx, { ...query, limit: 1000, before }));
-          for (const r of page.items) lines.push(JSON.stringify(view(r)));
-          before = page.next === undefined ? undefined : Number(page.next);
+          const page = await auditPage(s.db, { ...query, limit: 1000, before });
+          for (const r of page.items) lines.push(JSON.stringify(r));
+          before = page.next;
         } while (before !== undefined && lines.length < 100_000);
         reply.type("application/x-ndjson; charset=utf-8");
         return lines.length ? `${lines.join("\n")}\n` : "";

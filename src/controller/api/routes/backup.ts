@@ -10,12 +10,12 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { recordAudit } from "../../audit/audit-log.js";
 import { createBackup, defaultFormat } from "../../backup/export.js";
 import { BackupFormatError, BackupRefusedError, CONTENT_TYPES } from "../../backup/format.js";
 import { restoreBackup } from "../../backup/restore.js";
 import { BackupSealError, SEAL_LENGTH, sealingStream, unseal } from "../../backup/sealed.js";
 import { privateTempDir } from "../../backup/sqlite-files.js";
-import { appendAudit } from "../../db/repo-audit.js";
 import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -71,18 +71,16 @@ export function backupRoutes(s: Services): AnyRoute[] {
         const format = query.format ?? defaultFormat(s.db.dialect);
         const actor = s.actor(principal, request);
         // Before the snapshot, so the backup records that it was taken and by whom.
-        await s.db.transaction((tx) =>
-          appendAudit(tx, {
-            at: s.now().toISOString(),
-            actor: actor.actor,
-            source: actor.source,
-            action: "backup",
-            kind: null,
-            name: null,
-            before: null,
-            after: { format },
-          }),
-        );
+        await recordAudit(s.db, {
+          at: s.now().toISOString(),
+          actor: actor.actor,
+          source: actor.source,
+          action: "backup",
+          kind: null,
+          name: null,
+          before: null,
+          after: { format },
+        });
         const backup = await createBackup(s.db, format);
         reply.type(backup.contentType);
         reply.header("content-disposition", `attachment; filename="${backup.filename}"`);

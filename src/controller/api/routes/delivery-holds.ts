@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { dnsLabel } from "../../../model/index.js";
-import type { Hold } from "../../db/repo-delivery-guard.js";
+import type { Hold } from "../../guard/delivery-guard.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 

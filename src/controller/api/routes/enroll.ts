@@ -12,7 +12,7 @@ import {
   rotateBody,
   statusBody,
 } from "../../../model/enroll-wire.js";
-import { hitRateLimit } from "../../db/repo-rate-limits.js";
+import { countHits } from "../../auth/rate-limits.js";
 import type { EnrollmentConfig } from "../../enroll/config.js";
 import { join } from "../../enroll/join.js";
 import { EnrollRejection } from "../../enroll/rejection.js";
@@ -29,11 +29,12 @@ async function limit(s: Services, config: EnrollmentConfig, keys: Array<[string,
   const now = s.now().getTime();
   const active = keys.filter(([, max]) => max > 0);
   if (active.length === 0) return;
-  const counts = await s.db.transaction(async (tx) => {
-    const out: number[] = [];
-    for (const [key] of active) out.push(await hitRateLimit(tx, key, config.windowMs, now));
-    return out;
-  });
+  const counts = await countHits(
+    s.db,
+    active.map(([key]) => key),
+    config.windowMs,
+    now,
+  );
   if (counts.some((n, i) => n > active[i]![1])) {
     throw new DomainError("rate-limited", "too many enrollment requests; try again later", undefined, {
       retryAfterSeconds: Math.ceil(config.windowMs / 1000),

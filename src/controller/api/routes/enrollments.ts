@@ -4,11 +4,10 @@
  */
 import { z } from "zod";
 import { dnsLabel, Enrollment, safeText } from "../../../model/index.js";
-import { getResource } from "../../db/repo-resources.js";
 import { enrollmentConfig } from "../../enroll/config.js";
 import { decideEnrollment, RESETTABLE, resetEnrollment, revokeNode } from "../../enroll/decide.js";
 import type { EnrollServices } from "../../enroll/join.js";
-import { fromRow } from "../../state/rows.js";
+import { storedResource } from "../../state/stored-resources.js";
 import { type AnyRoute, type Permission, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -32,7 +31,7 @@ export function enrollServicesOf(s: Services): EnrollServices {
 
 export function enrollmentRoutes(s: Services): AnyRoute[] {
   const e = enrollServicesOf(s);
-  const stored = async (name: string) => fromRow((await getResource(s.db.kysely, "Enrollment", name))!);
+  const stored = async (name: string) => (await storedResource(s.db, "Enrollment", name))!;
   return [
     route({
       method: "POST",

@@ -16,10 +16,9 @@ import {
   tooManyResources,
   yamlDocuments,
 } from "../../../model/index.js";
-import { allResources } from "../../db/repo-resources.js";
 import { DomainError } from "../../errors.js";
 import { paced } from "../../state/pace.js";
-import { fromRow } from "../../state/rows.js";
+import { allStoredResources } from "../../state/stored-resources.js";
 import { applyChecked } from "../apply-checked.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -113,9 +112,7 @@ export function importRoutes(s: Services): AnyRoute[] {
       produces: ["text/csv"],
       tag: "Apply",
       handler: async ({ reply }) => {
-        const rows = await s.db.transaction((tx) => allResources(tx));
-        const nodes = rows
-          .map(fromRow)
+        const nodes = (await allStoredResources(s.db))
           .filter((r): r is Node => r.kind === "Node")
           .map((n) => exportable(n) as Node);
         reply.type("text/csv; charset=utf-8");

@@ -7,15 +7,13 @@ import { z } from "zod";
 import { dnsLabel, duration, durationSeconds } from "../../../model/index.js";
 import { formatJoinToken, JOIN_TOKEN_ID } from "../../../model/join-token.js";
 import { hashSecret, newApiToken } from "../../auth/secrets.js";
-import { appendAudit } from "../../db/repo-audit.js";
-import {
-  createJoinToken,
-  getJoinToken,
-  type JoinTokenRecord,
-  listJoinTokens,
-  revokeJoinToken,
-} from "../../db/repo-join-tokens.js";
 import { controllerIdentity } from "../../enroll/identity.js";
+import {
+  type JoinTokenRecord,
+  joinTokens,
+  mintJoinToken,
+  revokeJoinTokenAudited,
+} from "../../enroll/join-tokens.js";
 import { DomainError } from "../../errors.js";
 import { resourceKey } from "../../state/snapshot.js";
 import { type AnyRoute, route } from "../route.js";
@@ -54,7 +52,7 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
       summary: "List join tokens (never their secrets)",
       tag: "Enrollment",
       response: z.object({ items: z.array(item) }),
-      handler: async () => ({ items: (await s.db.transaction((tx) => listJoinTokens(tx))).map(view) }),
+      handler: async () => ({ items: (await joinTokens(s.db)).map(view) }),
     }),
     route({
       method: "POST",
@@ -94,28 +92,15 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
         const expires = body.ttl
           ? new Date(now.getTime() + durationSeconds(body.ttl) * 1000).toISOString()
           : null;
-        const row = await s.db.transaction(async (tx) => {
-          const created = await createJoinToken(tx, {
-            id,
-            policy: body.policy,
-            secret_hash: hashSecret(secret),
-            created_by: principal.actor,
-            created_at: now.toISOString(),
-            expires_at: expires,
-            max_uses: body.uses ?? null,
-            revoked_at: null,
-          });
-          await appendAudit(tx, {
-            at: now.toISOString(),
-            actor: principal.actor,
-            source: request.ip,
-            action: "create",
-            kind: "JoinToken",
-            name: id,
-            before: null,
-            after: { id, policy: body.policy, expiresAt: expires, maxUses: body.uses ?? null },
-          });
-          return created;
+        const row = await mintJoinToken(s.db, s.actor(principal, request), {
+          id,
+          policy: body.policy,
+          secret_hash: hashSecret(secret),
+          created_by: principal.actor,
+          created_at: now.toISOString(),
+          expires_at: expires,
+          max_uses: body.uses ?? null,
+          revoked_at: null,
         });
         const token = formatJoinToken({
           v: 1,
@@ -143,22 +128,7 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
       response: item,
       handler: async ({ params, principal, request }) => {
         const at = s.now().toISOString();
-        const row = await s.db.transaction(async (tx) => {
-          if (!(await revokeJoinToken(tx, params.id, at))) {
-            throw new DomainError("not-found", `join token ${params.id} does not exist`);
-          }
-          await appendAudit(tx, {
-            at,
-            actor: principal.actor,
-            source: request.ip,
-            action: "revoke",
-            kind: "JoinToken",
-            name: params.id,
-            before: null,
-            after: null,
-          });
-          return (await getJoinToken(tx, params.id))!;
-        });
+        const row = await revokeJoinTokenAudited(s.db, s.actor(principal, request), at, params.id);
         return view(row);
       },
     }),

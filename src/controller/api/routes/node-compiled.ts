@@ -6,8 +6,8 @@
  */
 import { z } from "zod";
 import { dnsLabel } from "../../../model/index.js";
-import { getResource } from "../../db/repo-resources.js";
 import { DomainError } from "../../errors.js";
+import { storedResource } from "../../state/stored-resources.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -62,7 +62,7 @@ export function nodeCompiledRoutes(s: Services): AnyRoute[] {
       handler: async ({ params }) => {
         const state = (await s.intent.current()).compiled.get(params.name);
         if (state) return state;
-        const exists = await getResource(s.db.kysely, "Node", params.name);
+        const exists = await storedResource(s.db, "Node", params.name);
         throw new DomainError(
           "not-found",
           exists

@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { linkReportSchema } from "../../../model/index.js";
-import { getNodeStatus, listNodeStatus, trafficHistory } from "../../db/repo-node-status.js";
 import { DomainError } from "../../errors.js";
+import { nodeStatus, nodeStatusPage, nodeTraffic } from "../../status/reads.js";
 import { offlineCutoff } from "../../status/thresholds.js";
 import { nodeStatusView } from "../../status/views.js";
 import { type AnyRoute, route } from "../route.js";
@@ -59,7 +59,7 @@ export function nodeStatusRoutes(s: Services): AnyRoute[] {
       handler: async ({ query }) => {
         const now = s.now();
         const cutoff = offlineCutoff(now);
-        const page = await listNodeStatus(s.db.kysely, {
+        const page = await nodeStatusPage(s.db, {
           ...query,
           online: query.online === undefined ? undefined : query.online === "true",
           cutoff,
@@ -90,10 +90,10 @@ export function nodeStatusRoutes(s: Services): AnyRoute[] {
         history: z.array(z.object({ at: z.string(), rxBytes: z.number(), txBytes: z.number() })),
       }),
       handler: async ({ params }) => {
-        const row = await getNodeStatus(s.db.kysely, params.name);
+        const row = await nodeStatus(s.db, params.name);
         if (!row) throw new DomainError("not-found", `Node/${params.name} does not exist`);
         const now = s.now();
-        const history = await trafficHistory(s.db.kysely, params.name);
+        const history = await nodeTraffic(s.db, params.name);
         return {
           ...nodeStatusView(
             row,

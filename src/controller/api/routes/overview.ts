@@ -4,7 +4,7 @@
  * database; only hubs' reports are read in full.
  */
 import { z } from "zod";
-import { listNodeStatus, statusCounts } from "../../db/repo-node-status.js";
+import { nodeStatusCounts, nodeStatusPage } from "../../status/reads.js";
 import { offlineCutoff, RECENT_HANDSHAKE_SECONDS } from "../../status/thresholds.js";
 import { nodeStatusView } from "../../status/views.js";
 import { type AnyRoute, route } from "../route.js";
@@ -44,7 +44,7 @@ export function overviewRoutes(s: Services): AnyRoute[] {
         const snap = await s.intent.current();
         const now = s.now();
         const cutoff = offlineCutoff(now);
-        const counts = await statusCounts(s.db.kysely, cutoff);
+        const counts = await nodeStatusCounts(s.db, cutoff);
         const byRole = Object.fromEntries(ROLES.map((r) => [r, { online: 0, offline: 0 }])) as Record<
           (typeof ROLES)[number],
           { online: number; offline: number }
@@ -63,7 +63,7 @@ export function overviewRoutes(s: Services): AnyRoute[] {
         const hubs = [];
         let after: string | undefined;
         do {
-          const page = await listNodeStatus(s.db.kysely, { role: "hub", cutoff, limit: 1000, after });
+          const page = await nodeStatusPage(s.db, { role: "hub", cutoff, limit: 1000, after });
           for (const row of page.items) {
             const v = nodeStatusView(row, undefined, now, cutoff);
             hubs.push({

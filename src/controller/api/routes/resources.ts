@@ -15,9 +15,8 @@ import {
   type Resource,
   type ResourceKind,
 } from "../../../model/index.js";
-import { getResource, listResources } from "../../db/repo-resources.js";
 import { DomainError } from "../../errors.js";
-import { fromRow } from "../../state/rows.js";
+import { storedResource, storedResourcePage } from "../../state/stored-resources.js";
 import { KIND_PATHS } from "../kinds.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -85,9 +84,9 @@ export function resourceRoutes(s: Services): AnyRoute[] {
     const schema = RESOURCE_SCHEMAS[kind];
     const tag = kind;
     const read = async (name: string) => {
-      const row = await getResource(s.db.kysely, kind, name);
-      if (!row) throw new DomainError("not-found", `${kind}/${name} does not exist`);
-      return fromRow(row);
+      const stored = await storedResource(s.db, kind, name);
+      if (!stored) throw new DomainError("not-found", `${kind}/${name} does not exist`);
+      return stored;
     };
     return [
       route({
@@ -99,7 +98,7 @@ export function resourceRoutes(s: Services): AnyRoute[] {
         query: listQuery,
         response: z.object({ items: z.array(schema), continue: z.string().optional() }),
         handler: async ({ query }) => {
-          const page = await listResources(s.db.kysely, {
+          const page = await storedResourcePage(s.db, {
             kind,
             network: query.network,
             role: query.role,
@@ -108,7 +107,7 @@ export function resourceRoutes(s: Services): AnyRoute[] {
             limit: query.limit,
             after: query.continue,
           });
-          return { items: page.items.map(fromRow), ...(page.next ? { continue: page.next } : {}) };
+          return { items: page.items, ...(page.next ? { continue: page.next } : {}) };
         },
       }),
       route({

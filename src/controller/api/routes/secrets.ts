@@ -12,14 +12,11 @@
  *   preshared key gets a new revision, fetches its new keys and sets them (state/preshared-keys.ts).
  */
 import { z } from "zod";
-import { appendAudit } from "../../db/repo-audit.js";
-import { rotateEnrollmentKey } from "../../enroll/identity.js";
-import { INTENT_WRITE_LOCK } from "../../state/intent-store.js";
-import { rotatePresharedKeySecret } from "../../state/preshared-keys.js";
+import { rotateSecret, SECRETS } from "../../state/rotate-secrets.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
-export const SECRETS = ["enrollment-key", "psk-secret"] as const;
+export { SECRETS };
 
 export function secretRoutes(s: Services): AnyRoute[] {
   return [
@@ -39,40 +36,9 @@ export function secretRoutes(s: Services): AnyRoute[] {
         revision: z.number().optional(),
       }),
       handler: async ({ params, principal, request }) => {
-        const actor = s.actor(principal, request);
         const at = s.now().toISOString();
-        const audit = {
-          at,
-          actor: actor.actor,
-          source: actor.source,
-          action: "rotate-secret",
-          kind: "Controller",
-        };
-        if (params.secret === "enrollment-key") {
-          // Under the writers' lock: two rotations at once must not retire the same key twice.
-          const keys = await s.db.exclusive(INTENT_WRITE_LOCK, async (tx) => {
-            const k = await rotateEnrollmentKey(s.db, tx, at);
-            await appendAudit(tx, {
-              ...audit,
-              name: "enrollment-key",
-              before: { publicKey: k.previous },
-              after: { publicKey: k.publicKey },
-            });
-            return k;
-          });
-          return { secret: params.secret, rotatedAt: at, publicKey: keys.publicKey };
-        }
-        const { result: generation, revision } = await s.intent.rewrite(async (tx) => {
-          const g = await rotatePresharedKeySecret(tx);
-          await appendAudit(tx, {
-            ...audit,
-            name: "psk-secret",
-            before: { generation: g - 1 },
-            after: { generation: g },
-          });
-          return g;
-        });
-        return { secret: params.secret, rotatedAt: at, generation, revision };
+        const rotated = await rotateSecret(s.db, s.intent, s.actor(principal, request), params.secret, at);
+        return { secret: params.secret, rotatedAt: at, ...rotated };
       },
     }),
   ];

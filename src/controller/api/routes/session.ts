@@ -4,13 +4,12 @@
  * — and every failure gets the same answer and costs the same time.
  */
 import { z } from "zod";
+import { recordAudit } from "../../audit/audit-log.js";
 import { language, userName } from "../../auth/account-fields.js";
 import { SESSION_COOKIE } from "../../auth/authenticate.js";
+import { countHits } from "../../auth/rate-limits.js";
 import { burnPasswordCheck, hashSecret, newSecret, verifyPassword } from "../../auth/secrets.js";
-import { appendAudit } from "../../db/repo-audit.js";
-import { hitRateLimit } from "../../db/repo-rate-limits.js";
-import { createSession, deleteSession } from "../../db/repo-sessions.js";
-import { getUserById, getUserByName, updateUser } from "../../db/repo-users.js";
+import { endSession, setLanguage, startSession, userById, userForLogin } from "../../auth/sessions.js";
 import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
@@ -43,61 +42,46 @@ export function sessionRoutes(s: Services): AnyRoute[] {
       // Per address before the body is read: a flood of large bodies is refused unparsed.
       beforeBody: async (request) => {
         const at = s.now().getTime();
-        const perAddress = await s.db.transaction((tx) =>
-          hitRateLimit(tx, `login-ip:${request.ip}`, LOGIN_WINDOW_MS, at),
-        );
-        if (perAddress > MAX_PER_ADDRESS) throw tooManyLogins();
+        const [perAddress] = await countHits(s.db, [`login-ip:${request.ip}`], LOGIN_WINDOW_MS, at);
+        if (perAddress! > MAX_PER_ADDRESS) throw tooManyLogins();
       },
       response: z.object({ name: z.string(), role: z.string(), language: z.string(), csrfToken: z.string() }),
       handler: async ({ body, request, reply }) => {
         const now = s.now();
         const nameKey = userName.safeParse(body.name).success ? body.name : "(invalid)";
-        const perName = await s.db.transaction((tx) =>
-          hitRateLimit(tx, `login-user:${nameKey}`, LOGIN_WINDOW_MS, now.getTime()),
-        );
-        if (perName > MAX_PER_NAME) throw tooManyLogins();
-        const user =
-          nameKey === "(invalid)" ? undefined : await s.db.transaction((tx) => getUserByName(tx, nameKey));
+        const [perName] = await countHits(s.db, [`login-user:${nameKey}`], LOGIN_WINDOW_MS, now.getTime());
+        if (perName! > MAX_PER_NAME) throw tooManyLogins();
+        const user = nameKey === "(invalid)" ? undefined : await userForLogin(s.db, nameKey);
         const ok = user ? await verifyPassword(user.password_hash, body.password) : await burnPasswordCheck();
         if (!user || !ok || user.disabled) {
-          await s.db.transaction((tx) =>
-            appendAudit(tx, {
-              at: now.toISOString(),
-              // Only a name that exists: people type passwords into the name field.
-              actor: user ? `user:${user.name}` : "anonymous",
-              source: request.ip,
-              action: "login-failed",
-              kind: null,
-              name: null,
-              before: null,
-              after: null,
-            }),
-          );
+          await recordAudit(s.db, {
+            at: now.toISOString(),
+            // Only a name that exists: people type passwords into the name field.
+            actor: user ? `user:${user.name}` : "anonymous",
+            source: request.ip,
+            action: "login-failed",
+            kind: null,
+            name: null,
+            before: null,
+            after: null,
+          });
           s.metrics.logins.inc({ result: "failed" });
           throw new DomainError("unauthenticated", "wrong user name or password");
         }
         const sessionId = newSecret();
         const csrfToken = newSecret();
-        await s.db.transaction(async (tx) => {
-          await createSession(tx, {
+        await startSession(
+          s.db,
+          { actor: `user:${user.name}`, source: request.ip },
+          {
             id_hash: hashSecret(sessionId),
             user_id: user.id,
             csrf_hash: hashSecret(csrfToken),
             created_at: now.toISOString(),
             expires_at: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
             last_seen_at: now.toISOString(),
-          });
-          await appendAudit(tx, {
-            at: now.toISOString(),
-            actor: `user:${user.name}`,
-            source: request.ip,
-            action: "login",
-            kind: null,
-            name: null,
-            before: null,
-            after: null,
-          });
-        });
+          },
+        );
         s.metrics.logins.inc({ result: "ok" });
         reply.header("set-cookie", sessionCookie(sessionId, SESSION_TTL_MS / 1000));
         return { name: user.name, role: user.role, language: user.language, csrfToken };
@@ -111,8 +95,7 @@ export function sessionRoutes(s: Services): AnyRoute[] {
       tag: "Session",
       status: 204,
       handler: async ({ principal, reply }) => {
-        if (principal.sessionIdHash)
-          await s.db.transaction((tx) => deleteSession(tx, principal.sessionIdHash!));
+        if (principal.sessionIdHash) await endSession(s.db, principal.sessionIdHash);
         reply.header("set-cookie", sessionCookie("", 0));
         reply.code(204);
         return undefined;
@@ -126,10 +109,7 @@ export function sessionRoutes(s: Services): AnyRoute[] {
       tag: "Session",
       response: z.object({ actor: z.string(), role: z.string(), language: z.string().optional() }),
       handler: async ({ principal }) => {
-        const user =
-          principal.kind === "user"
-            ? await s.db.transaction((tx) => getUserById(tx, principal.id))
-            : undefined;
+        const user = principal.kind === "user" ? await userById(s.db, principal.id) : undefined;
         return { actor: principal.actor, role: principal.role, ...(user ? { language: user.language } : {}) };
       },
     }),
@@ -143,9 +123,7 @@ export function sessionRoutes(s: Services): AnyRoute[] {
       status: 204,
       handler: async ({ principal, body, reply }) => {
         if (principal.kind !== "user") throw new DomainError("bad-request", "API tokens have no preferences");
-        await s.db.transaction((tx) =>
-          updateUser(tx, principal.id, { language: body.language, updated_at: s.now().toISOString() }),
-        );
+        await setLanguage(s.db, principal.id, body.language, s.now().toISOString());
         reply.code(204);
         return undefined;
       },

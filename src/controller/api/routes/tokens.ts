@@ -5,11 +5,9 @@
 import { z } from "zod";
 import { duration, durationSeconds } from "../../../model/index.js";
 import { tokenName } from "../../auth/account-fields.js";
+import { type ApiToken, listApiTokens, mintApiToken, revokeApiToken } from "../../auth/api-tokens.js";
 import { ROLES } from "../../auth/principal.js";
 import { hashSecret, newApiToken } from "../../auth/secrets.js";
-import { appendAudit } from "../../db/repo-audit.js";
-import { type ApiToken, createToken, getToken, listTokens, revokeToken } from "../../db/repo-tokens.js";
-import { DomainError } from "../../errors.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -46,7 +44,7 @@ export function tokenRoutes(s: Services): AnyRoute[] {
       summary: "List API tokens (never their secrets)",
       tag: "Tokens",
       response: z.object({ items: z.array(tokenView) }),
-      handler: async () => ({ items: (await s.db.transaction((tx) => listTokens(tx))).map(view) }),
+      handler: async () => ({ items: (await listApiTokens(s.db)).map(view) }),
     }),
     route({
       method: "POST",
@@ -67,27 +65,14 @@ export function tokenRoutes(s: Services): AnyRoute[] {
         const expires = body.ttl
           ? new Date(now.getTime() + durationSeconds(body.ttl) * 1000).toISOString()
           : null;
-        const row = await s.db.transaction(async (tx) => {
-          const created = await createToken(tx, {
-            id,
-            name: body.name,
-            secret_hash: hashSecret(secret),
-            role: body.role,
-            created_by: principal.actor,
-            created_at: now.toISOString(),
-            expires_at: expires,
-          });
-          await appendAudit(tx, {
-            at: now.toISOString(),
-            actor: principal.actor,
-            source: request.ip,
-            action: "create",
-            kind: "ApiToken",
-            name: `${body.name} (${id})`,
-            before: null,
-            after: { id, name: body.name, role: body.role, expiresAt: expires },
-          });
-          return created;
+        const row = await mintApiToken(s.db, s.actor(principal, request), {
+          id,
+          name: body.name,
+          secret_hash: hashSecret(secret),
+          role: body.role,
+          created_by: principal.actor,
+          created_at: now.toISOString(),
+          expires_at: expires,
         });
         reply.code(201);
         return { ...view(row), token };
@@ -102,21 +87,7 @@ export function tokenRoutes(s: Services): AnyRoute[] {
       params: z.strictObject({ id: z.string().regex(/^[a-z0-9]{12}$/) }),
       status: 204,
       handler: async ({ params, principal, request, reply }) => {
-        await s.db.transaction(async (tx) => {
-          const token = await getToken(tx, params.id);
-          if (!token) throw new DomainError("not-found", `token ${params.id} does not exist`);
-          await revokeToken(tx, params.id, s.now().toISOString());
-          await appendAudit(tx, {
-            at: s.now().toISOString(),
-            actor: principal.actor,
-            source: request.ip,
-            action: "revoke",
-            kind: "ApiToken",
-            name: `${token.name} (${token.id})`,
-            before: null,
-            after: null,
-          });
-        });
+        await revokeApiToken(s.db, s.actor(principal, request), s.now().toISOString(), params.id);
         reply.code(204);
         return undefined;
       },

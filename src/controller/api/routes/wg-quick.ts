@@ -10,10 +10,9 @@ import { z } from "zod";
 import { generatePrivateKey, publicKeyFromPrivate } from "../../../keys/wgkeys.js";
 import { dnsLabel, type Node, type WgPublicKey } from "../../../model/index.js";
 import { PRIVATE_KEY_PLACEHOLDER, type RenderOptions, renderWgQuick } from "../../../wgconf/index.js";
-import { getResource } from "../../db/repo-resources.js";
 import { DomainError } from "../../errors.js";
 import { presharedKeysFor } from "../../state/preshared-keys.js";
-import { fromRow } from "../../state/rows.js";
+import { storedResource } from "../../state/stored-resources.js";
 import { type AnyRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -35,9 +34,9 @@ const query = z.strictObject({
 const generateQuery = query.pick({ interface: true });
 
 async function externalNode(s: Services, name: string): Promise<Node> {
-  const row = await getResource(s.db.kysely, "Node", name);
-  if (!row) throw new DomainError("not-found", `Node/${name} does not exist`);
-  const node = fromRow(row) as Node;
+  const stored = await storedResource(s.db, "Node", name);
+  if (!stored) throw new DomainError("not-found", `Node/${name} does not exist`);
+  const node = stored as Node;
   if (node.spec.role !== "external") {
     throw new DomainError(
       "bad-request",
