@@ -57,17 +57,34 @@ export function registerStatusMetrics(registry: Registry, db: Db): void {
         }
       },
     });
-  const linkCounter = (name: string, help: string, value: (l: LinkReport) => number) =>
+  /** A counter family with one series per row of `rows()`, labelled by `labels(row)`. */
+  const counterOf = <T>(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    rows: () => AsyncIterable<T>,
+    labels: (row: T) => Record<string, string>,
+    value: (row: T) => number,
+  ) =>
     new Counter({
       name,
       help,
-      labelNames: ["node", "interface", "remote"] as const,
+      labelNames,
       registers: [registry],
       async collect() {
         this.reset();
-        for await (const { node, link } of links()) this.inc(linkLabels(node, link), value(link));
+        for await (const row of rows()) this.inc(labels(row), value(row));
       },
     });
+  const linkCounter = (name: string, help: string, value: (l: LinkReport) => number) =>
+    counterOf(
+      name,
+      help,
+      ["node", "interface", "remote"],
+      links,
+      (r) => linkLabels(r.node, r.link),
+      (r) => value(r.link),
+    );
   linkGauge(
     "hubwire_link_up",
     "1 when the node's path to the remote hub is up (answers probes), else 0",
@@ -155,17 +172,14 @@ export function registerStatusMetrics(registry: Registry, db: Db): void {
     peer: peer.name ?? peer.publicKey,
   });
   const peerCounter = (name: string, help: string, value: (p: StoredPeer) => number) =>
-    new Counter({
+    counterOf(
       name,
       help,
-      labelNames: ["node", "interface", "peer"] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        for await (const { node, iface, peer } of peers())
-          this.inc(peerLabels(node, iface, peer), value(peer));
-      },
-    });
+      ["node", "interface", "peer"],
+      peers,
+      (r) => peerLabels(r.node, r.iface, r.peer),
+      (r) => value(r.peer),
+    );
   peerCounter(
     "hubwire_peer_receive_bytes_total",
     "Bytes received from the peer, as the node last reported",
