@@ -4,6 +4,6 @@
  * peer, median of 20 (`e2e/dataplane/add-node.rounds.ts`). Needs root and wireguard-go; prints a
  * SKIP line otherwise. Env: BENCH_ADD_EXISTING (1000), BENCH_ADD_ROUNDS (20).
  */
-import { runRounds } from "./rounds.js";
+import { runRounds } from "./netns-rounds.js";
 
 runRounds("e2e/dataplane/add-node.config.ts", "BENCH add-node", ["wireguard-go", "wg", "ip", "nft"]);

@@ -17,13 +17,13 @@
  * (default `sqlite,postgres`) and `BENCH_API_CLIENTS` (default 50) change the set-up. The clients
  * run in this process, the controller in its own; on a small machine they share the cores.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildIntent, spokeNode } from "../testing/topology.js";
 import { adminToken, type ControllerProcess, request, startControllerProcess } from "./api-controller.js";
-import { freshPostgres, PG_SERVER } from "./postgres-db.js";
+import { fmt, median, peakRssMB, quantile, runRounds } from "./rounds.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WRITES = Number(process.env.BENCH_API_WRITES ?? 2000);
@@ -52,10 +52,6 @@ const PHASES: Record<Phase, string> = {
   list: "GET /nodes?limit=100",
   get: "GET /nodes/NAME",
 };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /**
  * Runs `count` requests from `CLIENTS` concurrent clients; `make(i)` sends request `i` and
@@ -90,16 +86,6 @@ async function phase(count: number, make: (i: number) => Promise<number>): Promi
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
   };
-}
-
-/** Peak resident memory of a process, in MB (Linux; NaN elsewhere). */
-async function peakRssMB(pid: number | undefined): Promise<number> {
-  try {
-    const status = await readFile(`/proc/${pid}/status`, "utf8");
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function round(
@@ -144,8 +130,6 @@ async function round(
   }
 }
 
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
-
 async function main(): Promise<void> {
   console.log(
     `API benchmark: ${CLIENTS} concurrent keep-alive clients; ${WRITES} writes, ${READS} list and ${READS} get ` +
@@ -158,25 +142,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   for (const backend of ["sqlite", "postgres"] as const) {
     if (!DATABASES.includes(backend)) continue;
-    const rounds: Awaited<ReturnType<typeof round>>[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      if (backend === "sqlite") {
-        rounds.push(await round(undefined));
-        continue;
-      }
-      const db = await freshPostgres();
-      if (typeof db === "string") {
-        console.log(
-          `| postgres | skipped: not reachable at ${new URL(PG_SERVER).host} (${db}) | | | | | | |`,
-        );
-        break;
-      }
-      try {
-        rounds.push(await round(db.url));
-      } finally {
-        await db.drop();
-      }
-    }
+    const rounds = await runRounds(backend, ROUNDS, 8, round);
     if (rounds.length === 0) continue;
     const rss = median(rounds.map((r) => r.rssMB));
     for (const p of Object.keys(PHASES) as Phase[]) {

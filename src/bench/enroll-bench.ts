@@ -11,7 +11,7 @@
  * Reports enrollments per second (wall time) and p50 / p99 latency, medians over `BENCH_ROUNDS`
  * rounds (default 3), and the controller's peak RSS. Clients and controller share the machine.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { enroll } from "../agent/client/enroll.js";
@@ -24,7 +24,7 @@ import {
   request,
   startControllerProcess,
 } from "./api-controller.js";
-import { freshPostgres, PG_SERVER } from "./postgres-db.js";
+import { fmt, median, peakRssMB, quantile, runRounds } from "./rounds.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ENROLLMENTS = Number(process.env.BENCH_ENROLLMENTS ?? 1000);
@@ -54,19 +54,6 @@ interface RoundResult {
   readonly errors: number;
   readonly failures: Record<string, number>;
   readonly rssMB: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
-
-async function peakRssMB(pid: number | undefined): Promise<number> {
-  try {
-    return Number(/VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function round(databaseUrl: string | undefined): Promise<RoundResult> {
@@ -151,23 +138,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   for (const backend of ["sqlite", "postgres"] as const) {
     if (!DATABASES.includes(backend)) continue;
-    const rounds: RoundResult[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      if (backend === "sqlite") {
-        rounds.push(await round(undefined));
-        continue;
-      }
-      const db = await freshPostgres();
-      if (typeof db === "string") {
-        console.log(`| postgres | skipped: not reachable at ${new URL(PG_SERVER).host} (${db}) | | | | | |`);
-        break;
-      }
-      try {
-        rounds.push(await round(db.url));
-      } finally {
-        await db.drop();
-      }
-    }
+    const rounds = await runRounds(backend, ROUNDS, 7, round);
     if (rounds.length === 0) continue;
     const m = (k: "perSecond" | "p50" | "p99" | "rssMB") => median(rounds.map((r) => r[k]));
     const errors = rounds.reduce((n, r) => n + r.errors, 0);

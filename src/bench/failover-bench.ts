@@ -4,6 +4,6 @@
  * fabric) and prints their `BENCH failover` lines. Needs root and wireguard-go; prints a SKIP
  * line otherwise. Env: BENCH_ROUNDS (5).
  */
-import { runRounds } from "./rounds.js";
+import { runRounds } from "./netns-rounds.js";
 
 runRounds("e2e/dataplane/rounds.config.ts", "BENCH failover", ["wireguard-go", "wg", "ip", "ping"]);

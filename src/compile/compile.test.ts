@@ -9,7 +9,7 @@ import { type Compiled, type CompileOptions, compile } from "./compile.js";
 import { IncrementalCompiler } from "./incremental.js";
 import { groupResources } from "./intent.js";
 import { interfaceName, MAX_IFNAME } from "./interfaces.js";
-import { testKey, testResource } from "./test-resources.js";
+import { testKey, testResource, testSpoke } from "./test-resources.js";
 
 const key = testKey;
 const res = testResource;
@@ -34,28 +34,7 @@ const hub = (name: string, n: number, spec: Record<string, unknown> = {}, labels
     labels,
   );
 
-/** Spoke number n: tunnel 10.100.1.n, site 10.64.n.0/24. */
-const spoke = (
-  name: string,
-  n: number,
-  hubs: string[],
-  spec: Record<string, unknown> = {},
-  labels?: Record<string, string>,
-) =>
-  res(
-    "Node",
-    name,
-    {
-      network: "corp",
-      role: "spoke",
-      tunnelAddress: `10.100.1.${n}`,
-      subnets: [`10.64.${n}.0/24`],
-      hubs,
-      publicKey: key(name),
-      ...spec,
-    },
-    labels,
-  );
+const spoke = testSpoke;
 
 const policy = (name: string, rules: unknown[], priority = 100) =>
   res("AccessPolicy", name, { network: "corp", priority, rules });

@@ -8,7 +8,7 @@ import type { DesiredState, Issue, Resource } from "../model/index.js";
 import { parseResource } from "../model/index.js";
 import { compile } from "./compile.js";
 import { groupResources } from "./intent.js";
-import { testKey, testResource } from "./test-resources.js";
+import { testKey, testResource, testSpoke } from "./test-resources.js";
 
 const key = testKey;
 const res = testResource;
@@ -24,26 +24,13 @@ const hub = (name: string, n: number, spec: Record<string, unknown> = {}) =>
     publicKey: key(name),
     ...spec,
   });
+/** Spoke number n, attached to hub-a. */
 const spoke = (
   name: string,
   n: number,
   spec: Record<string, unknown> = {},
   labels?: Record<string, string>,
-) =>
-  res(
-    "Node",
-    name,
-    {
-      network: "corp",
-      role: "spoke",
-      tunnelAddress: `10.100.1.${n}`,
-      subnets: [`10.64.${n}.0/24`],
-      hubs: ["hub-a"],
-      publicKey: key(name),
-      ...spec,
-    },
-    labels,
-  );
+) => testSpoke(name, n, ["hub-a"], spec, labels);
 
 function outcome(resources: Resource[]): { states: ReadonlyMap<string, DesiredState> } | { issues: Issue[] } {
   const r = compile(groupResources(resources));

@@ -17,3 +17,26 @@ export function testResource(
   if (!parsed.ok) throw new Error(`${kind}/${name}: ${JSON.stringify(parsed.issues)}`);
   return parsed.resource;
 }
+
+/** Spoke number n of network corp: tunnel 10.100.1.n, site 10.64.n.0/24, attached to `hubs`. */
+export const testSpoke = (
+  name: string,
+  n: number,
+  hubs: string[],
+  spec: Record<string, unknown> = {},
+  labels?: Record<string, string>,
+): Resource =>
+  testResource(
+    "Node",
+    name,
+    {
+      network: "corp",
+      role: "spoke",
+      tunnelAddress: `10.100.1.${n}`,
+      subnets: [`10.64.${n}.0/24`],
+      hubs,
+      publicKey: testKey(name),
+      ...spec,
+    },
+    labels,
+  );

@@ -40,27 +40,47 @@ function networkOf(
   return net;
 }
 
-export function checkEnrollmentPolicy(
-  p: EnrollmentPolicy,
-  networks: ReadonlyMap<string, NetworkView>,
-  issues: Issue[],
-  declared?: ReadonlySet<string>,
-): void {
-  const net = networkOf(p, p.spec.network, networks, issues, declared);
-  if (!net) return;
+type Networked = { kind: string; metadata: { name: string }; spec: { network: string } };
+
+/**
+ * A check of one resource against its network's view, run only when there is a view (see
+ * `networkOf`: a missing network is reported once, then nothing network-dependent is checked).
+ */
+function inNetwork<R extends Networked>(check: (r: R, net: NetworkView, issues: Issue[]) => void) {
+  return (
+    r: R,
+    networks: ReadonlyMap<string, NetworkView>,
+    issues: Issue[],
+    declared?: ReadonlySet<string>,
+  ): void => {
+    const net = networkOf(r, r.spec.network, networks, issues, declared);
+    if (net) check(r, net, issues);
+  };
+}
+
+/** Reports `name`, named by `r` at `path`, unless it is a node of `r`'s network. */
+function checkNodeExists(r: Networked, name: string, path: string, net: NetworkView, issues: Issue[]): void {
+  if (!net.nodeRoles.has(name)) {
+    issues.push(
+      issueFor("dangling-reference", at(r), path, `node ${name} does not exist in ${r.spec.network}`),
+    );
+  }
+}
+
+/** Tunnel and subnet prefixes inside their bounds and clear of the overlay; hubs that are hubs. */
+export const checkEnrollmentPolicy = inNetwork<EnrollmentPolicy>((p, net, issues) => {
+  const report = (code: Issue["code"], path: string, message: string) =>
+    issues.push(issueFor(code, at(p), path, message));
   const { cidr, cidr6 } = net.facts;
   p.spec.tunnelAddressPrefixes.forEach((text, i) => {
     const parsed = parsePrefix(text);
     if (!parsed.ok) return;
     const pool = parsed.prefix.family === 4 ? cidr : cidr6;
     if (!pool || !containsPrefix(pool, parsed.prefix)) {
-      issues.push(
-        issueFor(
-          "outside-network",
-          at(p),
-          `spec.tunnelAddressPrefixes[${i}]`,
-          `${text} is outside network ${p.spec.network}`,
-        ),
+      report(
+        "outside-network",
+        `spec.tunnelAddressPrefixes[${i}]`,
+        `${text} is outside network ${p.spec.network}`,
       );
     }
   });
@@ -70,81 +90,41 @@ export function checkEnrollmentPolicy(
     if (!parsed.ok) return;
     const { length, family } = parsed.prefix;
     if (isDefaultRoute(parsed.prefix)) {
-      issues.push(
-        issueFor(
-          "default-route",
-          at(p),
-          `${path}.prefix`,
-          "site subnets may not come from the default route",
-        ),
-      );
+      report("default-route", `${path}.prefix`, "site subnets may not come from the default route");
     }
     if (overlaps(parsed.prefix, cidr) || (cidr6 && overlaps(parsed.prefix, cidr6))) {
-      issues.push(
-        issueFor("overlay-claimed", at(p), `${path}.prefix`, `${bound.prefix} overlaps the overlay`),
-      );
+      report("overlay-claimed", `${path}.prefix`, `${bound.prefix} overlaps the overlay`);
     }
     if (bound.minLength > bound.maxLength) {
-      issues.push(
-        issueFor(
-          "prefix-bounds",
-          at(p),
-          `${path}.minLength`,
-          `minLength ${bound.minLength} > maxLength ${bound.maxLength}`,
-        ),
+      report(
+        "prefix-bounds",
+        `${path}.minLength`,
+        `minLength ${bound.minLength} > maxLength ${bound.maxLength}`,
       );
     }
     if (bound.minLength < length) {
-      issues.push(
-        issueFor(
-          "prefix-bounds",
-          at(p),
-          `${path}.minLength`,
-          `minLength ${bound.minLength} is shorter than /${length}`,
-        ),
-      );
+      report("prefix-bounds", `${path}.minLength`, `minLength ${bound.minLength} is shorter than /${length}`);
     }
     if (bound.maxLength > familyBits(family)) {
-      issues.push(
-        issueFor(
-          "prefix-bounds",
-          at(p),
-          `${path}.maxLength`,
-          `maxLength exceeds ${familyBits(family)} for IPv${family}`,
-        ),
+      report(
+        "prefix-bounds",
+        `${path}.maxLength`,
+        `maxLength exceeds ${familyBits(family)} for IPv${family}`,
       );
     }
   });
   p.spec.hubs.forEach((hub, i) => {
     const role = net.nodeRoles.get(hub);
-    if (role === undefined) {
-      issues.push(
-        issueFor(
-          "dangling-reference",
-          at(p),
-          `spec.hubs[${i}]`,
-          `node ${hub} does not exist in ${p.spec.network}`,
-        ),
-      );
-    } else if (role !== "hub") {
-      issues.push(issueFor("wrong-role", at(p), `spec.hubs[${i}]`, `node ${hub} is a ${role}, not a hub`));
-    }
+    if (role === undefined) checkNodeExists(p, hub, `spec.hubs[${i}]`, net, issues);
+    else if (role !== "hub") report("wrong-role", `spec.hubs[${i}]`, `node ${hub} is a ${role}, not a hub`);
   });
   if (p.spec.role !== "hub" && p.spec.hubs.length === 0) {
-    issues.push(
-      issueFor("hub-required", at(p), "spec.hubs", `${p.spec.role} nodes joining by this policy need hubs`),
-    );
+    report("hub-required", "spec.hubs", `${p.spec.role} nodes joining by this policy need hubs`);
   }
-}
+});
 
-export function checkAccessPolicy(
-  p: AccessPolicy,
-  networks: ReadonlyMap<string, NetworkView>,
-  issues: Issue[],
-  declared?: ReadonlySet<string>,
-): void {
-  const net = networkOf(p, p.spec.network, networks, issues, declared);
-  if (!net) return;
+/** Selectors that select something and name existing nodes; port ranges within 1–65535. */
+export const checkAccessPolicy = inNetwork<AccessPolicy>((p, net, issues) => {
   p.spec.rules.forEach((rule, i) => {
     checkSelector(p, rule.from, `spec.rules[${i}].from`, net, issues);
     checkSelector(p, rule.to, `spec.rules[${i}].to`, net, issues);
@@ -165,55 +145,22 @@ export function checkAccessPolicy(
       }
     });
   });
-}
+});
 
 function checkSelector(p: AccessPolicy, s: Selector, path: string, net: NetworkView, issues: Issue[]): void {
   if (!s.labels && !s.nodes && !s.cidrs) {
     issues.push(issueFor("missing-field", at(p), path, "a selector needs labels, nodes or cidrs"));
   }
   s.nodes?.forEach((name, i) => {
-    if (!net.nodeRoles.has(name)) {
-      issues.push(
-        issueFor(
-          "dangling-reference",
-          at(p),
-          `${path}.nodes[${i}]`,
-          `node ${name} does not exist in ${p.spec.network}`,
-        ),
-      );
-    }
+    checkNodeExists(p, name, `${path}.nodes[${i}]`, net, issues);
   });
 }
 
-export function checkPeerOverride(
-  o: PeerOverride,
-  networks: ReadonlyMap<string, NetworkView>,
-  issues: Issue[],
-  declared?: ReadonlySet<string>,
-): void {
-  const net = networkOf(o, o.spec.network, networks, issues, declared);
-  if (!net) return;
-  if (!net.nodeRoles.has(o.spec.peer)) {
-    issues.push(
-      issueFor(
-        "dangling-reference",
-        at(o),
-        "spec.peer",
-        `node ${o.spec.peer} does not exist in ${o.spec.network}`,
-      ),
-    );
-  }
+/** The peer and nodes it names exist; it claims no default route. */
+export const checkPeerOverride = inNetwork<PeerOverride>((o, net, issues) => {
+  checkNodeExists(o, o.spec.peer, "spec.peer", net, issues);
   o.spec.nodes?.forEach((name, i) => {
-    if (!net.nodeRoles.has(name)) {
-      issues.push(
-        issueFor(
-          "dangling-reference",
-          at(o),
-          `spec.nodes[${i}]`,
-          `node ${name} does not exist in ${o.spec.network}`,
-        ),
-      );
-    }
+    checkNodeExists(o, name, `spec.nodes[${i}]`, net, issues);
   });
   o.spec.allowedIPs?.forEach((text, i) => {
     const parsed = parsePrefix(text);
@@ -228,7 +175,7 @@ export function checkPeerOverride(
       );
     }
   });
-}
+});
 
 export function checkEnrollment(
   e: Enrollment,

@@ -141,27 +141,14 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     expect(status.json.status).toMatchObject({ state: "Rejected", reason: "unknown site" });
 
     expect((await run(["token", "create", "--policy", "branches", "--uses", "0"])).code).toBe(2);
-    const missing = await run([
-      "join",
-      "--token-file",
-      join(work, "nope"),
-      "--key-file",
-      keyFile,
-      "--name",
-      "branch-x",
-    ]);
+    // branch-x joining with the token read from `file` (which is missing or unreadable as a token).
+    const joinWith = (file: string) =>
+      run(["join", "--token-file", join(work, file), "--key-file", keyFile, "--name", "branch-x"]);
+    const missing = await joinWith("nope");
     expect(missing.code).toBe(3);
     expect(missing.err).toContain("cannot read the join token file");
     await writeFile(join(work, "garbage"), "hwjoin1.!!!");
-    const garbage = await run([
-      "join",
-      "--token-file",
-      join(work, "garbage"),
-      "--key-file",
-      keyFile,
-      "--name",
-      "branch-x",
-    ]);
+    const garbage = await joinWith("garbage");
     expect(garbage.code).toBe(2);
     expect(garbage.err).toContain("join token");
   });

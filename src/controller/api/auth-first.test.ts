@@ -20,13 +20,17 @@ describe("authentication comes before body parsing", async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("answers 401, not 400, to an anonymous request with a malformed JSON body", async () => {
-    const r = await app.inject({
+  // An anonymous POST of a body that is not JSON, though it says it is.
+  const postMalformedJson = (url: string) =>
+    app.inject({
       method: "POST",
-      url: "/api/v1/nodes",
+      url,
       headers: { "content-type": "application/json" },
       payload: "{ not json",
     });
+
+  it("answers 401, not 400, to an anonymous request with a malformed JSON body", async () => {
+    const r = await postMalformedJson("/api/v1/nodes");
     expect(r.statusCode).toBe(401);
     expect(r.json()).toEqual({
       error: { code: "unauthenticated", message: "missing or invalid credentials" },
@@ -44,12 +48,7 @@ describe("authentication comes before body parsing", async () => {
   });
 
   it("still parses bodies for public routes (login) and answers their own errors", async () => {
-    const r = await app.inject({
-      method: "POST",
-      url: "/api/v1/login",
-      headers: { "content-type": "application/json" },
-      payload: "{ not json",
-    });
+    const r = await postMalformedJson("/api/v1/login");
     expect(r.statusCode).toBe(400);
   });
 });

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { spokeNode } from "../../testing/topology.js";
 import {
   auth,
+  backupOf,
   controllers,
   type OpenFresh,
   restore,
@@ -30,16 +31,6 @@ async function auditLog(c: TestController, token = c.token): Promise<Entry[]> {
   const res = await c.app.inject({ method: "GET", url: "/api/v1/audit?limit=1000", headers: auth(token) });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ items: Entry[] }>().items.reverse();
-}
-
-async function backupOf(c: TestController): Promise<Buffer> {
-  const res = await c.app.inject({
-    method: "GET",
-    url: "/api/v1/backup?format=jsonl",
-    headers: auth(c.token),
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.rawPayload;
 }
 
 async function addSpoke(c: TestController, i: number, token = c.token): Promise<void> {

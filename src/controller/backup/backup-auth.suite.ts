@@ -8,6 +8,7 @@ import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import {
   auth,
+  backupOf,
   controllers,
   dump,
   type OpenFresh,
@@ -20,13 +21,7 @@ import { SEAL_LENGTH } from "./sealed.js";
 const KEY = Buffer.from("operator-held-backup-key-0123456789abcdef");
 
 async function jsonlBackup(c: TestController): Promise<string> {
-  const res = await c.app.inject({
-    method: "GET",
-    url: "/api/v1/backup?format=jsonl",
-    headers: auth(c.token),
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.body;
+  return (await backupOf(c)).toString("utf8");
 }
 
 /** A viewer `vic`, made through the API. */

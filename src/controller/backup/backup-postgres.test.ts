@@ -10,6 +10,7 @@ import { withPostgres } from "../../testing/postgres.js";
 import { openDatabase } from "../db/open.js";
 import {
   auth,
+  backupOf,
   backupUnderLoad,
   controllers,
   dump,
@@ -17,7 +18,6 @@ import {
   seed,
   shareToken,
   startWriters,
-  type TestController,
   until,
 } from "./backup.suite.js";
 import { backupAuditSuite } from "./backup-audit.suite.js";
@@ -30,16 +30,6 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
-
-async function backupOf(c: TestController, format: "sqlite" | "jsonl"): Promise<Buffer> {
-  const res = await c.app.inject({
-    method: "GET",
-    url: `/api/v1/backup?format=${format}`,
-    headers: auth(c.token),
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.rawPayload;
-}
 
 describe.skipIf(pg === undefined)(TITLE, () => {
   const postgres = controllers(async () =>

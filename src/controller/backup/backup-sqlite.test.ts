@@ -9,6 +9,7 @@ import { MIGRATIONS } from "../db/migrations.js";
 import { openDatabase } from "../db/open.js";
 import {
   auth,
+  backupOf,
   backupUnderLoad,
   controllers,
   dump,
@@ -16,7 +17,6 @@ import {
   resign,
   restore,
   seed,
-  type TestController,
 } from "./backup.suite.js";
 import { backupAuditSuite } from "./backup-audit.suite.js";
 import { backupAuthenticitySuite } from "./backup-auth.suite.js";
@@ -38,16 +38,6 @@ async function file(bytes: Buffer | string): Promise<string> {
   const f = join(await tempDir(), "backup");
   await writeFile(f, bytes);
   return f;
-}
-
-async function backupOf(c: TestController, format: "sqlite" | "jsonl"): Promise<Buffer> {
-  const res = await c.app.inject({
-    method: "GET",
-    url: `/api/v1/backup?format=${format}`,
-    headers: auth(c.token),
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.rawPayload;
 }
 
 describe("backup and restore on SQLite", () => {

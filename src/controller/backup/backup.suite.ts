@@ -74,6 +74,17 @@ export async function shareToken(from: TestController, to: TestController): Prom
 /** Headers with the bearer token. */
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** `c`'s backup in `format`, through the API (the answer must be 200). */
+export async function backupOf(c: TestController, format: "sqlite" | "jsonl" = "jsonl"): Promise<Buffer> {
+  const res = await c.app.inject({
+    method: "GET",
+    url: `/api/v1/backup?format=${format}`,
+    headers: auth(c.token),
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.rawPayload;
+}
+
 /** Network `wan` with hubs `hub-0` and `hub-1`, through the API. */
 export async function seed(c: TestController): Promise<void> {
   const { resources } = buildIntent({ spokes: 0, hubs: 2 });

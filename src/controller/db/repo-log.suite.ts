@@ -38,16 +38,16 @@ export function logSuite(h: Harness): void {
     it("appends with growing ids and round-trips before/after", async () => {
       const db = await h.db();
       const before = { spec: { subnets: ["10.0.0.0/24"] }, n: 1.5, ok: true, none: null };
+      const entry = {
+        at: "2026-01-01T00:00:00.000Z",
+        actor: "user:alice",
+        source: "127.0.0.1",
+        action: "create",
+        kind: "Node",
+        name: "a",
+      };
       const ids = await db.transaction(async (tx) => [
-        await appendAudit(tx, {
-          at: "2026-01-01T00:00:00.000Z",
-          actor: "user:alice",
-          source: "127.0.0.1",
-          action: "create",
-          kind: "Node",
-          name: "a",
-          after: before,
-        }),
+        await appendAudit(tx, { ...entry, after: before }),
         await appendAudit(tx, { actor: "system", source: "controller", action: "start" }),
       ]);
       expect(ids[1]).toBeGreaterThan(ids[0]!);
@@ -56,12 +56,7 @@ export function logSuite(h: Harness): void {
       expect(items.map((e) => e.id)).toEqual([ids[1], ids[0]]);
       expect(items[1]).toEqual({
         id: ids[0],
-        at: "2026-01-01T00:00:00.000Z",
-        actor: "user:alice",
-        source: "127.0.0.1",
-        action: "create",
-        kind: "Node",
-        name: "a",
+        ...entry,
         before: null,
         after: before,
         revision: null, // entries that make no intent revision name none

@@ -7,7 +7,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import type { LinkReport } from "../../model/index.js";
 import type { Db } from "../db/open.js";
 import { allReports } from "../db/repo-node-status.js";
-import type { StoredInterface } from "./status-store.js";
+import type { StoredInterface, StoredPeer } from "./status-store.js";
 import { offlineCutoff } from "./thresholds.js";
 
 /** Registers the status metrics on `registry`; one read of every report per scrape. */
@@ -57,17 +57,34 @@ export function registerStatusMetrics(registry: Registry, db: Db): void {
         }
       },
     });
-  const linkCounter = (name: string, help: string, value: (l: LinkReport) => number) =>
+  /** A counter family with one series per row of `rows()`, labelled by `labels(row)`. */
+  const counterOf = <T>(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    rows: () => AsyncIterable<T>,
+    labels: (row: T) => Record<string, string>,
+    value: (row: T) => number,
+  ) =>
     new Counter({
       name,
       help,
-      labelNames: ["node", "interface", "remote"] as const,
+      labelNames,
       registers: [registry],
       async collect() {
         this.reset();
-        for await (const { node, link } of links()) this.inc(linkLabels(node, link), value(link));
+        for await (const row of rows()) this.inc(labels(row), value(row));
       },
     });
+  const linkCounter = (name: string, help: string, value: (l: LinkReport) => number) =>
+    counterOf(
+      name,
+      help,
+      ["node", "interface", "remote"],
+      links,
+      (r) => linkLabels(r.node, r.link),
+      (r) => value(r.link),
+    );
   linkGauge(
     "hubwire_link_up",
     "1 when the node's path to the remote hub is up (answers probes), else 0",
@@ -149,28 +166,30 @@ export function registerStatusMetrics(registry: Registry, db: Db): void {
       }
     },
   });
-  new Counter({
-    name: "hubwire_peer_receive_bytes_total",
-    help: "Bytes received from the peer, as the node last reported",
-    labelNames: ["node", "interface", "peer"] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for await (const { node, iface, peer } of peers())
-        this.inc({ node, interface: iface, peer: peer.name ?? peer.publicKey }, peer.rxBytes);
-    },
+  const peerLabels = (node: string, iface: string, peer: StoredPeer) => ({
+    node,
+    interface: iface,
+    peer: peer.name ?? peer.publicKey,
   });
-  new Counter({
-    name: "hubwire_peer_transmit_bytes_total",
-    help: "Bytes sent to the peer, as the node last reported",
-    labelNames: ["node", "interface", "peer"] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for await (const { node, iface, peer } of peers())
-        this.inc({ node, interface: iface, peer: peer.name ?? peer.publicKey }, peer.txBytes);
-    },
-  });
+  const peerCounter = (name: string, help: string, value: (p: StoredPeer) => number) =>
+    counterOf(
+      name,
+      help,
+      ["node", "interface", "peer"],
+      peers,
+      (r) => peerLabels(r.node, r.iface, r.peer),
+      (r) => value(r.peer),
+    );
+  peerCounter(
+    "hubwire_peer_receive_bytes_total",
+    "Bytes received from the peer, as the node last reported",
+    (p) => p.rxBytes,
+  );
+  peerCounter(
+    "hubwire_peer_transmit_bytes_total",
+    "Bytes sent to the peer, as the node last reported",
+    (p) => p.txBytes,
+  );
   new Gauge({
     name: "hubwire_peer_handshake_age_seconds",
     help: "Seconds since the latest handshake with the peer (peers that never completed one are left out)",
@@ -181,10 +200,7 @@ export function registerStatusMetrics(registry: Registry, db: Db): void {
       const now = Date.now() / 1000;
       for await (const { node, iface, peer } of peers()) {
         if (peer.latestHandshake === 0) continue;
-        this.set(
-          { node, interface: iface, peer: peer.name ?? peer.publicKey },
-          Math.max(0, now - peer.latestHandshake),
-        );
+        this.set(peerLabels(node, iface, peer), Math.max(0, now - peer.latestHandshake));
       }
     },
   });

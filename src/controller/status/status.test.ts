@@ -90,45 +90,29 @@ describe("attachments", () => {
     // hub-1 reports, but its handshake with spoke-0 is too old.
     const stale = clock().getTime() / 1000 - 600;
     const spokeKey = fakeKey(1000);
-    await status.record("hub-1", sampleReport("r1", [{ publicKey: spokeKey, handshake: stale }]), [
-      {
-        name: "hw_wan",
-        up: true,
-        listenPort: 51820,
-        peers: [
-          {
-            publicKey: spokeKey,
-            name: "spoke-0",
-            endpoint: null,
-            rxBytes: 0,
-            txBytes: 0,
-            latestHandshake: stale,
-          },
-        ],
-      },
-    ] as never);
+    // hub-1's stored interface with spoke-0 as its one peer, last handshaking at `latestHandshake`.
+    const hubWan = (latestHandshake: number) =>
+      [
+        {
+          name: "hw_wan",
+          up: true,
+          listenPort: 51820,
+          peers: [
+            { publicKey: spokeKey, name: "spoke-0", endpoint: null, rxBytes: 0, txBytes: 0, latestHandshake },
+          ],
+        },
+      ] as never;
+    await status.record(
+      "hub-1",
+      sampleReport("r1", [{ publicKey: spokeKey, handshake: stale }]),
+      hubWan(stale),
+    );
     await attachments.consider("spoke-0", claim);
     expect(notifier.current()!.compiler.attachmentOf("spoke-0")!.active).toBe("hub-0");
 
     // A recent handshake: the attachment moves, audited, in a new revision.
     const fresh = clock().getTime() / 1000 - 5;
-    await status.record("hub-1", sampleReport("r1"), [
-      {
-        name: "hw_wan",
-        up: true,
-        listenPort: 51820,
-        peers: [
-          {
-            publicKey: spokeKey,
-            name: "spoke-0",
-            endpoint: null,
-            rxBytes: 0,
-            txBytes: 0,
-            latestHandshake: fresh,
-          },
-        ],
-      },
-    ] as never);
+    await status.record("hub-1", sampleReport("r1"), hubWan(fresh));
     const revision = notifier.intentRevision;
     await attachments.consider("spoke-0", claim);
     expect(notifier.current()!.compiler.attachmentOf("spoke-0")!.active).toBe("hub-1");
