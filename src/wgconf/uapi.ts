@@ -33,7 +33,8 @@ const ZERO_KEY = "0".repeat(64);
 
 /** 64 hex digits → base64; names the field when it is not a key. */
 export function hexKeyToBase64(hex: string, what = "key"): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new UapiError(`${what} ${JSON.stringify(hex)} is not 64 hex digits`);
+  if (!/^[0-9a-fA-F]{64}$/.test(hex))
+    throw new UapiError(`${what} ${JSON.stringify(hex)} is not 64 hex digits`);
   return Buffer.from(hex, "hex").toString("base64");
 }
 
