@@ -91,6 +91,7 @@ describe("parseUapiGet", () => {
     );
     expect(() => parseUapiGet("listen_port=x\nerrno=0\n\n", "hw_a", pubOf)).toThrow(/listen_port "x"/);
     expect(() => parseUapiGet("errno=2\n\n", "hw_a", pubOf)).toThrow(UapiErrnoError);
+    expect(() => parseUapiGet("errno=-22\n\n", "hw_a", pubOf)).toThrow(/get hw_a: errno=-22/);
   });
 
   it("skips keys it does not know", () => {
@@ -159,6 +160,7 @@ describe("helpers", () => {
     expect(hexKeyToBase64(base64KeyToHex(b64(9)))).toBe(b64(9));
     expect(parseUapiErrno("errno=0\n\n")).toBe(0);
     expect(parseUapiErrno("errno=22\n\n")).toBe(22);
+    expect(parseUapiErrno("errno=-98\n\n")).toBe(-98);
     expect(() => parseUapiErrno("")).toThrow(/no errno=/);
   });
 });

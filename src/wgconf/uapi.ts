@@ -51,6 +51,12 @@ function uint(v: string, what: string): number {
   return Number(v);
 }
 
+/** wireguard-go answers errors as negative errno values (`errno=-98` for EADDRINUSE). */
+function int(v: string, what: string): number {
+  if (!/^-?\d+$/.test(v)) throw new UapiError(`${what} ${JSON.stringify(v)} is not a number`);
+  return Number(v);
+}
+
 interface PeerDraft {
   publicKey: string;
   presharedKey: string | null;
@@ -93,7 +99,7 @@ export function parseUapiGet(
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1);
     if (key === "errno") {
-      errno = uint(value, "errno");
+      errno = int(value, "errno");
       break;
     }
     if (key === "public_key") {
@@ -147,9 +153,9 @@ export function parseUapiGet(
   return { name, publicKey, listenPort, fwmark, peers };
 }
 
-/** The `errno` of a `set` reply (`errno=N\n\n`); throws when there is none. */
+/** The `errno` of a `set` reply (`errno=N\n\n`, N ≤ 0); throws when there is none. */
 export function parseUapiErrno(text: string): number {
-  const m = /(?:^|\n)errno=(\d+)\n/.exec(text);
+  const m = /(?:^|\n)errno=(-?\d+)\n/.exec(text);
   if (!m) throw new UapiError(`reply ${JSON.stringify(text.slice(0, 80))} has no errno=`);
   return Number(m[1]);
 }

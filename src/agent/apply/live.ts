@@ -68,14 +68,14 @@ export async function readFirewall(runner: Runner, table: string): Promise<LiveF
   return { exists: true, hash: m?.[1] ?? null };
 }
 
-/** Current IPv4 and IPv6 forwarding (the namespace's, read through the runner). */
+/** Current IPv4 and IPv6 forwarding (the namespace's, read through the runner), in one process. */
 export async function readForwarding(runner: Runner): Promise<LiveState["forwarding"]> {
-  const [v4, v6] = await Promise.all([
-    runner.run("sysctl", ["-n", "net.ipv4.ip_forward"]),
-    // A kernel without IPv6 has no such key: null, and nothing to switch on.
-    runner.run("sysctl", ["-n", "net.ipv6.conf.all.forwarding"]).catch(() => undefined),
-  ]);
-  return { ipv4: v4.stdout.trim() === "1", ipv6: v6 === undefined ? null : v6.stdout.trim() === "1" };
+  // -e: a kernel without IPv6 has no such key; sysctl then prints only the first (null below).
+  const out = await runner.run("sysctl", ["-n", "-e", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]);
+  const [v4, v6] = out.stdout.split("\n").map((l) => l.trim());
+  if (v4 !== "0" && v4 !== "1")
+    throw new Error(`sysctl -n net.ipv4.ip_forward printed ${JSON.stringify(out.stdout)}, not 0 or 1`);
+  return { ipv4: v4 === "1", ipv6: v6 === undefined || v6 === "" ? null : v6 === "1" };
 }
 
 /**

@@ -261,7 +261,10 @@ class RouteSet {
   private readonly byIface = new Map<string, Map<string, number[]>>();
   add(iface: string, prefix: string, metric: number): void {
     let byPrefix = this.byIface.get(iface);
-    if (byPrefix === undefined) this.byIface.set(iface, (byPrefix = new Map()));
+    if (byPrefix === undefined) {
+      byPrefix = new Map();
+      this.byIface.set(iface, byPrefix);
+    }
     const metrics = byPrefix.get(prefix);
     if (metrics === undefined) byPrefix.set(prefix, [metric]);
     else if (!metrics.includes(metric)) metrics.push(metric);
