@@ -254,7 +254,8 @@ class Agent {
         const result = await applyDesiredState(routed, {
           privateKeyFile: this.identity.privateKeyFile,
           publicKey: this.identity.publicKey,
-          runner: this.runner,
+          // No runner of its own: this machine, whose WireGuard the apply reads over UAPI.
+          ...(o.runner ? { runner: o.runner } : {}),
           presharedKeys,
           ...(this.applied ? { previous: this.applied } : {}),
           log: (line) => o.log.info({ revision: desired.revision }, line),

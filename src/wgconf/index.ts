@@ -3,4 +3,5 @@
 export * from "./diff.js";
 export * from "./dump.js";
 export * from "./line-diff.js";
+export * from "./uapi.js";
 export * from "./wgquick.js";

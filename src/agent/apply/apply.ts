@@ -6,6 +6,7 @@ import type { DesiredState } from "../../model/index.js";
 import { localRunner, type Runner } from "../exec.js";
 import type { WgBackend } from "../wg/backend.js";
 import { WgCliBackend } from "../wg/cli-backend.js";
+import { WgUapiBackend } from "../wg/uapi-backend.js";
 import { ApplyError } from "./errors.js";
 import { executePlan } from "./execute.js";
 import { readLiveState } from "./live.js";
@@ -20,7 +21,11 @@ export interface ApplyOptions {
   readonly publicKey: string;
   /** Where commands run; default this machine. */
   readonly runner?: Runner;
-  /** Default the `wg` CLI over `runner`. */
+  /**
+   * Default: on this machine (no `runner` given) wireguard-go's UAPI socket, falling back to the
+   * `wg` CLI per device without one (logged); with a `runner`, the `wg` CLI over it, since the
+   * sockets of another host are not at this machine's `/var/run/wireguard`.
+   */
   readonly backend?: WgBackend;
   /** Preshared keys by `presharedKeyRef`. */
   readonly presharedKeys?: ReadonlyMap<string, string>;
@@ -61,6 +66,19 @@ export function applyDesiredState(desired: DesiredState, opts: ApplyOptions): Pr
 }
 
 const THIS_MACHINE = {};
+
+/**
+ * One per process for this machine, so its one-time fallback lines are logged once, into the
+ * log of the apply that hit them.
+ */
+let localBackend: WgBackend | undefined;
+let localLog: (line: string) => void = () => {};
+function defaultBackend(opts: ApplyOptions): WgBackend {
+  if (opts.runner !== undefined) return new WgCliBackend(opts.runner);
+  localLog = opts.log ?? ((line) => console.error(line));
+  localBackend ??= new WgUapiBackend(localRunner(), { log: (line) => localLog(line) });
+  return localBackend;
+}
 const running = new WeakMap<object, Promise<void>>();
 
 async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
@@ -77,7 +95,7 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
       "prerequisite-missing",
       `${missing.join(", ")} not found on PATH; nothing was changed`,
     );
-  const backend = opts.backend ?? new WgCliBackend(runner);
+  const backend = opts.backend ?? defaultBackend(opts);
   const read = (): Promise<LiveState> =>
     readLiveState(runner, backend, {
       desiredNames: desired.interfaces.map((i) => i.name),

@@ -15,26 +15,19 @@ import {
   type LiveState,
 } from "./plan.js";
 
-interface IpLink {
+interface IpAddr {
   ifname: string;
   mtu: number;
   flags?: string[];
-  operstate?: string;
-}
-interface IpAddr {
-  ifname: string;
   addr_info?: { family: string; local: string; prefixlen: number; scope?: string }[];
 }
 interface IpRoute {
   dst: string;
   dev?: string;
   metric?: number;
+  /** Absent for the main table. */
+  table?: string;
 }
-
-const json = async <T>(runner: Runner, args: string[]): Promise<T> => {
-  const out = (await runner.run("ip", ["-j", ...args])).stdout.trim();
-  return (out === "" ? [] : JSON.parse(out)) as T;
-};
 
 /** `10.0.0.1` → `10.0.0.1/32`: `ip -j route` prints host routes without a length. */
 function withLength(dst: string): string {
@@ -42,17 +35,26 @@ function withLength(dst: string): string {
   return dst.includes(":") ? `${dst}/128` : `${dst}/32`;
 }
 
-/** Routes hubwire installed (its `proto`), in every family. */
-export async function readRoutes(runner: Runner): Promise<LiveRoute[]> {
-  const families = await Promise.all(
-    ["-4", "-6"].map((f) =>
-      json<IpRoute[]>(runner, [f, "route", "show", "proto", String(HUBWIRE_ROUTE_PROTO)]),
-    ),
-  );
-  return families
-    .flat()
-    .filter((r): r is IpRoute & { dev: string } => r.dev !== undefined)
+/**
+ * Links with their addresses (`addr show` carries each link's flags and MTU) and hubwire's
+ * routes of both families, in one `ip` process: at 10,000 routes each process costs more in
+ * starting and printing than in the kernel's work, so three reads would be three times that.
+ */
+export async function readLinksAndRoutes(runner: Runner): Promise<{ addrs: IpAddr[]; routes: LiveRoute[] }> {
+  const out = (
+    await runner.run("ip", ["-j", "-batch", "-"], {
+      // `table all` lists both families at once; only the main table is hubwire's (below).
+      input: `addr show\nroute show table all proto ${HUBWIRE_ROUTE_PROTO}\n`,
+    })
+  ).stdout;
+  const docs = out.split("\n").filter((l) => l.trim() !== "");
+  if (docs.length !== 2)
+    throw new Error(`ip -j -batch: expected 2 JSON answers (addr, route), got ${docs.length}`);
+  const addrs = JSON.parse(docs[0]!) as IpAddr[];
+  const routes = (JSON.parse(docs[1]!) as IpRoute[])
+    .filter((r): r is IpRoute & { dev: string } => r.dev !== undefined && (r.table ?? "main") === "main")
     .map((r) => ({ iface: r.dev, prefix: withLength(r.dst), metric: r.metric ?? 0 }));
+  return { addrs, routes };
 }
 
 /** The hubwire table's presence and the script hash recorded in its comment. */
@@ -66,14 +68,14 @@ export async function readFirewall(runner: Runner, table: string): Promise<LiveF
   return { exists: true, hash: m?.[1] ?? null };
 }
 
-/** Current IPv4 and IPv6 forwarding (the namespace's, read through the runner). */
+/** Current IPv4 and IPv6 forwarding (the namespace's, read through the runner), in one process. */
 export async function readForwarding(runner: Runner): Promise<LiveState["forwarding"]> {
-  const [v4, v6] = await Promise.all([
-    runner.run("sysctl", ["-n", "net.ipv4.ip_forward"]),
-    // A kernel without IPv6 has no such key: null, and nothing to switch on.
-    runner.run("sysctl", ["-n", "net.ipv6.conf.all.forwarding"]).catch(() => undefined),
-  ]);
-  return { ipv4: v4.stdout.trim() === "1", ipv6: v6 === undefined ? null : v6.stdout.trim() === "1" };
+  // -e: a kernel without IPv6 has no such key; sysctl then prints only the first (null below).
+  const out = await runner.run("sysctl", ["-n", "-e", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]);
+  const [v4, v6] = out.stdout.split("\n").map((l) => l.trim());
+  if (v4 !== "0" && v4 !== "1")
+    throw new Error(`sysctl -n net.ipv4.ip_forward printed ${JSON.stringify(out.stdout)}, not 0 or 1`);
+  return { ipv4: v4 === "1", ipv6: v6 === undefined || v6 === "" ? null : v6 === "1" };
 }
 
 /**
@@ -93,12 +95,11 @@ export async function readLiveState(
 ): Promise<LiveState> {
   const ours = (n: string) => opts.desiredNames.includes(n) || isOwnedName(n);
   const table = opts.firewallTable ?? "hubwire";
-  // Independent reads, run at once: each is a process (through nsenter in tests).
-  const [devices, linkList, addrList, routes, firewall, forwarding] = await Promise.all([
+  // Independent reads, run at once: WireGuard through the backend (a socket read with UAPI),
+  // links, addresses and routes in one `ip`, the firewall and forwarding only when needed.
+  const [devices, { addrs: addrList, routes }, firewall, forwarding] = await Promise.all([
     backend.showAll(),
-    json<IpLink[]>(runner, ["link", "show"]),
-    json<IpAddr[]>(runner, ["addr", "show"]),
-    readRoutes(runner),
+    readLinksAndRoutes(runner),
     // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
     opts.wantFirewall || runner.has("nft")
       ? readFirewall(runner, table)
@@ -107,13 +108,12 @@ export async function readLiveState(
       ? Promise.resolve<LiveState["forwarding"]>({ ipv4: false, ipv6: null })
       : readForwarding(runner),
   ]);
-  const links = new Map(linkList.map((l) => [l.ifname, l]));
-  const addrs = new Map(addrList.map((a) => [a.ifname, a]));
+  const links = new Map(addrList.map((a) => [a.ifname, a]));
   const interfaces: LiveInterface[] = [];
   for (const dev of devices) {
     const link = links.get(dev.name);
     if (!ours(dev.name) || link === undefined) continue; // not ours, or vanished while reading
-    const addresses = (addrs.get(dev.name)?.addr_info ?? [])
+    const addresses = (link.addr_info ?? [])
       .filter((a) => a.scope !== "link")
       .map((a) => `${a.local}/${a.prefixlen}`)
       .sort();
