@@ -33,6 +33,8 @@ const SPOKE_CHANGES = Number(process.env.BENCH_SPOKE_CHANGES ?? 20);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** Open files each process needs besides the agents' connections (database, logs, the bench's own). */
 const FD_SLACK = 2_000;
+/** Resources per apply request while setting up (the API's limit is 5,000). */
+const APPLY_CHUNK = 4_000;
 /**
  * How many agents send status reports: all, unless the open-file limit (which a process without
  * CAP_SYS_RESOURCE cannot raise past its hard limit) leaves no room for a second connection each.
@@ -101,11 +103,14 @@ async function round(): Promise<Round> {
   try {
     const token = await adminToken(controller.url, PASSWORD);
     const { resources } = buildIntent({ spokes: AGENTS - HUBS, hubs: HUBS });
-    const applied = await request(controller.url, "POST", "/api/v1/apply", {
-      token,
-      body: { items: resources },
-    });
-    if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${applied.body}`);
+    // An apply takes at most 5,000 resources: the network, policy and hubs first, then spokes.
+    for (let from = 0; from < resources.length; from += APPLY_CHUNK) {
+      const applied = await request(controller.url, "POST", "/api/v1/apply", {
+        token,
+        body: { items: resources.slice(from, from + APPLY_CHUNK) },
+      });
+      if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${applied.body}`);
+    }
     const nodes = resources.filter((r) => r.kind === "Node").map((r) => r.metadata.name);
 
     // Credentials as enrollment approval would issue them, written into the controller's database.
