@@ -39,6 +39,8 @@ export interface ControllerStart {
   readonly timeoutMs?: number;
   /** More `hubwire controller` flags (e.g. `--enroll-listen`). */
   readonly extraArgs?: readonly string[];
+  /** Node.js flags before the script (e.g. `--cpu-prof`, to profile the controller). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
@@ -64,6 +66,7 @@ export async function startControllerProcess(options: ControllerStart): Promise<
   const nodeArgs = (process.env.BENCH_CONTROLLER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const args = [
     ...nodeArgs,
+    ...(options.nodeArgs ?? []),
     BIN,
     "controller",
     "--data-dir",

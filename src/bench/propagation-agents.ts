@@ -3,8 +3,10 @@
  * propagation-bench.ts): one real `ConfigClient` per node (each with its own keep-alive
  * connection, as separate agents would have), connected with bounded concurrency, then
  * long-polling forever. Messages to the parent: `{type: "ready"}` once every agent holds its
- * first state, `{type: "done", at: number[]}` once every agent got a revision different from its
- * first — `at` the wall-clock millisecond each did. Told `{type: "report"}`, every agent sends one
+ * first state. Told `{type: "watch", nodes}` (node names; absent: every agent), it answers
+ * `{type: "watching"}`, then `{type: "done", at: number[]}` once each of those agents got a
+ * revision newer than what it had when told — `at` the wall-clock millisecond each did, in the
+ * order of `nodes`. Told `{type: "report", count}`, the first `count` agents (default all) each send one
  * status report; then `{type: "reported", ms}`.
  *
  * argv: URL CREDENTIALS_JSON_FILE. No WireGuard.
@@ -21,8 +23,11 @@ const clients = creds.map(
     new ConfigClient({ urls: [url], credential: c.credential, waitSeconds: 60, backoff: { initialMs: 200 } }),
 );
 const first: string[] = new Array(creds.length);
-const changedAt: number[] = new Array(creds.length).fill(0);
-let changed = 0;
+const indexOf = new Map(creds.map((c, i) => [c.node, i]));
+/** The agents being watched (index → position in the answer) and when each got its change. */
+let watched = new Map<number, number>();
+let changedAt: number[] = [];
+let pending = 0;
 
 let nextIndex = 0;
 await Promise.all(
@@ -36,14 +41,29 @@ await Promise.all(
 process.send!({ type: "ready" });
 
 // On request, every agent sends one status report (as agents do every 5 s), concurrency bounded.
-process.on("message", (m: { type: string }) => {
+process.on("message", (m: { type: string; nodes?: string[]; count?: number }) => {
+  if (m.type === "watch") {
+    const nodes = m.nodes ?? creds.map((c) => c.node);
+    watched = new Map(
+      nodes.map((n, k) => {
+        const i = indexOf.get(n);
+        if (i === undefined) throw new Error(`watch: ${n} is not one of the simulated agents`);
+        return [i, k];
+      }),
+    );
+    changedAt = new Array(nodes.length).fill(0);
+    pending = nodes.length;
+    process.send!({ type: "watching" });
+    return;
+  }
   if (m.type !== "report") return;
   void (async () => {
     const started = Date.now();
     let k = 0;
+    const count = Math.min(m.count ?? clients.length, clients.length);
     await Promise.all(
       Array.from({ length: CONNECT_CONCURRENCY }, async () => {
-        while (k < clients.length) {
+        while (k < count) {
           const i = k++;
           await clients[i]!.report({
             agentVersion: "bench",
@@ -80,9 +100,10 @@ for (const [i, client] of clients.entries()) {
       const state = await client.next(have);
       if (!state) continue;
       have = state.revision;
-      if (changedAt[i] === 0) {
-        changedAt[i] = Date.now();
-        if (++changed === clients.length) process.send!({ type: "done", at: changedAt });
+      const k = watched.get(i);
+      if (k !== undefined && changedAt[k] === 0) {
+        changedAt[k] = Date.now();
+        if (--pending === 0) process.send!({ type: "done", at: changedAt });
       }
     }
   })();

@@ -1,15 +1,20 @@
 /**
- * `npm run bench:propagation` (part of `npm run bench`): issue 5's benchmark (a). Each round
- * starts the real controller binary on SQLite, applies a network with 2 hubs and
- * `BENCH_AGENTS - 2` spokes (default 5,000 nodes in all), issues every node its credential, and
- * forks one process of simulated agents (propagation-agents.ts: a real `ConfigClient` and
- * connection per node, no WireGuard). Once the controller holds a long poll for every node, one
- * change that affects all of them is applied (the network's persistent keepalive), and the time
- * from sending that request until each agent has the new revision is measured (p50 / p99 / max),
- * with the controller's peak RSS (VmHWM in /proc/PID/status) over the whole round. Then every
- * agent sends one status report, and the UI's status reads are timed over all nodes. Medians over
- * `BENCH_ROUNDS` rounds (default 3). Needs `ulimit -n` above twice the agent count (client and
- * server ends of every connection, in two processes: each needs one fd per agent plus slack).
+ * `npm run bench:propagation` (part of `npm run bench`): issue 5's benchmark (a) and issue 12's
+ * delivery figures. Each round starts the real controller binary on SQLite, applies a network
+ * with 2 hubs and `BENCH_AGENTS - 2` spokes (default 10,000 nodes in all), issues every node its
+ * credential, and forks one process of simulated agents (propagation-agents.ts: a real
+ * `ConfigClient` and connection per node, no WireGuard). Once the controller holds a long poll
+ * for every node: (a) one change that affects all of them is applied (the network's persistent
+ * keepalive), and the time from sending that request until each agent has the new revision is
+ * measured (p50 / p99 / max); (b) `BENCH_SPOKE_CHANGES` (default 20) changes of one spoke's tunnel
+ * address, one after another, each timed until the nodes it affects (the spoke and its hubs) have it,
+ * all arrival times pooled; the controller's peak RSS (VmHWM in /proc/PID/status) over the whole
+ * round. Then every agent sends one status report, and the UI's status reads are timed over all
+ * nodes. Medians over `BENCH_ROUNDS` rounds (default 3).
+ *
+ * The bench raises its own open-file limit (fd-limit.ts; children inherit it): each agent holds
+ * up to two connections, whose ends are in the two processes. `BENCH_CPU_PROF=DIR` runs the
+ * controller under `node --cpu-prof`, writing one `.cpuprofile` per round into DIR when it stops.
  */
 import { fork } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -18,11 +23,23 @@ import { join } from "node:path";
 import { issueNodeCredential } from "../controller/auth/node-credentials.js";
 import { openDatabase } from "../controller/db/open.js";
 import type { Resource } from "../model/index.js";
-import { buildIntent } from "../testing/topology.js";
+import { buildIntent, spokeNode } from "../testing/topology.js";
 import { adminToken, request, startControllerProcess } from "./api-controller.js";
+import { ensureOpenFiles } from "./fd-limit.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const AGENTS = Number(process.env.BENCH_AGENTS ?? 5000);
+const AGENTS = Number(process.env.BENCH_AGENTS ?? 10_000);
+const SPOKE_CHANGES = Number(process.env.BENCH_SPOKE_CHANGES ?? 20);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+/** Open files each process needs besides the agents' connections (database, logs, the bench's own). */
+const FD_SLACK = 2_000;
+/** Resources per apply request while setting up (the API's limit is 5,000). */
+const APPLY_CHUNK = 4_000;
+/**
+ * How many agents send status reports: all, unless the open-file limit (which a process without
+ * CAP_SYS_RESOURCE cannot raise past its hard limit) leaves no room for a second connection each.
+ */
+let reporters = AGENTS;
 const HUBS = 2;
 const PASSWORD = "bench-admin-password";
 
@@ -33,6 +50,12 @@ interface Round {
   readonly applyMs: number;
   /** CPU the controller spent from the change until every agent had it (compile, commit, 5,000 answers), ms. */
   readonly changeCpuMs: number;
+  /** One-spoke changes: arrival at each affected node, pooled over the changes, ms. */
+  readonly spokeP50: number;
+  readonly spokeP99: number;
+  readonly spokeMax: number;
+  /** Nodes one spoke change affected (the median change). */
+  readonly spokeAffected: number;
   readonly connectS: number;
   readonly peakRssMB: number;
   /** Every agent sending its first status report (new connections, online transitions), s. */
@@ -70,16 +93,24 @@ async function longPolls(url: string): Promise<number> {
 
 async function round(): Promise<Round> {
   const dataDir = await mkdtemp(join(tmpdir(), "hubwire-propagation-"));
-  const controller = await startControllerProcess({ dataDir, adminPassword: PASSWORD, timeoutMs: 60_000 });
+  const controller = await startControllerProcess({
+    dataDir,
+    adminPassword: PASSWORD,
+    timeoutMs: 60_000,
+    nodeArgs: CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] : [],
+  });
   const agents: { kill(): void }[] = [];
   try {
     const token = await adminToken(controller.url, PASSWORD);
     const { resources } = buildIntent({ spokes: AGENTS - HUBS, hubs: HUBS });
-    const applied = await request(controller.url, "POST", "/api/v1/apply", {
-      token,
-      body: { items: resources },
-    });
-    if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${applied.body}`);
+    // An apply takes at most 5,000 resources: the network, policy and hubs first, then spokes.
+    for (let from = 0; from < resources.length; from += APPLY_CHUNK) {
+      const applied = await request(controller.url, "POST", "/api/v1/apply", {
+        token,
+        body: { items: resources.slice(from, from + APPLY_CHUNK) },
+      });
+      if (applied.status !== 200) throw new Error(`apply: ${applied.status} ${applied.body}`);
+    }
     const nodes = resources.filter((r) => r.kind === "Node").map((r) => r.metadata.name);
 
     // Credentials as enrollment approval would issue them, written into the controller's database.
@@ -128,6 +159,15 @@ async function round(): Promise<Round> {
     const network = resources.find((r) => r.kind === "Network") as Extract<Resource, { kind: "Network" }>;
     const changedNetwork = { ...network, spec: { ...network.spec, persistentKeepalive: 26 } };
     const pid = controller.child.pid!;
+    const watch = async (nodes?: string[]) => {
+      child.send({ type: "watch", nodes });
+      await message("watching");
+      messages.splice(
+        messages.findIndex((m) => m.type === "watching"),
+        1,
+      );
+    };
+    await watch();
     const cpuBefore = await cpuMs(pid);
     const t0 = Date.now();
     const change = await request(controller.url, "POST", "/api/v1/apply", {
@@ -142,16 +182,47 @@ async function round(): Promise<Round> {
     const { at } = await message("done");
     const times = at!.map((t) => t - t0).sort((a, b) => a - b);
     const changeCpuMs = (await cpuMs(pid)) - cpuBefore;
+    messages.splice(
+      messages.findIndex((m) => m.type === "done"),
+      1,
+    );
+
+    // (b) One spoke at a time moves its tunnel address, all agents still connected.
+    const spokeTimes: number[] = [];
+    const spokeAffected: number[] = [];
+    for (let c = 0; c < SPOKE_CHANGES; c++) {
+      const i = (c * 487) % (AGENTS - HUBS);
+      // A new tunnel address: the spoke's own interface and its hubs' peer entry change.
+      const base = spokeNode(i, HUBS);
+      const moved = { ...base, spec: { ...base.spec, tunnelAddress: `10.0.${160 + (i >> 8)}.${i & 255}` } };
+      // Which nodes it affects is known only from the answer; watch the expected ones, check after.
+      const expected = [moved.metadata.name, ...moved.spec.hubs];
+      await watch(expected);
+      const s0 = Date.now();
+      const r = await request(controller.url, "POST", "/api/v1/apply", { token, body: { items: [moved] } });
+      if (r.status !== 200) throw new Error(`spoke change: ${r.status} ${r.body}`);
+      const hit = r.json<{ nodes: string[] }>().nodes;
+      if (hit.length === 0 || hit.some((n) => !expected.includes(n)) || expected.length !== hit.length)
+        throw new Error(`spoke change affected ${hit.join(", ")}, expected ${expected.join(", ")}`);
+      const done = await message("done");
+      messages.splice(
+        messages.findIndex((m) => m.type === "done"),
+        1,
+      );
+      for (const t of done.at!) spokeTimes.push(t - s0);
+      spokeAffected.push(hit.length);
+    }
+    spokeTimes.sort((a, b) => a - b);
 
     // Status: every agent reports once, then the UI's reads over all nodes.
-    child.send({ type: "report" });
+    child.send({ type: "report", count: reporters });
     const { ms: firstReportMs } = await message("reported");
     messages.splice(
       messages.findIndex((m) => m.type === "reported"),
       1,
     );
     // The second round is the steady state: connections open, nodes already online.
-    child.send({ type: "report" });
+    child.send({ type: "report", count: reporters });
     const { ms: reportMs } = await message("reported");
     const read = async (path: string) => {
       const ms: number[] = [];
@@ -167,6 +238,10 @@ async function round(): Promise<Round> {
       p50: quantile(times, 0.5),
       p99: quantile(times, 0.99),
       max: times[times.length - 1]!,
+      spokeP50: quantile(spokeTimes, 0.5),
+      spokeP99: quantile(spokeTimes, 0.99),
+      spokeMax: spokeTimes[spokeTimes.length - 1]!,
+      spokeAffected: median(spokeAffected),
       applyMs,
       changeCpuMs,
       connectS,
@@ -185,6 +260,9 @@ async function round(): Promise<Round> {
 }
 
 async function main(): Promise<void> {
+  // Each agent holds a long poll and, once it reports, a second connection, in both processes.
+  const limit = ensureOpenFiles(2 * AGENTS + FD_SLACK, AGENTS + FD_SLACK);
+  reporters = Math.min(AGENTS, limit - AGENTS - FD_SLACK);
   console.log(
     `propagation benchmark: ${AGENTS} simulated agents long-polling one controller (SQLite), ${ROUNDS} rounds, node ${process.version}\n`,
   );
@@ -203,11 +281,18 @@ async function main(): Promise<void> {
     `| ${AGENTS} | ${m("p50")} | ${m("p99")} | ${m("max")} | ${m("applyMs")} | ${m("changeCpuMs")} | ${m("connectS").toFixed(1)} | ${m("peakRssMB").toFixed(0)} |`,
   );
   console.log(
-    "\n| agents | first report from every agent s | next report from every agent s | GET /node-status?limit=100 ms | ?online=false&limit=100 ms | GET /overview ms |",
+    "\n| agents | one-spoke change → its nodes have it: p50 ms | p99 ms | max ms | nodes per change |",
   );
-  console.log("|---:|---:|---:|---:|---:|---:|");
+  console.log("|---:|---:|---:|---:|---:|");
   console.log(
-    `| ${AGENTS} | ${m("firstReportAllS").toFixed(2)} | ${m("reportAllS").toFixed(2)} | ${m("listMs").toFixed(1)} | ${m("listOfflineMs").toFixed(1)} | ${m("overviewMs").toFixed(1)} |`,
+    `| ${AGENTS} | ${m("spokeP50")} | ${m("spokeP99")} | ${m("spokeMax")} | ${m("spokeAffected")} |`,
+  );
+  console.log(
+    "\n| agents | reporting | first report from each s | next report from each s | GET /node-status?limit=100 ms | ?online=false&limit=100 ms | GET /overview ms |",
+  );
+  console.log("|---:|---:|---:|---:|---:|---:|---:|");
+  console.log(
+    `| ${AGENTS} | ${reporters} | ${m("firstReportAllS").toFixed(2)} | ${m("reportAllS").toFixed(2)} | ${m("listMs").toFixed(1)} | ${m("listOfflineMs").toFixed(1)} | ${m("overviewMs").toFixed(1)} |`,
   );
 }
 

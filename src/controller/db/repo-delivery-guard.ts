@@ -45,6 +45,19 @@ export async function getBaseline(tx: Tx, node: string): Promise<Baseline | unde
   };
 }
 
+/**
+ * Only the revision of hub `node`'s baseline (undefined: none): a revision names its peers, so a
+ * caller that already holds that revision's peers need not read and parse them again.
+ */
+export async function getBaselineRevision(tx: Tx, node: string): Promise<string | undefined> {
+  const row = await tx
+    .selectFrom("delivery_baselines")
+    .select("revision")
+    .where("node", "=", node)
+    .executeTakeFirst();
+  return row?.revision;
+}
+
 export async function putBaseline(tx: Tx, b: Baseline): Promise<void> {
   const values = { revision: b.revision, peers: toJson(b.peers), delivered_at: b.deliveredAt };
   await tx

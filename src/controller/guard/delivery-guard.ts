@@ -13,6 +13,7 @@ import { appendAudit } from "../db/repo-audit.js";
 import {
   deleteHold,
   getBaseline,
+  getBaselineRevision,
   getHold,
   type Hold,
   listHolds,
@@ -22,7 +23,7 @@ import {
 } from "../db/repo-delivery-guard.js";
 import { DomainError } from "../errors.js";
 import type { Actor } from "../state/intent-store.js";
-import { assess, DEFAULT_GUARD_POLICY, type GuardPolicy, peersOf } from "./blast-radius.js";
+import { assess, DEFAULT_GUARD_POLICY, type GuardPolicy, type PeerSet, peersOf } from "./blast-radius.js";
 
 const SYSTEM: Actor = { actor: "system", source: "controller" };
 
@@ -31,6 +32,15 @@ export type { Hold };
 export class DeliveryGuard {
   /** One check per hub at a time in this process (replicas agree through the rows). */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /**
+   * The baseline peers this process last read or wrote per hub, by revision. A revision is a
+   * fingerprint of the whole state, so equal revisions mean equal peers: when the stored row's
+   * revision matches, its peers (10,000 of them on a large hub) are not parsed again. A row written
+   * by another replica, or a write rolled back, just misses.
+   */
+  private readonly baselines = new Map<string, { readonly revision: string; readonly peers: PeerSet }>();
+  /** Each state's peer set, computed once (the commit's check and the delivery both need it). */
+  private readonly peerSets = new WeakMap<DesiredState, PeerSet>();
 
   constructor(
     private readonly db: Db,
@@ -52,15 +62,18 @@ export class DeliveryGuard {
   private async admitIn(tx: Tx, state: DesiredState, deliver: boolean): Promise<boolean> {
     const node = state.node;
     const at = this.now().toISOString();
-    const baseline = await getBaseline(tx, node);
+    const baseline = await this.baselineOf(tx, node);
     if (baseline?.revision === state.revision) {
       await this.release(tx, node, state.revision);
       return true;
     }
-    const peers = peersOf(state);
+    const peers = this.peersOf(state);
     const verdict = baseline ? assess(baseline.peers, peers, this.policy) : undefined;
     if (!baseline || !verdict!.held) {
-      if (deliver) await putBaseline(tx, { node, revision: state.revision, peers, deliveredAt: at });
+      if (deliver) {
+        await putBaseline(tx, { node, revision: state.revision, peers, deliveredAt: at });
+        this.baselines.set(node, { revision: state.revision, peers });
+      }
       await this.release(tx, node, state.revision);
       return true;
     }
@@ -85,6 +98,31 @@ export class DeliveryGuard {
       });
     }
     return false;
+  }
+
+  /** Hub `node`'s stored baseline (revision and peers), its peers from memory when known. */
+  private async baselineOf(
+    tx: Tx,
+    node: string,
+  ): Promise<{ readonly revision: string; readonly peers: PeerSet } | undefined> {
+    const revision = await getBaselineRevision(tx, node);
+    if (revision === undefined) return undefined;
+    const known = this.baselines.get(node);
+    if (known?.revision === revision) return known;
+    const row = await getBaseline(tx, node);
+    if (!row) return undefined;
+    const read = { revision: row.revision, peers: row.peers };
+    this.baselines.set(node, read);
+    return read;
+  }
+
+  private peersOf(state: DesiredState): PeerSet {
+    let peers = this.peerSets.get(state);
+    if (!peers) {
+      peers = peersOf(state);
+      this.peerSets.set(state, peers);
+    }
+    return peers;
   }
 
   /** A hold the intent no longer justifies (fixed, or confirmed elsewhere) ends, audited. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
-import { NodeRevisions } from "./node-revisions.js";
+import { NodeRevisions, WAKE_SLICE } from "./node-revisions.js";
 
 const state = (node: string, revision: string) => ({ node, revision }) as unknown as DesiredState;
 const states = (entries: Record<string, string>) =>
@@ -37,5 +37,26 @@ describe("NodeRevisions", () => {
     expect(await w).toBe("aborted");
     expect(revs.waiting).toBe(0);
     expect(await revs.wait("a", 5_000, ac.signal)).toBe("aborted");
+  });
+
+  it("wakes a large change in slices, one turn of the event loop each, and every waiter in the end", async () => {
+    const revs = new NodeRevisions();
+    const n = 3 * WAKE_SLICE + 7;
+    const names = Array.from({ length: n }, (_, i) => `n${i}`);
+    revs.update(states(Object.fromEntries(names.map((x) => [x, "1"]))), undefined, 0);
+    const woken: string[] = [];
+    const waits = names.map((x) => revs.wait(x, 10_000).then((r) => woken.push(`${x}:${r}`)));
+    revs.update(states(Object.fromEntries(names.map((x) => [x, "2"]))), undefined, 1);
+    // Promise callbacks of the first slice run before any other turn of the loop; the rest wait.
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(woken).toHaveLength(WAKE_SLICE);
+    await new Promise((r) => setImmediate(r));
+    expect(woken.length).toBeGreaterThan(WAKE_SLICE);
+    expect(woken.length).toBeLessThan(n);
+    await Promise.all(waits);
+    expect(woken).toHaveLength(n);
+    expect(woken.every((w) => w.endsWith(":changed"))).toBe(true);
+    expect(revs.waiting).toBe(0);
   });
 });

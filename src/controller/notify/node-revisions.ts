@@ -1,7 +1,10 @@
 /**
  * Each node's current desired-state revision (the fingerprint in `DesiredState.revision`), when
  * this replica learned it, and the long polls waiting for it to change. A change wakes exactly the
- * waiters of the nodes whose revision moved; nothing else is touched.
+ * waiters of the nodes whose revision moved; nothing else is touched. A change of thousands of
+ * nodes wakes them in slices, one turn of the event loop each, so that the answers they send do not
+ * hold the loop for the whole batch (health checks, API requests and other polls keep being served
+ * in between).
  */
 import type { DesiredState } from "../../model/index.js";
 
@@ -12,6 +15,9 @@ export interface NodeRevision {
   /** Whether the node has reported applying it (its propagation time is then recorded). */
   applied: boolean;
 }
+
+/** Nodes woken per turn of the event loop; each woken poll builds and writes its answer. */
+export const WAKE_SLICE = 200;
 
 /** Why a wait ended. */
 export type WaitResult = "changed" | "timeout" | "aborted";
@@ -40,7 +46,7 @@ export class NodeRevisions {
       else this.current.set(node, { revision: next, since: at, applied: false });
       changed.push(node);
     }
-    for (const node of changed) this.wake(node);
+    this.wakeInSlices(changed);
     return changed;
   }
 
@@ -90,6 +96,21 @@ export class NodeRevisions {
   /** Wakes `node`'s waiting polls though its revision did not move (a held delivery was confirmed). */
   nudge(node: string): void {
     this.wake(node);
+  }
+
+  /**
+   * The first slice is woken now, the rest on later turns (`setImmediate`): the answers of one
+   * slice are written before the next is woken. A node whose revision moves again meanwhile is
+   * woken by that update too; waking it twice is harmless (its poll re-reads its revision).
+   */
+  private wakeInSlices(nodes: readonly string[]): void {
+    let i = 0;
+    const step = () => {
+      const end = Math.min(nodes.length, i + WAKE_SLICE);
+      for (; i < end; i++) this.wake(nodes[i]!);
+      if (i < nodes.length) setImmediate(step);
+    };
+    step();
   }
 
   private wake(node: string): void {

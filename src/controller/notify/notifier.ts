@@ -18,6 +18,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { Actor, IntentStore } from "../state/intent-store.js";
 import type { Rotation } from "../state/rotation-grace.js";
 import type { Snapshot } from "../state/snapshot.js";
+import { AnswerCache } from "./answer-cache.js";
 import { NodeRevisions } from "./node-revisions.js";
 
 /** The PostgreSQL channel replicas announce new intent revisions on (payload: the revision). */
@@ -50,6 +51,7 @@ export interface NotifierOptions {
 
 export class ConfigNotifier {
   private readonly revisions = new NodeRevisions();
+  private readonly answers = new AnswerCache();
   private snapshot?: Snapshot;
   private unwatch?: () => void;
   private listening?: Listening;
@@ -78,6 +80,7 @@ export class ConfigNotifier {
         event.cause === "commit" ? event.nodes : undefined,
         now,
       );
+      this.answers.drop(changed);
       if (event.cause === "commit") this.announce(snap.revision);
       this.checkHubs(snap, changed);
     });
@@ -93,7 +96,7 @@ export class ConfigNotifier {
     this.timer.unref();
     const first = this.keepNewer(await this.intent.current());
     // The first load may have happened before we watched: take the states now.
-    this.revisions.update(first.compiled, undefined, this.options.now().getTime());
+    this.answers.drop(this.revisions.update(first.compiled, undefined, this.options.now().getTime()));
   }
 
   /** Raises holds for changed hubs now, before they ask (so the alert does not wait for a poll). */
@@ -146,6 +149,7 @@ export class ConfigNotifier {
   async close(): Promise<void> {
     this.closed = true;
     this.revisions.releaseAll();
+    this.answers.clear();
     this.unwatch?.();
     if (this.timer) clearInterval(this.timer);
     await this.listening?.close();
@@ -220,6 +224,14 @@ export class ConfigNotifier {
     if (!current || current.applied || revision !== current.revision) return;
     current.applied = true;
     this.options.metrics.propagation.observe(Math.max(0, at.getTime() - current.since) / 1000);
+  }
+
+  /**
+   * `state` (as `next` answered it) as the JSON bytes of the answer, serialised once per node and
+   * revision: a handler sends them as they are.
+   */
+  answerBody(state: DesiredState): Buffer {
+    return this.answers.body(state);
   }
 
   /** The snapshot this replica serves now; undefined before the first load. */

@@ -47,7 +47,10 @@ export function agentConfigRoutes(s: Services): AnyRoute[] {
           reply.code(204);
           return undefined;
         }
-        return result;
+        // Built once per node and revision (the notifier keeps the bytes), sent without
+        // serialising again: a change of thousands of nodes must not stringify each state anew.
+        reply.type("application/json; charset=utf-8");
+        return s.delivery.notifier.answerBody(result);
       },
     }),
   ];

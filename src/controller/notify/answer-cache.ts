@@ -1,0 +1,56 @@
+/**
+ * Each node's long-poll answer as the JSON bytes sent, built once per (node, revision). A
+ * revision is a fingerprint of the whole desired state, so equal revisions mean equal bytes; every
+ * poll of that revision after the first (a hub's second connection, an agent that reconnects, the
+ * re-poll after a held delivery) is answered without serialising again. At most one body per node
+ * is kept — the one of its current revision — and it is dropped as soon as the node's revision
+ * moves or the node leaves the intent, so memory stays bounded by one answer per node.
+ */
+import type { DesiredState } from "../../model/index.js";
+
+interface Entry {
+  readonly revision: string;
+  readonly body: Buffer;
+}
+
+export class AnswerCache {
+  private readonly bodies = new Map<string, Entry>();
+  private heldBytes = 0;
+
+  /** `state` serialised as its JSON answer; from the cache when its revision was sent before. */
+  body(state: DesiredState): Buffer {
+    const hit = this.bodies.get(state.node);
+    if (hit?.revision === state.revision) return hit.body;
+    const body = Buffer.from(JSON.stringify(state));
+    if (hit) this.heldBytes -= hit.body.length;
+    this.bodies.set(state.node, { revision: state.revision, body });
+    this.heldBytes += body.length;
+    return body;
+  }
+
+  /** Forgets the answers of `nodes` (their revision moved, or they are gone). */
+  drop(nodes: Iterable<string>): void {
+    for (const node of nodes) {
+      const hit = this.bodies.get(node);
+      if (!hit) continue;
+      this.heldBytes -= hit.body.length;
+      this.bodies.delete(node);
+    }
+  }
+
+  /** Forgets every answer. */
+  clear(): void {
+    this.bodies.clear();
+    this.heldBytes = 0;
+  }
+
+  /** Answers held now. */
+  get size(): number {
+    return this.bodies.size;
+  }
+
+  /** Bytes of the answers held now. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+}
