@@ -15,6 +15,8 @@ async function root(): Promise<string> {
   roots.push(r);
   return r;
 }
+/** A real compiled state: what the agent saves after an apply. */
+const GOLDEN_HUB = join(import.meta.dirname, "../compile/testdata/golden/corp/hub-fra/hub-fra.json");
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
 
 describe("openStateDir", () => {
@@ -59,7 +61,7 @@ describe("openStateDir", () => {
     await dir.writeCredential("hwn_node_secret");
     expect(await dir.readCredential()).toBe("hwn_node_secret");
     expect(await mode(join(path, "credential"))).toBe(0o600);
-    const state = { node: "n", revision: "r1", interfaces: [] } as unknown as DesiredState;
+    const state: DesiredState = JSON.parse(await readFile(GOLDEN_HUB, "utf8"));
     await dir.writeLastApplied(state);
     expect(await dir.readLastApplied()).toEqual(state);
     expect((await readdir(path)).sort()).toEqual(["credential", "last-applied.json"]);
@@ -72,7 +74,16 @@ describe("openStateDir", () => {
     const dir = await openStateDir(path);
     expect(await readdir(path)).toEqual([]);
     await writeFile(join(path, "last-applied.json"), "{ torn");
-    await expect(dir.readLastApplied()).rejects.toThrow(/last-applied\.json: not JSON/);
+    await expect(dir.readLastApplied()).rejects.toThrow(/last-applied\.json: desired state is not JSON/);
+  });
+
+  it("refuses a saved state it cannot read (another protocol), naming the file and the field", async () => {
+    const dir = await openStateDir(join(await root(), "newer"));
+    const state = JSON.parse(await readFile(GOLDEN_HUB, "utf8"));
+    await writeFile(join(dir.path, "last-applied.json"), JSON.stringify({ ...state, protocol: 2 }));
+    await expect(dir.readLastApplied()).rejects.toThrow(
+      /last-applied\.json: desired state refused: protocol: protocol 2 is not spoken by this agent/,
+    );
   });
 
   it("writeFileAtomic replaces the whole file with the given mode", async () => {

@@ -8,7 +8,7 @@
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { generatePrivateKey, parseWgKey, publicKeyFromPrivate } from "../keys/wgkeys.js";
-import type { DesiredState } from "../model/index.js";
+import { type DesiredState, parseDesiredState } from "../model/index.js";
 
 const KEY = "private.key";
 const CREDENTIAL = "credential";
@@ -145,9 +145,9 @@ export async function openStateDir(path: string): Promise<StateDir> {
       const text = await readOptional(file(LAST_APPLIED));
       if (text === undefined) return undefined;
       try {
-        return JSON.parse(text) as DesiredState;
+        return parseDesiredState(text);
       } catch (e) {
-        throw new StateDirError(file(LAST_APPLIED), `not JSON: ${(e as Error).message}`);
+        throw new StateDirError(file(LAST_APPLIED), (e as Error).message);
       }
     },
     writeLastApplied: (state) => writeFileAtomic(file(LAST_APPLIED), `${JSON.stringify(state)}\n`),

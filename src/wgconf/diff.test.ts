@@ -51,6 +51,7 @@ const state = (over: Partial<DesiredState> = {}): DesiredState => ({
   forwarding: true,
   interfaces: [iface()],
   firewall: { table: "hubwire", script: "table inet hubwire {}\n" },
+  presharedKeyGeneration: 1,
   ...over,
 });
 
@@ -140,6 +141,9 @@ describe("diffStates", () => {
       { type: "forwarding-changed", to: false },
     ]);
     expect(printed(diffStates(state(), state({ firewall: undefined })))).toEqual(["~ firewall rules"]);
+    expect(printed(diffStates(state({ presharedKeyGeneration: undefined }), state()))).toEqual([
+      "~ preshared keys: generation 0 → 1",
+    ]);
   });
 });
 
@@ -184,6 +188,7 @@ const STATE_FIELDS = {
   forwarding: "diffed",
   interfaces: "diffed",
   firewall: "diffed",
+  presharedKeyGeneration: "diffed",
 } as const satisfies Record<keyof DesiredState, "identity" | "short-circuit" | "diffed">;
 
 const sortedKeys = (o: object) => Object.keys(o).sort();
@@ -247,6 +252,7 @@ describe("guard: every field is handled by diff and render", () => {
       forwarding: false,
       interfaces: [],
       firewall: { table: "hubwire", script: "x\n" },
+      presharedKeyGeneration: 2,
     };
     for (const [field, how] of Object.entries(STATE_FIELDS)) {
       if (how !== "diffed") continue;

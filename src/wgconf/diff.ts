@@ -28,7 +28,8 @@ export type StateChange =
   | { readonly type: "route-added"; readonly iface: string; readonly route: string }
   | { readonly type: "route-removed"; readonly iface: string; readonly route: string }
   | { readonly type: "firewall-changed" }
-  | { readonly type: "forwarding-changed"; readonly to: boolean };
+  | { readonly type: "forwarding-changed"; readonly to: boolean }
+  | { readonly type: "preshared-keys-rotated"; readonly from: number; readonly to: number };
 
 /** Every field of PeerConfig; the guard test fails when a field is added to the type but not here. */
 export const PEER_FIELDS = [
@@ -113,6 +114,12 @@ export function diffStates(prev: DesiredState | undefined, next: DesiredState | 
     out.push({ type: "firewall-changed" });
   if (prev && next && prev.forwarding !== next.forwarding)
     out.push({ type: "forwarding-changed", to: next.forwarding });
+  const [fromGeneration, toGeneration] = [
+    prev?.presharedKeyGeneration ?? 0,
+    next?.presharedKeyGeneration ?? 0,
+  ];
+  if (prev && next && fromGeneration !== toGeneration)
+    out.push({ type: "preshared-keys-rotated", from: fromGeneration, to: toGeneration });
   return out;
 }
 
@@ -138,5 +145,7 @@ export function formatChange(c: StateChange): string {
       return "~ firewall rules";
     case "forwarding-changed":
       return `~ forwarding ${c.to ? "on" : "off"}`;
+    case "preshared-keys-rotated":
+      return `~ preshared keys: generation ${c.from} → ${c.to}`;
   }
 }

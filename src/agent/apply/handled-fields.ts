@@ -21,6 +21,7 @@ export const HANDLED_FIELDS = {
     forwarding: "enable-forwarding (IPv4, and IPv6 when the state has IPv6); never switched off",
     interfaces: "per interface below; extra owned interfaces are deleted",
     firewall: "replace-firewall / delete-firewall",
+    presharedKeyGeneration: "the daemon fetches the preshared keys again when it changes",
   },
   interface: {
     name: "create-interface / delete-interface",

@@ -13,6 +13,7 @@ import { type Controller, corpYaml, startController } from "../../controller/tes
 import { expectOk } from "../../controller/testing/expect-api.js";
 import { scratchDir } from "../../controller/testing/scratch-dir.js";
 import { ensureTls } from "../../controller/tls/index.js";
+import { DesiredStateRefused } from "../../model/index.js";
 import { ConfigClient, ConfigClientError } from "./config-client.js";
 
 const dirs = await scratchDir("hubwire-config-client-");
@@ -41,7 +42,33 @@ function client(options: ConstructorParameters<typeof ConfigClient>[0]): ConfigC
   return made;
 }
 
+/** An HTTP server that answers every request with `body` (200, JSON): a controller of another protocol. */
+async function answering(body: string): Promise<{ url: string; requests: () => number }> {
+  const { createServer } = await import("node:http");
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    res.writeHead(200, { "content-type": "application/json" }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, requests: () => requests };
+}
+
 describe("ConfigClient", () => {
+  it("refuses a desired state of another protocol at once, naming it, without retrying", async () => {
+    const { c, db } = await controller();
+    const credential = (await nodeCredential(db, "edge-rig")).token;
+    const real = (await c.call({ kind: "bearer", token: credential }, "GET", "/agent/v1/config")).json();
+    const newer = await answering(JSON.stringify({ ...real, protocol: 2 }));
+    const cc = client({ urls: [newer.url], credential, waitSeconds: 1, backoff: FAST });
+    const refused = await cc.next(undefined).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DesiredStateRefused);
+    expect((refused as Error).message).toMatch(/protocol: protocol 2 is not spoken by this agent/);
+    expect(newer.requests()).toBe(1);
+  });
+
   it("long-polls its state, fails over from a dead URL, and reports status", async () => {
     const { c, db, url } = await controller();
     const credential = (await nodeCredential(db, "edge-rig")).token;

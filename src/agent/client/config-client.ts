@@ -7,7 +7,7 @@
  * with a {@link ConfigClientError}: retrying those cannot help.
  */
 import { readErrorAnswer } from "../../model/error-answer.js";
-import type { DesiredState, StatusReport } from "../../model/index.js";
+import { type DesiredState, parseDesiredState, type StatusReport } from "../../model/index.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import { type HttpAnswer, httpRequest, makeAgents } from "./http.js";
 
@@ -77,7 +77,9 @@ export class ConfigClient {
 
   /**
    * The node's desired state when it differs from `have`, else `undefined` after the controller
-   * held the poll without a change. Retries until it has an answer or `signal` aborts.
+   * held the poll without a change. Retries until it has an answer or `signal` aborts. An answer
+   * that is not a state this agent can read (another protocol version, a malformed body) throws
+   * `DesiredStateRefused` naming what is wrong: asking again would only get the same.
    */
   async next(have: string | undefined, signal?: AbortSignal): Promise<DesiredState | undefined> {
     const wait = this.options.waitSeconds ?? 30;
@@ -90,7 +92,7 @@ export class ConfigClient {
       true,
     );
     if (answer.status === 204) return undefined;
-    return JSON.parse(answer.body) as DesiredState;
+    return parseDesiredState(answer.body);
   }
 
   /**

@@ -62,7 +62,8 @@ export async function rotatePresharedKeySecret(tx: Tx): Promise<number> {
 
 /**
  * `states` with the revision of every state naming a preshared key moved by `generation`, so a
- * rotation reaches both ends of every pair. Generation 0 (never rotated) changes nothing.
+ * rotation reaches both ends of every pair, and the generation itself, so their agents know to fetch
+ * the keys again. Generation 0 (never rotated) changes nothing.
  */
 export function withPresharedKeyGeneration(
   states: ReadonlyMap<string, DesiredState>,
@@ -77,7 +78,7 @@ export function withPresharedKeyGeneration(
       .update(`${state.revision}\npsk-generation ${generation}`)
       .digest("hex")
       .slice(0, 32);
-    out.set(name, { ...state, revision });
+    out.set(name, { ...state, revision, presharedKeyGeneration: generation });
   }
   return out ?? states;
 }

@@ -884,10 +884,45 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         apiVersion: "hubwire/v1";
+                        firewall?: {
+                            script: string;
+                            table: string;
+                        };
+                        forwarding: boolean;
+                        interfaces: {
+                            addresses: string[];
+                            listenPort?: number;
+                            mtu: number;
+                            name: string;
+                            peers: {
+                                allowedIPs: string[];
+                                endpoint?: string;
+                                name: string;
+                                override?: string;
+                                persistentKeepalive?: number;
+                                presharedKeyRef?: string;
+                                publicKey: string;
+                            }[];
+                            priority?: number;
+                            probe?: string;
+                            /** @enum {string} */
+                            purpose: "hub-spokes" | "hub-link" | "uplink" | "mesh";
+                            remote?: string;
+                            routes: {
+                                metric: number;
+                                prefix: string;
+                            }[];
+                        }[];
                         /** @constant */
                         kind: "NodeConfig";
-                    } & {
-                        [key: string]: unknown;
+                        network: string;
+                        node: string;
+                        presharedKeyGeneration?: number;
+                        /** @constant */
+                        protocol: 1;
+                        revision: string;
+                        /** @enum {string} */
+                        role: "hub" | "spoke" | "external";
                     };
                 };
             };

@@ -5,6 +5,7 @@
  * the enrollment listeners, with the node's own credential.
  */
 import { z } from "zod";
+import { desiredStateSchema } from "../../../model/desired-state.js";
 import { DomainError } from "../../errors.js";
 import { MAX_WAIT_SECONDS, type NextResult } from "../../notify/notifier.js";
 import { type AnyRoute, route } from "../route.js";
@@ -28,7 +29,8 @@ export function agentConfigRoutes(s: Services): AnyRoute[] {
         have: z.string().min(1).max(128).optional(),
         wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(DEFAULT_WAIT_SECONDS),
       }),
-      response: z.object({ apiVersion: z.literal("hubwire/v1"), kind: z.literal("NodeConfig") }).loose(),
+      // The agent wire protocol itself: agents parse the answer with this schema.
+      response: desiredStateSchema,
       handler: async ({ principal, query, reply }) => {
         const node = principal.node!;
         // A client that hangs up ends its wait, so held requests never pile up.
