@@ -10,7 +10,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import { AgentStopped, startAgent } from "../../agent/daemon.js";
+import { AgentStopped, startAgent } from "../../agent/daemon/daemon.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
 import { VERSION } from "../version.js";

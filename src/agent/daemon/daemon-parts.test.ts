@@ -1,0 +1,164 @@
+/**
+ * The daemon's parts that talk to the controller, against the real controller app on a port (or,
+ * for answers no real controller gives, a plain HTTP server): when preshared keys are fetched,
+ * and that the delivery loop survives every failure but a refused credential.
+ */
+import { createServer } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Db } from "../../controller/db/open.js";
+import { openDatabase } from "../../controller/db/open.js";
+import { nodeCredential } from "../../controller/testing/agents.js";
+import { corpYaml, startController } from "../../controller/testing/api-harness.js";
+import { expectOk } from "../../controller/testing/expect-api.js";
+import { scratchDir } from "../../controller/testing/scratch-dir.js";
+import type { DesiredState } from "../../model/index.js";
+import { ConfigClient } from "../client/config-client.js";
+import { localRunner } from "../exec.js";
+import { FailoverMonitor } from "../failover/monitor.js";
+import { openStateDir, type StateDir } from "../state-dir.js";
+import { type AgentLog, AgentStopped } from "./agent-log.js";
+import { deliveryLoop } from "./delivery-loop.js";
+import { NodeApplier } from "./node-applier.js";
+import { PresharedKeys } from "./preshared-keys.js";
+
+const dirs = await scratchDir("hubwire-daemon-parts-");
+const FAST = { initialMs: 5, maxMs: 20 };
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const lines: string[] = [];
+const log: AgentLog = {
+  info: (_o, m) => void lines.push(m),
+  warn: (_o, m) => void lines.push(m),
+  error: (o, m) => void lines.push(`${m}: ${(o as { error?: string }).error ?? ""}`),
+};
+
+function client(url: string, credential: string): ConfigClient {
+  const made = new ConfigClient({ urls: [url], credential, waitSeconds: 0, backoff: FAST, timeoutMs: 2_000 });
+  cleanups.push(async () => made.close());
+  return made;
+}
+
+/** A controller with the corp example on preshared keys, listening; and hub-fra's credential and state. */
+async function pskController(): Promise<{ url: string; db: Db; credential: string; state: DesiredState }> {
+  const db = await openDatabase({ dataDir: dirs.next() });
+  cleanups.push(() => db.close());
+  const c = await startController(db, { withoutTokens: true }, cleanups);
+  const yaml = corpYaml().replace("presharedKeys: false", "presharedKeys: true");
+  expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: yaml }));
+  await c.app.listen({ host: "127.0.0.1", port: 0 });
+  const url = `http://127.0.0.1:${(c.app.server.address() as { port: number }).port}`;
+  const credential = (await nodeCredential(db, "hub-fra")).token;
+  const state = (await client(url, credential).next(undefined))!;
+  return { url, db, credential, state };
+}
+
+async function stateDir(): Promise<StateDir> {
+  return openStateDir(dirs.next());
+}
+
+describe("PresharedKeys", () => {
+  it("fetches once for a state, again only for a new generation or an unknown ref, never offline", async () => {
+    const { url, credential, state } = await pskController();
+    const keys = new PresharedKeys({
+      client: () => client(url, credential),
+      dir: await stateDir(),
+      log,
+      signal: new AbortController().signal,
+    });
+    const refs = state.interfaces.flatMap((i) => i.peers.flatMap((p) => p.presharedKeyRef ?? []));
+    expect(refs.length).toBeGreaterThan(1);
+
+    const first = await keys.for(state);
+    expect([...first.keys()].sort()).toEqual([...new Set(refs)].sort());
+    await keys.for({ ...state, revision: "next" });
+    expect(keys.fetches).toBe(1);
+
+    await keys.for({ ...state, revision: "rotated", presharedKeyGeneration: 1 });
+    expect(keys.fetches).toBe(2);
+
+    const iface = state.interfaces[0]!;
+    const unknown = {
+      ...iface,
+      peers: [...iface.peers, { ...iface.peers[0]!, presharedKeyRef: "corp.zz.zz" }],
+    };
+    const withUnknown = { ...state, interfaces: [unknown, ...state.interfaces.slice(1)] };
+    await expect(keys.for(withUnknown, true)).rejects.toThrow(/no preshared key for corp\.zz\.zz/);
+    expect(keys.fetches).toBe(2);
+    await expect(keys.for(withUnknown)).rejects.toThrow(/no preshared key for corp\.zz\.zz/);
+    expect(keys.fetches).toBe(3);
+  });
+
+  it("uses the saved keys when the controller does not answer (a restart without it)", async () => {
+    const { url, credential, state } = await pskController();
+    const dir = await stateDir();
+    const signal = new AbortController().signal;
+    const fetched = await new PresharedKeys({ client: () => client(url, credential), dir, log, signal }).for(
+      state,
+    );
+    const restarted = new PresharedKeys({
+      client: () => client("http://127.0.0.1:9", credential),
+      dir,
+      log,
+      signal,
+    });
+    expect(await restarted.for(state)).toEqual(fetched);
+    expect(lines).toContain("could not fetch preshared keys; using saved ones");
+  });
+});
+
+/** Answers each request with the next of `answers` (status, body); the last one repeats. */
+async function scripted(
+  answers: ReadonlyArray<readonly [number, string]>,
+): Promise<{ url: string; served: () => number }> {
+  let served = 0;
+  const server = createServer((_req, res) => {
+    const [status, body] = answers[Math.min(served++, answers.length - 1)]!;
+    res.writeHead(status, { "content-type": "application/json" }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, served: () => served };
+}
+
+describe("deliveryLoop", () => {
+  it("goes on after a refused request and a state it cannot read, and stops only on a refused credential", async () => {
+    const { state } = await pskController();
+    const error = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+    const server = await scripted([
+      [400, error("bad-request", "wait must be 0..60")],
+      [200, JSON.stringify({ ...state, protocol: 2 })],
+      [200, "{ torn"],
+      [401, error("unauthenticated", "credential revoked")],
+    ]);
+    const reports: Array<string | null> = [];
+    const dir = await stateDir();
+    const signal = new AbortController().signal;
+    const cc = client(server.url, "hwn_x_y");
+    const failover = new FailoverMonitor({ runner: localRunner(), onChange: () => {} });
+    cleanups.push(async () => failover.stop());
+    const applier = new NodeApplier({
+      identity: () => ({ privateKeyFile: "/nonexistent", publicKey: "k" }),
+      dir,
+      keys: new PresharedKeys({ client: () => cc, dir, log, signal }),
+      failover,
+      log,
+      onOutcome: () => reports.push(applier.error),
+    });
+    const ended = await deliveryLoop({ client: cc, applier, log, signal, retry: FAST }).catch(
+      (e: unknown) => e,
+    );
+    expect(ended).toBeInstanceOf(AgentStopped);
+    expect((ended as Error).message).toMatch(/refused this node's credential \(unauthenticated\)/);
+    expect(server.served()).toBe(4);
+    expect(reports).toHaveLength(2);
+    expect(reports[0]).toMatch(/^desired state refused: protocol: protocol 2 is not spoken/);
+    expect(reports[1]).toMatch(/^desired state is not JSON/);
+    expect(
+      lines.some((l) => l.startsWith("asking for the desired state failed") && l.includes("wait must be")),
+    ).toBe(true);
+    expect(applier.applied).toBeUndefined();
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * The preshared keys a desired state names (`presharedKeyRef`). They are fetched from the
+ * controller only when the state names one the agent does not have, or when the controller's
+ * preshared-key secret moved to another generation (`presharedKeyGeneration`): not on every
+ * delivery, which on a hub would move every pair's key over the wire for each new spoke.
+ * Fetched keys are saved (0600) so a restart without the controller can still apply.
+ */
+import type { DesiredState } from "../../model/index.js";
+import type { ConfigClient } from "../client/config-client.js";
+import type { StateDir } from "../state-dir.js";
+import type { AgentLog } from "./agent-log.js";
+
+export class PresharedKeys {
+  private keys: Map<string, string> | undefined;
+  /** The generation `keys` were fetched for; undefined until the controller answered once. */
+  private generation: number | undefined;
+  /** Controller fetches so far (the daemon's tests count them). */
+  fetches = 0;
+
+  constructor(
+    private readonly deps: {
+      readonly client: () => ConfigClient;
+      readonly dir: StateDir;
+      readonly log: AgentLog;
+      readonly signal: AbortSignal;
+    },
+  ) {}
+
+  /**
+   * The keys `desired` names. `offline` (a failover move, which re-applies the applied state):
+   * the keys in use, without asking the controller. A key that is still missing fails the
+   * apply, so a peer is never set up without the key its other end uses.
+   */
+  async for(desired: DesiredState, offline = false): Promise<Map<string, string>> {
+    const refs = new Set(desired.interfaces.flatMap((i) => i.peers.flatMap((p) => p.presharedKeyRef ?? [])));
+    if (refs.size === 0) return new Map();
+    const generation = desired.presharedKeyGeneration ?? 0;
+    const stale =
+      this.keys === undefined || this.generation !== generation || [...refs].some((r) => !this.keys!.has(r));
+    if (stale && !offline) {
+      try {
+        this.fetches++;
+        const fetched = await this.deps.client().presharedKeys(this.deps.signal);
+        await this.deps.dir.writePresharedKeys(fetched);
+        this.keys = fetched;
+        this.generation = generation;
+      } catch (error) {
+        this.deps.log.warn(
+          { error: (error as Error).message },
+          "could not fetch preshared keys; using saved ones",
+        );
+      }
+    }
+    // Not fetched (offline, or the controller did not answer): the saved keys are those last in use.
+    this.keys ??= await this.deps.dir.readPresharedKeys();
+    const keys = this.keys;
+    const missing = [...refs].filter((r) => !keys.has(r));
+    if (missing.length > 0) throw new Error(`no preshared key for ${missing.join(", ")}`);
+    return keys;
+  }
+}
