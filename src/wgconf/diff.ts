@@ -4,27 +4,17 @@
  * (`hw_corp: peer branch-sha allowedIPs 10.64.7.0/24 → 10.64.7.0/24, 10.64.8.0/24`).
  */
 import type { DesiredState, InterfaceConfig, PeerConfig } from "../model/index.js";
+import { added, changed, type FieldChange, fields, of, removed, show } from "./change-lines.js";
 
 export type StateChange =
   | { readonly type: "interface-added"; readonly iface: string }
   | { readonly type: "interface-removed"; readonly iface: string }
-  | {
-      readonly type: "interface-changed";
-      readonly iface: string;
-      readonly field: string;
-      readonly from: string;
-      readonly to: string;
-    }
+  | ({ readonly type: "interface-changed"; readonly iface: string } & FieldChange)
   | { readonly type: "peer-added"; readonly iface: string; readonly peer: string }
   | { readonly type: "peer-removed"; readonly iface: string; readonly peer: string }
-  | {
-      readonly type: "peer-changed";
-      readonly iface: string;
-      readonly peer: string;
-      readonly field: keyof PeerConfig;
-      readonly from: string;
-      readonly to: string;
-    }
+  | ({ readonly type: "peer-changed"; readonly iface: string; readonly peer: string } & FieldChange<
+      keyof PeerConfig
+    >)
   | { readonly type: "route-added"; readonly iface: string; readonly route: string }
   | { readonly type: "route-removed"; readonly iface: string; readonly route: string }
   | { readonly type: "firewall-changed" }
@@ -52,9 +42,6 @@ export const INTERFACE_FIELDS = [
   "addresses",
   "mtu",
 ] as const satisfies readonly (keyof InterfaceConfig)[];
-
-const show = (v: unknown): string =>
-  v === undefined ? "(none)" : Array.isArray(v) ? v.join(", ") || "(none)" : String(v);
 
 function byName<T extends { name: string }>(items: readonly T[]): Map<string, T> {
   return new Map(items.map((i) => [i.name, i]));
@@ -126,26 +113,26 @@ export function diffStates(prev: DesiredState | undefined, next: DesiredState | 
 export function formatChange(c: StateChange): string {
   switch (c.type) {
     case "interface-added":
-      return `+ interface ${c.iface}`;
+      return added(`interface ${c.iface}`);
     case "interface-removed":
-      return `- interface ${c.iface}`;
+      return removed(`interface ${c.iface}`);
     case "interface-changed":
-      return `~ ${c.iface}: ${c.field} ${c.from} → ${c.to}`;
+      return changed(c.iface, fields([c]));
     case "peer-added":
-      return `+ ${c.iface}: peer ${c.peer}`;
+      return added(of(c.iface, `peer ${c.peer}`));
     case "peer-removed":
-      return `- ${c.iface}: peer ${c.peer}`;
+      return removed(of(c.iface, `peer ${c.peer}`));
     case "peer-changed":
-      return `~ ${c.iface}: peer ${c.peer} ${c.field} ${c.from} → ${c.to}`;
+      return changed(c.iface, `peer ${c.peer} ${fields([c])}`);
     case "route-added":
-      return `+ ${c.iface}: route ${c.route}`;
+      return added(of(c.iface, `route ${c.route}`));
     case "route-removed":
-      return `- ${c.iface}: route ${c.route}`;
+      return removed(of(c.iface, `route ${c.route}`));
     case "firewall-changed":
-      return "~ firewall rules";
+      return changed("firewall rules");
     case "forwarding-changed":
-      return `~ forwarding ${c.to ? "on" : "off"}`;
+      return changed(`forwarding ${c.to ? "on" : "off"}`);
     case "preshared-keys-rotated":
-      return `~ preshared keys: generation ${c.from} → ${c.to}`;
+      return changed("preshared keys", `generation ${c.from} → ${c.to}`);
   }
 }

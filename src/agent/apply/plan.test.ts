@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
+import { diffStates, formatChange } from "../../wgconf/diff.js";
 import { formatStep } from "./format.js";
 import { HANDLED_FIELDS } from "./handled-fields.js";
 import { firewallHash, isOwnedName, type LiveState, planApply, stampFirewallScript } from "./plan.js";
@@ -66,6 +67,15 @@ describe("planApply", () => {
     expect(ops.filter((o) => o === "create-interface")).toHaveLength(d.interfaces.length);
     expect(ops.filter((o) => o === "add-peer")).toHaveLength(d.interfaces.flatMap((i) => i.peers).length);
     expect(ops.indexOf("add-route")).toBeGreaterThan(ops.lastIndexOf("set-up"));
+  });
+
+  it("prints a change in the same words as the CLI's plan (desired → desired)", () => {
+    const d = hub();
+    const [first, ...rest] = d.interfaces;
+    const lower: DesiredState = { ...d, revision: "next", interfaces: [{ ...first!, mtu: 1380 }, ...rest] };
+    const steps = planApply(lower, liveOf(d), { publicKey: ME });
+    expect(steps.map(formatStep)).toEqual([`~ ${first!.name}: mtu ${first!.mtu} → 1380`]);
+    expect(diffStates(d, lower).map(formatChange)).toEqual(steps.map(formatStep));
   });
 
   it("changes only the peer whose allowed IPs changed, naming old and new", () => {

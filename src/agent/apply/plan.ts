@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { DesiredState, InterfaceConfig, PeerConfig } from "../../model/index.js";
+import { type FieldChange, show } from "../../wgconf/change-lines.js";
 import type { LivePeer } from "../../wgconf/index.js";
 
 /**
@@ -87,11 +88,7 @@ export interface PeerWrite {
 }
 
 /** One field of a peer that differs, for the log. */
-export interface FieldChange {
-  readonly field: "endpoint" | "allowedIPs" | "persistentKeepalive" | "presharedKey";
-  readonly from: string;
-  readonly to: string;
-}
+export type PeerFieldChange = FieldChange<"endpoint" | "allowedIPs" | "persistentKeepalive" | "presharedKey">;
 
 /** One step of a plan, in the order it runs. */
 export type PlanStep =
@@ -121,7 +118,7 @@ export type PlanStep =
       readonly op: "change-peer";
       readonly iface: string;
       readonly peer: PeerWrite;
-      readonly changes: readonly FieldChange[];
+      readonly changes: readonly PeerFieldChange[];
     }
   | { readonly op: "add-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
   | { readonly op: "remove-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
@@ -143,9 +140,6 @@ export function stampFirewallScript(table: string, script: string, hash: string)
   const cut = at + head.length;
   return `${script.slice(0, cut)}  comment "hubwire sha256=${hash}"\n${script.slice(cut)}`;
 }
-
-const show = (v: readonly string[] | string | number | null | undefined): string =>
-  v === undefined || v === null ? "(none)" : Array.isArray(v) ? v.join(", ") || "(none)" : String(v);
 
 /** `host:port` with IPv6 in brackets, as `wg` prints it; hostnames are kept as they are. */
 const isLiteralEndpoint = (e: string): boolean => /^(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:.]+\]):\d+$/.test(e);
@@ -194,7 +188,7 @@ function planPeer(
     presharedKeyRef: psk === null ? null : (want.presharedKeyRef ?? null),
   };
   if (have === undefined) return { op: "add-peer", iface, peer: write };
-  const changes: FieldChange[] = [];
+  const changes: PeerFieldChange[] = [];
   const allowed = [...want.allowedIPs].sort();
   if (show(allowed) !== show(have.allowedIPs))
     changes.push({ field: "allowedIPs", from: show(have.allowedIPs), to: show(allowed) });
