@@ -28,17 +28,21 @@ export interface EnrollRequestFields {
   readonly persistentKeepalive?: number;
 }
 
-export interface EnrollOptions {
-  /** The join token text (`hwjoin1.…`). */
+/** What every call to the enrollment endpoints needs. */
+export interface StatusOptions {
+  /** The join token text; a status poll uses only its pin, controller key and URLs (it may have expired). */
   readonly token: string;
   readonly nodeName: string;
   /** The node's WireGuard private key (base64, as `wg genkey`). Never sent. */
   readonly privateKey: string;
-  readonly request: EnrollRequestFields;
   /** Controller URLs to use instead of the token's. */
   readonly urls?: readonly string[];
   readonly now?: () => Date;
   readonly signal?: AbortSignal;
+}
+
+export interface EnrollOptions extends StatusOptions {
+  readonly request: EnrollRequestFields;
 }
 
 /** Where an enrollment stands, as the controller answered. */
@@ -179,16 +183,6 @@ export async function enroll(opts: EnrollOptions): Promise<EnrollResult> {
   const body = buildJoin(token, opts.nodeName, opts.privateKey, opts.request, now);
   const res = await post(urls, "/enroll/v1/join", body, token.caSha256, now, opts.signal);
   return resultOf(res, opts.nodeName, urls);
-}
-
-export interface StatusOptions {
-  /** The join token text: only its pin, controller key and URLs are used (it may have expired). */
-  readonly token: string;
-  readonly nodeName: string;
-  readonly privateKey: string;
-  readonly urls?: readonly string[];
-  readonly now?: () => Date;
-  readonly signal?: AbortSignal;
 }
 
 /** One status poll: where the enrollment stands; the credential once Approved. */
