@@ -14,7 +14,8 @@ import { mkdtemp } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { killDaemons } from "../../src/agent/testing/lab-topology.js";
 import { describeWith } from "../../src/testing/prerequisites.js";
 import type { ControllerApi } from "../harness/controller-api.js";
 import type { Host } from "../harness/netns.js";
@@ -71,6 +72,11 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip"], "add-node ben
   let api: ControllerApi;
   let hub: Host;
   let iface = "";
+
+  // wireguard-go daemonizes as in production: the lab does not track it, so it is killed here.
+  afterAll(async () => {
+    if (hub) await killDaemons(hub);
+  });
 
   beforeAll(async () => {
     const work = await mkdtemp(join(tmpdir(), "hwt-addnode-"));
