@@ -5,14 +5,17 @@
  * created through the API (`POST /api/v1/nodes`, its key given), and the time is taken from just
  * before the request until the hub's WireGuard device has the peer — read from the device itself
  * through its UAPI socket (`get=1`), as `wg show` does, polled every 2 ms. Prints
- * `BENCH add-node …` lines: median, p90 and max over the rounds.
+ * `BENCH add-node …` lines: median, p90 and max over the rounds. `BENCH_CPU_PROF=DIR` runs the hub's
+ * agent under `node --cpu-prof` (one `.cpuprofile` in DIR when it stops); `BENCH_AGENT_LOG=info`
+ * makes its log (in the work directory) say what each apply did.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { killDaemons } from "../../src/agent/testing/lab-topology.js";
 import { describeWith } from "../../src/testing/prerequisites.js";
 import type { ControllerApi } from "../harness/controller-api.js";
 import type { Host } from "../harness/netns.js";
@@ -22,6 +25,8 @@ import { baseIntent, CLI, controllerIn, eventually } from "./fabric.js";
 
 const EXISTING = Number(process.env.BENCH_ADD_EXISTING ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ADD_ROUNDS ?? 20);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+const AGENT_LOG = process.env.BENCH_AGENT_LOG ?? "warn";
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -68,6 +73,11 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip"], "add-node ben
   let hub: Host;
   let iface = "";
 
+  // wireguard-go daemonizes as in production: the lab does not track it, so it is killed here.
+  afterAll(async () => {
+    if (hub) await killDaemons(hub);
+  });
+
   beforeAll(async () => {
     const work = await mkdtemp(join(tmpdir(), "hwt-addnode-"));
     const underlay = await Underlay.create(lab);
@@ -77,6 +87,7 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip"], "add-node ben
     const hubIp = await underlay.attach(hub);
     await underlay.attachRoot();
     ({ api } = await controllerIn(ctl, ctlIp, work));
+    if (CPU_PROF || AGENT_LOG !== "warn") process.stdout.write(`BENCH add-node work directory ${work}\n`);
     await api.ok("POST", "/api/v1/apply", baseIntent(underlay.net));
     const { token } = await api.ok<{ token: string }>("POST", "/api/v1/join-tokens", {
       policy: "hubs",
@@ -85,8 +96,9 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip"], "add-node ben
     await hub.start(
       process.execPath,
       [
+        ...(CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", CPU_PROF] : []),
         ...[CLI, "agent", "--name", "hub", "--token", token, "--state-dir", join(work, "hub")],
-        ...["--endpoint", `${hubIp}:51820`, "--log-level", "warn"],
+        ...["--endpoint", `${hubIp}:51820`, "--log-level", AGENT_LOG],
       ],
       { logFile: join(work, "hub.log") },
     );

@@ -203,7 +203,7 @@ async function main(): Promise<void> {
       `| first apply from nothing (${first.plan.length} steps, batched; ${used[0]}) | ${ms(initialMs)} |`,
     );
     row(`**one-spoke change by diff** (${planned})`, diff, true);
-    row("of which reading the live state (WireGuard, ip addr+route, sysctl, nft)", read);
+    row("of which reading the live state (WireGuard, one ip batch: addr+route+netconf, one nft)", read);
     console.log(`| of which planning | ${ms(median(plan))} |`);
     row("same state again (read + empty plan, nothing run)", idle);
     console.log(`| **full \`wg setconf\` of the same ${PEERS} peers** | **${ms(median(setconf))}** |`);

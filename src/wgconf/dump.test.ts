@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseWgDump, WgDumpError } from "./dump.js";
+import { idlePeer, parseWgDump, WgDumpError } from "./dump.js";
 
 const PRIV = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
 const PUB = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
@@ -32,16 +32,7 @@ describe("parseWgDump", () => {
           txBytes: 5678,
           persistentKeepalive: 25,
         },
-        {
-          publicKey: P2,
-          presharedKey: null,
-          endpoint: null,
-          allowedIPs: [],
-          latestHandshake: 0,
-          rxBytes: 0,
-          txBytes: 0,
-          persistentKeepalive: 0,
-        },
+        idlePeer(P2),
       ],
     });
     // The private key is never kept.

@@ -21,6 +21,29 @@ export interface LivePeer {
   readonly persistentKeepalive: number;
 }
 
+/** A {@link LivePeer} while a parser fills it in. */
+export type LivePeerDraft = {
+  -readonly [K in keyof LivePeer]: LivePeer[K] extends readonly (infer E)[] ? E[] : LivePeer[K];
+};
+
+/**
+ * A peer as a device holds it before anything is known or set: no preshared key, endpoint or
+ * allowed IPs, never a handshake or a byte, keepalive off. A fresh object each call (parsers
+ * fill it in).
+ */
+export function idlePeer(publicKey: string): LivePeerDraft {
+  return {
+    publicKey,
+    presharedKey: null,
+    endpoint: null,
+    allowedIPs: [],
+    latestHandshake: 0,
+    rxBytes: 0,
+    txBytes: 0,
+    persistentKeepalive: 0,
+  };
+}
+
 /** One interface as the device reports it. */
 export interface LiveDevice {
   readonly name: string;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { idlePeer } from "./dump.js";
 import {
   base64KeyToHex,
   hexKeyToBase64,
@@ -55,16 +56,7 @@ describe("parseUapiGet", () => {
           txBytes: 10,
           persistentKeepalive: 25,
         },
-        {
-          publicKey: b64(3),
-          presharedKey: b64(4),
-          endpoint: null,
-          allowedIPs: [],
-          latestHandshake: 0,
-          rxBytes: 0,
-          txBytes: 0,
-          persistentKeepalive: 0,
-        },
+        { ...idlePeer(b64(3)), presharedKey: b64(4) },
       ],
     });
   });
@@ -118,24 +110,11 @@ describe("renderUapiSet", () => {
         ],
       }),
     ).toBe(
-      [
-        "set=1",
-        "listen_port=51820",
-        `public_key=${hex(2)}`,
-        "remove=true",
-        `public_key=${hex(3)}`,
-        `preshared_key=${"0".repeat(64)}`,
-        "endpoint=[2001:db8::1]:51820",
-        "persistent_keepalive_interval=25",
-        "replace_allowed_ips=true",
-        "allowed_ip=10.0.0.3/32",
-        "allowed_ip=10.3.0.0/24",
-        `public_key=${hex(5)}`,
-        `preshared_key=${hex(6)}`,
-        "replace_allowed_ips=true",
-        "",
-        "",
-      ].join("\n"),
+      `set=1\nlisten_port=51820\npublic_key=${hex(2)}\nremove=true\n` +
+        `public_key=${hex(3)}\npreshared_key=${"0".repeat(64)}\nendpoint=[2001:db8::1]:51820\n` +
+        "persistent_keepalive_interval=25\nreplace_allowed_ips=true\n" +
+        "allowed_ip=10.0.0.3/32\nallowed_ip=10.3.0.0/24\n" +
+        `public_key=${hex(5)}\npreshared_key=${hex(6)}\nreplace_allowed_ips=true\n\n`,
     );
   });
 

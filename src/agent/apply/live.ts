@@ -35,47 +35,80 @@ function withLength(dst: string): string {
   return dst.includes(":") ? `${dst}/128` : `${dst}/32`;
 }
 
+interface IpNetconf {
+  family: string;
+  interface?: string;
+  forwarding?: boolean;
+}
+
+/** What one `ip -j -batch` read gives: links with addresses, hubwire's routes, forwarding. */
+export interface LinksAndRoutes {
+  readonly addrs: IpAddr[];
+  readonly routes: LiveRoute[];
+  /** Absent unless asked for. */
+  readonly forwarding?: LiveState["forwarding"];
+}
+
 /**
- * Links with their addresses (`addr show` carries each link's flags and MTU) and hubwire's
- * routes of both families, in one `ip` process: at 10,000 routes each process costs more in
- * starting and printing than in the kernel's work, so three reads would be three times that.
+ * Links with their addresses (`addr show` carries each link's flags and MTU), hubwire's routes
+ * of both families and, with `forwarding`, the `all` forwarding switches (`netconf show`: the
+ * same values as `net.ipv4.ip_forward` and `net.ipv6.conf.all.forwarding`), in one `ip`
+ * process. Each process the agent starts blocks its event loop while it spawns (≈ 10–20 ms
+ * here) and costs more in starting and printing than the kernel's work, so one read, not four.
  */
-export async function readLinksAndRoutes(runner: Runner): Promise<{ addrs: IpAddr[]; routes: LiveRoute[] }> {
+export async function readLinksAndRoutes(
+  runner: Runner,
+  opts: { forwarding?: boolean } = {},
+): Promise<LinksAndRoutes> {
   const out = (
     await runner.run("ip", ["-j", "-batch", "-"], {
       // `table all` lists both families at once; only the main table is hubwire's (below).
-      input: `addr show\nroute show table all proto ${HUBWIRE_ROUTE_PROTO}\n`,
+      input: `addr show\nroute show table all proto ${HUBWIRE_ROUTE_PROTO}\n${opts.forwarding ? "netconf show\n" : ""}`,
     })
   ).stdout;
   const docs = out.split("\n").filter((l) => l.trim() !== "");
-  if (docs.length !== 2)
-    throw new Error(`ip -j -batch: expected 2 JSON answers (addr, route), got ${docs.length}`);
+  const want = opts.forwarding ? 3 : 2;
+  if (docs.length !== want)
+    throw new Error(
+      `ip -j -batch: expected ${want} JSON answers (addr, route${opts.forwarding ? ", netconf" : ""}), got ${docs.length}`,
+    );
   const addrs = JSON.parse(docs[0]!) as IpAddr[];
   const routes = (JSON.parse(docs[1]!) as IpRoute[])
     .filter((r): r is IpRoute & { dev: string } => r.dev !== undefined && (r.table ?? "main") === "main")
     .map((r) => ({ iface: r.dev, prefix: withLength(r.dst), metric: r.metric ?? 0 }));
-  return { addrs, routes };
+  if (!opts.forwarding) return { addrs, routes };
+  return { addrs, routes, forwarding: forwardingOf(JSON.parse(docs[2]!) as IpNetconf[]) };
 }
 
-/** The hubwire table's presence and the script hash recorded in its comment. */
+/** The `all` entries of `ip -j netconf show`; a kernel without IPv6 has no inet6 entry (null). */
+function forwardingOf(entries: readonly IpNetconf[]): LiveState["forwarding"] {
+  const all = (family: string) => entries.find((e) => e.family === family && e.interface === "all");
+  const v4 = all("inet");
+  if (typeof v4?.forwarding !== "boolean")
+    throw new Error(
+      `ip -j netconf show: no forwarding for inet "all" in ${JSON.stringify(entries).slice(0, 200)}`,
+    );
+  const v6 = all("inet6");
+  return { ipv4: v4.forwarding, ipv6: typeof v6?.forwarding === "boolean" ? v6.forwarding : null };
+}
+
+/**
+ * The hubwire table's presence and the script hash recorded in its comment, in one `nft`
+ * process: `-t` (terse) leaves set elements out, so a hub's 10,000-address sets are neither
+ * printed nor parsed; listing the family's ruleset (not the table) never fails for a missing
+ * table, so absence is not read from a (localised) error message.
+ */
 export async function readFirewall(runner: Runner, table: string): Promise<LiveFirewall> {
-  const tables = (await runner.run("nft", ["list", "tables", "inet"])).stdout;
-  if (!tables.split("\n").some((l) => l.trim() === `table inet ${table}`))
-    return { exists: false, hash: null };
-  const listing = (await runner.run("nft", ["list", "table", "inet", table])).stdout;
+  const listing = (await runner.run("nft", ["-t", "list", "ruleset", "inet"])).stdout;
+  const text = `\n${listing}`;
+  const head = `\ntable inet ${table} {\n`;
+  const at = text.indexOf(head);
+  if (at < 0) return { exists: false, hash: null };
   // The table comment is the first statement inside the table block.
-  const m = /^table inet \S+ \{\n\s*comment "hubwire sha256=([0-9a-f]{64})"/.exec(listing);
+  const comment = /\s*comment "hubwire sha256=([0-9a-f]{64})"/y;
+  comment.lastIndex = at + head.length;
+  const m = comment.exec(text);
   return { exists: true, hash: m?.[1] ?? null };
-}
-
-/** Current IPv4 and IPv6 forwarding (the namespace's, read through the runner), in one process. */
-export async function readForwarding(runner: Runner): Promise<LiveState["forwarding"]> {
-  // -e: a kernel without IPv6 has no such key; sysctl then prints only the first (null below).
-  const out = await runner.run("sysctl", ["-n", "-e", "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"]);
-  const [v4, v6] = out.stdout.split("\n").map((l) => l.trim());
-  if (v4 !== "0" && v4 !== "1")
-    throw new Error(`sysctl -n net.ipv4.ip_forward printed ${JSON.stringify(out.stdout)}, not 0 or 1`);
-  return { ipv4: v4 === "1", ipv6: v6 === undefined || v6 === "" ? null : v6 === "1" };
 }
 
 /**
@@ -96,17 +129,14 @@ export async function readLiveState(
   const ours = (n: string) => opts.desiredNames.includes(n) || isOwnedName(n);
   const table = opts.firewallTable ?? "hubwire";
   // Independent reads, run at once: WireGuard through the backend (a socket read with UAPI),
-  // links, addresses and routes in one `ip`, the firewall and forwarding only when needed.
-  const [devices, { addrs: addrList, routes }, firewall, forwarding] = await Promise.all([
+  // links, addresses, routes and forwarding in one `ip`, the firewall only when needed.
+  const [devices, { addrs: addrList, routes, forwarding }, firewall] = await Promise.all([
     backend.showAll(),
-    readLinksAndRoutes(runner),
+    readLinksAndRoutes(runner, { forwarding: opts.wantForwarding !== false }),
     // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
     opts.wantFirewall || runner.has("nft")
       ? readFirewall(runner, table)
       : Promise.resolve<LiveFirewall>({ exists: false, hash: null }),
-    opts.wantForwarding === false
-      ? Promise.resolve<LiveState["forwarding"]>({ ipv4: false, ipv6: null })
-      : readForwarding(runner),
   ]);
   const links = new Map(addrList.map((a) => [a.ifname, a]));
   const interfaces: LiveInterface[] = [];
@@ -127,5 +157,5 @@ export async function readLiveState(
       peers: dev.peers,
     });
   }
-  return { interfaces, routes, firewall, forwarding };
+  return { interfaces, routes, firewall, forwarding: forwarding ?? { ipv4: false, ipv6: null } };
 }

@@ -62,24 +62,33 @@ export function validateDesiredState(d: DesiredState): string[] {
         out.push(`${at}.addresses[${j}] ${JSON.stringify(a)} is not a host address`);
     }
     const keys = new Set<string>();
-    for (const [j, peer] of (iface.peers ?? []).entries()) {
-      const pat = `${at}.peers[${j}]`;
+    // Plain loops, and paths built only for a problem: this runs over every peer and route of
+    // every delivery (10,000 of each on a big hub), nearly always finding nothing.
+    const peers = iface.peers ?? [];
+    for (let j = 0; j < peers.length; j++) {
+      const peer = peers[j]!;
+      const pat = () => `${at}.peers[${j}]`;
       if (typeof peer.publicKey !== "string" || !isWgKey(peer.publicKey))
-        out.push(`${pat}.publicKey is not a WireGuard key`);
-      else if (keys.has(peer.publicKey)) out.push(`${pat}.publicKey appears twice`);
+        out.push(`${pat()}.publicKey is not a WireGuard key`);
+      else if (keys.has(peer.publicKey)) out.push(`${pat()}.publicKey appears twice`);
       keys.add(peer.publicKey);
       if (
         peer.endpoint !== undefined &&
         (typeof peer.endpoint !== "string" || !parseEndpoint(peer.endpoint).ok)
       )
-        out.push(`${pat}.endpoint ${JSON.stringify(peer.endpoint)} is not host:port`);
-      for (const [k, a] of (peer.allowedIPs ?? []).entries())
+        out.push(`${pat()}.endpoint ${JSON.stringify(peer.endpoint)} is not host:port`);
+      const allowed = peer.allowedIPs ?? [];
+      for (let k = 0; k < allowed.length; k++) {
+        const a = allowed[k];
         if (typeof a !== "string" || !parsePrefix(a).ok)
-          out.push(`${pat}.allowedIPs[${k}] ${JSON.stringify(a)} is not a prefix`);
+          out.push(`${pat()}.allowedIPs[${k}] ${JSON.stringify(a)} is not a prefix`);
+      }
       if (peer.persistentKeepalive !== undefined && !isInt(peer.persistentKeepalive, 0, 65535))
-        out.push(`${pat}.persistentKeepalive must be 0–65535`);
+        out.push(`${pat()}.persistentKeepalive must be 0–65535`);
     }
-    for (const [j, r] of (iface.routes ?? []).entries()) {
+    const routes = iface.routes ?? [];
+    for (let j = 0; j < routes.length; j++) {
+      const r = routes[j]!;
       if (typeof r.prefix !== "string" || !parsePrefix(r.prefix).ok)
         out.push(`${at}.routes[${j}].prefix ${JSON.stringify(r.prefix)} is not a prefix`);
       if (!isInt(r.metric, 0, 4294967295)) out.push(`${at}.routes[${j}].metric must be 0–4294967295`);

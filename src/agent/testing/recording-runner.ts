@@ -4,12 +4,13 @@
  */
 import type { Runner } from "../exec.js";
 
-/** Commands that only read (`wg show`, `ip -j …`, `nft list`, `sysctl -n`). */
+/** Commands that only read (`wg show`, `ip -j …`, `nft [-t] list`, `sysctl -n`). */
 export function isReadOnly(argv: readonly string[]): boolean {
   const [cmd, a1] = argv;
   if (cmd === "wg") return a1 === "show";
   if (cmd === "ip") return a1 === "-j";
-  if (cmd === "nft") return a1 === "list";
+  // The first word that is not an option (`nft -t list …` reads too).
+  if (cmd === "nft") return argv.slice(1).find((a) => !a.startsWith("-")) === "list";
   if (cmd === "sysctl") return a1 === "-n";
   return false;
 }

@@ -45,6 +45,7 @@ export class WgUapiBackend implements WgBackend {
   private readonly kernel: boolean;
   private readonly log: (line: string) => void;
   private readonly fellBack = new Set<string>();
+  private readonly publicKeys = new Map<string, string>();
 
   constructor(runner: Runner, opts: WgUapiOptions = {}) {
     this.cli = new WgCliBackend(runner, opts);
@@ -77,11 +78,26 @@ export class WgUapiBackend implements WgBackend {
     return this.cli;
   }
 
+  /**
+   * The public key of a device's private key, derived once per key: a derivation (a KeyObject
+   * and an export) costs more than parsing a small device, and it runs on every read.
+   */
+  private publicKeyOf(privateKey: string): string {
+    let pub = this.publicKeys.get(privateKey);
+    if (pub === undefined) {
+      pub = publicKeyFromPrivate(privateKey);
+      // Bounded: one entry per device key in use, cleared if keys churn (rotation).
+      if (this.publicKeys.size >= 64) this.publicKeys.clear();
+      this.publicKeys.set(privateKey, pub);
+    }
+    return pub;
+  }
+
   /** The device over UAPI; undefined when its socket is missing or dead. */
   private async get(name: string): Promise<LiveDevice | undefined> {
     try {
       const text = await uapiRequest(this.socket(name), "get=1\n\n");
-      return parseUapiGet(text, name, publicKeyFromPrivate);
+      return parseUapiGet(text, name, (priv) => this.publicKeyOf(priv));
     } catch (e) {
       if (gone(e)) return undefined;
       throw e;
