@@ -5,7 +5,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { groupResources, type Intent } from "../compile/index.js";
-import { type Issue, type ParsedDocuments, parseDocuments, type Resource } from "../model/index.js";
+import {
+  byteOrder,
+  type Issue,
+  type ParsedDocuments,
+  parseDocuments,
+  type Resource,
+} from "../model/index.js";
 import { CliError, EXIT } from "./exit-codes.js";
 
 export interface Loaded {
@@ -25,7 +31,7 @@ export async function listYamlFiles(path: string): Promise<string[]> {
     throw new CliError(`cannot read ${path}: no such file or folder`, EXIT.io);
   }
   if (!info.isDirectory()) return [path];
-  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => byteOrder(a.name, b.name));
   const out: string[] = [];
   for (const e of entries) {
     const full = join(path, e.name);

@@ -6,7 +6,7 @@
  * network and role whose name patterns match the node; with none (or one without prefixes of
  * that family), the network's overlay.
  */
-import { type EnrollmentPolicy, matchesNamePattern } from "../model/index.js";
+import { byteOrder, type EnrollmentPolicy, matchesNamePattern } from "../model/index.js";
 import { containsPrefix, type Prefix, parsePrefix } from "../netaddr/index.js";
 
 export interface PoolQuery {
@@ -21,7 +21,7 @@ export function enrollmentPolicyFor(
   node: PoolQuery,
 ): EnrollmentPolicy | undefined {
   return [...policies]
-    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))
+    .sort((a, b) => byteOrder(a.metadata.name, b.metadata.name))
     .find(
       (p) =>
         p.spec.network === node.network &&

@@ -2,7 +2,7 @@
  * The compiler: intent → every node's desired state. Pure and deterministic:
  * the same intent, in any document order, gives byte-identical output.
  */
-import { DESIRED_STATE_VERSION, type DesiredState, type Issue } from "../model/index.js";
+import { byteOrder, DESIRED_STATE_VERSION, type DesiredState, type Issue } from "../model/index.js";
 import { formatIp } from "../netaddr/index.js";
 import { withHubRevision, withRevision } from "./fingerprint.js";
 import { compileFirewall, firewallDigest, hostInputOf } from "./firewall.js";
@@ -66,8 +66,8 @@ export function compileWithPlans(
     }
   }
   if (issues.length > 0) return { result: { ok: false, issues }, work };
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  allocations.sort((a, b) => (a.node < b.node ? -1 : 1));
+  entries.sort(([a], [b]) => byteOrder(a, b));
+  allocations.sort((a, b) => byteOrder(a.node, b.node));
   return { result: { ok: true, states: new Map(entries), allocations, resolved }, work };
 }
 

@@ -2,7 +2,7 @@
  * A spoke's or external node's interfaces: one uplink per hub, and in a mesh
  * network direct peers. Pure; the only input is the network plan.
  */
-import type { InterfaceConfig, PeerConfig, RouteConfig } from "../model/index.js";
+import { byteOrder, type InterfaceConfig, type PeerConfig, type RouteConfig } from "../model/index.js";
 import { formatEndpoint } from "../netaddr/index.js";
 import { withoutOwn } from "./destinations.js";
 import { interfaceName } from "./interfaces.js";
@@ -92,7 +92,7 @@ export function nodeInterfaces(plan: NetworkPlan, node: ResolvedNode): Interface
 }
 
 export function sortByName<T extends { name: string }>(items: T[]): T[] {
-  return items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return items.sort((a, b) => byteOrder(a.name, b.name));
 }
 
 /** Drops undefined fields so that JSON and equality see only what is set. */

@@ -3,7 +3,7 @@
  * Collects every issue; resolves only when there are none, so nothing invalid
  * is ever partly compiled.
  */
-import type { EnrollmentPolicy, Issue } from "../model/index.js";
+import { byteOrder, type EnrollmentPolicy, type Issue } from "../model/index.js";
 import {
   allocateFromPools,
   comparePrefixes,
@@ -115,7 +115,7 @@ function buildResolved(
   const networks = new Map<string, ResolvedNetwork>();
   for (const [name, f] of facts) {
     const members = (byNetwork.get(name) ?? []).sort((a, b) =>
-      cmp(a.eff.node.metadata.name, b.eff.node.metadata.name),
+      byteOrder(a.eff.node.metadata.name, b.eff.node.metadata.name),
     );
     const policies = intent.enrollmentPolicies;
     const v4 = allocate(f.cidr, policies, members, (c) => c.address4, issues, "spec.tunnelAddress");
@@ -133,10 +133,10 @@ function buildResolved(
     });
     const accessPolicies = intent.accessPolicies
       .filter((p) => p.spec.network === name)
-      .sort((a, b) => a.spec.priority - b.spec.priority || cmp(a.metadata.name, b.metadata.name));
+      .sort((a, b) => a.spec.priority - b.spec.priority || byteOrder(a.metadata.name, b.metadata.name));
     const peerOverrides = intent.peerOverrides
       .filter((o) => o.spec.network === name)
-      .sort((a, b) => cmp(a.metadata.name, b.metadata.name));
+      .sort((a, b) => byteOrder(a.metadata.name, b.metadata.name));
     networks.set(name, {
       name,
       spec: f.resource.spec,
@@ -186,7 +186,7 @@ function allocate(
     groups.set(key, group);
   }
   const result = new Map<string, bigint>();
-  for (const key of [...groups.keys()].sort(cmp)) {
+  for (const key of [...groups.keys()].sort(byteOrder)) {
     const { pools, names } = groups.get(key)!;
     try {
       const got = allocateFromPools(
@@ -215,11 +215,6 @@ function allocate(
     }
   }
   return result;
-}
-
-/** Byte-order comparison, independent of locale: the order of every sorted output. */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A checked node with its final addresses, as the compiler sees it. */

@@ -6,6 +6,7 @@ export * from "./issues.js";
 export * from "./limits.js";
 export * from "./names.js";
 export * from "./node-csv.js";
+export * from "./order.js";
 export * from "./parse.js";
 export * from "./resources.js";
 export * from "./status-report.js";

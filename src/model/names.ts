@@ -41,9 +41,6 @@ export const safeText = z
   // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point
   .regex(/^[^\u0000-\u001f\u007f]*$/, { error: "must not contain control characters or newlines" });
 
-export type NodeName = string & { readonly __brand: "NodeName" };
-export type NetworkName = string & { readonly __brand: "NetworkName" };
-
 /** True when `name` matches an enrollment-policy pattern (`*` = any run of label characters). */
 export function matchesNamePattern(pattern: string, name: string): boolean {
   const re = new RegExp(`^${pattern.split("*").map(escapeRegExp).join("[a-z0-9-]*")}$`);

@@ -1,6 +1,7 @@
 /** Shared API tests of health, readiness, metrics and the OpenAPI document, run on every dialect by api.suite.ts. */
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
+import { byteOrder } from "../../model/order.js";
 import { allRoutes } from "../app.js";
 import type { MakeController } from "../testing/api-harness.js";
 import { corpYaml, meshYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
@@ -109,5 +110,4 @@ export function opsApiSuite(make: MakeController): void {
   });
 }
 
-const byRoute = (a: { route: string }, b: { route: string }) =>
-  a.route < b.route ? -1 : a.route > b.route ? 1 : 0;
+const byRoute = (a: { route: string }, b: { route: string }) => byteOrder(a.route, b.route);

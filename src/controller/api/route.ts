@@ -5,7 +5,7 @@
  * what the server does. A route without a permission cannot be declared.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { z } from "zod";
+import { z } from "zod";
 import type { Permission, Principal } from "../auth/principal.js";
 
 export type { Permission } from "../auth/principal.js";
@@ -81,4 +81,34 @@ export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodT
   spec: RouteSpec<P, Q, B>,
 ): AnyRoute {
   return spec;
+}
+
+/**
+ * A route of the agent API: the calling node's own credential, served on the API and the
+ * enrollment listeners, listed under `Agent`. The node is `principal.node`.
+ */
+export function agentRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: Omit<RouteSpec<P, Q, B>, "permission" | "surfaces" | "tag">,
+): AnyRoute {
+  return route({ ...spec, permission: "node", surfaces: ["api", "enroll"], tag: "Agent" });
+}
+
+/** A `GET` that answers every item of one kind at once (no pages) as `{ items }`. */
+export function listRoute(spec: {
+  readonly path: string;
+  readonly permission: Permission;
+  readonly summary: string;
+  readonly tag: string;
+  /** One item's schema. */
+  readonly item: z.ZodType;
+  /** The items, already in the item's shape. */
+  readonly items: () => Promise<readonly unknown[]>;
+}): AnyRoute {
+  const { item, items, ...rest } = spec;
+  return route({
+    ...rest,
+    method: "GET",
+    response: z.object({ items: z.array(item) }),
+    handler: async () => ({ items: await items() }),
+  });
 }

@@ -27,13 +27,11 @@ export function mintApiToken(
   return db.transaction(async (tx) => {
     const created = await createToken(tx, token);
     await appendAudit(tx, {
+      ...who,
       at: token.created_at,
-      actor: who.actor,
-      source: who.source,
       action: "create",
       kind: "ApiToken",
       name: `${token.name} (${token.id})`,
-      before: null,
       after: { id: token.id, name: token.name, role: token.role, expiresAt: token.expires_at ?? null },
     });
     return created;
@@ -47,14 +45,11 @@ export function revokeApiToken(db: Db, who: Actor, at: string, id: string): Prom
     if (!token) throw new DomainError("not-found", `token ${id} does not exist`);
     await revokeToken(tx, id, at);
     await appendAudit(tx, {
+      ...who,
       at,
-      actor: who.actor,
-      source: who.source,
       action: "revoke",
       kind: "ApiToken",
       name: `${token.name} (${token.id})`,
-      before: null,
-      after: null,
     });
   });
 }

@@ -5,6 +5,7 @@
  * table added by a later migration is backed up and restored without touching this module.
  */
 import { type Kysely, sql } from "kysely";
+import { byteOrder } from "../../model/order.js";
 import type { DialectName } from "../db/schema.js";
 
 /** The table that records the schema; a backup carries its ids in the header instead. */
@@ -117,7 +118,7 @@ export function parentsFirst(tables: readonly TableInfo[]): TableInfo[] {
   while (pending.size > 0) {
     const ready = [...pending.values()]
       .filter((t) => t.parents.every((p) => done.has(p) || !known.has(p)))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort((a, b) => byteOrder(a.name, b.name));
     if (ready.length === 0) {
       throw new Error(`foreign keys form a cycle among ${[...pending.keys()].join(", ")}`);
     }
@@ -134,5 +135,5 @@ export function parentsFirst(tables: readonly TableInfo[]): TableInfo[] {
 export async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`select id from ${sql.id(MIGRATIONS_TABLE)}`.execute(db);
   // Sorted here, bytewise: PostgreSQL would sort by the database's locale.
-  return rows.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return rows.map((r) => r.id).sort(byteOrder);
 }

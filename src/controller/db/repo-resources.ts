@@ -4,6 +4,7 @@
  * table is derived here from `metadata.labels`, in the same transaction, so it never drifts.
  */
 import type { Selectable } from "kysely";
+import { byteOrder } from "../../model/order.js";
 import { fromJson, fromJsonOrNull, type JsonObject, toJson } from "./json.js";
 import type { Tx } from "./open.js";
 import type { ResourcesTable } from "./schema.js";
@@ -204,7 +205,7 @@ export async function countResources<C extends ResourceGroupColumn>(
       : await q.execute()
   ) as Array<{ [K in C]: string | null } & { count: number }>;
   const compare = (a: string | null, b: string | null) =>
-    a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1;
+    a === b ? 0 : a === null ? -1 : b === null ? 1 : byteOrder(a, b);
   return rows
     .map((r) => ({ ...r, count: Number(r.count) }))
     .sort((a, b) => {

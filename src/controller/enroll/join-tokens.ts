@@ -28,13 +28,11 @@ export function mintJoinToken(
   return db.transaction(async (tx) => {
     const created = await createJoinToken(tx, token);
     await appendAudit(tx, {
+      ...who,
       at: token.created_at,
-      actor: who.actor,
-      source: who.source,
       action: "create",
       kind: "JoinToken",
       name: token.id,
-      before: null,
       after: {
         id: token.id,
         policy: token.policy,
@@ -52,14 +50,11 @@ export function revokeJoinTokenAudited(db: Db, who: Actor, at: string, id: strin
     if (!(await revokeJoinToken(tx, id, at)))
       throw new DomainError("not-found", `join token ${id} does not exist`);
     await appendAudit(tx, {
+      ...who,
       at,
-      actor: who.actor,
-      source: who.source,
       action: "revoke",
       kind: "JoinToken",
       name: id,
-      before: null,
-      after: null,
     });
     return (await getJoinToken(tx, id))!;
   });

@@ -6,7 +6,7 @@
  * and appended to the audit log (actions `node-online` / `node-offline`), which the UI shows.
  */
 import type { Logger } from "pino";
-import type { StatusReport } from "../../model/index.js";
+import { byteOrder, type StatusReport } from "../../model/index.js";
 import type { Db, Tx } from "../db/open.js";
 import { appendAudit } from "../db/repo-audit.js";
 import { addTrafficSample, markOffline, pruneTraffic, saveReport } from "../db/repo-node-status.js";
@@ -81,9 +81,7 @@ export class StatusStore {
       // that arrived during the previous one, and commits would eat the loop.
       await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
       // In name order, so two replicas writing overlapping batches lock rows in the same order.
-      const batch = [...this.pending.values()].sort((a, b) =>
-        a.node < b.node ? -1 : a.node > b.node ? 1 : 0,
-      );
+      const batch = [...this.pending.values()].sort((a, b) => byteOrder(a.node, b.node));
       this.pending = new Map();
       try {
         const online = await this.db.kysely.transaction().execute((tx) => this.write(tx, batch));

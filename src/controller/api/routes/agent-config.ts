@@ -8,7 +8,7 @@ import { z } from "zod";
 import { desiredStateSchema } from "../../../model/desired-state.js";
 import { DomainError } from "../../errors.js";
 import { MAX_WAIT_SECONDS, type NextResult } from "../../notify/notifier.js";
-import { type AnyRoute, route } from "../route.js";
+import { type AnyRoute, agentRoute } from "../route.js";
 import type { Services } from "../services.js";
 
 /** How long a long poll is held when `wait` is not given, seconds. */
@@ -16,14 +16,11 @@ export const DEFAULT_WAIT_SECONDS = 30;
 
 export function agentConfigRoutes(s: Services): AnyRoute[] {
   return [
-    route({
+    agentRoute({
       method: "GET",
       path: "/agent/v1/config",
-      permission: "node",
-      surfaces: ["api", "enroll"],
       summary:
         "The calling node's desired state, long-polled: 200 when it differs from `have`, else 204 after `wait`",
-      tag: "Agent",
       query: z.strictObject({
         /** The revision the agent has; absent: send the state at once. */
         have: z.string().min(1).max(128).optional(),

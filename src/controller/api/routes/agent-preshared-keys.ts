@@ -6,18 +6,15 @@
 import { z } from "zod";
 import { DomainError } from "../../errors.js";
 import { presharedKeysFor } from "../../state/preshared-keys.js";
-import { type AnyRoute, route } from "../route.js";
+import { type AnyRoute, agentRoute } from "../route.js";
 import type { Services } from "../services.js";
 
 export function agentPresharedKeyRoutes(s: Services): AnyRoute[] {
   return [
-    route({
+    agentRoute({
       method: "GET",
       path: "/agent/v1/preshared-keys",
-      permission: "node",
-      surfaces: ["api", "enroll"],
       summary: "The preshared keys of the calling node's peers, by presharedKeyRef",
-      tag: "Agent",
       response: z.object({ keys: z.record(z.string(), z.string()) }),
       handler: async ({ principal, reply }) => {
         const node = principal.node!;

@@ -6,7 +6,7 @@
 import { type DesiredState, type StatusReport, statusReportSchema } from "../../../model/index.js";
 import { rotationsProvenBy } from "../../enroll/rotation-finish.js";
 import type { StoredInterface } from "../../status/status-store.js";
-import { type AnyRoute, route } from "../route.js";
+import { type AnyRoute, agentRoute } from "../route.js";
 import type { Services } from "../services.js";
 
 /** The report's interfaces with each peer's node name (null when its key is not in the desired state). */
@@ -21,13 +21,10 @@ export function namePeers(report: StatusReport, state: DesiredState | undefined)
 
 export function agentStatusRoutes(s: Services): AnyRoute[] {
   return [
-    route({
+    agentRoute({
       method: "POST",
       path: "/agent/v1/status",
-      permission: "node",
-      surfaces: ["api", "enroll"],
       summary: "Report the calling node's status (every few seconds)",
-      tag: "Agent",
       body: statusReportSchema,
       status: 204,
       handler: async ({ principal, body, reply }) => {

@@ -4,9 +4,9 @@
  * token stops new enrollments with it and disturbs no node already approved.
  */
 import { z } from "zod";
-import { dnsLabel, duration, durationSeconds } from "../../../model/index.js";
+import { dnsLabel, duration } from "../../../model/index.js";
 import { formatJoinToken, JOIN_TOKEN_ID } from "../../../model/join-token.js";
-import { hashSecret, newApiToken } from "../../auth/secrets.js";
+import { newApiToken } from "../../auth/secrets.js";
 import { controllerIdentity } from "../../enroll/identity.js";
 import {
   type JoinTokenRecord,
@@ -16,15 +16,14 @@ import {
 } from "../../enroll/join-tokens.js";
 import { DomainError } from "../../errors.js";
 import { resourceKey } from "../../state/snapshot.js";
-import { type AnyRoute, route } from "../route.js";
+import { issuedColumns, issuedFields, issuedView } from "../issued-fields.js";
+import { type AnyRoute, listRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
 const item = z.object({
   id: z.string(),
   policy: z.string(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
+  ...issuedFields,
   maxUses: z.number().nullable(),
   uses: z.number(),
   revokedAt: z.string().nullable(),
@@ -33,9 +32,7 @@ const item = z.object({
 const view = (t: JoinTokenRecord) => ({
   id: t.id,
   policy: t.policy,
-  createdBy: t.created_by,
-  createdAt: t.created_at,
-  expiresAt: t.expires_at,
+  ...issuedView(t),
   maxUses: t.max_uses,
   uses: Number(t.uses),
   revokedAt: t.revoked_at,
@@ -45,14 +42,13 @@ const idParam = z.strictObject({ id: z.string().regex(JOIN_TOKEN_ID, { error: "i
 
 export function joinTokenRoutes(s: Services): AnyRoute[] {
   return [
-    route({
-      method: "GET",
+    listRoute({
       path: "/api/v1/join-tokens",
       permission: "read",
       summary: "List join tokens (never their secrets)",
       tag: "Enrollment",
-      response: z.object({ items: z.array(item) }),
-      handler: async () => ({ items: (await joinTokens(s.db)).map(view) }),
+      item,
+      items: async () => (await joinTokens(s.db)).map(view),
     }),
     route({
       method: "POST",
@@ -88,17 +84,10 @@ export function joinTokenRoutes(s: Services): AnyRoute[] {
         }
         const identity = await controllerIdentity(s.db);
         const { id, secret } = newApiToken();
-        const now = s.now();
-        const expires = body.ttl
-          ? new Date(now.getTime() + durationSeconds(body.ttl) * 1000).toISOString()
-          : null;
         const row = await mintJoinToken(s.db, s.actor(principal, request), {
           id,
           policy: body.policy,
-          secret_hash: hashSecret(secret),
-          created_by: principal.actor,
-          created_at: now.toISOString(),
-          expires_at: expires,
+          ...issuedColumns(principal.actor, s.now(), secret, body.ttl),
           max_uses: body.uses ?? null,
           revoked_at: null,
         });

@@ -3,23 +3,20 @@
  * expiring, revocable; the secret is shown once and stored only as a hash.
  */
 import { z } from "zod";
-import { duration, durationSeconds } from "../../../model/index.js";
+import { duration } from "../../../model/index.js";
 import { tokenName } from "../../auth/account-fields.js";
 import { type ApiToken, listApiTokens, mintApiToken, revokeApiToken } from "../../auth/api-tokens.js";
 import { ROLES } from "../../auth/principal.js";
-import { hashSecret, newApiToken } from "../../auth/secrets.js";
-import { type AnyRoute, route } from "../route.js";
+import { newApiToken } from "../../auth/secrets.js";
+import { issuedColumns, issuedFields, issuedView } from "../issued-fields.js";
+import { type AnyRoute, listRoute, route } from "../route.js";
 import type { Services } from "../services.js";
-
-/** An API token's name, as the create route takes it (and a restore checks). */
 
 const tokenView = z.object({
   id: z.string(),
   name: z.string(),
   role: z.enum(ROLES),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  expiresAt: z.string().nullable(),
+  ...issuedFields,
   revokedAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
 });
@@ -28,23 +25,20 @@ const view = (t: ApiToken) => ({
   id: t.id,
   name: t.name,
   role: t.role,
-  createdBy: t.created_by,
-  createdAt: t.created_at,
-  expiresAt: t.expires_at,
+  ...issuedView(t),
   revokedAt: t.revoked_at,
   lastUsedAt: t.last_used_at,
 });
 
 export function tokenRoutes(s: Services): AnyRoute[] {
   return [
-    route({
-      method: "GET",
+    listRoute({
       path: "/api/v1/tokens",
       permission: "admin",
       summary: "List API tokens (never their secrets)",
       tag: "Tokens",
-      response: z.object({ items: z.array(tokenView) }),
-      handler: async () => ({ items: (await listApiTokens(s.db)).map(view) }),
+      item: tokenView,
+      items: async () => (await listApiTokens(s.db)).map(view),
     }),
     route({
       method: "POST",
@@ -61,18 +55,11 @@ export function tokenRoutes(s: Services): AnyRoute[] {
       response: tokenView.extend({ token: z.string() }),
       handler: async ({ body, principal, request, reply }) => {
         const { id, secret, token } = newApiToken();
-        const now = s.now();
-        const expires = body.ttl
-          ? new Date(now.getTime() + durationSeconds(body.ttl) * 1000).toISOString()
-          : null;
         const row = await mintApiToken(s.db, s.actor(principal, request), {
           id,
           name: body.name,
-          secret_hash: hashSecret(secret),
           role: body.role,
-          created_by: principal.actor,
-          created_at: now.toISOString(),
-          expires_at: expires,
+          ...issuedColumns(principal.actor, s.now(), secret, body.ttl),
         });
         reply.code(201);
         return { ...view(row), token };

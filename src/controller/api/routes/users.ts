@@ -14,7 +14,7 @@ import {
   listUsers,
   userView as view,
 } from "../../auth/users.js";
-import { type AnyRoute, route } from "../route.js";
+import { type AnyRoute, listRoute, route } from "../route.js";
 import type { Services } from "../services.js";
 
 const password = z.string().min(12, { error: "at least 12 characters" }).max(1024);
@@ -29,14 +29,13 @@ const userView = z.object({
 export function userRoutes(s: Services): AnyRoute[] {
   const nameParam = z.strictObject({ name: userName });
   return [
-    route({
-      method: "GET",
+    listRoute({
       path: "/api/v1/users",
       permission: "admin",
       summary: "List users",
       tag: "Users",
-      response: z.object({ items: z.array(userView) }),
-      handler: async () => ({ items: (await listUsers(s.db)).map(view) }),
+      item: userView,
+      items: async () => (await listUsers(s.db)).map(view),
     }),
     route({
       method: "POST",
