@@ -57,32 +57,33 @@ export function base64KeyToHex(b64: string, what = "key"): string {
   return buf.toString("hex");
 }
 
-/** Decimal digits, optionally after a minus sign when `signed`; else throws naming the field. */
-function decimal(v: string, what: string, signed = false): number {
-  const from = signed && v.charCodeAt(0) === 45 ? 1 : 0;
-  let ok = v.length > from && v.length - from <= 20;
-  for (let i = from; ok && i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    ok = c >= 48 && c <= 57;
+/** `text[from, to)` as a decimal number, optionally signed; else throws naming the field. */
+function decimal(text: string, from: number, to: number, what: string, signed = false): number {
+  const digits = signed && text.charCodeAt(from) === 45 ? from + 1 : from;
+  let ok = to > digits && to - digits <= 20;
+  let n = 0;
+  for (let i = digits; ok && i < to; i++) {
+    const c = text.charCodeAt(i) - 48;
+    ok = c >= 0 && c <= 9;
+    n = n * 10 + c;
   }
-  if (!ok) throw new UapiError(`${what} ${JSON.stringify(v)} is not a number`);
-  return Number(v);
+  if (!ok) throw new UapiError(`${what} ${JSON.stringify(text.slice(from, to))} is not a number`);
+  return digits > from ? -n : n;
 }
 
-/** The peer fields a `get` answer carries as plain numbers, by UAPI key. */
-const PEER_NUMBERS = {
-  last_handshake_time_sec: "latestHandshake",
-  rx_bytes: "rxBytes",
-  tx_bytes: "txBytes",
-  persistent_keepalive_interval: "persistentKeepalive",
-} as const satisfies Record<string, keyof LivePeer>;
+/** Whether `text[from, to)` is the all-zero key (no key set). */
+const isZeroKey = (text: string, from: number, to: number): boolean =>
+  to - from === 64 && text.startsWith(ZERO_KEY, from);
 
 /**
  * Parses the answer to `get=1\n\n` for device `name`: `key=value` lines up to `errno=N` (N ≠ 0
  * throws {@link UapiErrnoError}). `publicKeyOf` turns the base64 private key into its public key
  * (crypto stays out of this module); a device without a private key has publicKey null.
  * Unknown keys are skipped, as the protocol asks of readers, so a newer wireguard-go still parses.
- * One pass over the text by index: a 10,000-peer answer is ≈ 100,000 lines, read on every apply.
+ *
+ * A 10,000-peer answer is ≈ 100,000 lines (3 MB), read on every apply of a big hub, so this is
+ * one pass by index that dispatches on the key's length and compares in place: no string is
+ * made for a key or for a value that is skipped (handshake nanoseconds, protocol version).
  */
 export function parseUapiGet(
   text: string,
@@ -95,34 +96,60 @@ export function parseUapiGet(
   const peers: LivePeerDraft[] = [];
   let peer: LivePeerDraft | undefined;
   let errno: number | undefined;
+  const at = (key: string, pos: number) => text.startsWith(key, pos);
   for (let pos = 0; pos < text.length && errno === undefined; ) {
     let nl = text.indexOf("\n", pos);
     if (nl < 0) nl = text.length;
-    const eq = text.indexOf("=", pos);
     if (nl === pos) {
       pos = nl + 1;
       continue;
     }
+    const eq = text.indexOf("=", pos);
     if (eq <= pos || eq > nl)
       throw new UapiError(`line ${JSON.stringify(text.slice(pos, Math.min(nl, pos + 80)))} is not key=value`);
-    const key = text.slice(pos, eq);
-    const value = text.slice(eq + 1, nl);
+    const v = eq + 1;
+    switch (eq - pos) {
+      case 10:
+        if (at("public_key", pos)) {
+          peer = idlePeer(hexKeyToBase64(text.slice(v, nl), "peer public_key"));
+          peers.push(peer);
+        } else if (peer !== undefined && at("allowed_ip", pos)) peer.allowedIPs.push(text.slice(v, nl));
+        break;
+      case 13:
+        if (peer !== undefined && at("preshared_key", pos))
+          peer.presharedKey = isZeroKey(text, v, nl)
+            ? null
+            : hexKeyToBase64(text.slice(v, nl), "preshared_key");
+        break;
+      case 8:
+        if (peer === undefined) break;
+        if (at("tx_bytes", pos)) peer.txBytes = decimal(text, v, nl, "tx_bytes");
+        else if (at("rx_bytes", pos)) peer.rxBytes = decimal(text, v, nl, "rx_bytes");
+        else if (at("endpoint", pos)) peer.endpoint = text.slice(v, nl);
+        break;
+      case 23:
+        if (peer !== undefined && at("last_handshake_time_sec", pos))
+          peer.latestHandshake = decimal(text, v, nl, "last_handshake_time_sec");
+        break;
+      case 29:
+        if (peer !== undefined && at("persistent_keepalive_interval", pos))
+          peer.persistentKeepalive = decimal(text, v, nl, "persistent_keepalive_interval");
+        break;
+      case 5:
+        if (at("errno", pos)) errno = decimal(text, v, nl, "errno", true);
+        break;
+      case 11:
+        if (peer !== undefined) break;
+        if (at("private_key", pos)) {
+          if (!isZeroKey(text, v, nl))
+            publicKey = publicKeyOf(hexKeyToBase64(text.slice(v, nl), "private_key"));
+        } else if (at("listen_port", pos)) listenPort = decimal(text, v, nl, "listen_port");
+        break;
+      case 6:
+        if (peer === undefined && at("fwmark", pos)) fwmark = decimal(text, v, nl, "fwmark");
+        break;
+    }
     pos = nl + 1;
-    if (key === "public_key") {
-      peer = idlePeer(hexKeyToBase64(value, "peer public_key"));
-      peers.push(peer);
-    } else if (key === "allowed_ip" && peer !== undefined) peer.allowedIPs.push(value);
-    else if (key === "errno") errno = decimal(value, "errno", true);
-    else if (peer === undefined) {
-      if (key === "private_key") {
-        if (value !== ZERO_KEY) publicKey = publicKeyOf(hexKeyToBase64(value, "private_key"));
-      } else if (key === "listen_port") listenPort = decimal(value, key);
-      else if (key === "fwmark") fwmark = decimal(value, key);
-    } else if (key === "endpoint") peer.endpoint = value;
-    else if (key === "preshared_key")
-      peer.presharedKey = value === ZERO_KEY ? null : hexKeyToBase64(value, key);
-    else if (Object.hasOwn(PEER_NUMBERS, key))
-      peer[PEER_NUMBERS[key as keyof typeof PEER_NUMBERS]] = decimal(value, key);
   }
   if (errno === undefined) throw new UapiError(`get answer for ${name} ended without errno=`);
   if (errno !== 0) throw new UapiErrnoError(errno, `get ${name}`);

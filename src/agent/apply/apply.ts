@@ -81,34 +81,50 @@ function defaultBackend(opts: ApplyOptions): WgBackend {
 }
 const running = new WeakMap<object, Promise<void>>();
 
-async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
-  const problems = validateDesiredState(desired);
+/** Throws `invalid-desired-state` when there are problems. */
+function refuseInvalid(problems: readonly string[]): void {
   if (problems.length > 0)
     throw new ApplyError(
       "invalid-desired-state",
       `desired state refused, nothing changed: ${problems.join("; ")}`,
     );
+}
+
+async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
   const runner = opts.runner ?? localRunner();
   const missing = ["wg", "ip", ...(desired.forwarding ? ["sysctl"] : [])].filter((c) => !runner.has(c));
-  if (missing.length > 0)
+  if (missing.length > 0 || !Array.isArray(desired.interfaces)) {
+    refuseInvalid(validateDesiredState(desired));
     throw new ApplyError(
       "prerequisite-missing",
       `${missing.join(", ")} not found on PATH; nothing was changed`,
     );
+  }
   const backend = opts.backend ?? defaultBackend(opts);
-  const read = (): Promise<LiveState> =>
+  const read = (onStarted?: () => void): Promise<LiveState> =>
     readLiveState(runner, backend, {
       desiredNames: desired.interfaces.map((i) => i.name),
       ...(desired.firewall ? { firewallTable: desired.firewall.table } : {}),
       wantFirewall: desired.firewall !== undefined,
       wantForwarding: desired.forwarding,
+      ...(onStarted ? { onStarted } : {}),
     });
+  // Validated while the machine prepares its answers (reading changes nothing); a refused
+  // state is still refused before anything is planned or run, whatever the read gave.
+  let problems: string[] | undefined;
+  const validate = () => {
+    problems ??= validateDesiredState(desired);
+  };
   let live: LiveState;
   try {
-    live = await read();
+    live = await read(validate);
   } catch (cause) {
+    validate();
+    refuseInvalid(problems ?? []);
     throw new ApplyError("read-failed", `cannot read the live state: ${(cause as Error).message}`, { cause });
   }
+  validate();
+  refuseInvalid(problems ?? []);
   const plan = planApply(desired, live, {
     publicKey: opts.publicKey,
     ...(opts.presharedKeys ? { presharedKeys: opts.presharedKeys } : {}),

@@ -111,6 +111,8 @@ export async function readFirewall(runner: Runner, table: string): Promise<LiveF
   return { exists: true, hash: m?.[1] ?? null };
 }
 
+const noop = () => {};
+
 /**
  * Reads everything hubwire owns. `desiredNames` are the interfaces of the desired state, which
  * are ours even when their names do not follow the prefix convention.
@@ -124,20 +126,35 @@ export async function readLiveState(
     wantFirewall: boolean;
     /** Read forwarding only when the desired state wants it on (it is never switched off). */
     wantForwarding?: boolean;
+    /**
+     * Called once every read is under way (requests written, processes started): work done
+     * here runs while the device and `ip` prepare their answers instead of after them.
+     */
+    onStarted?: () => void;
   },
 ): Promise<LiveState> {
   const ours = (n: string) => opts.desiredNames.includes(n) || isOwnedName(n);
   const table = opts.firewallTable ?? "hubwire";
   // Independent reads, run at once: WireGuard through the backend (a socket read with UAPI),
-  // links, addresses, routes and forwarding in one `ip`, the firewall only when needed.
-  const [devices, { addrs: addrList, routes, forwarding }, firewall] = await Promise.all([
-    backend.showAll(),
+  // links, addresses, routes and forwarding in one `ip`, the firewall only when needed. The
+  // device requests go out first: starting a process blocks this thread for milliseconds, and
+  // wireguard-go takes ≈ 25 ms to prepare a 10,000-peer answer, which it can do meanwhile.
+  let requested = () => {};
+  const devicesSent = new Promise<void>((resolve) => {
+    requested = resolve;
+  });
+  const devicesRead = backend.showAll({ onRequested: () => requested() });
+  await Promise.race([devicesSent, devicesRead.then(noop, noop)]);
+  const reads = Promise.all([
+    devicesRead,
     readLinksAndRoutes(runner, { forwarding: opts.wantForwarding !== false }),
     // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
     opts.wantFirewall || runner.has("nft")
       ? readFirewall(runner, table)
       : Promise.resolve<LiveFirewall>({ exists: false, hash: null }),
   ]);
+  opts.onStarted?.();
+  const [devices, { addrs: addrList, routes, forwarding }, firewall] = await reads;
   const links = new Map(addrList.map((a) => [a.ifname, a]));
   const interfaces: LiveInterface[] = [];
   for (const dev of devices) {

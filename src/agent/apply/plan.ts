@@ -172,7 +172,7 @@ function planPeer(
   want: PeerConfig,
   have: LivePeer | undefined,
   ctx: PlanContext,
-  prevPeer: PeerConfig | undefined,
+  prevPeer: (publicKey: string) => PeerConfig | undefined,
 ): PlanStep | undefined {
   const psk =
     want.presharedKeyRef === undefined ? null : (ctx.presharedKeys?.get(want.presharedKeyRef) ?? null);
@@ -200,7 +200,8 @@ function planPeer(
     });
   if (want.endpoint !== undefined && want.endpoint !== have.endpoint) {
     const roamed =
-      have.endpoint !== null && (prevPeer?.endpoint === want.endpoint || !isLiteralEndpoint(want.endpoint));
+      have.endpoint !== null &&
+      (prevPeer(want.publicKey)?.endpoint === want.endpoint || !isLiteralEndpoint(want.endpoint));
     if (!roamed) changes.push({ field: "endpoint", from: show(have.endpoint), to: want.endpoint });
   }
   if (psk !== have.presharedKey)
@@ -229,18 +230,35 @@ function planInterface(want: InterfaceConfig, have: LiveInterface | undefined, c
   const wantAddrs = new Set(want.addresses);
   for (const a of want.addresses) if (!haveAddrs.has(a)) steps.push({ op: "add-address", iface, address: a });
   for (const a of haveAddrs) if (!wantAddrs.has(a)) steps.push({ op: "remove-address", iface, address: a });
-  const livePeers = new Map((have?.peers ?? []).map((p) => [p.publicKey, p]));
-  const wantKeys = new Set(want.peers.map((p) => p.publicKey));
-  // Removals first: a prefix moving between peers is then never held by two at once.
-  for (const key of livePeers.keys())
-    if (!wantKeys.has(key)) steps.push({ op: "remove-peer", iface, publicKey: key });
-  // Keyed by public key: a search per peer made a 10,000-peer hub's plan O(n²) (≈ 0.3 s).
-  const prevIface = ctx.previous?.interfaces.find((i) => i.name === iface);
-  const prevPeers = new Map((prevIface?.peers ?? []).map((q) => [q.publicKey, q]));
+  const livePeers = new Map<string, LivePeer>();
+  for (const p of have?.peers ?? []) livePeers.set(p.publicKey, p);
+  // Keyed by public key: a search per peer made a 10,000-peer hub's plan O(n²) (≈ 0.3 s). The
+  // previous state is looked at only for a peer whose endpoint differs (roaming), so its map is
+  // built only then; live peers to remove are looked for only when some were not matched.
+  let prevPeers: Map<string, PeerConfig> | undefined;
+  const prevPeer = (key: string): PeerConfig | undefined => {
+    if (prevPeers === undefined) {
+      prevPeers = new Map();
+      const prevIface = ctx.previous?.interfaces.find((i) => i.name === iface);
+      for (const q of prevIface?.peers ?? []) prevPeers.set(q.publicKey, q);
+    }
+    return prevPeers.get(key);
+  };
+  const peerSteps: PlanStep[] = [];
+  let matched = 0;
   for (const p of want.peers) {
-    const step = planPeer(iface, p, livePeers.get(p.publicKey), ctx, prevPeers.get(p.publicKey));
-    if (step) steps.push(step);
+    const live = livePeers.get(p.publicKey);
+    if (live !== undefined) matched++;
+    const step = planPeer(iface, p, live, ctx, prevPeer);
+    if (step) peerSteps.push(step);
   }
+  // Removals first: a prefix moving between peers is then never held by two at once.
+  if (matched < livePeers.size) {
+    const wantKeys = new Set(want.peers.map((p) => p.publicKey));
+    for (const key of livePeers.keys())
+      if (!wantKeys.has(key)) steps.push({ op: "remove-peer", iface, publicKey: key });
+  }
+  for (const step of peerSteps) steps.push(step);
   // Up after peers and addresses, before routes (a route needs its device up).
   if (!have?.up) steps.push({ op: "set-up", iface });
   return steps;

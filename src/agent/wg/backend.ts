@@ -17,6 +17,11 @@ export interface PeerSpec {
   readonly presharedKey?: string | null;
 }
 
+/** Options of {@link WgBackend.showAll}. */
+export interface ShowAllOptions {
+  readonly onRequested?: () => void;
+}
+
 /** How an interface was created. */
 export type DeviceKind = "kernel" | "wireguard-go";
 
@@ -26,8 +31,12 @@ export interface WgBackend {
   listDevices(): Promise<string[]>;
   /** Live state of one interface; undefined when it does not exist. */
   show(name: string): Promise<LiveDevice | undefined>;
-  /** Live state of every WireGuard interface. */
-  showAll(): Promise<LiveDevice[]>;
+  /**
+   * Live state of every WireGuard interface. `onRequested` is called once the reads are on
+   * their way (requests written, processes started), so a caller can then start processes of
+   * its own: a spawn blocks this thread, and the device should be working on its answer by then.
+   */
+  showAll(opts?: ShowAllOptions): Promise<LiveDevice[]>;
   /**
    * Why no interface could be created here (no kernel module and no wireguard-go), or
    * undefined when creation can work. Checked before any change is made.

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LiveDevice, parseWgDump } from "../../wgconf/index.js";
 import { CommandFailedError, type Runner } from "../exec.js";
-import type { DeviceKind, PeerSpec, WgBackend } from "./backend.js";
+import type { DeviceKind, PeerSpec, ShowAllOptions, WgBackend } from "./backend.js";
 
 /** Options of {@link WgCliBackend}. */
 export interface WgCliOptions {
@@ -47,8 +47,10 @@ export class WgCliBackend implements WgBackend {
     return parseWgDump((await this.runner.run("wg", ["show", name, "dump"])).stdout, name)[0];
   }
 
-  async showAll(): Promise<LiveDevice[]> {
-    return parseWgDump((await this.runner.run("wg", ["show", "all", "dump"])).stdout);
+  async showAll(opts: ShowAllOptions = {}): Promise<LiveDevice[]> {
+    const dump = this.runner.run("wg", ["show", "all", "dump"]);
+    opts.onRequested?.();
+    return parseWgDump((await dump).stdout);
   }
 
   async cannotCreate(): Promise<string | undefined> {

@@ -19,7 +19,7 @@ import {
   type UapiPeerSet,
 } from "../../wgconf/index.js";
 import type { Runner } from "../exec.js";
-import type { DeviceKind, PeerSpec, WgBackend } from "./backend.js";
+import type { DeviceKind, PeerSpec, ShowAllOptions, WgBackend } from "./backend.js";
 import { WgCliBackend, type WgCliOptions } from "./cli-backend.js";
 import { DEFAULT_SOCKET_DIR, UapiUnreachableError, uapiRequest } from "./uapi-socket.js";
 
@@ -94,9 +94,9 @@ export class WgUapiBackend implements WgBackend {
   }
 
   /** The device over UAPI; undefined when its socket is missing or dead. */
-  private async get(name: string): Promise<LiveDevice | undefined> {
+  private async get(name: string, onSent?: () => void): Promise<LiveDevice | undefined> {
     try {
-      const text = await uapiRequest(this.socket(name), "get=1\n\n");
+      const text = await uapiRequest(this.socket(name), "get=1\n\n", { ...(onSent ? { onSent } : {}) });
       return parseUapiGet(text, name, (priv) => this.publicKeyOf(priv));
     } catch (e) {
       if (gone(e)) return undefined;
@@ -108,7 +108,7 @@ export class WgUapiBackend implements WgBackend {
   private async set(name: string, request: string, what: string): Promise<boolean> {
     let reply: string;
     try {
-      reply = await uapiRequest(this.socket(name), request, 120_000);
+      reply = await uapiRequest(this.socket(name), request, { timeoutMs: 120_000 });
     } catch (e) {
       if (gone(e)) return false;
       throw e;
@@ -128,11 +128,27 @@ export class WgUapiBackend implements WgBackend {
     return (await this.get(name)) ?? this.viaCli(name).show(name);
   }
 
-  async showAll(): Promise<LiveDevice[]> {
+  async showAll(opts: ShowAllOptions = {}): Promise<LiveDevice[]> {
     const names = await this.socketNames();
+    // Requested once every socket has its request written (or failed) and the kernel's dump
+    // has started; each part counts once.
+    let waiting = names.length + 1;
+    const part = () => {
+      let counted = false;
+      return () => {
+        if (counted) return;
+        counted = true;
+        if (--waiting === 0) opts.onRequested?.();
+      };
+    };
     const [viaSocket, kernel] = await Promise.all([
-      Promise.all(names.map((n) => this.get(n))),
-      this.kernel ? this.cli.showAll() : Promise.resolve([]),
+      Promise.all(
+        names.map((n) => {
+          const sent = part();
+          return this.get(n, sent).finally(sent);
+        }),
+      ),
+      this.kernel ? this.cli.showAll({ onRequested: part() }) : (part()(), Promise.resolve([])),
     ]);
     const devices = viaSocket.filter((d): d is LiveDevice => d !== undefined);
     const seen = new Set(devices.map((d) => d.name));

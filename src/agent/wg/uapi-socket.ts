@@ -33,8 +33,17 @@ export class UapiUnreachableError extends Error {
 
 const END = /(?:^|\n)errno=-?\d+\n\n$/;
 
+/** Options of {@link uapiRequest}. */
+export interface UapiRequestOptions {
+  /** Default 30 s. */
+  readonly timeoutMs?: number;
+  /** Called once the request has been handed to the socket. */
+  readonly onSent?: () => void;
+}
+
 /** Sends `request` (ending in a blank line) and resolves with the whole answer text. */
-export function uapiRequest(path: string, request: string, timeoutMs = 30_000): Promise<string> {
+export function uapiRequest(path: string, request: string, opts: UapiRequestOptions = {}): Promise<string> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
     const sock = createConnection(path);
     const chunks: string[] = [];
@@ -53,7 +62,10 @@ export function uapiRequest(path: string, request: string, timeoutMs = 30_000): 
       timeoutMs,
     );
     sock.setEncoding("utf8");
-    sock.on("connect", () => sock.write(request));
+    sock.on("connect", () => {
+      sock.write(request);
+      opts.onSent?.();
+    });
     sock.on("data", (chunk: string) => {
       chunks.push(chunk);
       // The end marker may straddle two chunks: look at the last few bytes of both.
