@@ -159,6 +159,8 @@ export async function controllerIn(
     host.start(
       process.execPath,
       [
+        // BENCH_CONTROLLER_NODE_ARGS: extra `node` flags (e.g. `--cpu-prof --cpu-prof-dir=DIR`).
+        ...(process.env.BENCH_CONTROLLER_NODE_ARGS ?? "").split(" ").filter(Boolean),
         ...[CLI, "controller", "--data-dir", dataDir, "--log-level", "info"],
         ...["--listen", "127.0.0.1:7070", "--listen", `${ip}:7443`, "--enroll-listen", `${ip}:7444`],
       ],

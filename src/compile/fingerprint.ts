@@ -1,13 +1,42 @@
 /**
  * Revision fingerprints. JSON with keys in insertion order is deterministic
  * here because every state is built by the same code in the same key order
- * and every array is sorted.
+ * and every array is sorted. A revision is a hash over the state's content,
+ * not over its wire bytes: equal content, equal revision, however it was built.
  */
 import { createHash } from "node:crypto";
 import type { DesiredState } from "../model/index.js";
 
 export function withRevision(state: Omit<DesiredState, "revision">): DesiredState {
-  return place(state, createHash("sha256").update(JSON.stringify(state)).digest("hex").slice(0, 32));
+  const { interfaces, ...header } = state;
+  let text = JSON.stringify(header);
+  for (const i of interfaces) {
+    const { peers, routes, ...rest } = i;
+    text += `\ni${peers.length}${JSON.stringify(rest)}`;
+    for (const { allowedIPs, ...p } of peers) text += `\np${JSON.stringify(p)}${listText(allowedIPs)}`;
+    text += `\nr${listText(routes)}`;
+  }
+  return place(state, createHash("sha256").update(text).digest("hex").slice(0, 32));
+}
+
+/**
+ * Long lists (a spoke's destinations, its routes) are shared by identity across the spokes of one
+ * destination class (see destinations.ts and node-state.ts): each is hashed once and stands in the
+ * node's hash by its digest, so a change that moves 10,000 spokes' routes hashes the list once, not
+ * 10,000 times. Short lists go in as JSON. The two forms cannot be confused (`#` never starts JSON).
+ * Desired states are never mutated once built, so a digest kept by identity stays right.
+ */
+const listDigests = new WeakMap<readonly unknown[], string>();
+const LONG_LIST = 16;
+
+function listText(list: readonly unknown[]): string {
+  if (list.length < LONG_LIST) return JSON.stringify(list);
+  let digest = listDigests.get(list);
+  if (digest === undefined) {
+    digest = `#${createHash("sha256").update(JSON.stringify(list)).digest("hex")}`;
+    listDigests.set(list, digest);
+  }
+  return digest;
 }
 
 /**

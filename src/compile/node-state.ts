@@ -38,11 +38,25 @@ function spokeInterfaces(plan: NetworkPlan, node: ResolvedNode): InterfaceConfig
       ...(peers.length ? { probe: probeAddress(hub) } : {}),
       ...baseInterface(plan, node, priority),
       peers,
-      routes: peers.length ? dest.map((prefix) => ({ prefix, metric: METRIC.active + priority })) : [],
+      routes: peers.length ? routesTo(dest, METRIC.active + priority) : [],
     });
   });
   if (plan.net.spec.topology === "mesh" && node.role === "spoke") out.push(meshInterface(plan, node));
   return out;
+}
+
+/**
+ * The routes to `dest` at `metric`, one array per destination list and metric: spokes of one
+ * destination class share it (as they share `dest`), which keeps a change that moves every
+ * spoke's routes from building and hashing the same list once per spoke (see fingerprint.ts).
+ */
+const sharedRoutes = new WeakMap<readonly string[], Map<number, readonly RouteConfig[]>>();
+function routesTo(dest: readonly string[], metric: number): readonly RouteConfig[] {
+  let byMetric = sharedRoutes.get(dest);
+  if (!byMetric) sharedRoutes.set(dest, (byMetric = new Map()));
+  let routes = byMetric.get(metric);
+  if (!routes) byMetric.set(metric, (routes = dest.map((prefix) => ({ prefix, metric }))));
+  return routes;
 }
 
 /**
