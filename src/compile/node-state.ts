@@ -53,9 +53,15 @@ function spokeInterfaces(plan: NetworkPlan, node: ResolvedNode): InterfaceConfig
 const sharedRoutes = new WeakMap<readonly string[], Map<number, readonly RouteConfig[]>>();
 function routesTo(dest: readonly string[], metric: number): readonly RouteConfig[] {
   let byMetric = sharedRoutes.get(dest);
-  if (!byMetric) sharedRoutes.set(dest, (byMetric = new Map()));
+  if (!byMetric) {
+    byMetric = new Map();
+    sharedRoutes.set(dest, byMetric);
+  }
   let routes = byMetric.get(metric);
-  if (!routes) byMetric.set(metric, (routes = dest.map((prefix) => ({ prefix, metric }))));
+  if (!routes) {
+    routes = dest.map((prefix) => ({ prefix, metric }));
+    byMetric.set(metric, routes);
+  }
   return routes;
 }
 
