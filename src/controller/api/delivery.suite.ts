@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
+import { enrollmentConfig } from "../enroll/config.js";
 import { nodeCredential, sampleReport } from "../testing/agents.js";
 import type { Controller, MakeController } from "../testing/api-harness.js";
 import { corpYaml } from "../testing/api-harness.js";
@@ -162,6 +163,37 @@ export function deliveryApiSuite(make: MakeController): void {
   });
 
   describe("POST /agent/v1/status and the status read API", () => {
+    it("takes a hub's report of thousands of peers on the enrollment listener, where agents send it", async () => {
+      const c = await make({
+        withoutTokens: false,
+        enroll: enrollmentConfig({ urls: ["https://x.test"], caSha256: "ab".repeat(32), caPem: "" }),
+      });
+      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const fra = await nodeCredential(c.db, "hub-fra");
+      const peers = Array.from({ length: 2000 }, (_, i) => ({
+        publicKey: Buffer.alloc(32, i % 251).toString("base64"),
+        rx: i,
+        tx: i,
+      }));
+      const body = JSON.stringify(sampleReport(null, peers));
+      expect(body.length).toBeGreaterThan(64 * 1024); // the listener's limit for other bodies
+      const r = await c.enrollApp!.inject({
+        method: "POST",
+        url: "/agent/v1/status",
+        headers: { authorization: `Bearer ${fra.token}`, "content-type": "application/json" },
+        payload: body,
+      });
+      expect(r.statusCode, r.body).toBe(204);
+      // Without a node's credential the body is never read: refused before it.
+      const anonymous = await c.enrollApp!.inject({
+        method: "POST",
+        url: "/agent/v1/status",
+        headers: { "content-type": "application/json" },
+        payload: body,
+      });
+      expect(anonymous.statusCode).toBe(401);
+    });
+
     it("stores reports, derives online/offline and records transitions", async () => {
       const c = await corp(make);
       const ber = await nodeCredential(c.db, "branch-ber");

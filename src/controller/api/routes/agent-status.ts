@@ -19,6 +19,13 @@ export function namePeers(report: StatusReport, state: DesiredState | undefined)
   }));
 }
 
+/**
+ * A hub's report names every peer (≈ 200 bytes each; the schema allows 100,000): far above the
+ * enrollment listener's limit for its small JSON documents, where agents send it. The credential
+ * is checked before the body is read, so only a node can send this much.
+ */
+export const STATUS_REPORT_BODY_LIMIT = 32 * 1024 * 1024;
+
 export function agentStatusRoutes(s: Services): AnyRoute[] {
   return [
     agentRoute({
@@ -26,6 +33,7 @@ export function agentStatusRoutes(s: Services): AnyRoute[] {
       path: "/agent/v1/status",
       summary: "Report the calling node's status (every few seconds)",
       body: statusReportSchema,
+      bodyLimit: STATUS_REPORT_BODY_LIMIT,
       status: 204,
       handler: async ({ principal, body, reply }) => {
         const node = principal.node!;
