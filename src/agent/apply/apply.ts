@@ -27,8 +27,11 @@ export interface ApplyOptions {
    * sockets of another host are not at this machine's `/var/run/wireguard`.
    */
   readonly backend?: WgBackend;
-  /** Preshared keys by `presharedKeyRef`. */
-  readonly presharedKeys?: ReadonlyMap<string, string>;
+  /**
+   * Preshared keys by `presharedKeyRef`; a promise (a fetch from the controller) is awaited after
+   * the live state is read, so the two overlap. A rejected one fails the apply before any step.
+   */
+  readonly presharedKeys?: ReadonlyMap<string, string> | Promise<ReadonlyMap<string, string>>;
   /** The desired state applied last, if any (endpoint roaming, see `PlanContext.previous`). */
   readonly previous?: DesiredState;
   /** Receives one line per planned step, or one "no changes" line. Default: silent. */
@@ -91,6 +94,8 @@ function refuseInvalid(problems: readonly string[]): void {
 }
 
 async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<ApplyResult> {
+  // Awaited after the read; a rejection while an earlier step throws is not left unhandled.
+  if (opts.presharedKeys instanceof Promise) opts.presharedKeys.catch(() => {});
   const runner = opts.runner ?? localRunner();
   const missing = ["wg", "ip", ...(desired.forwarding ? ["sysctl"] : [])].filter((c) => !runner.has(c));
   if (missing.length > 0 || !Array.isArray(desired.interfaces)) {
@@ -125,9 +130,10 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
   }
   validate();
   refuseInvalid(problems ?? []);
+  const presharedKeys = await opts.presharedKeys;
   const plan = planApply(desired, live, {
     publicKey: opts.publicKey,
-    ...(opts.presharedKeys ? { presharedKeys: opts.presharedKeys } : {}),
+    ...(presharedKeys ? { presharedKeys } : {}),
     ...(opts.previous ? { previous: opts.previous } : {}),
   });
   const log = opts.log ?? (() => {});
@@ -141,7 +147,7 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
       runner,
       backend,
       privateKeyFile: opts.privateKeyFile,
-      ...(opts.presharedKeys ? { presharedKeys: opts.presharedKeys } : {}),
+      ...(presharedKeys ? { presharedKeys } : {}),
       log: (line) => log(`  ${line}`),
     });
   } catch (e) {

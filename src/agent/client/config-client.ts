@@ -109,12 +109,17 @@ export class ConfigClient {
   }
 
   /**
-   * The preshared keys of this node's peers, by `presharedKeyRef`, trying each URL once; rejects
-   * when none answered (the caller then keeps the data plane as it is rather than drop the keys).
+   * The preshared keys of this node's peers, by `presharedKeyRef` (with `refs`, of those only),
+   * trying each URL once; rejects when none answered (the caller then keeps the data plane as it
+   * is rather than drop the keys).
    */
-  async presharedKeys(signal?: AbortSignal): Promise<Map<string, string>> {
+  async presharedKeys(signal?: AbortSignal, refs?: readonly string[]): Promise<Map<string, string>> {
+    const path =
+      refs === undefined
+        ? "/agent/v1/preshared-keys"
+        : `/agent/v1/preshared-keys?refs=${encodeURIComponent(refs.join(","))}`;
     const answer = await this.withRetry(
-      (url) => this.send(url, "GET", "/agent/v1/preshared-keys", undefined, this.timeout(), signal),
+      (url) => this.send(url, "GET", path, undefined, this.timeout(), signal),
       signal,
       false,
     );

@@ -42,7 +42,13 @@ function client(url: string, credential: string): ConfigClient {
 }
 
 /** A controller with the corp example on preshared keys, listening; and hub-fra's credential and state. */
-async function pskController(): Promise<{ url: string; db: Db; credential: string; state: DesiredState }> {
+async function pskController(): Promise<{
+  url: string;
+  db: Db;
+  credential: string;
+  state: DesiredState;
+  c: Awaited<ReturnType<typeof startController>>;
+}> {
   const db = await openDatabase({ dataDir: dirs.next() });
   cleanups.push(() => db.close());
   const c = await startController(db, { withoutTokens: true }, cleanups);
@@ -52,7 +58,7 @@ async function pskController(): Promise<{ url: string; db: Db; credential: strin
   const url = `http://127.0.0.1:${(c.app.server.address() as { port: number }).port}`;
   const credential = (await nodeCredential(db, "hub-fra")).token;
   const state = (await client(url, credential).next(undefined))!;
-  return { url, db, credential, state };
+  return { url, db, credential, state, c };
 }
 
 async function stateDir(): Promise<StateDir> {
@@ -89,6 +95,50 @@ describe("PresharedKeys", () => {
     expect(keys.fetches).toBe(2);
     await expect(keys.for(withUnknown)).rejects.toThrow(/no preshared key for corp\.zz\.zz/);
     expect(keys.fetches).toBe(3);
+  });
+
+  it("asks only for the key a new spoke brings, and keeps the others", async () => {
+    const { url, credential, state, c } = await pskController();
+    const asked: Array<readonly string[] | undefined> = [];
+    const recording = client(url, credential);
+    const fetch = recording.presharedKeys.bind(recording);
+    recording.presharedKeys = (signal, refs) => {
+      asked.push(refs);
+      return fetch(signal, refs);
+    };
+    const keys = new PresharedKeys({
+      client: () => recording,
+      dir: await stateDir(),
+      log,
+      signal: new AbortController().signal,
+    });
+    await keys.for(state);
+    expect(asked).toEqual([undefined]); // nothing held yet: all of them
+
+    const spoke = {
+      apiVersion: "hubwire/v1",
+      kind: "Node",
+      metadata: { name: "branch-new" },
+      spec: {
+        network: "corp",
+        role: "spoke",
+        tunnelAddress: "10.100.1.99",
+        hubs: ["hub-fra"],
+        publicKey: Buffer.alloc(32, 7).toString("base64"),
+      },
+    };
+    expectOk(await c.call(c.admin, "POST", "/api/v1/nodes", { body: spoke }), 201);
+    const next = (await client(url, credential).next(state.revision))!;
+    const refsOf = (s: DesiredState) =>
+      [...new Set(s.interfaces.flatMap((i) => i.peers.flatMap((p) => p.presharedKeyRef ?? [])))].sort();
+    const added = refsOf(next).filter((r) => !refsOf(state).includes(r));
+    expect(added).toHaveLength(1);
+    const got = await keys.for(next);
+    expect(asked).toEqual([undefined, added]);
+    // The same keys as a full fetch of the new state gives, and the controller answered only the one asked.
+    const full = await client(url, credential).presharedKeys(undefined);
+    expect([...got].sort()).toEqual([...full].filter(([r]) => refsOf(next).includes(r)).sort());
+    expect([...(await client(url, credential).presharedKeys(undefined, added)).keys()]).toEqual(added);
   });
 
   it("uses the saved keys when the controller does not answer (a restart without it)", async () => {

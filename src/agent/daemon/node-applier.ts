@@ -77,8 +77,9 @@ export class NodeApplier {
     const { deps } = this;
     const identity = deps.identity();
     try {
-      // A move re-applies the applied state: the keys in use, no controller needed.
-      const presharedKeys = await deps.keys.for(desired, move !== undefined);
+      // A move re-applies the applied state: the keys in use, no controller needed. Fetched while
+      // the apply reads the live state (it awaits them before planning).
+      const presharedKeys = deps.keys.for(desired, move !== undefined);
       const routed = routedState(desired, deps.failover.down());
       const result = await applyDesiredState(routed, {
         privateKeyFile: identity.privateKeyFile,

@@ -2,13 +2,17 @@
  * The preshared keys a desired state names (`presharedKeyRef`). They are fetched from the
  * controller only when the state names one the agent does not have, or when the controller's
  * preshared-key secret moved to another generation (`presharedKeyGeneration`): not on every
- * delivery, which on a hub would move every pair's key over the wire for each new spoke.
+ * delivery, which on a hub would move every pair's key over the wire for each new spoke. Within
+ * one generation only the missing keys are asked for (a hub that gains a spoke fetches one key).
  * Fetched keys are saved (0600) so a restart without the controller can still apply.
  */
 import type { DesiredState } from "../../model/index.js";
 import type { ConfigClient } from "../client/config-client.js";
 import type { StateDir } from "../state-dir.js";
 import type { AgentLog } from "./agent-log.js";
+
+/** At most this many refs are asked for by name (they go in the URL); more: all keys. */
+const ASK_BY_NAME = 64;
 
 export class PresharedKeys {
   private keys: Map<string, string> | undefined;
@@ -40,9 +44,20 @@ export class PresharedKeys {
     if (stale && !offline) {
       try {
         this.fetches++;
-        const fetched = await this.deps.client().presharedKeys(this.deps.signal);
-        await this.deps.dir.writePresharedKeys(fetched);
-        this.keys = fetched;
+        const held = this.generation === generation ? this.keys : undefined;
+        const lacking = held ? [...refs].filter((r) => !held.has(r)) : [];
+        const fetched =
+          held && lacking.length <= ASK_BY_NAME
+            ? await this.deps.client().presharedKeys(this.deps.signal, lacking)
+            : await this.deps.client().presharedKeys(this.deps.signal);
+        // Keep the keys the state names: those held and those just fetched.
+        const keys = new Map<string, string>();
+        for (const r of refs) {
+          const k = fetched.get(r) ?? (held === undefined ? undefined : held.get(r));
+          if (k !== undefined) keys.set(r, k);
+        }
+        await this.deps.dir.writePresharedKeys(keys);
+        this.keys = keys;
         this.generation = generation;
       } catch (error) {
         this.deps.log.warn(

@@ -29,16 +29,26 @@ export function presharedKeyRefs(state: DesiredState): string[] {
 
 /** The derivation secret, made on first use (race-safe across replicas: the first insert wins). */
 async function secret(db: Db): Promise<Buffer> {
-  const text = await db.transaction(async (tx) => {
-    await insertMetaIfAbsent(tx, SECRET_KEY, randomBytes(32).toString("base64"));
-    return (await getMeta(tx, SECRET_KEY))!;
-  });
+  // Read first: the secret exists after its first use, and a read takes no write lock.
+  const text =
+    (await getMeta(db.kysely, SECRET_KEY)) ??
+    (await db.transaction(async (tx) => {
+      await insertMetaIfAbsent(tx, SECRET_KEY, randomBytes(32).toString("base64"));
+      return (await getMeta(tx, SECRET_KEY))!;
+    }));
   return Buffer.from(text, "base64");
 }
 
-/** The keys (base64, as `wg genpsk` prints them) of every ref in `state`. */
-export async function presharedKeysFor(db: Db, state: DesiredState): Promise<Record<string, string>> {
-  const refs = presharedKeyRefs(state);
+/**
+ * The keys (base64, as `wg genpsk` prints them) of the refs in `state`; with `only`, of those of
+ * them that `only` names (an agent asks for the keys it lacks, not for every pair's each time).
+ */
+export async function presharedKeysFor(
+  db: Db,
+  state: DesiredState,
+  only?: ReadonlySet<string>,
+): Promise<Record<string, string>> {
+  const refs = presharedKeyRefs(state).filter((r) => only === undefined || only.has(r));
   if (refs.length === 0) return {};
   const key = await secret(db);
   return Object.fromEntries(refs.map((ref) => [ref, createHmac("sha256", key).update(ref).digest("base64")]));

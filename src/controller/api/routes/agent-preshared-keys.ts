@@ -1,11 +1,13 @@
 /**
  * `GET /agent/v1/preshared-keys`: the preshared keys of the calling node's peers (networks with
  * `presharedKeys: true`), by the `presharedKeyRef` its desired state names — and only those.
- * Secrets: never cached, never logged. Served on the API and the enrollment listeners.
+ * `?refs=a,b` asks for those of them only: an agent asks for the keys it lacks (a hub that gains
+ * one spoke, one key), not for every pair's each time. Secrets: never cached, never logged.
+ * Served on the API and the enrollment listeners.
  */
 import { z } from "zod";
 import { DomainError } from "../../errors.js";
-import { presharedKeysFor } from "../../state/preshared-keys.js";
+import { presharedKeyRefs, presharedKeysFor } from "../../state/preshared-keys.js";
 import { type AnyRoute, agentRoute } from "../route.js";
 import type { Services } from "../services.js";
 
@@ -15,13 +17,26 @@ export function agentPresharedKeyRoutes(s: Services): AnyRoute[] {
       method: "GET",
       path: "/agent/v1/preshared-keys",
       summary: "The preshared keys of the calling node's peers, by presharedKeyRef",
+      query: z.strictObject({
+        refs: z
+          .string()
+          .max(64 * 1024)
+          .optional()
+          .describe("Comma-separated presharedKeyRefs to answer; absent: all of the node's"),
+      }),
       response: z.object({ keys: z.record(z.string(), z.string()) }),
-      handler: async ({ principal, reply }) => {
+      handler: async ({ principal, query, reply }) => {
         const node = principal.node!;
-        const state = (await s.intent.current()).compiled.get(node);
+        const only = query.refs === undefined ? undefined : new Set(query.refs.split(",").filter(Boolean));
+        // The state this replica delivers; the stored intent when a ref asked for is not in it
+        // yet (the agent's config came from a replica that saw a newer revision).
+        let state = s.delivery.notifier.stateOf(node);
+        const names = state ? new Set(presharedKeyRefs(state)) : undefined;
+        if (!state || !names || (only ? [...only].some((r) => !names.has(r)) : false))
+          state = (await s.intent.current()).compiled.get(node);
         if (!state) throw new DomainError("not-found", `node ${node} is not in the compiled intent`);
         reply.header("cache-control", "no-store");
-        return { keys: await presharedKeysFor(s.db, state) };
+        return { keys: await presharedKeysFor(s.db, state, only) };
       },
     }),
   ];
