@@ -82,17 +82,42 @@ function findOnPath(cmd: string, path: string): string | undefined {
   return undefined;
 }
 
-/** A runner for this machine (or, with `prefix`, for a namespace entered through it). */
+let shared: { readonly path: string; readonly runner: Runner } | undefined;
+
+/**
+ * A runner for this machine (or, with `prefix`, for a namespace entered through it). Without
+ * options, one per PATH for the whole process, so where commands were found is remembered.
+ */
 export function localRunner(opts: RunnerOptions = {}): Runner {
+  if (opts.path === undefined && opts.prefix === undefined) {
+    const path = process.env.PATH ?? "";
+    if (shared?.path !== path) shared = { path, runner: makeRunner({ path }) };
+    return shared.runner;
+  }
+  return makeRunner(opts);
+}
+
+function makeRunner(opts: RunnerOptions): Runner {
   const path = opts.path ?? process.env.PATH ?? "";
   const env = { ...process.env, PATH: path };
+  // Where each command was found: an apply asks several times, and each look is a stat per PATH
+  // entry. Only hits are kept, so a command installed while the agent runs is found.
+  const found = new Map<string, string>();
+  const locate = (cmd: string): string | undefined => {
+    let file = found.get(cmd);
+    if (file === undefined) {
+      file = findOnPath(cmd, path);
+      if (file !== undefined) found.set(cmd, file);
+    }
+    return file;
+  };
   const argvOf = (cmd: string, args: readonly string[]): string[] => {
     // Resolved here so a command missing from *our* PATH fails as "not found", prefix or not.
-    const file = findOnPath(cmd, path) ?? cmd;
+    const file = locate(cmd) ?? cmd;
     return [...(opts.prefix ?? []), file, ...args];
   };
   return {
-    has: (cmd) => findOnPath(cmd, path) !== undefined,
+    has: (cmd) => locate(cmd) !== undefined,
     run(cmd, args, o = {}) {
       const [file, ...rest] = argvOf(cmd, args);
       const shown = [cmd, ...args];

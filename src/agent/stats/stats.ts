@@ -1,10 +1,13 @@
 /**
  * Per-interface and per-peer counters for the agent's status report (`POST /agent/v1/status`,
- * see contracts): rx/tx bytes, latest handshake and endpoint from `wg show all dump`, the up
- * state from `ip -j link`. Read-only.
+ * see contracts): rx/tx bytes, latest handshake and endpoint from the devices (wireguard-go's UAPI
+ * socket on this machine, `wg show all dump` over another host's runner), the up state from
+ * `ip -j link`. Read-only.
  */
-import { parseWgDump } from "../../wgconf/index.js";
 import { localRunner, type Runner } from "../exec.js";
+import type { WgBackend } from "../wg/backend.js";
+import { WgCliBackend } from "../wg/cli-backend.js";
+import { WgUapiBackend } from "../wg/uapi-backend.js";
 
 /** One peer in a status report. */
 export interface StatusPeer {
@@ -28,18 +31,23 @@ export interface StatusInterface {
 /** The `interfaces` member of the status body. */
 export type StatusInterfaces = StatusInterface[];
 
+/** This machine's devices, read through their sockets: a report then starts one process, not two. */
+let thisMachine: { runner: Runner; backend: WgBackend } | undefined;
+
 /**
  * Counters of `interfaceNames` (the desired state's interfaces), in that order. An interface
  * that does not exist is reported down with no peers, so the controller sees it is missing.
+ * `runner` given: that host's, over its `wg` CLI; absent: this machine's.
  */
 export async function collectStats(
   interfaceNames: readonly string[],
-  runner: Runner = localRunner(),
+  given?: Runner,
 ): Promise<StatusInterfaces> {
-  const devices = new Map(
-    parseWgDump((await runner.run("wg", ["show", "all", "dump"])).stdout).map((d) => [d.name, d]),
-  );
-  const out = (await runner.run("ip", ["-j", "link", "show"])).stdout.trim();
+  thisMachine ??= { runner: localRunner(), backend: new WgUapiBackend(localRunner()) };
+  const { runner, backend } = given ? { runner: given, backend: new WgCliBackend(given) } : thisMachine;
+  const [shown, listed] = await Promise.all([backend.showAll(), runner.run("ip", ["-j", "link", "show"])]);
+  const devices = new Map(shown.map((d) => [d.name, d]));
+  const out = listed.stdout.trim();
   const links = new Map(
     (JSON.parse(out || "[]") as { ifname: string; flags?: string[] }[]).map((l) => [l.ifname, l]),
   );
