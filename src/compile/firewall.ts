@@ -36,8 +36,8 @@ function elementsOfNode(n: ResolvedNode): { 4: string; 6: string } {
   return e;
 }
 
-/** `text` with `piece` (a whole element run, between `, ` separators) replaced; undefined when not found once. */
-function replacePiece(text: string, piece: string, replacement: string): string | undefined {
+/** Where `piece` (a whole element run, between `, ` separators) stands in `text`; undefined unless exactly once. */
+function findPiece(text: string, piece: string): number | undefined {
   const at = text.indexOf(piece);
   if (at < 0 || text.indexOf(piece, at + 1) >= 0) return undefined;
   const end = at + piece.length;
@@ -47,34 +47,92 @@ function replacePiece(text: string, piece: string, replacement: string): string 
   ) {
     return undefined;
   }
-  return text.slice(0, at) + replacement + text.slice(end);
+  return at;
+}
+
+/** `text` with `piece` replaced; undefined when not found once. */
+function replacePiece(text: string, piece: string, replacement: string): string | undefined {
+  const at = findPiece(text, piece);
+  return at === undefined ? undefined : text.slice(0, at) + replacement + text.slice(at + piece.length);
 }
 
 /**
- * After one node changed from `before` to `after` while staying a member of a
- * side (so at the same position in node order), the new side's element text is
- * the old one with that node's piece replaced — instead of rebuilding the set
- * from every node. Does nothing when that cannot be done exactly.
+ * After one node changed from `before` to `after` (either may be absent: a node added, removed,
+ * or one that joined or left the side), the new side's element text is the old one with that
+ * node's piece replaced, inserted after the piece of the member before it in node order
+ * (`nodes`, the network's nodes after the change), or cut out — instead of rebuilding the set
+ * from every node. Does nothing when that cannot be done exactly (elements() then rebuilds).
  */
 export function carryElements(
   oldSide: ResolvedSide,
   newSide: ResolvedSide,
-  before: ResolvedNode,
-  after: ResolvedNode,
+  change: {
+    readonly before: ResolvedNode | undefined;
+    readonly after: ResolvedNode | undefined;
+    /** Whether `before` was a member of `oldSide` (its node set may since have been updated in place). */
+    readonly was: boolean;
+    readonly nodes: readonly ResolvedNode[];
+  },
 ): void {
   const old = sideElements.get(oldSide);
-  if (!old || before.name !== after.name) return;
-  const a = elementsOfNode(before);
-  const b = elementsOfNode(after);
+  if (!old) return;
+  const { before, after, was, nodes } = change;
+  const is = after !== undefined && newSide.nodes.has(after);
+  if (was && is && before!.name !== after!.name) return;
+  const a = was ? elementsOfNode(before!) : undefined;
+  const b = is ? elementsOfNode(after!) : undefined;
   const next: { 4: string; 6: string } = { 4: old[4], 6: old[6] };
   for (const family of [4, 6] as const) {
-    if (a[family] === b[family]) continue;
-    if (!a[family] || !b[family]) return; // the piece appears or vanishes: position unknown, rebuild instead
-    const replaced = replacePiece(old[family], a[family], b[family]);
-    if (replaced === undefined) return;
-    next[family] = replaced;
+    const from = a?.[family] ?? "";
+    const to = b?.[family] ?? "";
+    if (from === to) continue;
+    let text: string | undefined;
+    if (from && to) text = replacePiece(old[family], from, to);
+    else if (from) text = cutPiece(old[family], from);
+    else text = insertPiece(old[family], to, family, newSide, after!, nodes);
+    if (text === undefined) return;
+    next[family] = text;
   }
   sideElements.set(newSide, next);
+}
+
+/** `text` without `piece` and one of its separators; undefined when not found once. */
+function cutPiece(text: string, piece: string): string | undefined {
+  const at = findPiece(text, piece);
+  if (at === undefined) return undefined;
+  const end = at + piece.length;
+  if (at > 0) return text.slice(0, at - 2) + text.slice(end); // ", piece"
+  return text.slice(end < text.length ? end + 2 : end); // "piece, " or the whole text
+}
+
+/**
+ * `text` with `piece` (of `node`, now a member of `side`) where a rebuild would put it: after the
+ * piece of the nearest member before it in node order, else right after the side's CIDRs.
+ */
+function insertPiece(
+  text: string,
+  piece: string,
+  family: 4 | 6,
+  side: ResolvedSide,
+  node: ResolvedNode,
+  nodes: readonly ResolvedNode[],
+): string | undefined {
+  let at = nodes.indexOf(node);
+  if (at < 0) return undefined;
+  while (--at >= 0) {
+    const n = nodes[at]!;
+    if (!side.nodes.has(n)) continue;
+    const prev = elementsOfNode(n)[family];
+    if (!prev) continue;
+    return replacePiece(text, prev, `${prev}, ${piece}`);
+  }
+  const cidrs = side.cidrs
+    .filter((c) => c.family === family)
+    .map(formatPrefix)
+    .join(", ");
+  if (!cidrs) return text ? `${piece}, ${text}` : piece;
+  if (text !== cidrs && !text.startsWith(`${cidrs}, `)) return undefined;
+  return `${cidrs}, ${piece}${text.slice(cidrs.length)}`;
 }
 
 function elements(side: ResolvedSide, net: ResolvedNetwork): { 4: string; 6: string } {

@@ -26,6 +26,11 @@ import { checkNode, type NetworkFacts } from "./validate-nodes.js";
 
 export interface UpdateResult {
   readonly ok: true;
+  /**
+   * By node name: in name order after a full compile; an incremental update adds a new node at
+   * the end (keeping 10,000 entries in order cost more than the update; nothing reads them in
+   * order — sort the keys where order matters).
+   */
   readonly states: ReadonlyMap<string, DesiredState>;
   /** Nodes whose revision changed (or that appeared or disappeared), in name order. */
   readonly changed: readonly string[];
@@ -294,9 +299,9 @@ export class IncrementalCompiler {
     const updated = (side: ResolvedSide) => {
       let next = sideUpdates.get(side);
       if (!next) {
-        const stays = before !== undefined && after !== undefined && side.nodes.has(before);
+        const was = before !== undefined && side.nodes.has(before);
         next = updateSide(side, before, after);
-        if (stays && next !== side && next.nodes.has(after)) carryElements(side, next, before, after);
+        if (next !== side) carryElements(side, next, { before, after, was, nodes });
         sideUpdates.set(side, next);
       }
       return next;
@@ -341,16 +346,8 @@ export class IncrementalCompiler {
       if (this.states.get(n)?.revision !== state.revision) changed.push(n);
       this.states.set(n, state);
     }
-    this.states = sortedMap(this.states);
     return { ok: true, states: this.states, changed: changed.sort(), incremental: true };
   }
-}
-
-function sortedMap<V>(map: Map<string, V>): Map<string, V> {
-  const keys = [...map.keys()];
-  for (let i = 1; i < keys.length; i++)
-    if (keys[i - 1]! > keys[i]!) return new Map([...map].sort(([a], [b]) => (a < b ? -1 : 1)));
-  return map;
 }
 
 function changedNames(
