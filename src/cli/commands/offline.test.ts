@@ -10,19 +10,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../exit-codes.js";
-import { memoryIo } from "../io.js";
-import { main } from "../main.js";
+import { runCli } from "../testing/run-cli.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const CORP = join(ROOT, "examples", "corp");
 const MESH = join(ROOT, "examples", "mesh");
 const GOLDEN = join(ROOT, "src", "compile", "testdata", "golden");
 
-async function run(...args: string[]) {
-  const io = memoryIo();
-  const code = await main(["node", "hubwire", ...args], io);
-  return { code, out: io.out, err: io.err };
-}
+const run = (...args: string[]) => runCli(args);
 
 const golden = (example: string, node: string, file: string) =>
   readFile(join(GOLDEN, example, node, file), "utf8");

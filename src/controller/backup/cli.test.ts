@@ -1,20 +1,14 @@
 /** `hubwire backup` and `hubwire restore` against controllers listening on loopback. */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { memoryIo } from "../../cli/io.js";
-import { main } from "../../cli/main.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../../cli/testing/run-cli.js";
+import { tempDirs } from "../../testing/temp-dirs.js";
 import { openDatabase } from "../db/open.js";
 import { auth, controllers, seed, type TestController } from "./backup.suite.js";
 import { inspectBackup } from "./inspect.js";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "hubwire-backup-cli-"));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs("hubwire-backup-cli-");
 const saved = { controller: process.env.HUBWIRE_CONTROLLER, token: process.env.HUBWIRE_TOKEN };
 afterEach(() => {
   for (const [k, v] of [
@@ -24,9 +18,6 @@ afterEach(() => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-});
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
 const controller = controllers(async () => openDatabase({ dataDir: await tempDir() }));
@@ -39,11 +30,7 @@ async function use(c: TestController, token = c.token): Promise<void> {
   process.env.HUBWIRE_TOKEN = token;
 }
 
-async function run(...args: string[]) {
-  const io = memoryIo();
-  const code = await main(["node", "hubwire", ...args], io);
-  return { code, out: io.out, err: io.err };
-}
+const run = (...args: string[]) => runCli(args);
 
 describe("hubwire backup / restore", () => {
   it("downloads, verifies and restores either format", async () => {
