@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
+import type { HoldView } from "../api/routes/delivery-holds.js";
 import { nodeCredential } from "../testing/agents.js";
 import {
   type Controller,
@@ -19,15 +20,6 @@ import {
 import { expectError, expectOk } from "../testing/expect-api.js";
 
 const SPOKES = ["branch-sha", "branch-ber", "branch-nyc", "edge-rig"];
-
-interface HoldView {
-  node: string;
-  revision: string;
-  baselineRevision: string;
-  peersBefore: number;
-  removed: number;
-  removedNames: string[];
-}
 
 async function corp(make: MakeController): Promise<{ c: Controller; hub: Credential; first: DesiredState }> {
   const c = await make();
