@@ -64,16 +64,17 @@ describe("hubwire validate", () => {
     return lines;
   }
 
+  /** spokes.yaml broken twice: branch-nyc's subnet overlaps branch-sha's; edge-rig names a hub that does not exist. */
+  const overlapAndDangling = (text: string) =>
+    text
+      .replace("subnets: [10.64.9.0/24]", "subnets: [10.64.7.128/25]")
+      .replace(
+        "hubs: [hub-fra, hub-sgp]\n  persistentKeepalive",
+        "hubs: [hub-fra, hub-ams]\n  persistentKeepalive",
+      );
+
   it("exits 1 with one `Kind/name path:` line per validation error on a broken copy", async () => {
-    // branch-nyc's subnet overlaps branch-sha's; edge-rig names a hub that does not exist.
-    const dir = await editedCorp("broken", "spokes.yaml", (t) =>
-      t
-        .replace("subnets: [10.64.9.0/24]", "subnets: [10.64.7.128/25]")
-        .replace(
-          "hubs: [hub-fra, hub-sgp]\n  persistentKeepalive",
-          "hubs: [hub-fra, hub-ams]\n  persistentKeepalive",
-        ),
-    );
+    const dir = await editedCorp("broken", "spokes.yaml", overlapAndDangling);
     const r = await run("validate", dir);
     expect(r.code).toBe(EXIT.invalid);
     expect(r.out).toBe("");
@@ -92,13 +93,7 @@ describe("hubwire validate", () => {
 
   it("reports a schema error, a dangling reference and an overlap in one run, each with file, document and line", async () => {
     const dir = await editedCorp("three", "spokes.yaml", (t) =>
-      t
-        .replace("subnets: [10.64.9.0/24]", "subnets: [10.64.7.128/25]")
-        .replace(
-          "hubs: [hub-fra, hub-sgp]\n  persistentKeepalive",
-          "hubs: [hub-fra, hub-ams]\n  persistentKeepalive",
-        )
-        .replace("role: external", "role: laptop"),
+      overlapAndDangling(t).replace("role: external", "role: laptop"),
     );
     const r = await run("validate", dir);
     expect(r.code).toBe(EXIT.invalid);

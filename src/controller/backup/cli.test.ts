@@ -32,12 +32,17 @@ async function use(c: TestController, token = c.token): Promise<void> {
 
 const run = (...args: string[]) => runCli(args);
 
+/** A seeded controller the CLI is pointed at, and a scratch directory. */
+async function seededSource(): Promise<{ source: TestController; dir: string }> {
+  const source = await controller();
+  await seed(source);
+  await use(source);
+  return { source, dir: await tempDir() };
+}
+
 describe("hubwire backup / restore", () => {
   it("downloads, verifies and restores either format", async () => {
-    const source = await controller();
-    await seed(source);
-    await use(source);
-    const dir = await tempDir();
+    const { source, dir } = await seededSource();
     for (const format of ["sqlite", "jsonl"] as const) {
       const out = join(dir, `b.${format}`);
       const backup = await run("backup", "-o", out, "--format", format);
@@ -64,10 +69,7 @@ describe("hubwire backup / restore", () => {
   });
 
   it("seals a backup with --backup-key-file and restores it only with the same key, unaltered", async () => {
-    const source = await controller();
-    await seed(source);
-    await use(source);
-    const dir = await tempDir();
+    const { source, dir } = await seededSource();
     const keyFile = join(dir, "backup.key");
     await writeFile(keyFile, "operator-held-backup-key-0123456789abcdef\n", { mode: 0o600 });
     const otherKey = join(dir, "other.key");
@@ -101,10 +103,7 @@ describe("hubwire backup / restore", () => {
   });
 
   it("reports a bad file, a refused restore and an unwritable output clearly", async () => {
-    const c = await controller();
-    await seed(c);
-    await use(c);
-    const dir = await tempDir();
+    const { source: c, dir } = await seededSource();
     const garbage = join(dir, "garbage");
     await writeFile(garbage, "hello\n");
     expect(await run("restore", garbage)).toMatchObject({
