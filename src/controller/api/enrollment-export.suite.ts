@@ -23,6 +23,12 @@ const hubPeers = async (c: Controller) =>
     .get("hub-fra")!
     .interfaces.flatMap((i) => i.peers.map((p) => p.publicKey));
 
+/** The restore (export applied or imported into `b`) succeeded: `b` holds every EXPECTED state. */
+async function expectRestored(b: Controller, r: { statusCode: number; body: string }) {
+  expect(r.statusCode, r.body).toBe(200);
+  for (const [name, state] of Object.entries(EXPECTED)) expect(await stateOfEnrollment(b, name)).toBe(state);
+}
+
 /** A controller with one enrollment in each state, and the private keys it enrolled with. */
 async function source(make: MakeController) {
   const c = await enroll.enrollController(make);
@@ -74,9 +80,7 @@ export function enrollmentExportApiSuite(make: MakeController): void {
 
       const b = await enroll.enrollController(make);
       const r = await b.call(b.tokens.operator.credential, "POST", "/api/v1/apply", { body: yaml });
-      expect(r.statusCode, r.body).toBe(200);
-      for (const [name, state] of Object.entries(EXPECTED))
-        expect(await stateOfEnrollment(b, name)).toBe(state);
+      await expectRestored(b, r);
       expect(await enroll.audited(b, "restore-state", "lab-rev")).toMatchObject({
         actor: "token:ci-operator",
         after: { state: "Revoked" },
@@ -109,9 +113,7 @@ export function enrollmentExportApiSuite(make: MakeController): void {
       const r = await b.call(b.admin, "POST", "/api/v1/import", {
         body: { format: "yaml", text: await a.exportYaml() },
       });
-      expect(r.statusCode, r.body).toBe(200);
-      for (const [name, state] of Object.entries(EXPECTED))
-        expect(await stateOfEnrollment(b, name)).toBe(state);
+      await expectRestored(b, r);
       expect(await enroll.audited(b, "restore-state", "lab-ok")).toMatchObject({
         actor: "user:admin",
         after: { state: "Approved" },

@@ -1,7 +1,7 @@
 /** Shared API tests of resource CRUD and its error answers, run on every dialect by api.suite.ts. */
 import { describe, expect, it } from "vitest";
 import type { MakeController } from "../testing/api-harness.js";
-import { corpYaml } from "../testing/api-harness.js";
+import { corpController, corpYaml } from "../testing/api-harness.js";
 import { expectError, expectOk, names } from "../testing/expect-api.js";
 import { CORP_NODES, KIND_CASES } from "../testing/resources.js";
 
@@ -47,8 +47,7 @@ export function resourcesApiSuite(make: MakeController): void {
     });
 
     it.each(KIND_CASES)("$kind: create, read, replace, merge-patch and delete", async (k) => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const base = `/api/v1/${k.plural}`;
       const url = `${base}/${k.name}`;
       const operator = c.tokens.operator.credential;
@@ -93,8 +92,7 @@ export function resourcesApiSuite(make: MakeController): void {
     });
 
     it("refuses a body whose name or kind disagrees with the URL, and malformed bodies", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const node = (await c.call(c.admin, "GET", "/api/v1/nodes/branch-sha")).json() as Record<
         string,
         unknown
@@ -132,8 +130,7 @@ export function resourcesApiSuite(make: MakeController): void {
     });
 
     it("answers 422 naming Kind/name and the field path when a change makes the intent invalid", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const [muc] = KIND_CASES.filter((k) => k.kind === "Node");
       const spec = (muc!.create as { spec: Record<string, unknown> }).spec;
       const clash = { ...muc!.create, spec: { ...spec, tunnelAddress: "10.100.1.7" } };
@@ -205,8 +202,7 @@ export function resourcesApiSuite(make: MakeController): void {
     });
 
     it("answers 422 naming Kind/name and the field path for a resource that fails its schema (POST and PUT)", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const [muc] = KIND_CASES.filter((k) => k.kind === "Node");
       const spec = (muc!.create as { spec: Record<string, unknown> }).spec;
       const hostBits = { ...muc!.create, spec: { ...spec, subnets: ["10.64.10.1/24"] } };

@@ -14,7 +14,7 @@ import { requestTimestamp, rotateProofMessage, statusProofMessage } from "../../
 import type { DesiredState } from "../../model/index.js";
 import { IntentStore } from "../state/intent-store.js";
 import { nodeCredential } from "../testing/agents.js";
-import { type Controller, corpYaml, type MakeController } from "../testing/api-harness.js";
+import { type Controller, corpController, corpYaml, type MakeController } from "../testing/api-harness.js";
 import * as enroll from "../testing/enroll-fixture.js";
 import { expectOk } from "../testing/expect-api.js";
 
@@ -112,8 +112,7 @@ export function secretsApiSuite(make: MakeController): void {
     });
 
     it("preshared-key secret: every pair's key changes, both ends agree and get a new revision", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const rig = await nodeCredential(c.db, "edge-rig");
       const fra = await nodeCredential(c.db, "hub-fra");
       const revisionOf = async (cred: typeof rig) =>

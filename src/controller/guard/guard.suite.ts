@@ -13,6 +13,7 @@ import { nodeCredential } from "../testing/agents.js";
 import {
   type Controller,
   type Credential,
+  corpController,
   corpYaml,
   EXAMPLES_DIR,
   type MakeController,
@@ -22,8 +23,7 @@ import { expectError, expectOk } from "../testing/expect-api.js";
 const SPOKES = ["branch-sha", "branch-ber", "branch-nyc", "edge-rig"];
 
 async function corp(make: MakeController): Promise<{ c: Controller; hub: Credential; first: DesiredState }> {
-  const c = await make();
-  expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+  const c = await corpController(make);
   const hub = await nodeCredential(c.db, "hub-fra");
   const r = await c.call(hub, "GET", "/agent/v1/config?wait=0");
   expect(r.statusCode, r.body).toBe(200);
