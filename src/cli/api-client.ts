@@ -101,3 +101,8 @@ export async function apiRequest(
   if (response.status >= 200 && response.status < 300) return response;
   throw apiFailure(`${method} ${url.pathname}`, response.status, response.text, options.place);
 }
+
+/** The items of the list at `path` (such lists are answered whole, in one response). */
+export async function getItems<T>(path: string): Promise<T[]> {
+  return (await apiRequest(await loadCredentials(), "GET", path)).json<{ items: T[] }>().items;
+}

@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import type { HoldView } from "../../controller/api/routes/delivery-holds.js";
-import { apiRequest, loadCredentials } from "../api-client.js";
+import { apiRequest, getItems, loadCredentials } from "../api-client.js";
 import type { Io } from "../io.js";
 
 export function registerHoldVerbs(program: Command, io: Io): void {
@@ -16,8 +16,7 @@ export function registerHoldVerbs(program: Command, io: Io): void {
     .command("list")
     .description("list held hub revisions and the peers each would remove")
     .action(async () => {
-      const res = await apiRequest(await loadCredentials(), "GET", "/api/v1/delivery-holds");
-      const items = res.json<{ items: HoldView[] }>().items;
+      const items = await getItems<HoldView>("/api/v1/delivery-holds");
       if (items.length === 0) {
         io.stdout("no delivery is held\n");
         return;
