@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { KIND_PATHS } from "../../controller/api/kinds.js";
 import type { ApplyOutcome } from "../../controller/state/intent-store.js";
 import { RESOURCE_KINDS, type ResourceKind } from "../../model/index.js";
-import { apiRequest, loadCredentials, saveCredentials } from "../api-client.js";
+import { apiRequest, loadCredentials, nodeStatuses, saveCredentials } from "../api-client.js";
 import { joinFiles } from "../body-places.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -101,17 +101,7 @@ async function liveStatus(
 ): Promise<Map<string, LiveStatus>> {
   const live = new Map<string, LiveStatus>();
   try {
-    let after: string | undefined;
-    do {
-      const q = new URLSearchParams({ limit: "1000" });
-      if (after) q.set("after", after);
-      const page = (await apiRequest(creds, "GET", `/api/v1/node-status?${q}`)).json<{
-        items: Array<LiveStatus & { node: string }>;
-        next?: string;
-      }>();
-      for (const s of page.items) live.set(s.node, s);
-      after = page.next;
-    } while (after);
+    for await (const s of nodeStatuses<LiveStatus & { node: string }>(creds)) live.set(s.node, s);
   } catch {
     // no live status on this controller
   }
