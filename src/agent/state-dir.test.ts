@@ -1,20 +1,12 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { publicKeyFromPrivate } from "../keys/wgkeys.js";
 import type { DesiredState } from "../model/index.js";
+import { tempDirs } from "../testing/temp-dirs.js";
 import { openStateDir, StateDirError, writeFileAtomic } from "./state-dir.js";
 
-const roots: string[] = [];
-afterAll(async () => {
-  for (const r of roots) await rm(r, { recursive: true, force: true });
-});
-async function root(): Promise<string> {
-  const r = await mkdtemp(join(tmpdir(), "hwag-state-"));
-  roots.push(r);
-  return r;
-}
+const root = tempDirs("hwag-state-");
 /** A real compiled state: what the agent saves after an apply. */
 const GOLDEN_HUB = join(import.meta.dirname, "../compile/testdata/golden/corp/hub-fra/hub-fra.json");
 const mode = async (p: string) => (await stat(p)).mode & 0o777;

@@ -101,3 +101,27 @@ export async function apiRequest(
   if (response.status >= 200 && response.status < 300) return response;
   throw apiFailure(`${method} ${url.pathname}`, response.status, response.text, options.place);
 }
+
+/** The items of the list at `path` (such lists are answered whole, in one response). */
+export async function getItems<T>(path: string): Promise<T[]> {
+  return (await apiRequest(await loadCredentials(), "GET", path)).json<{ items: T[] }>().items;
+}
+
+/** Every node's live status (`/api/v1/node-status`, read page by page), of `network` only when given. */
+export async function* nodeStatuses<T extends { node: string }>(
+  c: Credentials,
+  network?: string,
+): AsyncGenerator<T> {
+  let after: string | undefined;
+  do {
+    const q = new URLSearchParams({ limit: "1000" });
+    if (network) q.set("network", network);
+    if (after) q.set("after", after);
+    const page = (await apiRequest(c, "GET", `/api/v1/node-status?${q}`)).json<{
+      items: T[];
+      next?: string;
+    }>();
+    yield* page.items;
+    after = page.next;
+  } while (after);
+}

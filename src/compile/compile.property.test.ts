@@ -257,61 +257,56 @@ function iface(state: DesiredState, purpose: InterfaceConfig["purpose"]): Interf
   return state.interfaces.filter((i) => i.purpose === purpose);
 }
 
+/** A property of the compiler: `check` holds for each of RUNS random intents. */
+function forEveryIntent(title: string, check: (resources: Resource[]) => void): void {
+  it(title, () => {
+    fc.assert(fc.property(intentResources, check), RUNS);
+  });
+}
+
 describe("compiler invariants on random intents", () => {
-  it("compiles every generated intent", () => {
-    fc.assert(
-      fc.property(intentResources, (resources) => {
-        const result = compile(groupResources(resources));
-        expect(result.ok ? [] : result.issues).toEqual([]);
-        if (result.ok) expect(result.states.size).toBe(nodesOf(resources).length);
-      }),
-      RUNS,
-    );
+  forEveryIntent("compiles every generated intent", (resources) => {
+    const result = compile(groupResources(resources));
+    expect(result.ok ? [] : result.issues).toEqual([]);
+    if (result.ok) expect(result.states.size).toBe(nodesOf(resources).length);
   });
 
-  it("gives each hub exactly one peer per attached spoke, carrying exactly its tunnel addresses and subnets", () => {
-    fc.assert(
-      fc.property(intentResources, (resources) => {
-        const result = compiled(resources);
-        const { states } = result;
-        const nodes = nodesOf(resources);
-        for (const hub of nodes.filter((n) => n.spec.role === "hub")) {
-          const [spokesIf, ...extra] = iface(states.get(hub.metadata.name)!, "hub-spokes");
-          expect(extra).toEqual([]);
-          const attached = nodes.filter(
-            (n) => n.spec.role !== "hub" && n.spec.hubs.includes(hub.metadata.name) && n.spec.publicKey,
+  forEveryIntent(
+    "gives each hub exactly one peer per attached spoke, carrying exactly its tunnel addresses and subnets",
+    (resources) => {
+      const result = compiled(resources);
+      const { states } = result;
+      const nodes = nodesOf(resources);
+      for (const hub of nodes.filter((n) => n.spec.role === "hub")) {
+        const [spokesIf, ...extra] = iface(states.get(hub.metadata.name)!, "hub-spokes");
+        expect(extra).toEqual([]);
+        const attached = nodes.filter(
+          (n) => n.spec.role !== "hub" && n.spec.hubs.includes(hub.metadata.name) && n.spec.publicKey,
+        );
+        expect(sorted(spokesIf!.peers.map((p) => p.name))).toEqual(
+          sorted(attached.map((n) => n.metadata.name)),
+        );
+        for (const spoke of attached) {
+          const peer = spokesIf!.peers.find((p) => p.name === spoke.metadata.name)!;
+          expect(sorted(peer.allowedIPs), `${hub.metadata.name} → ${spoke.metadata.name}`).toEqual(
+            sorted(ownPrefixes(spoke, result)),
           );
-          expect(sorted(spokesIf!.peers.map((p) => p.name))).toEqual(
-            sorted(attached.map((n) => n.metadata.name)),
-          );
-          for (const spoke of attached) {
-            const peer = spokesIf!.peers.find((p) => p.name === spoke.metadata.name)!;
-            expect(sorted(peer.allowedIPs), `${hub.metadata.name} → ${spoke.metadata.name}`).toEqual(
-              sorted(ownPrefixes(spoke, result)),
-            );
-            expect(peer.publicKey).toBe(spoke.spec.publicKey);
-          }
+          expect(peer.publicKey).toBe(spoke.spec.publicKey);
         }
-      }),
-      RUNS,
-    );
-  });
+      }
+    },
+  );
 
-  it("never puts overlapping AllowedIPs on one interface", () => {
-    fc.assert(
-      fc.property(intentResources, (resources) => {
-        for (const state of compiled(resources).states.values()) {
-          for (const i of state.interfaces) {
-            const tagged = i.peers.flatMap((p) =>
-              p.allowedIPs.map((t) => ({ prefix: prefix(t), tag: `${p.name} ${t}` })),
-            );
-            const clashes = findOverlaps(tagged).map(([a, b]) => `${a.tag} ⟷ ${b.tag}`);
-            expect(clashes, `${state.node} ${i.name}`).toEqual([]);
-          }
-        }
-      }),
-      RUNS,
-    );
+  forEveryIntent("never puts overlapping AllowedIPs on one interface", (resources) => {
+    for (const state of compiled(resources).states.values()) {
+      for (const i of state.interfaces) {
+        const tagged = i.peers.flatMap((p) =>
+          p.allowedIPs.map((t) => ({ prefix: prefix(t), tag: `${p.name} ${t}` })),
+        );
+        const clashes = findOverlaps(tagged).map(([a, b]) => `${a.tag} ⟷ ${b.tag}`);
+        expect(clashes, `${state.node} ${i.name}`).toEqual([]);
+      }
+    }
   });
 
   it("renders byte-identical JSON and equal revisions for any order of the documents", () => {
@@ -375,55 +370,46 @@ describe("compiler invariants on random intents", () => {
     );
   });
 
-  it("names interfaces validly and uniquely, and gives every interface of a node its own port", () => {
-    fc.assert(
-      fc.property(intentResources, (resources) => {
-        for (const state of compiled(resources).states.values()) {
-          const names = state.interfaces.map((i) => i.name);
-          for (const name of names) expect(name).toMatch(IFNAME);
-          expect(new Set(names).size, `${state.node}: ${names.join(", ")}`).toBe(names.length);
-          const ports = state.interfaces.flatMap((i) => (i.listenPort === undefined ? [] : [i.listenPort]));
-          expect(new Set(ports).size, `${state.node}: ports ${ports.join(", ")}`).toBe(ports.length);
-        }
-      }),
-      RUNS,
-    );
+  forEveryIntent(
+    "names interfaces validly and uniquely, and gives every interface of a node its own port",
+    (resources) => {
+      for (const state of compiled(resources).states.values()) {
+        const names = state.interfaces.map((i) => i.name);
+        for (const name of names) expect(name).toMatch(IFNAME);
+        expect(new Set(names).size, `${state.node}: ${names.join(", ")}`).toBe(names.length);
+        const ports = state.interfaces.flatMap((i) => (i.listenPort === undefined ? [] : [i.listenPort]));
+        expect(new Set(ports).size, `${state.node}: ports ${ports.join(", ")}`).toBe(ports.length);
+      }
+    },
+  );
+
+  forEveryIntent("never routes a spoke's own exact prefixes into a tunnel", (resources) => {
+    const result = compiled(resources);
+    const { states } = result;
+    for (const node of nodesOf(resources)) {
+      if (node.spec.role === "hub") continue;
+      const state = states.get(node.metadata.name)!;
+      const own = new Set(ownPrefixes(node, result));
+      for (const i of state.interfaces) {
+        for (const r of i.routes)
+          expect(own.has(r.prefix), `${state.node} ${i.name} ${r.prefix}`).toBe(false);
+      }
+    }
   });
 
-  it("never routes a spoke's own exact prefixes into a tunnel", () => {
-    fc.assert(
-      fc.property(intentResources, (resources) => {
-        const result = compiled(resources);
-        const { states } = result;
-        for (const node of nodesOf(resources)) {
-          if (node.spec.role === "hub") continue;
-          const state = states.get(node.metadata.name)!;
-          const own = new Set(ownPrefixes(node, result));
-          for (const i of state.interfaces) {
-            for (const r of i.routes)
-              expect(own.has(r.prefix), `${state.node} ${i.name} ${r.prefix}`).toBe(false);
-          }
+  forEveryIntent(
+    "gives every spoke one uplink per hub, with priority equal to the hub's index",
+    (resources) => {
+      const { states } = compiled(resources);
+      for (const node of nodesOf(resources)) {
+        if (node.spec.role === "hub") continue;
+        const uplinks = iface(states.get(node.metadata.name)!, "uplink");
+        const byPriority = [...uplinks].sort((a, b) => a.priority! - b.priority!);
+        expect(byPriority.map((u) => [u.remote, u.priority])).toEqual(node.spec.hubs.map((h, i) => [h, i]));
+        for (const u of uplinks) {
+          for (const r of u.routes) expect(r.metric).toBe(100 + u.priority!);
         }
-      }),
-      RUNS,
-    );
-  });
-
-  it("gives every spoke one uplink per hub, with priority equal to the hub's index", () => {
-    fc.assert(
-      fc.property(intentResources, (resources) => {
-        const { states } = compiled(resources);
-        for (const node of nodesOf(resources)) {
-          if (node.spec.role === "hub") continue;
-          const uplinks = iface(states.get(node.metadata.name)!, "uplink");
-          const byPriority = [...uplinks].sort((a, b) => a.priority! - b.priority!);
-          expect(byPriority.map((u) => [u.remote, u.priority])).toEqual(node.spec.hubs.map((h, i) => [h, i]));
-          for (const u of uplinks) {
-            for (const r of u.routes) expect(r.metric).toBe(100 + u.priority!);
-          }
-        }
-      }),
-      RUNS,
-    );
-  });
+      }
+    },
+  );
 });

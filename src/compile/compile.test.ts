@@ -180,22 +180,34 @@ describe("activeHubs", () => {
   ];
   const site = "10.64.1.0/24";
 
-  it("by default routes a spoke via its first hub, with the direct fallback at 200", () => {
-    const s = states(intent);
-    expect(metrics(s, "hub-a", "hw_corp", site)).toEqual([100]);
-    expect(metrics(s, "hub-b", "hw_corp", site)).toEqual([200]);
-    expect(metrics(s, "hub-b", "hw_corp_hub-a", site)).toEqual([100]);
-    expect(metrics(s, "hub-c", "hw_corp_hub-a", site)).toEqual([100]);
-    expect(metrics(s, "hub-c", "hw_corp_hub-b", site)).toEqual([301]);
-  });
-
-  it("moves the spoke's routes to the reported hub: 100 there and via its link, 200 direct elsewhere", () => {
-    const s = states(intent, { activeHubs: new Map([["site", "hub-b"]]) });
-    expect(metrics(s, "hub-b", "hw_corp", site)).toEqual([100]);
-    expect(metrics(s, "hub-a", "hw_corp", site)).toEqual([200]);
-    expect(metrics(s, "hub-a", "hw_corp_hub-b", site)).toEqual([100]);
-    expect(metrics(s, "hub-c", "hw_corp_hub-b", site)).toEqual([100]);
-    expect(metrics(s, "hub-c", "hw_corp_hub-a", site)).toEqual([300]);
+  // [what, the hub the spoke reports (none: its first), [hub, interface, metric of the site's route]…]
+  it.each([
+    [
+      "by default routes a spoke via its first hub, with the direct fallback at 200",
+      undefined,
+      [
+        ["hub-a", "hw_corp", 100],
+        ["hub-b", "hw_corp", 200],
+        ["hub-b", "hw_corp_hub-a", 100],
+        ["hub-c", "hw_corp_hub-a", 100],
+        ["hub-c", "hw_corp_hub-b", 301],
+      ],
+    ],
+    [
+      "moves the spoke's routes to the reported hub: 100 there and via its link, 200 direct elsewhere",
+      "hub-b",
+      [
+        ["hub-b", "hw_corp", 100],
+        ["hub-a", "hw_corp", 200],
+        ["hub-a", "hw_corp_hub-b", 100],
+        ["hub-c", "hw_corp_hub-b", 100],
+        ["hub-c", "hw_corp_hub-a", 300],
+      ],
+    ],
+  ] as const)("%s", (_what, active, routes) => {
+    const s = states(intent, active ? { activeHubs: new Map([["site", active]]) } : undefined);
+    for (const [hub, iface, metric] of routes)
+      expect(metrics(s, hub, iface, site), `${hub} ${iface}`).toEqual([metric]);
   });
 
   it("an attachment moved in the incremental compiler gives what a full compile with it gives, touching only hubs", () => {

@@ -3,7 +3,7 @@
  * ports — alone and against every other node. Cross-node checks use sorted
  * sweeps and hash maps, so 10,000 nodes validate in milliseconds.
  */
-import type { Issue, Network } from "../model/index.js";
+import type { Issue, IssueCode, Network } from "../model/index.js";
 import {
   addressOf,
   containsAddress,
@@ -188,6 +188,28 @@ function checkTunnelAddress(
   return address.value;
 }
 
+/**
+ * Takes `id` for node `c` in `held`; when another node holds it already, reports `code` at `path` of
+ * `c` (`message` gets the holder's name) and answers false.
+ */
+function claim(
+  held: Map<string, CheckedNode>,
+  id: string,
+  c: CheckedNode,
+  issues: Issue[],
+  code: IssueCode,
+  path: string,
+  message: (holder: string) => string,
+): boolean {
+  const other = held.get(id);
+  if (!other) {
+    held.set(id, c);
+    return true;
+  }
+  issues.push(issueFor(code, where(c.eff), path, message(other.eff.node.metadata.name)));
+  return false;
+}
+
 /** Checks across nodes of all networks: unique keys, addresses, subnets, endpoints; no underlay claimed. */
 export function checkAcrossNodes(nodes: readonly CheckedNode[], issues: Issue[]): void {
   const keys = new Map<string, CheckedNode>();
@@ -195,17 +217,15 @@ export function checkAcrossNodes(nodes: readonly CheckedNode[], issues: Issue[])
   for (const c of nodes) {
     const key = c.eff.node.spec.publicKey;
     if (key) {
-      const other = keys.get(key);
-      if (other) {
-        issues.push(
-          issueFor(
-            "duplicate-public-key",
-            where(c.eff),
-            "spec.publicKey",
-            `also used by node ${other.eff.node.metadata.name}`,
-          ),
-        );
-      } else keys.set(key, c);
+      claim(
+        keys,
+        key,
+        c,
+        issues,
+        "duplicate-public-key",
+        "spec.publicKey",
+        (other) => `also used by node ${other}`,
+      );
     }
     for (const [value, path] of [
       [c.address4, "spec.tunnelAddress"],
@@ -213,17 +233,15 @@ export function checkAcrossNodes(nodes: readonly CheckedNode[], issues: Issue[])
     ] as const) {
       if (value === undefined) continue;
       const id = `${c.eff.node.spec.network}/${path}/${value}`;
-      const other = addresses.get(id);
-      if (other) {
-        issues.push(
-          issueFor(
-            "duplicate-address",
-            where(c.eff),
-            path,
-            `also the address of node ${other.eff.node.metadata.name}`,
-          ),
-        );
-      } else addresses.set(id, c);
+      claim(
+        addresses,
+        id,
+        c,
+        issues,
+        "duplicate-address",
+        path,
+        (other) => `also the address of node ${other}`,
+      );
     }
   }
   checkSubnetOverlaps(nodes, issues);
@@ -270,19 +288,8 @@ function checkEndpoints(nodes: readonly CheckedNode[], issues: Issue[]): void {
     const count = Math.max(1, c.portCount);
     for (let i = 0; i < count; i++) {
       const id = `${c.endpoint.host.toLowerCase()}:${c.endpoint.port + i}`;
-      const other = ports.get(id);
-      if (other) {
-        issues.push(
-          issueFor(
-            "duplicate-endpoint",
-            where(c.eff),
-            "spec.endpoint",
-            `${id} is also used by node ${other.eff.node.metadata.name}`,
-          ),
-        );
-        break;
-      }
-      ports.set(id, c);
+      const message = (other: string) => `${id} is also used by node ${other}`;
+      if (!claim(ports, id, c, issues, "duplicate-endpoint", "spec.endpoint", message)) break;
     }
     const a = c.endpoint.address;
     if (a) sweep.push({ prefix: hostPrefix(a), tag: { c } });

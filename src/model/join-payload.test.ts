@@ -19,8 +19,16 @@ import {
   verifyJoinHmac,
 } from "./join-payload.js";
 import { enrollmentSpec } from "./resources.js";
-
-const PUBLIC_KEY = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo="; // RFC 7748 §6.1 Alice
+import {
+  EXAMPLE_PUBLIC_KEY,
+  FULL_HMAC,
+  FULL_HMAC_UTF8,
+  FULL_PAYLOAD,
+  MINIMAL_HMAC,
+  MINIMAL_PAYLOAD,
+  SECRET,
+  SECRET_UTF8,
+} from "./testing/join-vectors.js";
 
 /** Goes through the schema, as real requests do, so the examples are valid requests. */
 function request(overrides: Record<string, unknown> = {}): JoinRequest {
@@ -32,7 +40,7 @@ function request(overrides: Record<string, unknown> = {}): JoinRequest {
     nonce: "9f1c2e4b6a8d0c1e3f5a7b9d2c4e6f80",
     timestamp: "2026-11-22T08:00:00Z",
     role: "spoke",
-    publicKey: PUBLIC_KEY,
+    publicKey: EXAMPLE_PUBLIC_KEY,
     hmac: "0".repeat(64),
     ...overrides,
   });
@@ -49,58 +57,11 @@ const FULL = request({
 });
 const MINIMAL = request();
 
-const FULL_PAYLOAD = [
-  "policy=branches",
-  "network=corp",
-  "nodeName=branch-sha",
-  "audience=ctrl-7f3a.example",
-  "nonce=9f1c2e4b6a8d0c1e3f5a7b9d2c4e6f80",
-  "timestamp=2026-11-22T08:00:00Z",
-  "role=spoke",
-  "tunnelAddress=10.100.1.7",
-  "endpoint=198.51.100.7:51820",
-  "subnets=10.64.10.0/24,10.64.9.0/24,fd00:64:7::/64",
-  `publicKey=${PUBLIC_KEY}`,
-  "listenPort=51820",
-  "persistentKeepalive=25",
-].join("\n");
-
-const MINIMAL_PAYLOAD = [
-  "policy=branches",
-  "network=corp",
-  "nodeName=branch-sha",
-  "audience=ctrl-7f3a.example",
-  "nonce=9f1c2e4b6a8d0c1e3f5a7b9d2c4e6f80",
-  "timestamp=2026-11-22T08:00:00Z",
-  "role=spoke",
-  "tunnelAddress=",
-  "endpoint=",
-  "subnets=",
-  `publicKey=${PUBLIC_KEY}`,
-  "listenPort=",
-  "persistentKeepalive=",
-].join("\n");
-
 /** [label, request, secret, HMAC as printed by `openssl dgst -sha256 -hmac SECRET` over the payload]. */
 const VECTORS: Array<[string, JoinRequest, string, string]> = [
-  [
-    "full request",
-    FULL,
-    "correct horse battery staple",
-    "33e35f2b4277c7f17ab6e6ee8c960bed419b35f318ee34c1e7b5ed02215222b4",
-  ],
-  [
-    "full request, non-ASCII secret (keyed by UTF-8 bytes)",
-    FULL,
-    "s3cret-päss-秘密",
-    "84ec05ca38dd86abdd8565d3be0f230a4b066ff18791c5fb4428e4b2b24b7eee",
-  ],
-  [
-    "optional values absent",
-    MINIMAL,
-    "correct horse battery staple",
-    "2433db7d1f3bb8d759a16e3535d6e18b6f013f674d5a2d08a2061245ed004c9a",
-  ],
+  ["full request", FULL, SECRET, FULL_HMAC],
+  ["full request, non-ASCII secret (keyed by UTF-8 bytes)", FULL, SECRET_UTF8, FULL_HMAC_UTF8],
+  ["optional values absent", MINIMAL, SECRET, MINIMAL_HMAC],
 ];
 
 describe("joinPayload", () => {

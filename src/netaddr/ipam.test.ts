@@ -1,13 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allocateAddresses, allocateFromPools, PoolExhaustedError, usableRange } from "./ipam.js";
-import { containsAddress, formatIp, type Prefix, parsePrefix, prefixEnd } from "./prefix.js";
-
-function p(text: string): Prefix {
-  const parsed = parsePrefix(text);
-  if (!parsed.ok) throw new Error(`test setup: ${parsed.message}`);
-  return parsed.prefix;
-}
+import { containsAddress, formatIp, type Prefix, prefixEnd } from "./prefix.js";
+import { p } from "./testing/parse.js";
 
 const NONE: ReadonlySet<bigint> = new Set();
 const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,14}$/);

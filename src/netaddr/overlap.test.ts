@@ -1,21 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { findOverlaps, summarize, type Tagged } from "./overlap.js";
-import {
-  comparePrefixes,
-  formatPrefix,
-  netmask,
-  overlaps,
-  type Prefix,
-  parsePrefix,
-  prefixEnd,
-} from "./prefix.js";
-
-function p(text: string): Prefix {
-  const parsed = parsePrefix(text);
-  if (!parsed.ok) throw new Error(`test setup: ${parsed.message}`);
-  return parsed.prefix;
-}
+import { comparePrefixes, formatPrefix, netmask, overlaps, type Prefix, prefixEnd } from "./prefix.js";
+import { p } from "./testing/parse.js";
 
 const texts = (prefixes: readonly Prefix[]) => prefixes.map(formatPrefix);
 const sum = (...list: string[]) => texts(summarize(list.map(p)));

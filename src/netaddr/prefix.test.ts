@@ -19,18 +19,7 @@ import {
   prefixEnd,
   prefixSize,
 } from "./prefix.js";
-
-function p(text: string): Prefix {
-  const parsed = parsePrefix(text);
-  if (!parsed.ok) throw new Error(`test setup: ${parsed.message}`);
-  return parsed.prefix;
-}
-
-function ip(text: string) {
-  const parsed = parseIp(text);
-  if (!parsed) throw new Error(`test setup: ${text} is not an address`);
-  return parsed;
-}
+import { ip, p } from "./testing/parse.js";
 
 const v4Value = fc.bigInt({ min: 0n, max: (1n << 32n) - 1n });
 const v6Value = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
@@ -251,24 +240,22 @@ describe("prefix arithmetic", () => {
     expect(containsAddress(p("0.0.0.0/0"), ip("::a00:1"))).toBe(false);
   });
 
-  it("containsPrefix", () => {
-    expect(containsPrefix(p("10.0.0.0/8"), p("10.64.0.0/12"))).toBe(true);
-    expect(containsPrefix(p("10.0.0.0/8"), p("10.0.0.0/8"))).toBe(true);
-    expect(containsPrefix(p("10.64.0.0/12"), p("10.0.0.0/8"))).toBe(false);
-    expect(containsPrefix(p("10.0.0.0/9"), p("10.128.0.0/9"))).toBe(false);
-    expect(containsPrefix(p("0.0.0.0/0"), p("::/0"))).toBe(false);
-    expect(containsPrefix(p("::/0"), p("2001:db8::/32"))).toBe(true);
-    expect(containsPrefix(p("2001:db8::/32"), p("2001:db9::/32"))).toBe(false);
-  });
-
-  it("overlaps", () => {
-    expect(overlaps(p("10.0.0.0/8"), p("10.64.0.0/12"))).toBe(true);
-    expect(overlaps(p("10.64.0.0/12"), p("10.0.0.0/8"))).toBe(true);
-    expect(overlaps(p("10.0.0.0/25"), p("10.0.0.128/25"))).toBe(false);
-    expect(overlaps(p("10.0.0.0/24"), p("10.0.0.255/32"))).toBe(true);
-    expect(overlaps(p("10.0.0.0/24"), p("10.0.1.0/32"))).toBe(false);
-    expect(overlaps(p("0.0.0.0/0"), p("::/0"))).toBe(false);
-    expect(overlaps(p("::/96"), p("0.0.0.0/0"))).toBe(false);
+  // [a, b, a contains b, a and b overlap]
+  it.each([
+    ["10.0.0.0/8", "10.64.0.0/12", true, true],
+    ["10.0.0.0/8", "10.0.0.0/8", true, true],
+    ["10.64.0.0/12", "10.0.0.0/8", false, true],
+    ["10.0.0.0/9", "10.128.0.0/9", false, false],
+    ["10.0.0.0/25", "10.0.0.128/25", false, false],
+    ["10.0.0.0/24", "10.0.0.255/32", true, true],
+    ["10.0.0.0/24", "10.0.1.0/32", false, false],
+    ["0.0.0.0/0", "::/0", false, false],
+    ["::/96", "0.0.0.0/0", false, false],
+    ["::/0", "2001:db8::/32", true, true],
+    ["2001:db8::/32", "2001:db9::/32", false, false],
+  ] as const)("containsPrefix(%s, %s) is %s, overlaps is %s", (a, b, contains, overlap) => {
+    expect(containsPrefix(p(a), p(b))).toBe(contains);
+    expect(overlaps(p(a), p(b))).toBe(overlap);
   });
 
   it("for prefixes, overlap means one contains the other, and containment matches addresses", () => {

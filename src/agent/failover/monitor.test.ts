@@ -31,29 +31,40 @@ function pingScript() {
 const spoke = twoHubSpoke;
 
 describe("FailoverMonitor", () => {
-  let monitor: FailoverMonitor | undefined;
-  afterEach(() => monitor?.stop());
+  let running: FailoverMonitor | undefined;
+  afterEach(() => running?.stop());
 
-  it("takes the preferred uplink down after 3 misses, a backup only after 6", () => {
+  /** A monitor of the two-hub spoke after `misses` misses, its clock at 0 and both hubs answered once. */
+  function tracking(misses: number) {
     const { runner, say } = pingScript();
     const changes: LinkChange[] = [];
     let t = 0;
-    monitor = new FailoverMonitor({
+    const monitor = new FailoverMonitor({
       runner,
-      timers: { intervalMs: 1000, misses: 3, holdDownMs: 5000, window: 10 },
+      timers: { intervalMs: 1000, misses, holdDownMs: 5000, window: 10 },
       onChange: (c) => changes.push(c),
       now: () => t,
     });
+    running = monitor;
     monitor.track(spoke);
     for (const a of ["10.100.0.1", "10.100.0.2"]) say(a, true);
-    for (let i = 0; i < 3; i++) {
+    /** One probe interval passes. */
+    const tick = () => {
       t += 1000;
+    };
+    return { monitor, say, changes, tick };
+  }
+
+  it("takes the preferred uplink down after 3 misses, a backup only after 6", () => {
+    const { monitor, say, changes, tick } = tracking(3);
+    for (let i = 0; i < 3; i++) {
+      tick();
       say("10.100.0.1", false);
       say("10.100.0.2", false);
     }
     expect([...monitor.down()]).toEqual(["hw_lab_hub-1"]);
     for (let i = 0; i < 3; i++) {
-      t += 1000;
+      tick();
       say("10.100.0.2", false);
     }
     expect(changes.map((c) => `${c.iface} ${c.state}`)).toEqual(["hw_lab_hub-1 down", "hw_lab_hub-2 down"]);
@@ -64,32 +75,22 @@ describe("FailoverMonitor", () => {
   });
 
   it("with every uplink down, uses the first that answers again at once, and only that one", () => {
-    const { runner, say } = pingScript();
-    const changes: LinkChange[] = [];
-    let t = 0;
-    monitor = new FailoverMonitor({
-      runner,
-      timers: { intervalMs: 1000, misses: 1, holdDownMs: 5000, window: 10 },
-      onChange: (c) => changes.push(c),
-      now: () => t,
-    });
-    monitor.track(spoke);
-    for (const a of ["10.100.0.1", "10.100.0.2"]) say(a, true);
-    t += 1000;
+    const { monitor, say, changes, tick } = tracking(1);
+    tick();
     say("10.100.0.1", false);
     say("10.100.0.2", false);
     say("10.100.0.2", false);
     expect(monitor.down().size).toBe(2);
-    t += 1000;
+    tick();
     say("10.100.0.2", true);
     expect([...monitor.down()]).toEqual(["hw_lab_hub-1"]);
     expect(changes.at(-1)).toMatchObject({ iface: "hw_lab_hub-2", state: "up" });
-    t += 1000;
+    tick();
     say("10.100.0.1", true);
     // hub-1 answers too, but hub-2 carries the routes until hub-1 has held for the hold-down.
     expect([...monitor.down()]).toEqual(["hw_lab_hub-1"]);
     for (let i = 0; i < 5; i++) {
-      t += 1000;
+      tick();
       say("10.100.0.1", true);
       say("10.100.0.2", true);
     }

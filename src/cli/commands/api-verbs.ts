@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { KIND_PATHS } from "../../controller/api/kinds.js";
 import type { ApplyOutcome } from "../../controller/state/intent-store.js";
 import { RESOURCE_KINDS, type ResourceKind } from "../../model/index.js";
-import { apiRequest, loadCredentials, saveCredentials } from "../api-client.js";
+import { apiRequest, loadCredentials, nodeStatuses, saveCredentials } from "../api-client.js";
 import { joinFiles } from "../body-places.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
@@ -57,91 +57,83 @@ type Listed = {
   status?: Record<string, unknown>;
 };
 
+/** A column of `get`'s table: its header and how a listed resource shows in it. */
+type Column = [header: string, cell: (i: Listed) => string];
+
+const str = (v: unknown) => (v === undefined || v === null || v === "" ? "-" : String(v));
+const list = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.join(",") : "-");
+const NAME: Column = ["NAME", (i) => i.metadata.name];
+/** A column showing `spec[field]`. */
+const spec = (header: string, field: string, show = str): Column => [header, (i) => show(i.spec[field])];
+
+/** The columns that matter for each kind but Node (whose live state is fetched); others: OTHER. */
+const COLUMNS: Partial<Record<ResourceKind, Column[]>> = {
+  Network: [
+    NAME,
+    spec("CIDR", "cidr"),
+    spec("CIDR6", "cidr6"),
+    spec("TOPOLOGY", "topology"),
+    spec("DEFAULT", "defaultAction"),
+  ],
+  Enrollment: [
+    NAME,
+    spec("POLICY", "policy"),
+    ["STATE", (i) => str(i.status?.state)],
+    ["REASON", (i) => str(i.status?.reason)],
+    ["AGE", (i) => age(typeof i.status?.requestedAt === "string" ? i.status.requestedAt : undefined)],
+  ],
+  EnrollmentPolicy: [
+    NAME,
+    spec("NETWORK", "network"),
+    spec("ROLE", "role"),
+    spec("NAMES", "nodeNames", list),
+    spec("ADDRESSES", "tunnelAddressPrefixes", list),
+    spec("APPROVAL", "approval"),
+  ],
+};
+const OTHER: Column[] = [NAME, spec("NETWORK", "network")];
+
+type LiveStatus = { online: boolean; lastSeenAt: string | null; activeHub: string | null };
+
+/** Live state by node where the controller has it (a controller without live status: none). */
+async function liveStatus(
+  creds: Awaited<ReturnType<typeof loadCredentials>>,
+): Promise<Map<string, LiveStatus>> {
+  const live = new Map<string, LiveStatus>();
+  try {
+    for await (const s of nodeStatuses<LiveStatus & { node: string }>(creds)) live.set(s.node, s);
+  } catch {
+    // no live status on this controller
+  }
+  return live;
+}
+
 /** The columns that matter for each kind. */
 async function tableOf(
   kind: ResourceKind,
   items: Listed[],
   creds: Awaited<ReturnType<typeof loadCredentials>>,
 ) {
-  const str = (v: unknown) => (v === undefined || v === null || v === "" ? "-" : String(v));
-  const list = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.join(",") : "-");
-  if (kind === "Network")
-    return table(
-      ["NAME", "CIDR", "CIDR6", "TOPOLOGY", "DEFAULT"],
-      items.map((i) => [
-        i.metadata.name,
-        str(i.spec.cidr),
-        str(i.spec.cidr6),
-        str(i.spec.topology),
-        str(i.spec.defaultAction),
-      ]),
-    );
+  let columns = COLUMNS[kind] ?? OTHER;
   if (kind === "Node") {
     // Live state where the controller has it (a controller without live status shows "-").
-    const live = new Map<string, { online: boolean; lastSeenAt: string | null; activeHub: string | null }>();
-    try {
-      let after: string | undefined;
-      do {
-        const q = new URLSearchParams({ limit: "1000" });
-        if (after) q.set("after", after);
-        const page = (await apiRequest(creds, "GET", `/api/v1/node-status?${q}`)).json<{
-          items: Array<{
-            node: string;
-            online: boolean;
-            lastSeenAt: string | null;
-            activeHub: string | null;
-          }>;
-          next?: string;
-        }>();
-        for (const s of page.items) live.set(s.node, s);
-        after = page.next;
-      } while (after);
-    } catch {
-      // no live status on this controller
-    }
-    return table(
-      ["NAME", "NETWORK", "ROLE", "ADDRESS", "ENDPOINT", "HUBS", "STATE", "ACTIVE-HUB"],
-      items.map((i) => {
-        const s = live.get(i.metadata.name);
-        return [
-          i.metadata.name,
-          str(i.spec.network),
-          str(i.spec.role),
-          str(i.spec.tunnelAddress),
-          str(i.spec.endpoint),
-          list(i.spec.hubs),
-          !s ? "-" : s.lastSeenAt === null ? "never-reported" : s.online ? "online" : "offline",
-          str(s?.activeHub),
-        ];
-      }),
-    );
+    const live = await liveStatus(creds);
+    const state = (s: LiveStatus | undefined) =>
+      !s ? "-" : s.lastSeenAt === null ? "never-reported" : s.online ? "online" : "offline";
+    columns = [
+      NAME,
+      spec("NETWORK", "network"),
+      spec("ROLE", "role"),
+      spec("ADDRESS", "tunnelAddress"),
+      spec("ENDPOINT", "endpoint"),
+      spec("HUBS", "hubs", list),
+      ["STATE", (i) => state(live.get(i.metadata.name))],
+      ["ACTIVE-HUB", (i) => str(live.get(i.metadata.name)?.activeHub)],
+    ];
   }
-  if (kind === "Enrollment")
-    return table(
-      ["NAME", "POLICY", "STATE", "REASON", "AGE"],
-      items.map((i) => [
-        i.metadata.name,
-        str(i.spec.policy),
-        str(i.status?.state),
-        str(i.status?.reason),
-        age(typeof i.status?.requestedAt === "string" ? i.status.requestedAt : undefined),
-      ]),
-    );
-  if (kind === "EnrollmentPolicy")
-    return table(
-      ["NAME", "NETWORK", "ROLE", "NAMES", "ADDRESSES", "APPROVAL"],
-      items.map((i) => [
-        i.metadata.name,
-        str(i.spec.network),
-        str(i.spec.role),
-        list(i.spec.nodeNames),
-        list(i.spec.tunnelAddressPrefixes),
-        str(i.spec.approval),
-      ]),
-    );
   return table(
-    ["NAME", "NETWORK"],
-    items.map((i) => [i.metadata.name, str(i.spec.network)]),
+    columns.map(([header]) => header),
+    items.map((i) => columns.map(([, cell]) => cell(i))),
   );
 }
 

@@ -4,35 +4,14 @@
  * alone on stdout (it is shown once), so `TOKEN=$(hubwire token create --policy P)` works.
  */
 import type { Command } from "commander";
-import { apiRequest, loadCredentials } from "../api-client.js";
+import type { JoinTokenView } from "../../controller/api/routes/join-tokens.js";
+import { apiRequest, getItems, loadCredentials } from "../api-client.js";
 import { CliError, EXIT } from "../exit-codes.js";
 import type { Io } from "../io.js";
-
-interface TokenItem {
-  id: string;
-  policy: string;
-  createdBy: string;
-  createdAt: string;
-  expiresAt: string | null;
-  maxUses: number | null;
-  uses: number;
-  revokedAt: string | null;
-}
+import { table } from "../table.js";
 
 const post = async (path: string, body?: unknown) =>
   apiRequest(await loadCredentials(), "POST", path, body === undefined ? {} : { body: JSON.stringify(body) });
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((v, c) => v.padEnd(widths[c]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
-}
 
 export function registerEnrollVerbs(program: Command, io: Io): void {
   const token = program.command("token").description("join tokens for enrollment");
@@ -58,8 +37,7 @@ export function registerEnrollVerbs(program: Command, io: Io): void {
     .command("list")
     .description("list join tokens (never their secrets)")
     .action(async () => {
-      const res = await apiRequest(await loadCredentials(), "GET", "/api/v1/join-tokens");
-      const items = res.json<{ items: TokenItem[] }>().items;
+      const items = await getItems<JoinTokenView>("/api/v1/join-tokens");
       const rows = items.map((t) => [
         t.id,
         t.policy,
@@ -68,7 +46,7 @@ export function registerEnrollVerbs(program: Command, io: Io): void {
         t.revokedAt ? `revoked ${t.revokedAt}` : "active",
         t.createdBy,
       ]);
-      io.stdout(table([["ID", "POLICY", "USES", "EXPIRES", "STATE", "CREATED BY"], ...rows]));
+      io.stdout(table(["ID", "POLICY", "USES", "EXPIRES", "STATE", "CREATED BY"], rows));
     });
   token
     .command("revoke")

@@ -4,18 +4,9 @@
  * from the hub at once, so it names the revision reviewed when given one.
  */
 import type { Command } from "commander";
-import { apiRequest, loadCredentials } from "../api-client.js";
+import type { HoldView } from "../../controller/api/routes/delivery-holds.js";
+import { apiRequest, getItems, loadCredentials } from "../api-client.js";
 import type { Io } from "../io.js";
-
-interface HoldItem {
-  node: string;
-  revision: string;
-  baselineRevision: string;
-  peersBefore: number;
-  removed: number;
-  removedNames: string[];
-  heldAt: string;
-}
 
 export function registerHoldVerbs(program: Command, io: Io): void {
   const hold = program
@@ -25,8 +16,7 @@ export function registerHoldVerbs(program: Command, io: Io): void {
     .command("list")
     .description("list held hub revisions and the peers each would remove")
     .action(async () => {
-      const res = await apiRequest(await loadCredentials(), "GET", "/api/v1/delivery-holds");
-      const items = res.json<{ items: HoldItem[] }>().items;
+      const items = await getItems<HoldView>("/api/v1/delivery-holds");
       if (items.length === 0) {
         io.stdout("no delivery is held\n");
         return;
@@ -50,7 +40,7 @@ export function registerHoldVerbs(program: Command, io: Io): void {
         `/api/v1/delivery-holds/${encodeURIComponent(node)}/confirm`,
         { body: JSON.stringify(flags.revision ? { revision: flags.revision } : {}) },
       );
-      const h = res.json<HoldItem>();
+      const h = res.json<HoldView>();
       io.stdout(`confirmed ${node} revision ${h.revision}: ${h.removed} peers will be removed\n`);
     });
 }

@@ -1,21 +1,22 @@
 /**
  * `hubwire join-hmac` through the real CLI entry point, in-process, with claim
  * and secret files on disk. Expected HMACs are the openssl-computed vectors of
- * src/model/join-payload.test.ts, so CLI and model are held to the same bytes.
+ * src/model/testing/join-vectors.ts, shared with the model's tests, so CLI and
+ * model are held to the same bytes.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  FULL_HMAC,
+  FULL_HMAC_UTF8,
+  FULL_PAYLOAD,
+  SECRET,
+  SECRET_UTF8,
+} from "../../model/testing/join-vectors.js";
 import { EXIT } from "../exit-codes.js";
-import { memoryIo } from "../io.js";
-import { main } from "../main.js";
-
-const SECRET = "correct horse battery staple";
-// `openssl dgst -sha256 -hmac "correct horse battery staple"` over PAYLOAD.
-const HMAC = "33e35f2b4277c7f17ab6e6ee8c960bed419b35f318ee34c1e7b5ed02215222b4";
-// Same payload, secret "s3cret-päss-秘密" (keyed by its UTF-8 bytes).
-const HMAC_UTF8 = "84ec05ca38dd86abdd8565d3be0f230a4b066ff18791c5fb4428e4b2b24b7eee";
+import { runCli } from "../testing/run-cli.js";
 
 const SPEC_YAML = `policy: branches
   network: corp
@@ -40,22 +41,6 @@ spec:
 status: { state: Pending, reason: "", expiresAt: "2026-11-23T08:00:00Z" }
 `;
 
-const PAYLOAD = [
-  "policy=branches",
-  "network=corp",
-  "nodeName=branch-sha",
-  "audience=ctrl-7f3a.example",
-  "nonce=9f1c2e4b6a8d0c1e3f5a7b9d2c4e6f80",
-  "timestamp=2026-11-22T08:00:00Z",
-  "role=spoke",
-  "tunnelAddress=10.100.1.7",
-  "endpoint=198.51.100.7:51820",
-  "subnets=10.64.10.0/24,10.64.9.0/24,fd00:64:7::/64",
-  "publicKey=hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=",
-  "listenPort=51820",
-  "persistentKeepalive=25",
-].join("\n");
-
 let dir = "";
 let n = 0;
 
@@ -73,11 +58,7 @@ async function file(content: string | Buffer): Promise<string> {
   return path;
 }
 
-async function run(args: string[]) {
-  const io = memoryIo();
-  const code = await main(["node", "hubwire", "join-hmac", ...args], io);
-  return { code, out: io.out, err: io.err };
-}
+const run = (args: string[]) => runCli(["join-hmac", ...args]);
 
 async function sign(claim: string, secret: string | Buffer = `${SECRET}\n`, extra: string[] = []) {
   return run(["--claim", await file(claim), "--secret-file", await file(secret), ...extra]);
@@ -85,12 +66,12 @@ async function sign(claim: string, secret: string | Buffer = `${SECRET}\n`, extr
 
 describe("hubwire join-hmac", () => {
   it("prints the HMAC of a whole Enrollment resource, ignoring its hmac and status", async () => {
-    expect(await sign(RESOURCE_YAML)).toEqual({ code: EXIT.ok, out: `${HMAC}\n`, err: "" });
+    expect(await sign(RESOURCE_YAML)).toEqual({ code: EXIT.ok, out: `${FULL_HMAC}\n`, err: "" });
   });
 
   it("accepts just the spec, without hmac", async () => {
     const bare = SPEC_YAML.replace(/\n {2}/g, "\n");
-    expect(await sign(bare)).toEqual({ code: EXIT.ok, out: `${HMAC}\n`, err: "" });
+    expect(await sign(bare)).toEqual({ code: EXIT.ok, out: `${FULL_HMAC}\n`, err: "" });
   });
 
   it.each([
@@ -98,17 +79,17 @@ describe("hubwire join-hmac", () => {
     ["CRLF", `${SECRET}\r\n`],
     ["no", SECRET],
   ])("drops one trailing newline (%s) from the secret file", async (_label, secret) => {
-    expect((await sign(RESOURCE_YAML, secret)).out).toBe(`${HMAC}\n`);
+    expect((await sign(RESOURCE_YAML, secret)).out).toBe(`${FULL_HMAC}\n`);
   });
 
   it("keys the HMAC with the secret's UTF-8 bytes", async () => {
-    expect((await sign(RESOURCE_YAML, "s3cret-päss-秘密\n")).out).toBe(`${HMAC_UTF8}\n`);
+    expect((await sign(RESOURCE_YAML, `${SECRET_UTF8}\n`)).out).toBe(`${FULL_HMAC_UTF8}\n`);
   });
 
   it("--show-payload prints exactly the signed bytes and nothing else", async () => {
     expect(await sign(RESOURCE_YAML, `${SECRET}\n`, ["--show-payload"])).toEqual({
       code: EXIT.ok,
-      out: PAYLOAD,
+      out: FULL_PAYLOAD,
       err: "",
     });
   });

@@ -10,8 +10,7 @@ import { corpYaml } from "../../controller/testing/api-harness.js";
 import { type LiveController, liveController } from "../../controller/testing/live-controller.js";
 import { scratchDir } from "../../controller/testing/scratch-dir.js";
 import { generatePrivateKey } from "../../keys/wgkeys.js";
-import { memoryIo } from "../io.js";
-import { main } from "../main.js";
+import { runCli } from "../testing/run-cli.js";
 
 const dirs = await scratchDir("hubwire-cli-join-");
 let live: LiveController;
@@ -32,11 +31,11 @@ afterAll(async () => {
   await live?.close();
 });
 
-async function run(args: string[], stdin = "") {
-  const io = memoryIo(stdin);
-  const code = await main(["node", "hubwire", ...args], io);
-  return { code, out: io.out, err: io.err };
-}
+const run = runCli;
+
+/** `hubwire join` with the token from `tokenFile` ("-": from `stdin`) and the key from `keyFile`. */
+const joinAs = (name: string, tokenFile: string, keyFile: string, extra: string[] = [], stdin = "") =>
+  run(["join", "--token-file", tokenFile, "--key-file", keyFile, "--name", name, ...extra], stdin);
 
 describe("hubwire token / join / approve / reject / revoke", () => {
   it("creates a token, joins with it from files, and the operator approves, lists and revokes", async () => {
@@ -48,17 +47,7 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     await writeFile(tokenFile, created.out, { mode: 0o600 });
     await writeFile(keyFile, `${generatePrivateKey()}\n`, { mode: 0o600 });
 
-    const joined = await run([
-      "join",
-      "--token-file",
-      tokenFile,
-      "--key-file",
-      keyFile,
-      "--name",
-      "branch-cli",
-      "--subnet",
-      "10.64.80.0/24",
-    ]);
+    const joined = await joinAs("branch-cli", tokenFile, keyFile, ["--subnet", "10.64.80.0/24"]);
     expect(joined.code, joined.err).toBe(0);
     expect(JSON.parse(joined.out)).toMatchObject({ state: "Pending", node: "branch-cli" });
 
@@ -66,18 +55,11 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     expect((await run(["get", "enrollments", "--state", "Approved"])).out).not.toContain("branch-cli");
     expect((await run(["approve", "branch-cli"])).out).toBe("approved branch-cli\n");
     const credentialFile = join(work, "credential");
-    const again = await run(
-      [
-        "join",
-        "--token-file",
-        "-",
-        "--key-file",
-        keyFile,
-        "--name",
-        "branch-cli",
-        "--credential-file",
-        credentialFile,
-      ],
+    const again = await joinAs(
+      "branch-cli",
+      "-",
+      keyFile,
+      ["--credential-file", credentialFile],
       created.out,
     );
     expect(again.code, again.err).toBe(0);
@@ -95,10 +77,7 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     expect((await run(["revoke", "branch-cli", "--reason", "test"])).out).toBe("revoked branch-cli\n");
     // A revoked node never comes back, even with a fresh token.
     const fresh = (await run(["token", "create", "--policy", "branches"])).out;
-    const refused = await run(
-      ["join", "--token-file", "-", "--key-file", keyFile, "--name", "branch-cli"],
-      fresh,
-    );
+    const refused = await joinAs("branch-cli", "-", keyFile, [], fresh);
     expect(refused.code).toBe(1);
     expect(JSON.parse(refused.out), refused.out).toMatchObject({ state: "Revoked" });
     // Until an operator resets it: then the name enrolls again, with a new key.
@@ -108,10 +87,7 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     expect((await run(["reset", "branch-cli"])).code).not.toBe(0);
     const newKey = join(work, "key-new");
     await writeFile(newKey, `${generatePrivateKey()}\n`, { mode: 0o600 });
-    const rejoined = await run(
-      ["join", "--token-file", "-", "--key-file", newKey, "--name", "branch-cli"],
-      fresh,
-    );
+    const rejoined = await joinAs("branch-cli", "-", newKey, [], fresh);
     expect(rejoined.code, rejoined.err).toBe(0);
     expect(JSON.parse(rejoined.out)).toMatchObject({ state: "Pending", node: "branch-cli" });
   });
@@ -122,17 +98,7 @@ describe("hubwire token / join / approve / reject / revoke", () => {
     const keyFile = join(work, "key2");
     await writeFile(tokenFile, token);
     await writeFile(keyFile, generatePrivateKey());
-    await run([
-      "join",
-      "--token-file",
-      tokenFile,
-      "--key-file",
-      keyFile,
-      "--name",
-      "branch-rej",
-      "--subnet",
-      "10.64.81.0/24",
-    ]);
+    await joinAs("branch-rej", tokenFile, keyFile, ["--subnet", "10.64.81.0/24"]);
     expect((await run(["reject", "branch-rej"])).code).toBe(2); // --reason is required
     expect((await run(["reject", "branch-rej", "--reason", "unknown site"])).out).toBe(
       "rejected branch-rej\n",
@@ -142,8 +108,7 @@ describe("hubwire token / join / approve / reject / revoke", () => {
 
     expect((await run(["token", "create", "--policy", "branches", "--uses", "0"])).code).toBe(2);
     // branch-x joining with the token read from `file` (which is missing or unreadable as a token).
-    const joinWith = (file: string) =>
-      run(["join", "--token-file", join(work, file), "--key-file", keyFile, "--name", "branch-x"]);
+    const joinWith = (file: string) => joinAs("branch-x", join(work, file), keyFile);
     const missing = await joinWith("nope");
     expect(missing.code).toBe(3);
     expect(missing.err).toContain("cannot read the join token file");

@@ -8,18 +8,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseWgKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import { EXIT } from "../exit-codes.js";
-import { memoryIo } from "../io.js";
-import { main } from "../main.js";
+import { runCli } from "../testing/run-cli.js";
 
 // RFC 7748 §6.1: Alice's key pair.
 const PRIV = "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=";
 const PUB = "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=";
 
-async function run(args: string[], stdin = "") {
-  const io = memoryIo(stdin);
-  const code = await main(["node", "hubwire", ...args], io);
-  return { code, out: io.out, err: io.err };
-}
+const run = runCli;
 
 describe("hubwire keygen", () => {
   it("-o FILE writes the key readable by its owner only (0600), and never overwrites one", async () => {

@@ -10,19 +10,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../exit-codes.js";
-import { memoryIo } from "../io.js";
-import { main } from "../main.js";
+import { runCli } from "../testing/run-cli.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const CORP = join(ROOT, "examples", "corp");
 const MESH = join(ROOT, "examples", "mesh");
 const GOLDEN = join(ROOT, "src", "compile", "testdata", "golden");
 
-async function run(...args: string[]) {
-  const io = memoryIo();
-  const code = await main(["node", "hubwire", ...args], io);
-  return { code, out: io.out, err: io.err };
-}
+const run = (...args: string[]) => runCli(args);
 
 const golden = (example: string, node: string, file: string) =>
   readFile(join(GOLDEN, example, node, file), "utf8");
@@ -69,16 +64,17 @@ describe("hubwire validate", () => {
     return lines;
   }
 
+  /** spokes.yaml broken twice: branch-nyc's subnet overlaps branch-sha's; edge-rig names a hub that does not exist. */
+  const overlapAndDangling = (text: string) =>
+    text
+      .replace("subnets: [10.64.9.0/24]", "subnets: [10.64.7.128/25]")
+      .replace(
+        "hubs: [hub-fra, hub-sgp]\n  persistentKeepalive",
+        "hubs: [hub-fra, hub-ams]\n  persistentKeepalive",
+      );
+
   it("exits 1 with one `Kind/name path:` line per validation error on a broken copy", async () => {
-    // branch-nyc's subnet overlaps branch-sha's; edge-rig names a hub that does not exist.
-    const dir = await editedCorp("broken", "spokes.yaml", (t) =>
-      t
-        .replace("subnets: [10.64.9.0/24]", "subnets: [10.64.7.128/25]")
-        .replace(
-          "hubs: [hub-fra, hub-sgp]\n  persistentKeepalive",
-          "hubs: [hub-fra, hub-ams]\n  persistentKeepalive",
-        ),
-    );
+    const dir = await editedCorp("broken", "spokes.yaml", overlapAndDangling);
     const r = await run("validate", dir);
     expect(r.code).toBe(EXIT.invalid);
     expect(r.out).toBe("");
@@ -97,13 +93,7 @@ describe("hubwire validate", () => {
 
   it("reports a schema error, a dangling reference and an overlap in one run, each with file, document and line", async () => {
     const dir = await editedCorp("three", "spokes.yaml", (t) =>
-      t
-        .replace("subnets: [10.64.9.0/24]", "subnets: [10.64.7.128/25]")
-        .replace(
-          "hubs: [hub-fra, hub-sgp]\n  persistentKeepalive",
-          "hubs: [hub-fra, hub-ams]\n  persistentKeepalive",
-        )
-        .replace("role: external", "role: laptop"),
+      overlapAndDangling(t).replace("role: external", "role: laptop"),
     );
     const r = await run("validate", dir);
     expect(r.code).toBe(EXIT.invalid);

@@ -5,7 +5,7 @@
  */
 import { rm } from "node:fs/promises";
 import type { Command } from "commander";
-import { apiRequest, credentialsPath, loadCredentials } from "../api-client.js";
+import { apiRequest, credentialsPath, loadCredentials, nodeStatuses } from "../api-client.js";
 import type { Io } from "../io.js";
 import { age, table } from "../table.js";
 
@@ -114,18 +114,7 @@ export function registerSessionVerbs(program: Command, io: Io): void {
         return;
       }
       const items: Status[] = [];
-      let after: string | undefined;
-      do {
-        const q = new URLSearchParams({ limit: "1000" });
-        if (flags.network) q.set("network", flags.network);
-        if (after) q.set("after", after);
-        const page = (await apiRequest(creds, "GET", `/api/v1/node-status?${q}`)).json<{
-          items: Status[];
-          next?: string;
-        }>();
-        items.push(...page.items);
-        after = page.next;
-      } while (after);
+      for await (const s of nodeStatuses<Status>(creds, flags.network)) items.push(s);
       io.stdout(
         table(
           ["NAME", "NETWORK", "ROLE", "STATE", "LAST-REPORT", "ACTIVE-HUB", "REVISION", "RX", "TX"],

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import type { MakeController } from "../testing/api-harness.js";
-import { corpYaml, meshYaml } from "../testing/api-harness.js";
+import { corpController, corpYaml, meshYaml } from "../testing/api-harness.js";
 import { expectError, expectOk } from "../testing/expect-api.js";
 import { KIND_CASES } from "../testing/resources.js";
 
@@ -13,8 +13,7 @@ const extrasYaml = () => KIND_CASES.map((k) => JSON.stringify(k.create)).join("\
 export function applyApiSuite(make: MakeController): void {
   describe("apply and export API", () => {
     it("applies all or nothing: one bad document in a set changes nothing", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const before = await c.exportYaml();
       const audit = (await c.call(c.admin, "GET", "/api/v1/audit?limit=1000")).json() as { items: unknown[] };
 
@@ -90,8 +89,7 @@ export function applyApiSuite(make: MakeController): void {
     });
 
     it("reports schema errors, dangling references and overlaps in one answer, placed, changing nothing", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const before = await c.exportYaml();
       const body = [
         "apiVersion: hubwire/v1\nkind: Node\nmetadata: { name: bad-role }\nspec:\n  network: corp\n  role: router",
@@ -141,8 +139,7 @@ export function applyApiSuite(make: MakeController): void {
     });
 
     it("dry run returns the plan and changes nothing", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const before = await c.exportYaml();
       const change = corpYaml().replace("subnets: [10.64.7.0/24]", "subnets: [10.64.7.0/24, 10.64.77.0/24]");
       const body = `${change}\n---\n${extrasYaml()}`;

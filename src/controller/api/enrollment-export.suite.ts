@@ -11,16 +11,7 @@ import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import type { Principal } from "../auth/principal.js";
 import { IntentStore } from "../state/intent-store.js";
 import type { Controller, MakeController } from "../testing/api-harness.js";
-import {
-  audited,
-  enrollController,
-  enrollNode,
-  joinBody,
-  joinToken,
-  postJoin,
-  reasonOf,
-  stateOf,
-} from "../testing/enroll-fixture.js";
+import * as enroll from "../testing/enroll-fixture.js";
 import { checkStateRestore } from "./routes/apply.js";
 
 const stateOfEnrollment = async (c: Controller, name: string) =>
@@ -32,23 +23,29 @@ const hubPeers = async (c: Controller) =>
     .get("hub-fra")!
     .interfaces.flatMap((i) => i.peers.map((p) => p.publicKey));
 
+/** The restore (export applied or imported into `b`) succeeded: `b` holds every EXPECTED state. */
+async function expectRestored(b: Controller, r: { statusCode: number; body: string }) {
+  expect(r.statusCode, r.body).toBe(200);
+  for (const [name, state] of Object.entries(EXPECTED)) expect(await stateOfEnrollment(b, name)).toBe(state);
+}
+
 /** A controller with one enrollment in each state, and the private keys it enrolled with. */
 async function source(make: MakeController) {
-  const c = await enrollController(make);
-  const lab = await joinToken(c, "lab");
-  const ok = await enrollNode(c, lab, "lab-ok");
-  const rev = await enrollNode(c, lab, "lab-rev");
+  const c = await enroll.enrollController(make);
+  const lab = await enroll.joinToken(c, "lab");
+  const ok = await enroll.enrollNode(c, lab, "lab-ok");
+  const rev = await enroll.enrollNode(c, lab, "lab-rev");
   expect((await c.call(c.admin, "POST", "/api/v1/nodes/lab-rev/revoke")).statusCode).toBe(200);
-  const branches = await joinToken(c, "branches");
+  const branches = await enroll.joinToken(c, "branches");
   const rej = generatePrivateKey();
-  await postJoin(c, joinBody(c, branches, "branch-rej", rej, { subnets: ["10.64.73.0/24"] }));
+  await enroll.postJoin(c, enroll.joinBody(c, branches, "branch-rej", rej, { subnets: ["10.64.73.0/24"] }));
   const rejected = await c.call(c.admin, "POST", "/api/v1/enrollments/branch-rej/reject", {
     body: { reason: "unknown site" },
   });
   expect(rejected.statusCode).toBe(200);
-  await postJoin(
+  await enroll.postJoin(
     c,
-    joinBody(c, branches, "branch-pend", generatePrivateKey(), { subnets: ["10.64.74.0/24"] }),
+    enroll.joinBody(c, branches, "branch-pend", generatePrivateKey(), { subnets: ["10.64.74.0/24"] }),
   );
   return { c, keys: { ok: ok.privateKey, rev: rev.privateKey, rej } };
 }
@@ -81,16 +78,14 @@ export function enrollmentExportApiSuite(make: MakeController): void {
       // Only Enrollments keep their status.
       expect(docs.filter((d) => d.kind !== "Enrollment" && d.status !== undefined)).toEqual([]);
 
-      const b = await enrollController(make);
+      const b = await enroll.enrollController(make);
       const r = await b.call(b.tokens.operator.credential, "POST", "/api/v1/apply", { body: yaml });
-      expect(r.statusCode, r.body).toBe(200);
-      for (const [name, state] of Object.entries(EXPECTED))
-        expect(await stateOfEnrollment(b, name)).toBe(state);
-      expect(await audited(b, "restore-state", "lab-rev")).toMatchObject({
+      await expectRestored(b, r);
+      expect(await enroll.audited(b, "restore-state", "lab-rev")).toMatchObject({
         actor: "token:ci-operator",
         after: { state: "Revoked" },
       });
-      expect(await audited(b, "restore-state", "branch-rej")).toMatchObject({
+      expect(await enroll.audited(b, "restore-state", "branch-rej")).toMatchObject({
         after: { state: "Rejected", reason: "unknown site" },
       });
       // The approved node is a peer of its hub; the revoked one is not.
@@ -98,11 +93,13 @@ export function enrollmentExportApiSuite(make: MakeController): void {
       expect(peers).toContain(publicKeyFromPrivate(keys.ok));
       expect(peers).not.toContain(publicKeyFromPrivate(keys.rev));
       // Joins on the new controller meet the restored states.
-      const lab = await joinToken(b, "lab");
-      expect(reasonOf(await postJoin(b, joinBody(b, lab, "lab-rev", keys.rev)))).toBe("node-revoked");
-      const branches = await joinToken(b, "branches");
-      const again = joinBody(b, branches, "branch-rej", keys.rej, { subnets: ["10.64.73.0/24"] });
-      expect(reasonOf(await postJoin(b, again))).toBe("enrollment-rejected");
+      const lab = await enroll.joinToken(b, "lab");
+      expect(enroll.reasonOf(await enroll.postJoin(b, enroll.joinBody(b, lab, "lab-rev", keys.rev)))).toBe(
+        "node-revoked",
+      );
+      const branches = await enroll.joinToken(b, "branches");
+      const again = enroll.joinBody(b, branches, "branch-rej", keys.rej, { subnets: ["10.64.73.0/24"] });
+      expect(enroll.reasonOf(await enroll.postJoin(b, again))).toBe("enrollment-rejected");
 
       // Re-applying the same export changes nothing.
       const revision = await b.revision();
@@ -116,10 +113,8 @@ export function enrollmentExportApiSuite(make: MakeController): void {
       const r = await b.call(b.admin, "POST", "/api/v1/import", {
         body: { format: "yaml", text: await a.exportYaml() },
       });
-      expect(r.statusCode, r.body).toBe(200);
-      for (const [name, state] of Object.entries(EXPECTED))
-        expect(await stateOfEnrollment(b, name)).toBe(state);
-      expect(await audited(b, "restore-state", "lab-ok")).toMatchObject({
+      await expectRestored(b, r);
+      expect(await enroll.audited(b, "restore-state", "lab-ok")).toMatchObject({
         actor: "user:admin",
         after: { state: "Approved" },
       });
@@ -128,7 +123,7 @@ export function enrollmentExportApiSuite(make: MakeController): void {
     it("never changes an existing state, refuses a malformed one and needs the decision role", async () => {
       const { c } = await source(make);
       const yaml = await c.exportYaml();
-      const before = await stateOf(c);
+      const before = await enroll.stateOf(c);
       // An old export cannot bring a revoked node back, nor approve a pending one.
       for (const [from, to] of [
         ["lab-rev", "Approved"],
@@ -150,10 +145,10 @@ export function enrollmentExportApiSuite(make: MakeController): void {
         });
         expect(imported.statusCode).toBe(409);
       }
-      expect(await stateOf(c)).toEqual(before);
+      expect(await enroll.stateOf(c)).toEqual(before);
 
-      const b = await enrollController(make);
-      const fresh = await stateOf(b);
+      const b = await enroll.enrollController(make);
+      const fresh = await enroll.stateOf(b);
       const bad = (field: string, value: string) =>
         yaml.replace(
           new RegExp(`(name: lab-ok\\n[\\s\\S]*?\\nstatus:\\n(?:  .*\\n)*?  ${field}: )\\S+`),
@@ -175,7 +170,7 @@ export function enrollmentExportApiSuite(make: MakeController): void {
       expect(
         (await b.call(b.tokens.viewer.credential, "POST", "/api/v1/apply", { body: yaml })).statusCode,
       ).toBe(403);
-      expect(await stateOf(b)).toEqual(fresh);
+      expect(await enroll.stateOf(b)).toEqual(fresh);
 
       // The restore asks for the enrollment-decision role itself, whatever apply's route needs.
       const as = (role: Principal["role"]) => ({ kind: "user", id: "u", actor: "user:u", role }) as Principal;

@@ -7,7 +7,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { MAX_LABELS, MAX_RESOURCES_PER_REQUEST } from "../../model/index.js";
 import type { Controller, MakeController } from "../testing/api-harness.js";
-import { corpYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { corpController, corpYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
 import { enrollController, LAB_POLICY } from "../testing/enroll-fixture.js";
 import { expectError, expectOk } from "../testing/expect-api.js";
 import { MAX_JSON_DEPTH } from "./json-body.js";
@@ -259,8 +259,7 @@ export function hardeningApiSuite(make: MakeController): void {
     });
 
     it("exports nodes.csv with formula-like cells escaped, re-importing to no change", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const node = (await c.call(c.admin, "GET", "/api/v1/nodes/branch-sha")).json() as {
         metadata: object;
         spec: Record<string, unknown>;

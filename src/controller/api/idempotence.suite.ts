@@ -4,15 +4,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MakeController } from "../testing/api-harness.js";
-import { corpYaml } from "../testing/api-harness.js";
+import { corpController, corpYaml } from "../testing/api-harness.js";
 import { expectOk } from "../testing/expect-api.js";
 import { KIND_CASES } from "../testing/resources.js";
 
 export function idempotenceApiSuite(make: MakeController): void {
   describe("unchanged intent", () => {
     it("PUTting back the stored document changes nothing, for every kind", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       for (const k of KIND_CASES)
         expectOk(await c.call(c.admin, "POST", `/api/v1/${k.plural}`, { body: k.create }), 201);
       const changed: string[] = [];
@@ -34,8 +33,7 @@ export function idempotenceApiSuite(make: MakeController): void {
     });
 
     it("re-applying unchanged YAML changes nothing, also where IPAM chose the addresses", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const exported = await c.exportYaml();
       const again = await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() });
       expectOk(again);
@@ -50,8 +48,7 @@ export function idempotenceApiSuite(make: MakeController): void {
     });
 
     it("never moves a pinned tunnel address when a document that leaves it to IPAM comes again", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const [muc] = KIND_CASES.filter((k) => k.kind === "Node");
       expectOk(await c.call(c.admin, "POST", "/api/v1/nodes", { body: muc!.create }), 201);
       const addresses = async (name: string) => {

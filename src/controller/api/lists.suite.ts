@@ -5,15 +5,14 @@ import { nextRevision } from "../db/repo-meta.js";
 import { putResource } from "../db/repo-resources.js";
 import { toRow } from "../state/rows.js";
 import type { MakeController } from "../testing/api-harness.js";
-import { corpYaml, meshYaml } from "../testing/api-harness.js";
+import { corpController, meshYaml } from "../testing/api-harness.js";
 import { expectError, expectOk, names } from "../testing/expect-api.js";
 import { CORP_NODES, KEY_SPARE, KIND_CASES, MESH_NODES } from "../testing/resources.js";
 
 export function listsApiSuite(make: MakeController): void {
   describe("resource lists", () => {
     it("filters lists by network, role, labels and state", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: meshYaml() }));
       const list = async (query: string) => names(await c.call(c.tokens.viewer.credential, "GET", query));
       const label = (kv: string) => `label=${encodeURIComponent(kv)}`;
@@ -92,8 +91,7 @@ export function listsApiSuite(make: MakeController): void {
     });
 
     it("pages with `continue` through every item exactly once, also while items change", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: meshYaml() }));
       const all = [...CORP_NODES, ...MESH_NODES].sort();
       const page = async (query: string) => {

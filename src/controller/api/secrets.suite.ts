@@ -14,16 +14,8 @@ import { requestTimestamp, rotateProofMessage, statusProofMessage } from "../../
 import type { DesiredState } from "../../model/index.js";
 import { IntentStore } from "../state/intent-store.js";
 import { nodeCredential } from "../testing/agents.js";
-import { type Controller, corpYaml, type MakeController } from "../testing/api-harness.js";
-import {
-  audited,
-  enrollController,
-  enrollNode,
-  joinBody,
-  joinToken,
-  postJoin,
-  reasonOf,
-} from "../testing/enroll-fixture.js";
+import { type Controller, corpController, corpYaml, type MakeController } from "../testing/api-harness.js";
+import * as enroll from "../testing/enroll-fixture.js";
 import { expectOk } from "../testing/expect-api.js";
 
 const rotateSecret = (c: Controller, secret: string, cred = c.admin) =>
@@ -53,15 +45,15 @@ function proven(
 export function secretsApiSuite(make: MakeController): void {
   describe("secret rotation", () => {
     it("enrollment key: new tokens carry the new key, old tokens and enrolled nodes keep working", async () => {
-      const c = await enrollController(make);
-      const old = await joinToken(c, "lab");
-      const first = await enrollNode(c, old, "lab-first");
+      const c = await enroll.enrollController(make);
+      const old = await enroll.joinToken(c, "lab");
+      const first = await enroll.enrollNode(c, old, "lab-first");
       const credential = (first.response.json() as { credential: string }).credential;
-      const branches = await joinToken(c, "branches");
+      const branches = await enroll.joinToken(c, "branches");
       const pendingKey = generatePrivateKey();
-      const pending = await postJoin(
+      const pending = await enroll.postJoin(
         c,
-        joinBody(c, branches, "branch-wait", pendingKey, { subnets: ["10.64.75.0/24"] }),
+        enroll.joinBody(c, branches, "branch-wait", pendingKey, { subnets: ["10.64.75.0/24"] }),
       );
       expect(pending.json()).toMatchObject({ state: "Pending" });
 
@@ -71,25 +63,25 @@ export function secretsApiSuite(make: MakeController): void {
       expectOk(r);
       const { publicKey } = r.json() as { publicKey: string };
       expect(publicKey).not.toBe(old.controllerKey);
-      expect(await audited(c, "rotate-secret", "enrollment-key")).toMatchObject({
+      expect(await enroll.audited(c, "rotate-secret", "enrollment-key")).toMatchObject({
         actor: "user:admin",
         after: { publicKey },
       });
 
       c.clock.advance(5 * 60_000);
-      const fresh = await joinToken(c, "lab");
+      const fresh = await enroll.joinToken(c, "lab");
       expect(fresh.controllerKey).toBe(publicKey);
       // A token minted before the rotation still joins (its proof is against the old key) …
-      expect((await enrollNode(c, old, "lab-old-token")).response.json()).toMatchObject({
+      expect((await enroll.enrollNode(c, old, "lab-old-token")).response.json()).toMatchObject({
         state: "Approved",
       });
-      expect((await enrollNode(c, fresh, "lab-new-token")).response.json()).toMatchObject({
+      expect((await enroll.enrollNode(c, fresh, "lab-new-token")).response.json()).toMatchObject({
         state: "Approved",
       });
       // … but a new token's join is proven against the new key only.
       const key = generatePrivateKey();
-      const forged = joinBody(c, { ...fresh, controllerKey: old.controllerKey }, "lab-forged", key);
-      expect(reasonOf(await postJoin(c, forged))).toBe("bad-proof");
+      const forged = enroll.joinBody(c, { ...fresh, controllerKey: old.controllerKey }, "lab-forged", key);
+      expect(enroll.reasonOf(await enroll.postJoin(c, forged))).toBe("bad-proof");
 
       // The enrolled node rotates its WireGuard key proving against the key it joined with.
       const next = generatePrivateKey();
@@ -120,8 +112,7 @@ export function secretsApiSuite(make: MakeController): void {
     });
 
     it("preshared-key secret: every pair's key changes, both ends agree and get a new revision", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const rig = await nodeCredential(c.db, "edge-rig");
       const fra = await nodeCredential(c.db, "hub-fra");
       const revisionOf = async (cred: typeof rig) =>
@@ -161,7 +152,7 @@ export function secretsApiSuite(make: MakeController): void {
       expect(Object.keys(after.rig).sort()).toEqual(Object.keys(before.rig).sort());
       for (const [name, key] of Object.entries(after.rig)) expect(key).not.toBe(before.rig[name]);
       expect(after.rig[ref]).toBe(after.fra[ref]);
-      expect(await audited(c, "rotate-secret", "psk-secret")).toMatchObject({
+      expect(await enroll.audited(c, "rotate-secret", "psk-secret")).toMatchObject({
         actor: "user:admin",
         after: { generation: 2 },
       });

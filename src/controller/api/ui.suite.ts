@@ -11,7 +11,7 @@ import { publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import { buildApp } from "../app.js";
 import { nodeCredential } from "../testing/agents.js";
 import type { MakeController } from "../testing/api-harness.js";
-import { corpYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { corpController, corpYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
 import { expectError, expectOk } from "../testing/expect-api.js";
 
 const CSV = `name,network,role,endpoint,subnets,hubs,labels
@@ -22,8 +22,7 @@ branch-lis,corp,spoke,,10.32.0.0/24 10.33.0.0/24,hub-fra hub-sgp,tier=branch
 export function uiApiSuite(make: MakeController): void {
   describe("external peers' wg-quick files", () => {
     it("serves an external node's file without a private key, and refuses hubs and spokes", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const r = await c.call(c.tokens.viewer.credential, "GET", "/api/v1/nodes/laptop-alice/wg-quick");
       expectOk(r);
       expect(r.headers["content-type"]).toMatch(/^text\/plain/);
@@ -74,8 +73,7 @@ export function uiApiSuite(make: MakeController): void {
     });
 
     it("generates a key pair once: the private key is in that answer only, the public key in the spec", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const path = "/api/v1/nodes/laptop-alice/wg-quick/generate-key";
       // A viewer may not; a node that has a key needs the explicit replace flag.
       expectError(await c.call(c.tokens.viewer.credential, "POST", path, { body: {} }), "forbidden");
@@ -108,8 +106,7 @@ export function uiApiSuite(make: MakeController): void {
 
   describe("a node's compiled configuration", () => {
     it("shows a viewer a node's interfaces, peers, routes and a hub's firewall, the same the agent gets", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const r = await c.call(c.tokens.viewer.credential, "GET", "/api/v1/nodes/branch-sha/compiled");
       expectOk(r);
       const state = r.json<{
@@ -142,8 +139,7 @@ export function uiApiSuite(make: MakeController): void {
 
   describe("import and CSV export", () => {
     it("imports a CSV node list: dry run changes nothing, the real run adds the nodes", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const before = await c.revision();
       const dry = await c.call(c.admin, "POST", "/api/v1/import?dryRun=true", {
         body: { format: "csv", text: CSV },
@@ -187,8 +183,7 @@ export function uiApiSuite(make: MakeController): void {
     });
 
     it("names the line of every problem, in its own syntax and against the rest of the intent, and changes nothing", async () => {
-      const c = await make();
-      expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+      const c = await corpController(make);
       const before = await c.revision();
       const bad = `name,network,role,subnets,hubs\nok-1,corp,spoke,10.40.0.0/24,hub-fra\nbad-1,corp,spoke,10.41.0.0/99,hub-fra\nbad-2,corp,spoke,,\n`;
       const syntax = expectError(

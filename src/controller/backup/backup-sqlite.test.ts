@@ -1,9 +1,9 @@
 /** Backup and restore on SQLite: consistent under load, and a bad file changes nothing. */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "../../testing/temp-dirs.js";
 import { spokeNode } from "../../testing/topology.js";
 import { MIGRATIONS } from "../db/migrations.js";
 import { openDatabase } from "../db/open.js";
@@ -22,15 +22,7 @@ import { backupAuditSuite } from "./backup-audit.suite.js";
 import { backupAuthenticitySuite } from "./backup-auth.suite.js";
 import { inspectBackup } from "./inspect.js";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "hubwire-backup-test-"));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs("hubwire-backup-test-");
 
 const controller = controllers(async () => openDatabase({ dataDir: await tempDir() }));
 

@@ -1,20 +1,14 @@
 /** `hubwire backup` and `hubwire restore` against controllers listening on loopback. */
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { memoryIo } from "../../cli/io.js";
-import { main } from "../../cli/main.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { runCli } from "../../cli/testing/run-cli.js";
+import { tempDirs } from "../../testing/temp-dirs.js";
 import { openDatabase } from "../db/open.js";
 import { auth, controllers, seed, type TestController } from "./backup.suite.js";
 import { inspectBackup } from "./inspect.js";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "hubwire-backup-cli-"));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs("hubwire-backup-cli-");
 const saved = { controller: process.env.HUBWIRE_CONTROLLER, token: process.env.HUBWIRE_TOKEN };
 afterEach(() => {
   for (const [k, v] of [
@@ -24,9 +18,6 @@ afterEach(() => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-});
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
 const controller = controllers(async () => openDatabase({ dataDir: await tempDir() }));
@@ -39,18 +30,19 @@ async function use(c: TestController, token = c.token): Promise<void> {
   process.env.HUBWIRE_TOKEN = token;
 }
 
-async function run(...args: string[]) {
-  const io = memoryIo();
-  const code = await main(["node", "hubwire", ...args], io);
-  return { code, out: io.out, err: io.err };
+const run = (...args: string[]) => runCli(args);
+
+/** A seeded controller the CLI is pointed at, and a scratch directory. */
+async function seededSource(): Promise<{ source: TestController; dir: string }> {
+  const source = await controller();
+  await seed(source);
+  await use(source);
+  return { source, dir: await tempDir() };
 }
 
 describe("hubwire backup / restore", () => {
   it("downloads, verifies and restores either format", async () => {
-    const source = await controller();
-    await seed(source);
-    await use(source);
-    const dir = await tempDir();
+    const { source, dir } = await seededSource();
     for (const format of ["sqlite", "jsonl"] as const) {
       const out = join(dir, `b.${format}`);
       const backup = await run("backup", "-o", out, "--format", format);
@@ -77,10 +69,7 @@ describe("hubwire backup / restore", () => {
   });
 
   it("seals a backup with --backup-key-file and restores it only with the same key, unaltered", async () => {
-    const source = await controller();
-    await seed(source);
-    await use(source);
-    const dir = await tempDir();
+    const { source, dir } = await seededSource();
     const keyFile = join(dir, "backup.key");
     await writeFile(keyFile, "operator-held-backup-key-0123456789abcdef\n", { mode: 0o600 });
     const otherKey = join(dir, "other.key");
@@ -114,10 +103,7 @@ describe("hubwire backup / restore", () => {
   });
 
   it("reports a bad file, a refused restore and an unwritable output clearly", async () => {
-    const c = await controller();
-    await seed(c);
-    await use(c);
-    const dir = await tempDir();
+    const { source: c, dir } = await seededSource();
     const garbage = join(dir, "garbage");
     await writeFile(garbage, "hello\n");
     expect(await run("restore", garbage)).toMatchObject({

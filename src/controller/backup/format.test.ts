@@ -1,8 +1,8 @@
 /** The JSON-lines encoder and decoder, and the parents-first table order. */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "../../testing/temp-dirs.js";
 import {
   type BackupEvent,
   BackupFormatError,
@@ -15,14 +15,9 @@ import {
 } from "./format.js";
 import { parentsFirst } from "./tables.js";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs("hubwire-format-");
 async function file(text: string): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), "hubwire-format-"));
-  dirs.push(d);
-  const f = join(d, "b.jsonl");
+  const f = join(await tempDir(), "b.jsonl");
   await writeFile(f, text);
   return f;
 }

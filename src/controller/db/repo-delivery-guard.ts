@@ -2,8 +2,10 @@
  * The blast-radius guard's rows: per hub, the peers last delivered (`delivery_baselines`) and a
  * held revision waiting for an operator (`delivery_holds`). Both tables are kept across restores.
  */
+import type { Selectable } from "kysely";
 import { fromJson, toJson } from "./json.js";
 import type { Tx } from "./open.js";
+import type { DeliveryHoldsTable } from "./schema.js";
 
 /** The peers (public key → node name) of the state last delivered to a hub. */
 export interface Baseline {
@@ -67,15 +69,7 @@ export async function putBaseline(tx: Tx, b: Baseline): Promise<void> {
     .execute();
 }
 
-const holdOf = (row: {
-  node: string;
-  revision: string;
-  baseline_revision: string;
-  peers_before: number;
-  removed: number;
-  removed_names: string;
-  held_at: string;
-}): Hold => ({
+const holdOf = (row: Selectable<DeliveryHoldsTable>): Hold => ({
   node: row.node,
   revision: row.revision,
   baselineRevision: row.baseline_revision,

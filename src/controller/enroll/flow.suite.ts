@@ -11,15 +11,7 @@ import { requestTimestamp, statusProofMessage } from "../../model/enroll-wire.js
 import type { JoinToken } from "../../model/join-token.js";
 import { IntentStore } from "../state/intent-store.js";
 import { type Controller, type MakeController, NO_CREDENTIALS } from "../testing/api-harness.js";
-import {
-  audited,
-  enrollController,
-  enrollNode,
-  joinBody,
-  joinToken,
-  postJoin,
-  reasonOf,
-} from "../testing/enroll-fixture.js";
+import * as enroll from "../testing/enroll-fixture.js";
 import { enrollmentConfig } from "./config.js";
 import { expireEnrollments, revokeNode } from "./decide.js";
 
@@ -60,15 +52,15 @@ async function uses(c: Controller, id: string): Promise<number> {
 export function enrollFlowApiSuite(make: MakeController): void {
   describe("enrollment flow", () => {
     it("20 parallel requests with a one-use token give exactly one node", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab", { uses: 1 });
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab", { uses: 1 });
       const answers = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          postJoin(c, joinBody(c, token, `lab-race-${i}`, generatePrivateKey())),
+          enroll.postJoin(c, enroll.joinBody(c, token, `lab-race-${i}`, generatePrivateKey())),
         ),
       );
       expect(answers.filter((r) => r.statusCode === 200)).toHaveLength(1);
-      expect(answers.filter((r) => r.statusCode !== 200).map(reasonOf)).toEqual(
+      expect(answers.filter((r) => r.statusCode !== 200).map(enroll.reasonOf)).toEqual(
         Array(19).fill("token-used-up"),
       );
       const nodes = (await c.call(c.admin, "GET", "/api/v1/nodes?label=tier%3Dlab")).json() as {
@@ -79,11 +71,11 @@ export function enrollFlowApiSuite(make: MakeController): void {
     });
 
     it("30 parallel requests with a reusable token give 30 distinct addresses and an exact use count", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
       const answers = await Promise.all(
         Array.from({ length: 30 }, (_, i) =>
-          postJoin(c, joinBody(c, token, `lab-par-${i}`, generatePrivateKey())),
+          enroll.postJoin(c, enroll.joinBody(c, token, `lab-par-${i}`, generatePrivateKey())),
         ),
       );
       expect(answers.map((r) => r.statusCode)).toEqual(Array(30).fill(200));
@@ -96,37 +88,46 @@ export function enrollFlowApiSuite(make: MakeController): void {
     });
 
     it("answers a retry of the same node and key with the same state, no duplicate and no token use", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab", { uses: 1 });
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab", { uses: 1 });
       const key = generatePrivateKey();
-      const first = await enrollNode(c, token, "lab-retry", {}, key);
+      const first = await enroll.enrollNode(c, token, "lab-retry", {}, key);
       const firstAnswer = first.response.json() as { state: string; credential: string };
       expect(firstAnswer.state).toBe("Approved");
-      const again = await postJoin(c, joinBody(c, token, "lab-retry", key));
+      const again = await enroll.postJoin(c, enroll.joinBody(c, token, "lab-retry", key));
       const answer = again.json() as { state: string; credential: string; node: string };
       expect(answer).toMatchObject({ state: "Approved", node: "lab-retry" });
       expect(answer.credential).toMatch(/^hwn_lab-retry_/);
       expect(await credentialWorks(c, answer.credential)).toBe(true);
       expect(await uses(c, token.id)).toBe(1);
-      expect(reasonOf(await postJoin(c, joinBody(c, token, "lab-retry-2", generatePrivateKey())))).toBe(
-        "token-used-up",
-      );
-      const reusable = await joinToken(c, "lab");
-      expect(reasonOf(await postJoin(c, joinBody(c, reusable, "lab-retry", generatePrivateKey())))).toBe(
-        "name-taken",
-      );
+      expect(
+        enroll.reasonOf(
+          await enroll.postJoin(c, enroll.joinBody(c, token, "lab-retry-2", generatePrivateKey())),
+        ),
+      ).toBe("token-used-up");
+      const reusable = await enroll.joinToken(c, "lab");
+      expect(
+        enroll.reasonOf(
+          await enroll.postJoin(c, enroll.joinBody(c, reusable, "lab-retry", generatePrivateKey())),
+        ),
+      ).toBe("name-taken");
     });
 
     it("manual approval: Pending until approved, credential collected by a proven status poll", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "branches", { uses: 1 });
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "branches", { uses: 1 });
       const key = generatePrivateKey();
-      const r = await postJoin(c, joinBody(c, token, "branch-m", key, { subnets: ["10.64.70.0/24"] }));
+      const r = await enroll.postJoin(
+        c,
+        enroll.joinBody(c, token, "branch-m", key, { subnets: ["10.64.70.0/24"] }),
+      );
       expect(r.json()).toMatchObject({ state: "Pending", node: "branch-m" });
       expect((await poll(c, token, "branch-m", key)).json()).toMatchObject({ state: "Pending" });
       expect(await hubPeerKeys(c)).not.toContain(publicKeyFromPrivate(key));
       // Polling with another key proves nothing.
-      expect(reasonOf(await poll(c, token, "branch-m", generatePrivateKey()))).toBe("unknown-enrollment");
+      expect(enroll.reasonOf(await poll(c, token, "branch-m", generatePrivateKey()))).toBe(
+        "unknown-enrollment",
+      );
       // Revoking the token disturbs nothing: the poll needs only the key.
       await c.call(c.admin, "POST", `/api/v1/join-tokens/${token.id}/revoke`);
       const approved = await c.call(
@@ -138,7 +139,7 @@ export function enrollFlowApiSuite(make: MakeController): void {
       expect(approved.json()).toMatchObject({
         status: { state: "Approved", decidedBy: "token:ci-operator" },
       });
-      expect(await audited(c, "approve", "branch-m")).toMatchObject({
+      expect(await enroll.audited(c, "approve", "branch-m")).toMatchObject({
         actor: "token:ci-operator",
         after: { state: "Approved", reason: "approved" },
       });
@@ -166,10 +167,10 @@ export function enrollFlowApiSuite(make: MakeController): void {
     });
 
     it("revocation: credential dead at once, peers off the hubs at the next revision, never back by retrying", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
       const key = generatePrivateKey();
-      const { response } = await enrollNode(c, token, "lab-rev", {}, key);
+      const { response } = await enroll.enrollNode(c, token, "lab-rev", {}, key);
       const { credential } = response.json() as { credential: string };
       expect(await hubPeerKeys(c)).toContain(publicKeyFromPrivate(key));
       const before = await c.revision();
@@ -178,28 +179,28 @@ export function enrollFlowApiSuite(make: MakeController): void {
       });
       expect(r.json()).toEqual({ node: "lab-rev", state: "Revoked" });
       expect(await c.revision()).toBe(before + 1);
-      expect(await audited(c, "revoke", "lab-rev")).toMatchObject({
+      expect(await enroll.audited(c, "revoke", "lab-rev")).toMatchObject({
         actor: "user:admin",
         after: { state: "Revoked", reason: "laptop stolen" },
       });
       expect(await credentialWorks(c, credential)).toBe(false);
       expect(await hubPeerKeys(c)).not.toContain(publicKeyFromPrivate(key));
-      const retry = await postJoin(c, joinBody(c, token, "lab-rev", key));
-      expect(reasonOf(retry)).toBe("node-revoked");
+      const retry = await enroll.postJoin(c, enroll.joinBody(c, token, "lab-rev", key));
+      expect(enroll.reasonOf(retry)).toBe("node-revoked");
       expect((retry.json() as { error: { state: string } }).error.state).toBe("Revoked");
-      expect(reasonOf(await postJoin(c, joinBody(c, token, "lab-rev", generatePrivateKey())))).toBe(
-        "node-revoked",
-      );
+      expect(
+        enroll.reasonOf(await enroll.postJoin(c, enroll.joinBody(c, token, "lab-rev", generatePrivateKey()))),
+      ).toBe("node-revoked");
       expect((await poll(c, token, "lab-rev", key)).json()).toMatchObject({ state: "Revoked" });
       expect((await c.call(c.admin, "POST", "/api/v1/nodes/lab-rev/revoke")).statusCode).toBe(409);
       expect((await c.call(c.admin, "POST", "/api/v1/nodes/hub-fra/revoke")).statusCode).toBe(404);
     });
 
     it("revocation by a controller that loaded the intent from the database drops the peer from its own compiled state", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
       const key = generatePrivateKey();
-      await enrollNode(c, token, "lab-rst", {}, key);
+      await enroll.enrollNode(c, token, "lab-rst", {}, key);
       // As after a restart: the store's compiler knows the Approved enrollment from the database.
       const restarted = new IntentStore(c.db, c.clock.now);
       const peersOfHub = async () =>
@@ -227,10 +228,10 @@ export function enrollFlowApiSuite(make: MakeController): void {
     });
 
     it("rejection needs a reason and is final", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "branches");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "branches");
       const key = generatePrivateKey();
-      await postJoin(c, joinBody(c, token, "branch-r", key, { subnets: ["10.64.71.0/24"] }));
+      await enroll.postJoin(c, enroll.joinBody(c, token, "branch-r", key, { subnets: ["10.64.71.0/24"] }));
       expect(
         (await c.call(c.admin, "POST", "/api/v1/enrollments/branch-r/reject", { body: {} })).statusCode,
       ).toBe(400);
@@ -240,30 +241,32 @@ export function enrollFlowApiSuite(make: MakeController): void {
       expect(r.json()).toMatchObject({
         status: { state: "Rejected", reason: "unknown site", decidedBy: "user:admin" },
       });
-      expect(await audited(c, "reject", "branch-r")).toMatchObject({
+      expect(await enroll.audited(c, "reject", "branch-r")).toMatchObject({
         actor: "user:admin",
         after: { state: "Rejected", reason: "unknown site" },
       });
       expect((await c.call(c.admin, "POST", "/api/v1/enrollments/branch-r/approve")).statusCode).toBe(409);
-      expect(reasonOf(await postJoin(c, joinBody(c, token, "branch-r", key)))).toBe("enrollment-rejected");
+      expect(enroll.reasonOf(await enroll.postJoin(c, enroll.joinBody(c, token, "branch-r", key)))).toBe(
+        "enrollment-rejected",
+      );
       expect((await c.call(c.admin, "GET", "/api/v1/enrollments?state=Rejected")).json()).toMatchObject({
         items: [{ metadata: { name: "branch-r" } }],
       });
     });
 
     it("expires Pending and Approved enrollments after the policy's TTL (injected clock)", async () => {
-      const c = await enrollController(make);
-      const pending = await postJoin(
+      const c = await enroll.enrollController(make);
+      const pending = await enroll.postJoin(
         c,
-        joinBody(c, await joinToken(c, "branches"), "branch-e", generatePrivateKey(), {
+        enroll.joinBody(c, await enroll.joinToken(c, "branches"), "branch-e", generatePrivateKey(), {
           subnets: ["10.64.72.0/24"],
         }),
       );
       expect(pending.statusCode).toBe(200);
       const edgeKey = generatePrivateKey();
-      const edge = await enrollNode(
+      const edge = await enroll.enrollNode(
         c,
-        await joinToken(c, "edge"),
+        await enroll.joinToken(c, "edge"),
         "edge-e",
         { subnets: ["192.168.9.0/24"] },
         edgeKey,
@@ -281,7 +284,7 @@ export function enrollFlowApiSuite(make: MakeController): void {
       expect(await expireEnrollments(services)).toEqual(["edge-e"]);
       expect(await credentialWorks(c, credential)).toBe(false);
       expect(await hubPeerKeys(c)).not.toContain(publicKeyFromPrivate(edgeKey));
-      expect(await audited(c, "expire", "edge-e")).toMatchObject({
+      expect(await enroll.audited(c, "expire", "edge-e")).toMatchObject({
         actor: "system",
         after: { state: "Expired" },
       });
@@ -298,10 +301,10 @@ export function enrollFlowApiSuite(make: MakeController): void {
     });
 
     it("rate-limits per source address and per token with 429 and Retry-After", async () => {
-      const c = await enrollController(make, { perAddress: 3, perToken: 5 });
-      const token = await joinToken(c, "lab");
+      const c = await enroll.enrollController(make, { perAddress: 3, perToken: 5 });
+      const token = await enroll.joinToken(c, "lab");
       const send = (i: number, address: string) =>
-        postJoin(c, joinBody(c, token, `lab-rl-${i}`, generatePrivateKey()), address);
+        enroll.postJoin(c, enroll.joinBody(c, token, `lab-rl-${i}`, generatePrivateKey()), address);
       for (let i = 0; i < 3; i++) expect((await send(i, "192.0.2.1")).statusCode).toBe(200);
       const limited = await send(3, "192.0.2.1");
       expect(limited.statusCode).toBe(429);
@@ -309,8 +312,11 @@ export function enrollFlowApiSuite(make: MakeController): void {
       // Requests without the token's secret never count against the token: junk carrying a
       // known token id cannot lock out the nodes that use it.
       for (let i = 0; i < 3; i++) {
-        const forged = { ...joinBody(c, token, `lab-rl-x${i}`, generatePrivateKey()), tokenSecret: "wrong" };
-        await postJoin(c, forged, `192.0.2.${10 + i}`);
+        const forged = {
+          ...enroll.joinBody(c, token, `lab-rl-x${i}`, generatePrivateKey()),
+          tokenSecret: "wrong",
+        };
+        await enroll.postJoin(c, forged, `192.0.2.${10 + i}`);
       }
       expect((await send(4, "192.0.2.2")).statusCode).toBe(200); // the token's fourth counted request
       expect((await send(5, "192.0.2.3")).statusCode).toBe(200); // its fifth
@@ -328,7 +334,7 @@ export function enrollFlowApiSuite(make: MakeController): void {
     });
 
     it("manages join tokens: shown once, listed without secrets, operators create, viewers read", async () => {
-      const c = await enrollController(make);
+      const c = await enroll.enrollController(make);
       const viewer = c.tokens.viewer.credential;
       expect(
         (await c.call(viewer, "POST", "/api/v1/join-tokens", { body: { policy: "lab" } })).statusCode,
@@ -358,7 +364,7 @@ export function enrollFlowApiSuite(make: MakeController): void {
     });
 
     it("serves only enrollment routes and /healthz on the enrollment listener", async () => {
-      const c = await enrollController(make);
+      const c = await enroll.enrollController(make);
       const get = (url: string) => c.enrollApp!.inject({ method: "GET", url });
       expect((await get("/healthz")).statusCode).toBe(200);
       for (const url of ["/", "/metrics", "/api/v1/openapi.json", "/api/v1/nodes", "/readyz"]) {

@@ -7,52 +7,45 @@ import { describe, expect, it } from "vitest";
 import { generatePrivateKey, publicKeyFromPrivate } from "../../keys/wgkeys.js";
 import { IntentStore } from "../state/intent-store.js";
 import type { MakeController } from "../testing/api-harness.js";
-import {
-  audited,
-  enrollController,
-  enrollNode,
-  joinBody,
-  joinToken,
-  postJoin,
-  reasonOf,
-  stateOf,
-} from "../testing/enroll-fixture.js";
+import * as enroll from "../testing/enroll-fixture.js";
 
 export function enrollResetApiSuite(make: MakeController): void {
   describe("enrollment reset", () => {
     it("a revoked name enrolls again only after an audited reset, with a new key and credential", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
       const old = generatePrivateKey();
-      const first = await enrollNode(c, token, "lab-again", {}, old);
+      const first = await enroll.enrollNode(c, token, "lab-again", {}, old);
       const oldCredential = (first.response.json() as { credential: string }).credential;
       const url = "/api/v1/enrollments/lab-again/reset";
       // Approved: nothing to reset.
       expect((await c.call(c.admin, "POST", url)).statusCode).toBe(409);
       expect((await c.call(c.admin, "POST", "/api/v1/nodes/lab-again/revoke")).statusCode).toBe(200);
       const key = generatePrivateKey();
-      expect(reasonOf(await postJoin(c, joinBody(c, token, "lab-again", key)))).toBe("node-revoked");
+      expect(enroll.reasonOf(await enroll.postJoin(c, enroll.joinBody(c, token, "lab-again", key)))).toBe(
+        "node-revoked",
+      );
 
-      const before = await stateOf(c);
+      const before = await enroll.stateOf(c);
       const viewer = await c.call(c.tokens.viewer.credential, "POST", url);
       expect(viewer.statusCode).toBe(403);
       expect((await c.call(c.admin, "POST", url, { body: { reason: 7 } })).statusCode).toBe(400);
       expect((await c.call(c.admin, "POST", "/api/v1/enrollments/lab-none/reset")).statusCode).toBe(404);
-      expect(await stateOf(c)).toEqual(before);
+      expect(await enroll.stateOf(c)).toEqual(before);
 
       const r = await c.call(c.tokens.operator.credential, "POST", url, {
         body: { reason: "laptop recovered" },
       });
       expect(r.statusCode, r.body).toBe(200);
       expect(r.json()).toEqual({ node: "lab-again", state: "Revoked" });
-      expect(await audited(c, "reset", "lab-again")).toMatchObject({
+      expect(await enroll.audited(c, "reset", "lab-again")).toMatchObject({
         actor: "token:ci-operator",
         after: { state: "none", reason: "laptop recovered" },
       });
       // Reset once: a second one finds nothing.
       expect((await c.call(c.admin, "POST", url)).statusCode).toBe(404);
 
-      const again = await postJoin(c, joinBody(c, token, "lab-again", key));
+      const again = await enroll.postJoin(c, enroll.joinBody(c, token, "lab-again", key));
       expect(again.statusCode, again.body).toBe(200);
       expect(again.json()).toMatchObject({ state: "Approved", node: "lab-again" });
       const hub = (await new IntentStore(c.db).current()).compiled.get("hub-fra")!;
@@ -73,15 +66,16 @@ export function enrollResetApiSuite(make: MakeController): void {
     });
 
     it("a rejected name enrolls again after a reset; Pending ones cannot be reset", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "branches");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "branches");
       const key = generatePrivateKey();
-      const join = () => postJoin(c, joinBody(c, token, "branch-r2", key, { subnets: ["10.64.72.0/24"] }));
+      const join = () =>
+        enroll.postJoin(c, enroll.joinBody(c, token, "branch-r2", key, { subnets: ["10.64.72.0/24"] }));
       expect((await join()).json()).toMatchObject({ state: "Pending" });
       const url = "/api/v1/enrollments/branch-r2/reset";
       expect((await c.call(c.admin, "POST", url)).statusCode).toBe(409);
       await c.call(c.admin, "POST", "/api/v1/enrollments/branch-r2/reject", { body: { reason: "typo" } });
-      expect(reasonOf(await join())).toBe("enrollment-rejected");
+      expect(enroll.reasonOf(await join())).toBe("enrollment-rejected");
       expect((await c.call(c.admin, "POST", url)).json()).toEqual({ node: "branch-r2", state: "Rejected" });
       const after = await join();
       expect(after.statusCode, after.body).toBe(200);

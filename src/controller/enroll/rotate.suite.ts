@@ -14,15 +14,7 @@ import { issueNodeCredential } from "../auth/node-credentials.js";
 import { IntentStore } from "../state/intent-store.js";
 import { sampleReport } from "../testing/agents.js";
 import type { Controller, MakeController } from "../testing/api-harness.js";
-import {
-  enrollController,
-  enrollNode,
-  joinBody,
-  joinToken,
-  postJoin,
-  reasonOf,
-  stateOf,
-} from "../testing/enroll-fixture.js";
+import * as enroll from "../testing/enroll-fixture.js";
 import { enrollmentConfig } from "./config.js";
 import { enrollmentHousekeeping } from "./housekeeping.js";
 
@@ -103,9 +95,9 @@ async function servedHubPeerKeys(c: Controller): Promise<string[]> {
 export function enrollRotateApiSuite(make: MakeController): void {
   describe("key rotation", () => {
     it("retires the old key: it can pick up no credential again, by status poll or by join retry", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
-      const { response, privateKey: oldKey } = await enrollNode(c, token, "lab-old");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
+      const { response, privateKey: oldKey } = await enroll.enrollNode(c, token, "lab-old");
       const { credential } = response.json() as { credential: string };
       const r = await rotate(c, credential, rotateBody(c, token, "lab-old", generatePrivateKey()));
       expect(r.statusCode, r.body).toBe(200);
@@ -124,8 +116,8 @@ export function enrollRotateApiSuite(make: MakeController): void {
       });
       expect(poll.statusCode, poll.body).toBe(403);
       expect(poll.body).not.toContain("hwn_");
-      const retry = await postJoin(c, joinBody(c, token, "lab-old", oldKey));
-      expect(reasonOf(retry)).toBe("name-taken");
+      const retry = await enroll.postJoin(c, enroll.joinBody(c, token, "lab-old", oldKey));
+      expect(enroll.reasonOf(retry)).toBe("name-taken");
       expect(retry.body).not.toContain("hwn_");
       // The credential issued before the rotation still works: the real agent is not cut off.
       const config = await c.app.inject({
@@ -137,9 +129,9 @@ export function enrollRotateApiSuite(make: MakeController): void {
     });
 
     it("keeps the old key valid beside the new one (no AllowedIPs shared) until the node reports the new key", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
-      const { response, privateKey } = await enrollNode(c, token, "lab-rot");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
+      const { response, privateKey } = await enroll.enrollNode(c, token, "lab-rot");
       const { credential } = response.json() as { credential: string };
       const oldKey = publicKeyFromPrivate(privateKey);
       const before = await c.revision();
@@ -185,14 +177,14 @@ export function enrollRotateApiSuite(make: MakeController): void {
         publicKeyFromPrivate(newKey),
         publicKeyFromPrivate(third),
       ]);
-      expect((await enrollNode(c, token, "lab-other", {}, privateKey)).response.statusCode).toBe(200);
+      expect((await enroll.enrollNode(c, token, "lab-other", {}, privateKey)).response.statusCode).toBe(200);
     });
 
     it("ends the grace on a hub's report of a handshake from the new key, or when the grace period is over", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
-      const a = await enrollNode(c, token, "lab-a");
-      const b = await enrollNode(c, token, "lab-b");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
+      const a = await enroll.enrollNode(c, token, "lab-a");
+      const b = await enroll.enrollNode(c, token, "lab-b");
       const credA = (a.response.json() as { credential: string }).credential;
       const credB = (b.response.json() as { credential: string }).credential;
       const keyA = generatePrivateKey();
@@ -200,7 +192,7 @@ export function enrollRotateApiSuite(make: MakeController): void {
       expect((await rotate(c, credA, rotateBody(c, token, "lab-a", keyA))).statusCode).toBe(200);
       expect((await rotate(c, credB, rotateBody(c, token, "lab-b", keyB))).statusCode).toBe(200);
       // Another node may not take a key that is still valid for lab-b.
-      expect(reasonOf(await rotate(c, credA, rotateBody(c, token, "lab-a", b.privateKey)))).toBe(
+      expect(enroll.reasonOf(await rotate(c, credA, rotateBody(c, token, "lab-a", b.privateKey)))).toBe(
         "key-in-use",
       );
       // The hub saw lab-a's new key handshake (lab-a's agent died before it could report).
@@ -243,37 +235,39 @@ export function enrollRotateApiSuite(make: MakeController): void {
     });
 
     it("refuses a missing credential, a proof made with another key, another node's key, a replay and a stale timestamp", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "lab");
-      const { response } = await enrollNode(c, token, "lab-rot");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "lab");
+      const { response } = await enroll.enrollNode(c, token, "lab-rot");
       const { credential } = response.json() as { credential: string };
-      const other = await enrollNode(c, token, "lab-held");
-      const before = await stateOf(c);
+      const other = await enroll.enrollNode(c, token, "lab-held");
+      const before = await enroll.stateOf(c);
       const fresh = generatePrivateKey();
       expect((await rotate(c, undefined, rotateBody(c, token, "lab-rot", fresh))).statusCode).toBe(401);
       expect(
-        reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", fresh, generatePrivateKey()))),
+        enroll.reasonOf(
+          await rotate(c, credential, rotateBody(c, token, "lab-rot", fresh, generatePrivateKey())),
+        ),
       ).toBe("bad-proof");
-      expect(reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", other.privateKey)))).toBe(
-        "key-in-use",
-      );
+      expect(
+        enroll.reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", other.privateKey))),
+      ).toBe("key-in-use");
       // A proof for another node's name does not transfer.
-      expect(reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-held", fresh)))).toBe(
+      expect(enroll.reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-held", fresh)))).toBe(
         "bad-proof",
       );
       const stale = new Date(c.clock.now().getTime() - 5 * 60_000 - 1000);
       expect(
-        reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", fresh, fresh, stale))),
+        enroll.reasonOf(await rotate(c, credential, rotateBody(c, token, "lab-rot", fresh, fresh, stale))),
       ).toBe("clock-skew");
-      expect(await stateOf(c)).toEqual(before);
+      expect(await enroll.stateOf(c)).toEqual(before);
       const body = rotateBody(c, token, "lab-rot", fresh);
       expect((await rotate(c, credential, body)).statusCode).toBe(200);
-      expect(reasonOf(await rotate(c, credential, body))).toBe("replayed-nonce");
+      expect(enroll.reasonOf(await rotate(c, credential, body))).toBe("replayed-nonce");
     });
 
     it("completes a pre-declared Node with the enrolled key, keeping what the declaration says", async () => {
-      const c = await enrollController(make);
-      const token = await joinToken(c, "branches");
+      const c = await enroll.enrollController(make);
+      const token = await enroll.joinToken(c, "branches");
       const key = generatePrivateKey();
       // A node declared without a key (address, subnet, endpoint and hubs given).
       const declared = `apiVersion: hubwire/v1
@@ -282,7 +276,7 @@ metadata: { name: branch-pre, labels: { tier: branch } }
 spec: { network: corp, role: spoke, endpoint: "198.51.100.50:51820", tunnelAddress: 10.100.1.50, subnets: [10.64.50.0/24], hubs: [hub-fra] }
 `;
       expect((await c.call(c.admin, "POST", "/api/v1/apply", { body: declared })).statusCode).toBe(200);
-      const r = await postJoin(c, joinBody(c, token, "branch-pre", key));
+      const r = await enroll.postJoin(c, enroll.joinBody(c, token, "branch-pre", key));
       expect(r.json(), r.body).toMatchObject({ state: "Pending", node: "branch-pre" });
       expect((await c.call(c.admin, "POST", "/api/v1/enrollments/branch-pre/approve")).statusCode).toBe(200);
       const node = (await c.call(c.admin, "GET", "/api/v1/nodes/branch-pre")).json() as { spec: object };
@@ -295,12 +289,16 @@ spec: { network: corp, role: spoke, endpoint: "198.51.100.50:51820", tunnelAddre
       });
       expect(await hubPeerKeys(c)).toContain(publicKeyFromPrivate(key));
       // A declared node with a key of its own cannot be taken over by enrolling its name.
-      expect(reasonOf(await postJoin(c, joinBody(c, token, "branch-sha", generatePrivateKey())))).toBe(
-        "name-taken",
-      );
-      expect(reasonOf(await postJoin(c, joinBody(c, token, "branch-pre", generatePrivateKey())))).toBe(
-        "name-taken",
-      );
+      expect(
+        enroll.reasonOf(
+          await enroll.postJoin(c, enroll.joinBody(c, token, "branch-sha", generatePrivateKey())),
+        ),
+      ).toBe("name-taken");
+      expect(
+        enroll.reasonOf(
+          await enroll.postJoin(c, enroll.joinBody(c, token, "branch-pre", generatePrivateKey())),
+        ),
+      ).toBe("name-taken");
 
       // GitOps re-applies the keyless declaration: the approved enrollment still supplies the key.
       expect((await c.call(c.admin, "POST", "/api/v1/apply", { body: declared })).statusCode).toBe(200);

@@ -8,10 +8,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
+import type { HoldView } from "../api/routes/delivery-holds.js";
 import { nodeCredential } from "../testing/agents.js";
 import {
   type Controller,
   type Credential,
+  corpController,
   corpYaml,
   EXAMPLES_DIR,
   type MakeController,
@@ -20,18 +22,8 @@ import { expectError, expectOk } from "../testing/expect-api.js";
 
 const SPOKES = ["branch-sha", "branch-ber", "branch-nyc", "edge-rig"];
 
-interface HoldView {
-  node: string;
-  revision: string;
-  baselineRevision: string;
-  peersBefore: number;
-  removed: number;
-  removedNames: string[];
-}
-
 async function corp(make: MakeController): Promise<{ c: Controller; hub: Credential; first: DesiredState }> {
-  const c = await make();
-  expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+  const c = await corpController(make);
   const hub = await nodeCredential(c.db, "hub-fra");
   const r = await c.call(hub, "GET", "/agent/v1/config?wait=0");
   expect(r.statusCode, r.body).toBe(200);

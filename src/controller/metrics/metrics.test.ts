@@ -9,7 +9,7 @@ import type { DesiredState } from "../../model/index.js";
 import { describeWith } from "../../testing/prerequisites.js";
 import { openDatabase } from "../db/open.js";
 import { nodeCredential, sampleReport } from "../testing/agents.js";
-import { controllers, corpYaml, meshYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
+import { controllers, corpController, meshYaml, NO_CREDENTIALS } from "../testing/api-harness.js";
 import { expectOk } from "../testing/expect-api.js";
 import { scratchDir } from "../testing/scratch-dir.js";
 
@@ -35,8 +35,7 @@ describeWith(["promtool"], "controller /metrics under promtool", () => {
 
   /** /metrics after real traffic: every metric family has samples, including error statuses. */
   async function scrape(): Promise<string> {
-    const c = await make();
-    expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() }));
+    const c = await corpController(make);
     expectOk(await c.call(c.tokens.operator.credential, "POST", "/api/v1/apply", { body: meshYaml() }));
     await c.call(NO_CREDENTIALS, "POST", "/api/v1/login", {
       body: { name: "admin", password: "wrong password" },

@@ -36,6 +36,14 @@ export function meshYaml(): string {
   return readFileSync(join(EXAMPLES_DIR, "mesh", "mesh.yaml"), "utf8");
 }
 
+/** A controller from `make` with the corp example applied by the admin. */
+export async function corpController(make: MakeController, options?: ControllerOptions): Promise<Controller> {
+  const c = await make(options);
+  const r = await c.call(c.admin, "POST", "/api/v1/apply", { body: corpYaml() });
+  expect(r.statusCode, r.body).toBe(200);
+  return c;
+}
+
 /** What a request presents. */
 export type Credential =
   | { readonly kind: "session"; readonly cookie: string; readonly csrf: string }

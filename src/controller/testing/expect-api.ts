@@ -20,6 +20,13 @@ export function expectError(r: LightMyRequestResponse, code: ErrorCode): ErrorBo
   return body.error;
 }
 
+/** Asserts a validation failure (422) that lists an issue with the fields of `issue`; returns the error. */
+export function expectIssue(r: LightMyRequestResponse, issue: Partial<Issue>): ErrorBody["error"] {
+  const error = expectError(r, "validation-failed");
+  expect(error.issues).toContainEqual(expect.objectContaining(issue));
+  return error;
+}
+
 /** Asserts a 401/403 body is exactly `{ error: { code, message } }`, nothing else. */
 export function expectBareError(r: LightMyRequestResponse, code: ErrorCode): void {
   expect(r.statusCode, r.body).toBe(API_ERRORS[code].status);

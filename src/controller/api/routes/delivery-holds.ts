@@ -19,6 +19,9 @@ const hold = z.object({
   heldAt: z.string(),
 });
 
+/** A held hub revision as the API lists it. */
+export type HoldView = z.infer<typeof hold>;
+
 const view = (h: Hold) => ({ ...h, removedNames: [...h.removedNames] });
 
 export function deliveryHoldRoutes(s: Services): AnyRoute[] {

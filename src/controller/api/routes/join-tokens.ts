@@ -29,6 +29,9 @@ const item = z.object({
   revokedAt: z.string().nullable(),
 });
 
+/** A join token as the API lists it (never its secret). */
+export type JoinTokenView = z.infer<typeof item>;
+
 const view = (t: JoinTokenRecord) => ({
   id: t.id,
   policy: t.policy,
