@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import type { PeerConfig, RouteConfig } from "../model/index.js";
 import { formatEndpoint } from "../netaddr/index.js";
 import type { NetworkPlan } from "./network-plan.js";
-import { METRIC, peer, pskRef } from "./peers.js";
+import { METRIC, peer, pskRef, sharedRoutes } from "./peers.js";
 import type { ResolvedNode } from "./resolved.js";
 
 export interface Fragment {
@@ -58,8 +58,6 @@ function nodeDigest(n: ResolvedNode): { routing: string; peer: string } {
   return d;
 }
 
-const sharedRoutes = new WeakMap<ResolvedNode, Map<number, readonly RouteConfig[]>>();
-
 /**
  * The node's prefixes as routes with one metric. Every hub routes a node's
  * prefixes at one of a few metrics, so the (immutable) route objects are shared
@@ -67,17 +65,7 @@ const sharedRoutes = new WeakMap<ResolvedNode, Map<number, readonly RouteConfig[
  * the garbage a full compile would make.
  */
 function routesAt(n: ResolvedNode, metric: number): readonly RouteConfig[] {
-  let byMetric = sharedRoutes.get(n);
-  if (!byMetric) {
-    byMetric = new Map();
-    sharedRoutes.set(n, byMetric);
-  }
-  let routes = byMetric.get(metric);
-  if (!routes) {
-    routes = n.ownPrefixes.map((prefix) => ({ prefix, metric }));
-    byMetric.set(metric, routes);
-  }
-  return routes;
+  return sharedRoutes(n, n.ownPrefixes, metric);
 }
 
 export function fragmentOf(

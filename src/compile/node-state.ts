@@ -7,7 +7,7 @@ import { formatEndpoint } from "../netaddr/index.js";
 import { withoutOwn } from "./destinations.js";
 import { interfaceName } from "./interfaces.js";
 import type { NetworkPlan } from "./network-plan.js";
-import { baseInterface, keepalive, METRIC, peer, probeAddress, pskRef } from "./peers.js";
+import { baseInterface, keepalive, METRIC, peer, probeAddress, pskRef, sharedRoutes } from "./peers.js";
 import type { ResolvedNode } from "./resolved.js";
 import { allowsAllTraffic } from "./selectors.js";
 
@@ -38,31 +38,11 @@ function spokeInterfaces(plan: NetworkPlan, node: ResolvedNode): InterfaceConfig
       ...(peers.length ? { probe: probeAddress(hub) } : {}),
       ...baseInterface(plan, node, priority),
       peers,
-      routes: peers.length ? routesTo(dest, METRIC.active + priority) : [],
+      routes: peers.length ? sharedRoutes(dest, dest, METRIC.active + priority) : [],
     });
   });
   if (plan.net.spec.topology === "mesh" && node.role === "spoke") out.push(meshInterface(plan, node));
   return out;
-}
-
-/**
- * The routes to `dest` at `metric`, one array per destination list and metric: spokes of one
- * destination class share it (as they share `dest`), which keeps a change that moves every
- * spoke's routes from building and hashing the same list once per spoke (see fingerprint.ts).
- */
-const sharedRoutes = new WeakMap<readonly string[], Map<number, readonly RouteConfig[]>>();
-function routesTo(dest: readonly string[], metric: number): readonly RouteConfig[] {
-  let byMetric = sharedRoutes.get(dest);
-  if (!byMetric) {
-    byMetric = new Map();
-    sharedRoutes.set(dest, byMetric);
-  }
-  let routes = byMetric.get(metric);
-  if (!routes) {
-    routes = dest.map((prefix) => ({ prefix, metric }));
-    byMetric.set(metric, routes);
-  }
-  return routes;
 }
 
 /**

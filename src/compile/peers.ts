@@ -1,5 +1,5 @@
 /** Small builders shared by the spoke and hub compilers. */
-import type { PeerConfig } from "../model/index.js";
+import type { PeerConfig, RouteConfig } from "../model/index.js";
 import { formatIp, formatPrefix } from "../netaddr/index.js";
 import type { NetworkPlan } from "./network-plan.js";
 import type { ResolvedNode } from "./resolved.js";
@@ -43,4 +43,29 @@ export function keepalive(plan: NetworkPlan, node: ResolvedNode): number {
 /** The address failover probes on a link to `hub`: its IPv4 tunnel address (every node has one). */
 export function probeAddress(hub: ResolvedNode): string {
   return formatIp({ family: 4, value: hub.address4 });
+}
+
+const routeLists = new WeakMap<object, Map<number, readonly RouteConfig[]>>();
+
+/**
+ * `prefixes` as routes at `metric`, one (immutable) array per `owner` and metric: whatever shares
+ * an owner shares the route objects — every hub routing a node's prefixes, every spoke of one
+ * destination class — instead of allocating (and hashing, see fingerprint.ts) a copy each.
+ */
+export function sharedRoutes(
+  owner: object,
+  prefixes: readonly string[],
+  metric: number,
+): readonly RouteConfig[] {
+  let byMetric = routeLists.get(owner);
+  if (!byMetric) {
+    byMetric = new Map();
+    routeLists.set(owner, byMetric);
+  }
+  let routes = byMetric.get(metric);
+  if (!routes) {
+    routes = prefixes.map((prefix) => ({ prefix, metric }));
+    byMetric.set(metric, routes);
+  }
+  return routes;
 }

@@ -115,19 +115,13 @@ describe("PresharedKeys", () => {
     await keys.for(state);
     expect(asked).toEqual([undefined]); // nothing held yet: all of them
 
-    const spoke = {
-      apiVersion: "hubwire/v1",
-      kind: "Node",
-      metadata: { name: "branch-new" },
-      spec: {
-        network: "corp",
-        role: "spoke",
-        tunnelAddress: "10.100.1.99",
-        hubs: ["hub-fra"],
-        publicKey: Buffer.alloc(32, 7).toString("base64"),
-      },
-    };
-    expectOk(await c.call(c.admin, "POST", "/api/v1/nodes", { body: spoke }), 201);
+    const key = Buffer.alloc(32, 7).toString("base64");
+    const spoke = `apiVersion: hubwire/v1
+kind: Node
+metadata: { name: branch-new }
+spec: { network: corp, role: spoke, tunnelAddress: 10.100.1.99, hubs: [hub-fra], publicKey: "${key}" }
+`;
+    expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: spoke }));
     const next = (await client(url, credential).next(state.revision))!;
     const refsOf = (s: DesiredState) =>
       [...new Set(s.interfaces.flatMap((i) => i.peers.flatMap((p) => p.presharedKeyRef ?? [])))].sort();
