@@ -45,13 +45,15 @@ export async function withPostgres(title: string): Promise<PostgresFixture | und
     return undefined;
   }
 
+  await sweepLeftovers(serverUrl);
   const created: string[] = [];
+  // Dropping a file's databases takes a while on a loaded machine: more than the default hook time.
   afterAll(async () => {
     await admin(serverUrl, async (client) => {
       for (const name of created)
         await client.query(`drop database if exists ${quoteIdent(name)} with (force)`);
     });
-  });
+  }, 120_000);
   const freshDatabase = async () => {
     const name = `hubwire_t_${process.pid}_${randomBytes(6).toString("hex")}`;
     await admin(serverUrl, (client) => client.query(`create database ${quoteIdent(name)}`));
@@ -61,6 +63,35 @@ export async function withPostgres(title: string): Promise<PostgresFixture | und
     return url.toString();
   };
   return { url: await freshDatabase(), freshDatabase };
+}
+
+let swept: Promise<void> | undefined;
+
+/**
+ * Drops the databases of test processes that are gone (killed, or their clean-up timed out), once
+ * per process: left behind, they pile up on the server across runs and slow every later drop.
+ */
+function sweepLeftovers(serverUrl: string): Promise<void> {
+  swept ??= admin(serverUrl, async (client) => {
+    const { rows } = await client.query<{ datname: string }>(
+      "select datname from pg_database where datname like 'hubwire\\_t\\_%'",
+    );
+    for (const { datname } of rows) {
+      const pid = Number(/^hubwire_t_(\d+)_/.exec(datname)?.[1]);
+      if (!Number.isInteger(pid) || alive(pid)) continue;
+      await client.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
+    }
+  }).catch(() => undefined);
+  return swept;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 async function unreachable(url: string): Promise<string | undefined> {
