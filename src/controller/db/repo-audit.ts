@@ -56,20 +56,36 @@ function fromRow(row: Selectable<AuditLogTable>): AuditEntry {
 export async function appendAudit(tx: Tx, entry: NewAuditEntry): Promise<number> {
   const row = await tx
     .insertInto("audit_log")
-    .values({
-      at: entry.at ?? new Date().toISOString(),
-      actor: entry.actor,
-      source: entry.source,
-      action: entry.action,
-      kind: entry.kind ?? null,
-      name: entry.name ?? null,
-      before: entry.before == null ? null : toJson(entry.before),
-      after: entry.after == null ? null : toJson(entry.after),
-      revision: entry.revision ?? null,
-    })
+    .values(auditRow(entry))
     .returning("id")
     .executeTakeFirstOrThrow();
   return Number(row.id);
+}
+
+/** Entries per statement in {@link appendAudits}. */
+const ENTRIES_PER_STATEMENT = 500;
+
+/** {@link appendAudit} for many entries, in order (ids grow in the order given), in a few statements. */
+export async function appendAudits(tx: Tx, entries: readonly NewAuditEntry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += ENTRIES_PER_STATEMENT)
+    await tx
+      .insertInto("audit_log")
+      .values(entries.slice(i, i + ENTRIES_PER_STATEMENT).map(auditRow))
+      .execute();
+}
+
+function auditRow(entry: NewAuditEntry) {
+  return {
+    at: entry.at ?? new Date().toISOString(),
+    actor: entry.actor,
+    source: entry.source,
+    action: entry.action,
+    kind: entry.kind ?? null,
+    name: entry.name ?? null,
+    before: entry.before == null ? null : toJson(entry.before),
+    after: entry.after == null ? null : toJson(entry.after),
+    revision: entry.revision ?? null,
+  };
 }
 
 /** One page, newest first. */

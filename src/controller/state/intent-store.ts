@@ -16,10 +16,10 @@ import { diffResources, type ResourceChange } from "../../compile/index.js";
 import { MAX_RESOURCES_PER_REQUEST, type Resource, tooManyResources } from "../../model/index.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
-import { appendAudit } from "../db/repo-audit.js";
+import { appendAudit, appendAudits, type NewAuditEntry } from "../db/repo-audit.js";
 import { getRevision, nextRevision, setMeta } from "../db/repo-meta.js";
 import { allAttachments, putAttachment } from "../db/repo-node-status.js";
-import { allResources, deleteResource, putResource } from "../db/repo-resources.js";
+import { allResources, deleteResource, putResources, type ResourceInput } from "../db/repo-resources.js";
 import { DomainError } from "../errors.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { type RestorableStatus, restoredStatus } from "./enrollment-restore.js";
@@ -437,19 +437,20 @@ export class IntentStore {
     }
 
     const at = this.now().toISOString();
-    // Thousands of writes in one apply: hand the event loop back between them.
+    // Thousands of writes in one apply: a few multi-row statements (one round trip each on
+    // PostgreSQL), in the order of the changes; the audit entries in that order too.
+    const puts: ResourceInput[] = records.map(toRow);
+    const audits: NewAuditEntry[] = [];
     const pacer = new Pacer();
-    await pacer.tick();
-    for (const r of records) await putResource(tx, toRow(r));
     for (const { change, before, after } of effective) {
       await pacer.tick();
       const stored =
         change.op === "put" ? next.get(resourceKey(after!.kind, after!.metadata.name))! : undefined;
-      if (stored) await putResource(tx, toRow(stored));
+      if (stored) puts.push(toRow(stored));
       else await deleteResource(tx, before!.kind, before!.metadata.name);
       const action = change.op === "delete" ? "delete" : before ? "update" : "create";
       const target = (after ?? before)!;
-      await appendAudit(tx, {
+      audits.push({
         at,
         actor: actor.actor,
         source: actor.source,
@@ -463,7 +464,7 @@ export class IntentStore {
       const restored = after && restoring.get(resourceKey(after.kind, after.metadata.name));
       if (restored) {
         // Setting a state is an enrollment decision: its own entry, as approve/revoke write one.
-        await appendAudit(tx, {
+        audits.push({
           at,
           actor: actor.actor,
           source: actor.source,
@@ -476,6 +477,8 @@ export class IntentStore {
         });
       }
     }
+    await putResources(tx, puts);
+    await appendAudits(tx, audits);
     return {
       nodes,
       successor,

@@ -933,7 +933,9 @@ export interface operations {
     };
     getAgentV1PresharedKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                refs?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
