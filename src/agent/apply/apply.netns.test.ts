@@ -201,6 +201,29 @@ for (const backendKind of BACKENDS)
       expect(await ping(sa.host as Host, "10.77.0.12")).toBe(true);
     });
 
+    it("replaces a firewall that differs from the last applied one without reading the table; reads it otherwise", async () => {
+      const last = states.get("hub")!;
+      const reads = (r: { commands: string[][] }) =>
+        r.commands.filter((c) => c[0] === "nft" && c[1] === "-t");
+      intent = { ...intent, defaultAction: "deny" };
+      states = compileLab(intent);
+      const changed = await apply(hub, states.get("hub")!, { previous: last });
+      expect(changed.plan.map((s) => s.op)).toContain("replace-firewall");
+      expect(reads(changed)).toEqual([]);
+      expect((await hub.runner.run("nft", ["list", "ruleset"])).stdout).toContain(
+        'comment "network lab default"',
+      );
+      // The same firewall as last time: the table is read, so one removed by hand comes back.
+      await hub.runner.run("nft", ["delete", "table", "inet", "hubwire"]);
+      const again = await apply(hub, states.get("hub")!, { previous: states.get("hub")! });
+      expect(reads(again)).toHaveLength(1);
+      expect(again.plan.map((s) => s.op)).toContain("replace-firewall");
+      intent = { ...intent, defaultAction: "allow" };
+      states = compileLab(intent);
+      for (const n of [hub, sa, sb]) await apply(n, states.get(n.name)!);
+      expect(await ping(sa.host as Host, "10.77.0.12")).toBe(true);
+    });
+
     it("collects per-peer counters and interface state for the status report", async () => {
       expect(await ping(sa.host as Host, "10.77.0.12")).toBe(true);
       const [lab0, missing] = await collectStats(["hw_lab", "hw_missing"], hub.runner);

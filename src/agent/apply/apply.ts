@@ -106,11 +106,18 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
     );
   }
   const backend = opts.backend ?? defaultBackend(opts);
-  const read = (onStarted?: () => void): Promise<LiveState> =>
+  // A firewall other than the one applied last is replaced whatever the table holds: reading it
+  // (a process, ≈ 10 ms) could not change the plan. Unknown last state, or the same: read.
+  const replacing =
+    desired.firewall !== undefined &&
+    opts.previous !== undefined &&
+    opts.previous.firewall?.script !== desired.firewall.script;
+  const read = (onStarted?: () => void, firewallReplaced = false): Promise<LiveState> =>
     readLiveState(runner, backend, {
       desiredNames: desired.interfaces.map((i) => i.name),
       ...(desired.firewall ? { firewallTable: desired.firewall.table } : {}),
       wantFirewall: desired.firewall !== undefined,
+      firewallReplaced,
       wantForwarding: desired.forwarding,
       ...(onStarted ? { onStarted } : {}),
     });
@@ -122,7 +129,7 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
   };
   let live: LiveState;
   try {
-    live = await read(validate);
+    live = await read(validate, replacing);
   } catch (cause) {
     validate();
     refuseInvalid(problems ?? []);

@@ -124,6 +124,11 @@ export async function readLiveState(
     desiredNames: readonly string[];
     firewallTable?: string;
     wantFirewall: boolean;
+    /**
+     * The apply replaces the table whatever it holds (its script differs from the one applied
+     * last): not read, reported absent — the read would only have been compared to decide that.
+     */
+    firewallReplaced?: boolean;
     /** Read forwarding only when the desired state wants it on (it is never switched off). */
     wantForwarding?: boolean;
     /**
@@ -149,7 +154,7 @@ export async function readLiveState(
     devicesRead,
     readLinksAndRoutes(runner, { forwarding: opts.wantForwarding !== false }),
     // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
-    opts.wantFirewall || runner.has("nft")
+    !opts.firewallReplaced && (opts.wantFirewall || runner.has("nft"))
       ? readFirewall(runner, table)
       : Promise.resolve<LiveFirewall>({ exists: false, hash: null }),
   ]);
