@@ -3,14 +3,16 @@
  * tunnel address, a subnet, and how many enrollments each policy has made. A request then costs a
  * few lookups instead of a walk over every node and enrollment with their addresses parsed again.
  *
- * The index follows the intent it is given: `sync` compares the resources map with the one it
- * indexed last by reference (resources are never modified in place; a write stores new objects)
- * and re-indexes only the names whose Node or Enrollment changed, appeared or went. So it is exact
- * for whatever map it is handed — a batch's intermediate intents, a rolled-back write, a reload —
- * and never needs to be told what changed.
+ * The index follows the intent it is given: `sync` re-indexes only the names whose Node or
+ * Enrollment changed, appeared or went since the map it indexed last — the keys state/lineage.ts
+ * recorded along the writes between the two when it knows them (the write path: a few keys per
+ * write), else found by comparing every resource by reference (resources are never modified in
+ * place; a write stores new objects). So it is exact for whatever map it is handed — a batch's
+ * intermediate intents, a rolled-back write, a reload.
  */
 import type { Enrollment, Node, Resource } from "../../model/index.js";
 import { type IpAddress, type Prefix, parseIp, parsePrefix } from "../../netaddr/index.js";
+import { changedSince, lineageId } from "../state/lineage.js";
 import { resourceKey } from "../state/snapshot.js";
 
 /** Enrollment states that hold a name, address, subnets and key. */
@@ -80,6 +82,8 @@ export class HolderIndex {
   /** The Nodes and Enrollments indexed, by resource key. */
   private readonly refs = new Map<string, Resource>();
   private indexed?: ReadonlyMap<string, Resource>;
+  /** Its id in state/lineage.ts. */
+  private indexedId?: number;
   private readonly byName = new Map<string, readonly Held[]>();
   private readonly keys = new Map<string, Names>();
   /** IPv4 tunnel addresses by network. */
@@ -104,6 +108,33 @@ export class HolderIndex {
   /** Re-indexes what differs between `resources` and the map indexed last. */
   sync(resources: ReadonlyMap<string, Resource>): this {
     if (resources === this.indexed) return this;
+    const changed = this.indexedId === undefined ? undefined : changedSince(resources, this.indexedId);
+    const touched = changed ? this.follow(resources, changed) : this.walk(resources);
+    for (const name of touched) this.reindex(name);
+    this.indexed = resources;
+    this.indexedId = lineageId(resources);
+    return this;
+  }
+
+  /** The names whose Node or Enrollment differs at `keys` (all that state/lineage.ts says changed). */
+  private follow(resources: ReadonlyMap<string, Resource>, keys: readonly string[]): Set<string> {
+    const touched = new Set<string>();
+    for (const key of keys) {
+      const before = this.refs.get(key);
+      const r = resources.get(key);
+      const after = r?.kind === "Node" || r?.kind === "Enrollment" ? r : undefined;
+      if (before === after) continue;
+      this.count(before, -1);
+      this.count(after, 1);
+      if (after) this.refs.set(key, after);
+      else this.refs.delete(key);
+      touched.add((after ?? before)!.metadata.name);
+    }
+    return touched;
+  }
+
+  /** The names whose Node or Enrollment differs anywhere: compared by reference, every resource. */
+  private walk(resources: ReadonlyMap<string, Resource>): Set<string> {
     const touched = new Set<string>();
     let seen = 0;
     resources.forEach((r, key) => {
@@ -124,9 +155,7 @@ export class HolderIndex {
         touched.add(r.metadata.name);
       }
     }
-    for (const name of touched) this.reindex(name);
-    this.indexed = resources;
-    return this;
+    return touched;
   }
 
   private count(r: Resource | undefined, by: 1 | -1): void {
