@@ -369,11 +369,25 @@ export class IncrementalCompiler {
   }
 }
 
+/**
+ * `map` in key order. An update appends only its new nodes, so the entries before the first one
+ * out of order are in order already: the rest is sorted and merged into them, not the whole map.
+ */
 function sortedMap<V>(map: Map<string, V>): Map<string, V> {
-  const keys = [...map.keys()];
-  for (let i = 1; i < keys.length; i++)
-    if (keys[i - 1]! > keys[i]!) return new Map([...map].sort(([a], [b]) => (a < b ? -1 : 1)));
-  return map;
+  const entries = [...map];
+  let i = 1;
+  while (i < entries.length && entries[i - 1]![0] < entries[i]![0]) i++;
+  if (i >= entries.length) return map;
+  const tail = entries.slice(i).sort(([a], [b]) => (a < b ? -1 : 1));
+  const out = new Map<string, V>();
+  let t = 0;
+  for (let h = 0; h < i; h++) {
+    const head = entries[h]!;
+    while (t < tail.length && tail[t]![0] < head[0]) out.set(...tail[t++]!);
+    out.set(...head);
+  }
+  while (t < tail.length) out.set(...tail[t++]!);
+  return out;
 }
 
 function changedNames(
