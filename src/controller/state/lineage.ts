@@ -5,8 +5,9 @@
  * they are noted here; a map with no record (a full compile, a reload) is simply not known to
  * derive from another, and the reader walks it whole.
  *
- * Entries hold their parent entry, never a map, and a chain is cut after MAX_DEPTH steps, so
- * what an old intent map leaves behind is a few small arrays at most.
+ * Entries hold their parent entry, never a map, and a chain longer than MAX_DEPTH steps goes on
+ * from a copy of its KEPT nearest entries, so what an old intent map leaves behind is a few small
+ * arrays at most, while the last writes stay linked.
  */
 import type { Resource } from "../../model/index.js";
 
@@ -19,6 +20,8 @@ interface Entry {
 }
 
 const MAX_DEPTH = 32;
+/** Ancestors a chain keeps when it is cut: readers are rarely more than a few writes behind. */
+const KEPT = 8;
 
 const entries = new WeakMap<ReadonlyMap<string, Resource>, Entry>();
 let nextId = 1;
@@ -43,14 +46,15 @@ export function noteDerived(
   from: ReadonlyMap<string, Resource>,
   keys: Iterable<string>,
 ): void {
-  const parent = entryOf(from);
-  const linked = parent.depth < MAX_DEPTH;
-  entries.set(to, {
-    id: nextId++,
-    parent: linked ? parent : undefined,
-    keys: [...keys],
-    depth: linked ? parent.depth + 1 : 0,
-  });
+  const source = entryOf(from);
+  const parent = source.depth < MAX_DEPTH ? source : trimmed(source, KEPT);
+  entries.set(to, { id: nextId++, parent, keys: [...keys], depth: parent.depth + 1 });
+}
+
+/** A copy of `e` and its `keep - 1` nearest ancestors (ids and keys as they were), without the rest. */
+function trimmed(e: Entry, keep: number): Entry {
+  const parent = keep > 1 && e.parent ? trimmed(e.parent, keep - 1) : undefined;
+  return { id: e.id, parent, keys: e.keys, depth: parent ? parent.depth + 1 : 0 };
 }
 
 /**
