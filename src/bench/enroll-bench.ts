@@ -9,9 +9,11 @@
  * with its credential (token use, allocation and node creation in one transaction).
  *
  * Reports enrollments per second (wall time) and p50 / p99 latency, medians over `BENCH_ROUNDS`
- * rounds (default 3), and the controller's peak RSS. Clients and controller share the machine.
+ * rounds (default 3), the controller's CPU time per enrollment (user + system, read from /proc:
+ * what the controller costs, whatever else the machine runs) and its peak RSS. Clients and
+ * controller share the machine.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { enroll } from "../agent/client/enroll.js";
@@ -54,6 +56,19 @@ interface RoundResult {
   readonly errors: number;
   readonly failures: Record<string, number>;
   readonly rssMB: number;
+  readonly cpuMs: number;
+}
+
+/** CPU time (user + system) process `pid` used so far, in milliseconds; NaN off Linux. */
+async function cpuTimeMs(pid: number | undefined): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces), from field 3: utime is 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function round(databaseUrl: string | undefined): Promise<RoundResult> {
@@ -82,6 +97,7 @@ async function round(databaseUrl: string | undefined): Promise<RoundResult> {
     const latencies: number[] = [];
     const failures: Record<string, number> = {};
     let next = 0;
+    const cpuBefore = await cpuTimeMs(controller.child.pid);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
@@ -105,6 +121,7 @@ async function round(databaseUrl: string | undefined): Promise<RoundResult> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpuMs = (await cpuTimeMs(controller.child.pid)) - cpuBefore;
     latencies.sort((a, b) => a - b);
     const nodes = await request(url, "GET", "/api/v1/nodes?label=tier%3Dbranch&limit=1000", { token });
     const errors = Object.values(failures).reduce((a, b) => a + b, 0);
@@ -119,6 +136,7 @@ async function round(databaseUrl: string | undefined): Promise<RoundResult> {
       errors,
       failures,
       rssMB: await peakRssMB(controller.child.pid),
+      cpuMs: cpuMs / ENROLLMENTS,
     };
   } finally {
     await controller?.stop();
@@ -132,20 +150,20 @@ async function main(): Promise<void> {
       `(agent client: pinned TLS, HMAC, proof of possession); medians of ${ROUNDS} rounds (node ${process.version})\n`,
   );
   console.log(
-    "| database | enrollments | enrollments/s | p50 ms | p99 ms | errors | controller max RSS MB |",
+    "| database | enrollments | enrollments/s | p50 ms | p99 ms | errors | controller CPU ms / enrollment | controller max RSS MB |",
   );
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
   const notes: string[] = [];
   for (const backend of ["sqlite", "postgres"] as const) {
     if (!DATABASES.includes(backend)) continue;
-    const rounds = await runRounds(backend, ROUNDS, 7, round);
+    const rounds = await runRounds(backend, ROUNDS, 8, round);
     if (rounds.length === 0) continue;
-    const m = (k: "perSecond" | "p50" | "p99" | "rssMB") => median(rounds.map((r) => r[k]));
+    const m = (k: "perSecond" | "p50" | "p99" | "rssMB" | "cpuMs") => median(rounds.map((r) => r[k]));
     const errors = rounds.reduce((n, r) => n + r.errors, 0);
     for (const r of rounds)
       for (const [what, n] of Object.entries(r.failures)) notes.push(`${backend}: ${n} × ${what}`);
     console.log(
-      `| ${backend} | ${ENROLLMENTS} | ${fmt(m("perSecond"))} | ${fmt(m("p50"), 1)} | ${fmt(m("p99"), 1)} | ${errors} | ${fmt(m("rssMB"))} |`,
+      `| ${backend} | ${ENROLLMENTS} | ${fmt(m("perSecond"))} | ${fmt(m("p50"), 1)} | ${fmt(m("p99"), 1)} | ${errors} | ${fmt(m("cpuMs"), 2)} | ${fmt(m("rssMB"))} |`,
     );
   }
   if (notes.length) console.log(`\nerrors (all rounds): ${notes.join("; ")}`);

@@ -33,7 +33,10 @@ import {
   prefixEnd,
 } from "../../netaddr/index.js";
 import { resourceKey, type Snapshot } from "../state/snapshot.js";
+import { enrollmentAddress, enrollmentStateOf, type HolderIndex } from "./holder-index.js";
 import { EnrollRejection } from "./rejection.js";
+
+export { enrollmentAddress, enrollmentStateOf } from "./holder-index.js";
 
 /** Enrollment states that hold a name, address, subnets and key. */
 const HOLDING = new Set(["Pending", "Approved"]);
@@ -48,17 +51,6 @@ export function currentKeyOf(snap: Snapshot, e: Enrollment): string {
   return node?.spec.publicKey ?? e.spec.publicKey;
 }
 
-export function enrollmentStateOf(e: Enrollment): string | undefined {
-  const state = e.status?.state;
-  return typeof state === "string" ? state : undefined;
-}
-
-/** The tunnel address an enrollment holds: what it asked for, else what was allocated to it. */
-export function enrollmentAddress(e: Enrollment): string | undefined {
-  const allocated = e.status?.tunnelAddress;
-  return e.spec.tunnelAddress ?? (typeof allocated === "string" ? allocated : undefined);
-}
-
 interface Holder {
   readonly name: string;
   readonly address?: string;
@@ -66,7 +58,10 @@ interface Holder {
   readonly publicKey?: string;
 }
 
-/** Every node and live enrollment of the intent except `self` (whose own request this is). */
+/**
+ * Every node and live enrollment of the intent except `self` (whose own request this is), in the
+ * intent's order: walked only to name the holder a refusal reports (the index found there is one).
+ */
 function holders(resources: Iterable<Resource>, network: string, self: string): Holder[] {
   const out: Holder[] = [];
   const all = [...resources];
@@ -104,15 +99,17 @@ const prefixOf = (text: string): Prefix => {
 };
 
 /**
- * Checks `request` against `policy` and the intent, refusing with the first failing reason.
- * Returns the tunnel address the node gets: the requested one, or one allocated from the policy's
- * prefixes (deterministic for the name, avoiding every address held).
+ * Checks `request` against `policy` and the intent (`resources`, which `held` indexes), refusing
+ * with the first failing reason. Returns the tunnel address the node gets: the requested one, or
+ * one allocated from the policy's prefixes (deterministic for the name, avoiding every address
+ * held).
  */
 export function checkRequest(
   request: JoinRequest,
   policy: EnrollmentPolicy,
   network: Network | undefined,
-  resources: Iterable<Resource>,
+  resources: ReadonlyMap<string, Resource>,
+  held: HolderIndex,
 ): string {
   const p = policy.spec;
   const name = request.nodeName;
@@ -132,21 +129,19 @@ export function checkRequest(
       `policy ${policy.metadata.name} does not allow the name ${name}`,
     );
   }
-  const others = holders(resources, p.network, name);
-  const keyHolder = others.find((h) => h.publicKey === request.publicKey);
-  if (keyHolder) throw new EnrollRejection("key-in-use", "the public key is already held by another node");
+  if (held.keyHeld(request.publicKey, name))
+    throw new EnrollRejection("key-in-use", "the public key is already held by another node");
 
   const overlay = prefixOf(network.spec.cidr);
   checkEndpoint(request.endpoint, p.endpointPrefixes.map(prefixOf));
-  checkSubnets(request.subnets, p.subnetPrefixes, overlay, others);
+  checkSubnets(request.subnets, p.subnetPrefixes, overlay, (subnet) =>
+    held.mayClash(p.network, subnet, name, overlaps)
+      ? holders(resources.values(), p.network, name)
+      : undefined,
+  );
 
   const pools = p.tunnelAddressPrefixes.map(prefixOf).filter((q) => q.family === 4);
   const allowed = pools.length > 0 ? pools : [overlay];
-  const taken = new Set<bigint>();
-  for (const h of others) {
-    const ip = h.address ? parseIp(h.address) : undefined;
-    if (ip?.family === 4) taken.add(ip.value);
-  }
   if (request.tunnelAddress !== undefined) {
     const ip = parseIp(request.tunnelAddress);
     if (ip?.family !== 4 || !allowed.some((q) => containsAddress(q, ip))) {
@@ -161,7 +156,8 @@ export function checkRequest(
         `tunnel address ${request.tunnelAddress} is a network or broadcast address`,
       );
     }
-    if (taken.has(ip.value)) {
+    if (held.addressHeld(p.network, ip.value, name)) {
+      const others = holders(resources.values(), p.network, name);
       const holder = others.find((h) => h.address === request.tunnelAddress)!;
       throw new EnrollRejection(
         "address-in-use",
@@ -171,12 +167,18 @@ export function checkRequest(
     return request.tunnelAddress;
   }
   // The overlay's own network and broadcast addresses are never handed out, whatever the pool.
-  taken.add(overlay.start);
-  taken.add(prefixEnd(overlay));
+  const overlayEnd = prefixEnd(overlay);
+  const taken = (value: bigint) =>
+    value === overlay.start || value === overlayEnd || held.addressHeld(p.network, value, name);
+  const everyTaken = () => {
+    const all = held.addressesHeld(p.network, name);
+    all.add(overlay.start);
+    all.add(overlayEnd);
+    return all;
+  };
   for (const pool of allowed) {
     try {
-      const value = allocateAddresses(pool, [name], taken).get(name)!;
-      return formatIp({ family: 4, value });
+      return formatIp({ family: 4, value: allocateOne(pool, name, taken, everyTaken) });
     } catch (error) {
       if (!(error instanceof PoolExhaustedError)) throw error;
     }
@@ -185,6 +187,31 @@ export function checkRequest(
     "pool-exhausted",
     `no free tunnel address left in policy ${policy.metadata.name}`,
   );
+}
+
+/** Probes before a pool counts as crowded and is given every taken address at once. */
+const PROBES = 32;
+
+/**
+ * What `allocateAddresses(pool, [name], every taken address)` returns, without building that
+ * set: the allocator is given only the taken addresses its probe met so far, and asked again while
+ * its answer is taken. Each answer is the first address of the name's probe sequence outside what
+ * it was given, so the first one that is free is the first free one of the sequence — the same
+ * address. A crowded pool gets the whole set after PROBES tries.
+ */
+function allocateOne(
+  pool: Prefix,
+  name: string,
+  taken: (value: bigint) => boolean,
+  everyTaken: () => Set<bigint>,
+): bigint {
+  const met = new Set<bigint>();
+  for (let i = 0; i < PROBES; i++) {
+    const value = allocateAddresses(pool, [name], met).get(name)!;
+    if (!taken(value)) return value;
+    met.add(value);
+  }
+  return allocateAddresses(pool, [name], everyTaken()).get(name)!;
 }
 
 function isReserved(ip: IpAddress, prefixes: readonly Prefix[]): boolean {
@@ -203,11 +230,15 @@ function checkEndpoint(endpoint: string | undefined, prefixes: readonly Prefix[]
   }
 }
 
+/**
+ * `others` gives, for a subnet the index says may clash, every holder to walk for the one it
+ * clashes with (undefined: it clashes with nothing).
+ */
 function checkSubnets(
   subnets: readonly string[],
   bounds: EnrollmentPolicy["spec"]["subnetPrefixes"],
   overlay: Prefix,
-  others: readonly Holder[],
+  others: (subnet: Prefix) => readonly Holder[] | undefined,
 ): void {
   for (const text of subnets) {
     const subnet = prefixOf(text);
@@ -223,7 +254,7 @@ function checkSubnets(
         `subnet ${text} is outside the policy's subnet prefixes or bounds`,
       );
     }
-    for (const h of others) {
+    for (const h of others(subnet) ?? []) {
       const clash =
         h.subnets.find((s) => overlaps(prefixOf(s), subnet)) ??
         (h.address && parseIp(h.address) && overlaps(hostPrefix(parseIp(h.address)!), subnet)

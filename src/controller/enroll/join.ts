@@ -16,6 +16,7 @@ import type { Change, IntentStore, TransactPlan } from "../state/intent-store.js
 import { resourceKey, type Snapshot } from "../state/snapshot.js";
 import { checkRequest, currentKeyOf, enrollmentStateOf } from "./checks.js";
 import type { EnrollmentConfig } from "./config.js";
+import { HolderIndex } from "./holder-index.js";
 import { controllerIdentity } from "./identity.js";
 import { answerFor, enrollmentRecord, expiryOf, nodeFor } from "./records.js";
 import { EnrollRejection, recordRefusal } from "./rejection.js";
@@ -141,11 +142,10 @@ async function decide(
       throw new EnrollRejection("name-taken", `node ${name} is declared in another network or role`);
     }
   }
+  // Kept in step with the intent this write sees (its batch's earlier writes included).
+  const held = HolderIndex.of(s.intent, snap.resources);
   if (policy.spec.maxUses !== undefined) {
-    let used = 0;
-    for (const r of snap.resources.values())
-      if (r.kind === "Enrollment" && r.spec.policy === token.policy) used++;
-    if (used >= policy.spec.maxUses) {
+    if (held.usesOf(token.policy) >= policy.spec.maxUses) {
       throw new EnrollRejection(
         "policy-used-up",
         `policy ${token.policy} reached its ${policy.spec.maxUses} enrollments`,
@@ -158,7 +158,8 @@ async function decide(
     { ...request, tunnelAddress: wanted },
     policy,
     network,
-    snap.resources.values(),
+    snap.resources,
+    held,
   );
   if (!(await consumeJoinToken(tx, token.id, at))) throw await tokenRefusal(tx, token.id, at);
 

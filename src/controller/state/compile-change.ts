@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from "../../model/index.js";
 import { DomainError } from "../errors.js";
+import { noteDerived } from "./lineage.js";
 import { needsAddress, withAddresses } from "./pinning.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
 
@@ -90,7 +91,9 @@ export function compileChange(
     if (pins) {
       only = { ...only, after: withAddresses(node, pins) };
       effective[0] = only;
-      next = new Map(proposed).set(resourceKey("Node", node.metadata.name), only.after!);
+      const key = resourceKey("Node", node.metadata.name);
+      next = new Map(proposed).set(key, only.after!);
+      noteDerived(next, proposed, [key]);
     }
   }
   // The incremental compiler is given only the Node, not the records. An Approved enrollment
@@ -143,6 +146,11 @@ function whole(
       if (at !== undefined) effective[at] = { ...effective[at]!, after };
       else effective.push({ change: { op: "put", resource: after }, before: snap.resources.get(key), after });
     }
+    noteDerived(
+      pinned,
+      proposed,
+      candidate.allocations.map((a) => resourceKey("Node", a.node)),
+    );
     candidate = buildOrRefuse(snap, next);
   }
   const done = candidate;

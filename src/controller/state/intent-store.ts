@@ -23,6 +23,7 @@ import { allResources, deleteResource, putResources, type ResourceInput } from "
 import { DomainError } from "../errors.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { type RestorableStatus, restoredStatus } from "./enrollment-restore.js";
+import { noteDerived } from "./lineage.js";
 import { Pacer } from "./pace.js";
 import { pinnedPut } from "./pinning.js";
 import { presharedKeyGeneration } from "./preshared-keys.js";
@@ -418,6 +419,12 @@ export class IntentStore {
       nodes: [],
     });
     if (proposedChanges.length === 0 && records.length === 0) return { nodes: [], answer: unchanged };
+    noteDerived(proposed, snap.resources, [
+      ...records.map((r) => resourceKey(r.kind, r.metadata.name)),
+      ...proposedChanges.map(({ before, after }) =>
+        resourceKey((after ?? before)!.kind, (after ?? before)!.metadata.name),
+      ),
+    ]);
     const { next, effective, nodes, successor } = compileChange(
       snap,
       proposed,
