@@ -6,7 +6,7 @@
  * wire and base64 everywhere else; the private key in a `get` answer is read past and never
  * kept (only its public key, derived by the caller, is).
  */
-import { idlePeer, type LiveDevice, type LivePeer, type LivePeerDraft } from "./dump.js";
+import { idlePeer, type LiveDevice, type LivePeerDraft } from "./dump.js";
 
 /** A `get` answer or a `set` reply that does not have the shape the protocol defines. */
 export class UapiError extends Error {
@@ -96,7 +96,12 @@ export function parseUapiGet(
   const peers: LivePeerDraft[] = [];
   let peer: LivePeerDraft | undefined;
   let errno: number | undefined;
-  const at = (key: string, pos: number) => text.startsWith(key, pos);
+  // Compared char by char: `startsWith` with a position was ≈ 40% of this parse (a runtime
+  // call per line); the switch below has already matched the length.
+  const at = (key: string, pos: number) => {
+    for (let i = 0; i < key.length; i++) if (text.charCodeAt(pos + i) !== key.charCodeAt(i)) return false;
+    return true;
+  };
   for (let pos = 0; pos < text.length && errno === undefined; ) {
     let nl = text.indexOf("\n", pos);
     if (nl < 0) nl = text.length;

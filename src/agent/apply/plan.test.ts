@@ -166,6 +166,23 @@ describe("planApply", () => {
     expect(isOwnedName("hwire")).toBe(false);
   });
 
+  it("moves a route to its new metric (add, then remove) and matches a route listed twice once", () => {
+    const d = hub();
+    const iface = d.interfaces[0]!;
+    const [first, ...others] = iface.routes;
+    const changed: DesiredState = {
+      ...d,
+      interfaces: [
+        { ...iface, routes: [{ ...first!, metric: first!.metric + 1 }, ...others, others[0]!] },
+        ...d.interfaces.slice(1),
+      ],
+    };
+    expect(planApply(changed, liveOf(d), { publicKey: ME }).map(formatStep)).toEqual([
+      `+ ${iface.name}: route ${first!.prefix} metric ${first!.metric + 1}`,
+      `- ${iface.name}: route ${first!.prefix} metric ${first!.metric}`,
+    ]);
+  });
+
   it("replaces the firewall when its hash differs or the table is gone, deletes it when no longer wanted", () => {
     const d = hub();
     const live = liveOf(d);

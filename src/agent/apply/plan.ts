@@ -24,13 +24,15 @@ export function isOwnedName(name: string): boolean {
   return /^hw_[A-Za-z0-9_.-]+$/.test(name) || /^hwx[a-z2-7]{12}$/.test(name);
 }
 
-/** One of our interfaces as it is now. */
-export interface LiveInterface {
-  readonly name: string;
+/**
+ * One of our interfaces as it is now: the desired interface's name and MTU, and what the device
+ * and the kernel report in place of the rest.
+ */
+export interface LiveInterface extends Pick<InterfaceConfig, "name" | "mtu"> {
   /** Public key of the device's private key; null when none is set. */
   readonly publicKey: string | null;
+  /** The port it listens on (the kernel's choice when none was set). */
   readonly listenPort: number;
-  readonly mtu: number;
   readonly up: boolean;
   /** `addr/len`, sorted, link-local left out. */
   readonly addresses: readonly string[];
@@ -265,24 +267,57 @@ function planInterface(want: InterfaceConfig, have: LiveInterface | undefined, c
 }
 
 /**
- * Routes by interface, then prefix, then metric. Nested maps rather than one `iface prefix
- * metric` string key: building and hashing 20,000 joined strings was most of a 10,000-route
- * plan's time, while the prefixes are already flat strings.
+ * The live routes by interface, then prefix, then metric, each marked once a desired route
+ * matches it. Nested maps rather than one `iface prefix metric` string key: building and
+ * hashing 20,000 joined strings was most of a 10,000-route plan's time, while the prefixes are
+ * already flat strings. Marking replaces a second set of the desired routes: the live routes
+ * left unmarked are the ones to remove, looked for only when some are (nearly never).
  */
-class RouteSet {
-  private readonly byIface = new Map<string, Map<string, number[]>>();
-  add(iface: string, prefix: string, metric: number): void {
-    let byPrefix = this.byIface.get(iface);
-    if (byPrefix === undefined) {
-      byPrefix = new Map();
-      this.byIface.set(iface, byPrefix);
+class LiveRouteSet {
+  private readonly byIface = new Map<string, Map<string, { metric: number; matched: boolean }[]>>();
+  private size = 0;
+  private matched = 0;
+  constructor(routes: readonly LiveRoute[]) {
+    for (const r of routes) {
+      let byPrefix = this.byIface.get(r.iface);
+      if (byPrefix === undefined) {
+        byPrefix = new Map();
+        this.byIface.set(r.iface, byPrefix);
+      }
+      const entries = byPrefix.get(r.prefix);
+      const entry = { metric: r.metric, matched: false };
+      if (entries === undefined) byPrefix.set(r.prefix, [entry]);
+      else if (entries.some((e) => e.metric === r.metric)) continue;
+      else entries.push(entry);
+      this.size++;
     }
-    const metrics = byPrefix.get(prefix);
-    if (metrics === undefined) byPrefix.set(prefix, [metric]);
-    else if (!metrics.includes(metric)) metrics.push(metric);
   }
-  has(iface: string, prefix: string, metric: number): boolean {
-    return this.byIface.get(iface)?.get(prefix)?.includes(metric) ?? false;
+  /** Whether the route is live; marks it as wanted. */
+  match(iface: string, prefix: string, metric: number): boolean {
+    const entries = this.byIface.get(iface)?.get(prefix);
+    if (entries === undefined) return false;
+    for (const e of entries)
+      if (e.metric === metric) {
+        if (!e.matched) {
+          e.matched = true;
+          this.matched++;
+        }
+        return true;
+      }
+    return false;
+  }
+  /** Whether some live route was not matched. */
+  get anyUnmatched(): boolean {
+    return this.matched < this.size;
+  }
+  /** Whether this live route was matched. */
+  wanted(r: LiveRoute): boolean {
+    return (
+      this.byIface
+        .get(r.iface)
+        ?.get(r.prefix)
+        ?.find((e) => e.metric === r.metric)?.matched ?? false
+    );
   }
 }
 
@@ -312,21 +347,18 @@ export function planApply(desired: DesiredState, live: LiveState, ctx: PlanConte
 
   const wantNames = new Set(desired.interfaces.map((i) => i.name));
   const gone = live.interfaces.filter((i) => !wantNames.has(i.name)).map((i) => i.name);
-  const liveRoutes = new RouteSet();
-  for (const r of live.routes) liveRoutes.add(r.iface, r.prefix, r.metric);
-  const wantRoutes = new RouteSet();
+  const liveRoutes = new LiveRouteSet(live.routes);
   // New paths before old ones go, so a moved prefix is never without a route. One pass, no
   // copies: a hub has a route per spoke subnet, and this runs on every apply.
   for (const i of desired.interfaces)
-    for (const r of i.routes) {
-      wantRoutes.add(i.name, r.prefix, r.metric);
-      if (!liveRoutes.has(i.name, r.prefix, r.metric))
+    for (const r of i.routes)
+      if (!liveRoutes.match(i.name, r.prefix, r.metric))
         steps.push({ op: "add-route", iface: i.name, prefix: r.prefix, metric: r.metric });
-    }
-  const goneNames = new Set(gone);
-  for (const r of live.routes)
-    if (!wantRoutes.has(r.iface, r.prefix, r.metric) && !goneNames.has(r.iface))
-      steps.push({ op: "remove-route", ...r });
+  if (liveRoutes.anyUnmatched) {
+    const goneNames = new Set(gone);
+    for (const r of live.routes)
+      if (!liveRoutes.wanted(r) && !goneNames.has(r.iface)) steps.push({ op: "remove-route", ...r });
+  }
   for (const iface of gone) steps.push({ op: "delete-interface", iface });
   return steps;
 }
