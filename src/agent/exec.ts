@@ -9,6 +9,8 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
 /** What a command printed when it exited 0. */
@@ -38,7 +40,16 @@ export interface Runner {
   run(
     cmd: string,
     args: readonly string[],
-    opts?: { input?: string; timeoutMs?: number },
+    opts?: {
+      input?: string;
+      timeoutMs?: number;
+      /**
+       * The command prints a large output in many small writes (iproute2 flushes after every
+       * route: 10,000 writes for 10,000 routes, each waking this process): it goes to an unlinked
+       * temporary file instead of a pipe and is read once the command exits.
+       */
+      spooled?: boolean;
+    },
   ): Promise<CommandOutput>;
   /**
    * Starts a daemon that detaches itself (as `wireguard-go IFNAME` does) and waits for the
@@ -121,6 +132,7 @@ function makeRunner(opts: RunnerOptions): Runner {
     run(cmd, args, o = {}) {
       const [file, ...rest] = argvOf(cmd, args);
       const shown = [cmd, ...args];
+      if (o.spooled) return spooledRun(file!, rest, shown, env, o);
       return new Promise((resolve, reject) => {
         const child = execFile(
           file!,
@@ -179,6 +191,49 @@ function makeRunner(opts: RunnerOptions): Runner {
       });
     },
   };
+}
+
+/** `run` with stdout in an unlinked temporary file (see `spooled`); stderr and stdin as usual. */
+async function spooledRun(
+  file: string,
+  args: readonly string[],
+  shown: readonly string[],
+  env: NodeJS.ProcessEnv,
+  o: { input?: string; timeoutMs?: number },
+): Promise<CommandOutput> {
+  const dir = await mkdtemp(join(tmpdir(), "hubwire-out-"));
+  const path = join(dir, "stdout");
+  const out = await open(path, "w+", 0o600);
+  try {
+    await rm(dir, { recursive: true, force: true }); // the open descriptor keeps the file
+    const { code, stderr } = await new Promise<{ code: number | string | null; stderr: string }>(
+      (resolve) => {
+        const child = spawn(file, args, { env, stdio: ["pipe", out.fd, "pipe"] });
+        let stderr = "";
+        const timer = setTimeout(() => child.kill("SIGTERM"), o.timeoutMs ?? 30_000);
+        child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+          stderr += d;
+        });
+        child.on("error", (e: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          resolve({ code: e.code ?? null, stderr });
+        });
+        child.on("close", (exit, signal) => {
+          clearTimeout(timer);
+          resolve({ code: exit ?? signal, stderr });
+        });
+        child.stdin!.on("error", () => {});
+        child.stdin!.end(o.input);
+      },
+    );
+    if (code !== 0) throw new CommandFailedError(shown, code, stderr);
+    const { size } = await out.stat();
+    const buffer = Buffer.alloc(size);
+    await out.read(buffer, 0, size, 0);
+    return { stdout: buffer.toString("utf8"), stderr };
+  } finally {
+    await out.close();
+  }
 }
 
 /**

@@ -64,6 +64,7 @@ export async function readLinksAndRoutes(
     await runner.run("ip", ["-j", "-batch", "-"], {
       // `table all` lists both families at once; only the main table is hubwire's (below).
       input: `addr show\nroute show table all proto ${HUBWIRE_ROUTE_PROTO}\n${opts.forwarding ? "netconf show\n" : ""}`,
+      spooled: true,
     })
   ).stdout;
   const docs = out.split("\n").filter((l) => l.trim() !== "");
