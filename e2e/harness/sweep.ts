@@ -2,6 +2,7 @@
  * Removes what a killed test worker left behind. Its processes die with it (parent-death
  * signal), but its namespaces stay mounted under /run/netns; the next lab deletes them.
  */
+import { isAlive } from "../../src/testing/processes.js";
 import { run } from "./exec.js";
 
 /** Namespace names a Lab makes: `hwt-<pid>-<4 hex>-<host>`. */
@@ -27,13 +28,4 @@ export async function sweepStaleNamespaces(): Promise<string[]> {
     if (deleted) swept.push(netns);
   }
   return swept;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== "ESRCH";
-  }
 }

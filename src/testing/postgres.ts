@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, it } from "vitest";
 import { isCi } from "./prerequisites.js";
+import { isAlive } from "./processes.js";
 
 /** The server tests use unless `HUBWIRE_TEST_DATABASE_URL` names another. */
 export const DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
@@ -78,20 +79,11 @@ function sweepLeftovers(serverUrl: string): Promise<void> {
     );
     for (const { datname } of rows) {
       const pid = Number(/^hubwire_t_(\d+)_/.exec(datname)?.[1]);
-      if (!Number.isInteger(pid) || alive(pid)) continue;
+      if (!Number.isInteger(pid) || isAlive(pid)) continue;
       await client.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
     }
   }).catch(() => undefined);
   return swept;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 async function unreachable(url: string): Promise<string | undefined> {

@@ -6,6 +6,7 @@
  * Served on the API and the enrollment listeners.
  */
 import { z } from "zod";
+import type { DesiredState } from "../../../model/index.js";
 import { DomainError } from "../../errors.js";
 import { presharedKeyRefs, presharedKeysFor } from "../../state/preshared-keys.js";
 import { type AnyRoute, agentRoute } from "../route.js";
@@ -31,13 +32,17 @@ export function agentPresharedKeyRoutes(s: Services): AnyRoute[] {
         // The state this replica delivers; the stored intent when a ref asked for is not in it
         // yet (the agent's config came from a replica that saw a newer revision).
         let state = s.delivery.notifier.stateOf(node);
-        const names = state ? new Set(presharedKeyRefs(state)) : undefined;
-        if (!state || !names || (only ? [...only].some((r) => !names.has(r)) : false))
-          state = (await s.intent.current()).compiled.get(node);
+        if (!state || (only && !names(state, only))) state = (await s.intent.current()).compiled.get(node);
         if (!state) throw new DomainError("not-found", `node ${node} is not in the compiled intent`);
         reply.header("cache-control", "no-store");
         return { keys: await presharedKeysFor(s.db, state, only) };
       },
     }),
   ];
+}
+
+/** Whether `state` names every ref in `refs`. */
+function names(state: DesiredState, refs: ReadonlySet<string>): boolean {
+  const named = new Set(presharedKeyRefs(state));
+  return [...refs].every((r) => named.has(r));
 }
