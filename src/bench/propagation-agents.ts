@@ -13,6 +13,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { ConfigClient } from "../agent/client/config-client.js";
+import type { DesiredState } from "../model/index.js";
 
 const [url, file] = process.argv.slice(2) as [string, string];
 const creds = JSON.parse(await readFile(file, "utf8")) as Array<{ node: string; credential: string }>;
@@ -22,7 +23,7 @@ const clients = creds.map(
   (c) =>
     new ConfigClient({ urls: [url], credential: c.credential, waitSeconds: 60, backoff: { initialMs: 200 } }),
 );
-const first: string[] = new Array(creds.length);
+const first: DesiredState[] = new Array(creds.length);
 const indexOf = new Map(creds.map((c, i) => [c.node, i]));
 /** The agents being watched (index → position in the answer) and when each got its change. */
 let watched = new Map<number, number>();
@@ -34,7 +35,7 @@ await Promise.all(
   Array.from({ length: CONNECT_CONCURRENCY }, async () => {
     while (nextIndex < clients.length) {
       const i = nextIndex++;
-      first[i] = (await clients[i]!.next(undefined))!.revision;
+      first[i] = (await clients[i]!.next(undefined))!;
     }
   }),
 );
@@ -67,7 +68,7 @@ process.on("message", (m: { type: string; nodes?: string[]; count?: number }) =>
           const i = k++;
           await clients[i]!.report({
             agentVersion: "bench",
-            appliedRevision: first[i]!,
+            appliedRevision: first[i]!.revision,
             applyError: null,
             interfaces: [
               {
@@ -99,7 +100,7 @@ for (const [i, client] of clients.entries()) {
     for (;;) {
       const state = await client.next(have);
       if (!state) continue;
-      have = state.revision;
+      have = state;
       const k = watched.get(i);
       if (k !== undefined && changedAt[k] === 0) {
         changedAt[k] = Date.now();

@@ -100,9 +100,9 @@ const ifaceName = z
   .string()
   .regex(/^[A-Za-z0-9_.=+-]{1,15}$/, { error: "must be a Linux interface name (1-15 characters)" });
 
-const routeConfigSchema = z.object({ prefix, metric: z.number().int().min(0).max(0xffff_ffff) });
+export const routeConfigSchema = z.object({ prefix, metric: z.number().int().min(0).max(0xffff_ffff) });
 
-const peerConfigSchema = z.object({
+export const peerConfigSchema = z.object({
   name: z.string().min(1).max(253),
   publicKey: z.string().refine(isWgKey, { error: "must be a WireGuard key: 32 bytes in base64" }),
   endpoint: z.string().min(1).max(261).optional(),
@@ -112,7 +112,7 @@ const peerConfigSchema = z.object({
   override: z.string().min(1).max(253).optional(),
 });
 
-const interfaceConfigSchema = z.object({
+export const interfaceConfigSchema = z.object({
   name: ifaceName,
   purpose: z.enum(["hub-spokes", "hub-link", "uplink", "mesh"]),
   remote: dnsLabel.optional(),
@@ -125,28 +125,31 @@ const interfaceConfigSchema = z.object({
   routes: z.array(routeConfigSchema).max(200_000),
 });
 
+/** The fields of a desired state on the wire (a patch reuses them). */
+export const desiredStateFields = {
+  apiVersion: z.literal("hubwire/v1"),
+  kind: z.literal("NodeConfig"),
+  protocol: z.literal(DESIRED_STATE_VERSION, {
+    error: (issue) =>
+      issue.input === undefined
+        ? `missing (this agent speaks protocol ${DESIRED_STATE_VERSION})`
+        : `protocol ${JSON.stringify(issue.input)} is not spoken by this agent (it speaks ${DESIRED_STATE_VERSION}), upgrade the agent`,
+  }),
+  node: dnsLabel,
+  network: dnsLabel,
+  role: nodeRole,
+  revision: z.string().min(1).max(128),
+  forwarding: z.boolean(),
+  interfaces: z.array(interfaceConfigSchema).max(1024),
+  firewall: z
+    .object({ table: z.string().min(1).max(64), script: z.string().max(16 * 1024 * 1024) })
+    .optional(),
+  presharedKeyGeneration: z.number().int().min(0).optional(),
+};
+
 /** The agent wire protocol's desired state (version {@link DESIRED_STATE_VERSION}). */
 export const desiredStateSchema = z
-  .object({
-    apiVersion: z.literal("hubwire/v1"),
-    kind: z.literal("NodeConfig"),
-    protocol: z.literal(DESIRED_STATE_VERSION, {
-      error: (issue) =>
-        issue.input === undefined
-          ? `missing (this agent speaks protocol ${DESIRED_STATE_VERSION})`
-          : `protocol ${JSON.stringify(issue.input)} is not spoken by this agent (it speaks ${DESIRED_STATE_VERSION}), upgrade the agent`,
-    }),
-    node: dnsLabel,
-    network: dnsLabel,
-    role: nodeRole,
-    revision: z.string().min(1).max(128),
-    forwarding: z.boolean(),
-    interfaces: z.array(interfaceConfigSchema).max(1024),
-    firewall: z
-      .object({ table: z.string().min(1).max(64), script: z.string().max(16 * 1024 * 1024) })
-      .optional(),
-    presharedKeyGeneration: z.number().int().min(0).optional(),
-  })
+  .object(desiredStateFields)
   .meta({ description: "A node's desired state (agent wire protocol, version 1)" });
 
 // The interfaces above and the schema describe one shape: this fails to compile when they drift.
@@ -167,6 +170,22 @@ export class DesiredStateRefused extends Error {
   override readonly name = "DesiredStateRefused";
 }
 
+/** A refusal naming the first problems zod found, with their paths (`interfaces.0.mtu: …`). */
+export function refusal(what: string, error: z.ZodError): DesiredStateRefused {
+  const problems = error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`);
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : "";
+  return new DesiredStateRefused(`${what}: ${problems.join("; ")}${more}`);
+}
+
+/** A desired state from its parsed JSON value; throws {@link DesiredStateRefused} naming what is wrong. */
+export function desiredStateOf(value: unknown): DesiredState {
+  const parsed = desiredStateSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw refusal("desired state refused", parsed.error);
+}
+
 /**
  * Parses a desired state from its JSON text (a controller's answer, or the agent's saved copy);
  * throws {@link DesiredStateRefused} naming what is wrong.
@@ -178,11 +197,5 @@ export function parseDesiredState(text: string): DesiredState {
   } catch (e) {
     throw new DesiredStateRefused(`desired state is not JSON: ${(e as Error).message}`);
   }
-  const parsed = desiredStateSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`);
-  const more = parsed.error.issues.length > 5 ? ` (and ${parsed.error.issues.length - 5} more)` : "";
-  throw new DesiredStateRefused(`desired state refused: ${problems.join("; ")}${more}`);
+  return desiredStateOf(value);
 }

@@ -1,5 +1,6 @@
 /** Resource schemas, names, keys, issues and the agent wire types. Pure. */
 export * from "./desired-state.js";
+export * from "./desired-state-patch.js";
 export * from "./documents.js";
 export * from "./fields.js";
 export * from "./issues.js";

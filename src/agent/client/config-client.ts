@@ -7,7 +7,7 @@
  * with a {@link ConfigClientError}: retrying those cannot help.
  */
 import { readErrorAnswer } from "../../model/error-answer.js";
-import { type DesiredState, parseDesiredState, type StatusReport } from "../../model/index.js";
+import { type DesiredState, parseDesiredStateAnswer, type StatusReport } from "../../model/index.js";
 import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import { type HttpAnswer, httpRequest, makeAgents } from "./http.js";
 
@@ -77,14 +77,22 @@ export class ConfigClient {
 
   /**
    * The node's desired state when it differs from `have`, else `undefined` after the controller
-   * held the poll without a change. Retries until it has an answer or `signal` aborts. An answer
-   * that is not a state this agent can read (another protocol version, a malformed body) throws
-   * `DesiredStateRefused` naming what is wrong: asking again would only get the same.
+   * held the poll without a change. `have` is the state the agent holds (then the controller may
+   * answer with a patch of it, which is applied here) or just its revision. Retries until it has
+   * an answer or `signal` aborts. An answer that is not a state this agent can read (another
+   * protocol version, a malformed body, a patch that does not apply) throws `DesiredStateRefused`
+   * naming what is wrong: asking again would only get the same.
    */
-  async next(have: string | undefined, signal?: AbortSignal): Promise<DesiredState | undefined> {
+  async next(
+    have: DesiredState | string | undefined,
+    signal?: AbortSignal,
+  ): Promise<DesiredState | undefined> {
     const wait = this.options.waitSeconds ?? 30;
     const query = new URLSearchParams({ wait: String(wait) });
-    if (have !== undefined) query.set("have", have);
+    const base = typeof have === "object" ? have : undefined;
+    const revision = typeof have === "object" ? have.revision : have;
+    if (revision !== undefined) query.set("have", revision);
+    if (base) query.set("patch", "1");
     const answer = await this.withRetry(
       (url) =>
         this.send(url, "GET", `/agent/v1/config?${query}`, undefined, wait * 1000 + this.timeout(), signal),
@@ -92,7 +100,7 @@ export class ConfigClient {
       true,
     );
     if (answer.status === 204) return undefined;
-    return parseDesiredState(answer.body);
+    return parseDesiredStateAnswer(answer.body, base);
   }
 
   /**

@@ -28,7 +28,8 @@ export async function deliveryLoop(deps: DeliveryLoopDeps): Promise<void> {
     try {
       // After a failure, ask without a revision: the controller answers at once and the state
       // is tried again (after the wait below), even if nothing changed since.
-      const have = applier.error === null ? applier.applied?.revision : undefined;
+      // The applied state itself, so that the controller may send a patch of it.
+      const have = applier.error === null ? applier.applied : undefined;
       const desired = await client.next(have, signal);
       if (desired) await applier.apply(desired);
       if (applier.error === null) {

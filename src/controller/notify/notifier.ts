@@ -49,9 +49,19 @@ export interface NotifierOptions {
   readonly guard?: GuardPolicy;
 }
 
+/**
+ * A node with at least this many peers keeps its previous state, so that an agent holding it is
+ * sent a patch (a hub's state is megabytes; a spoke's is smaller than a patch's bookkeeping).
+ */
+export const PATCH_MIN_PEERS = 64;
+
+const peerCount = (state: DesiredState) => state.interfaces.reduce((n, i) => n + i.peers.length, 0);
+
 export class ConfigNotifier {
   private readonly revisions = new NodeRevisions();
   private readonly answers = new AnswerCache();
+  /** The state before the current one, of nodes with many peers (what a patch is built from). */
+  private readonly previous = new Map<string, DesiredState>();
   private snapshot?: Snapshot;
   private unwatch?: () => void;
   private listening?: Listening;
@@ -73,6 +83,7 @@ export class ConfigNotifier {
   /** Follows the intent store, listens for other replicas (PostgreSQL) and loads the intent. */
   async start(): Promise<void> {
     this.unwatch = this.intent.watch((snap, event) => {
+      const before = this.snapshot;
       this.snapshot = snap;
       const now = this.options.now().getTime();
       const changed = this.revisions.update(
@@ -81,6 +92,7 @@ export class ConfigNotifier {
         now,
       );
       this.answers.drop(changed);
+      this.keepPrevious(before, snap, changed);
       if (event.cause === "commit") this.announce(snap.revision);
       this.checkHubs(snap, changed);
     });
@@ -97,6 +109,15 @@ export class ConfigNotifier {
     const first = this.keepNewer(await this.intent.current());
     // The first load may have happened before we watched: take the states now.
     this.answers.drop(this.revisions.update(first.compiled, undefined, this.options.now().getTime()));
+  }
+
+  /** Remembers the outgoing state of each changed node with many peers (see {@link PATCH_MIN_PEERS}). */
+  private keepPrevious(before: Snapshot | undefined, snap: Snapshot, changed: readonly string[]): void {
+    for (const node of changed) {
+      const was = before?.compiled.get(node);
+      if (was && snap.compiled.has(node) && peerCount(was) >= PATCH_MIN_PEERS) this.previous.set(node, was);
+      else this.previous.delete(node);
+    }
   }
 
   /** Raises holds for changed hubs now, before they ask (so the alert does not wait for a poll). */
@@ -150,6 +171,7 @@ export class ConfigNotifier {
     this.closed = true;
     this.revisions.releaseAll();
     this.answers.clear();
+    this.previous.clear();
     this.unwatch?.();
     if (this.timer) clearInterval(this.timer);
     await this.listening?.close();
@@ -228,9 +250,13 @@ export class ConfigNotifier {
 
   /**
    * `state` (as `next` answered it) as the JSON bytes of the answer, serialised once per node and
-   * revision: a handler sends them as they are.
+   * revision: a handler sends them as they are. With `patchFrom` (the revision the agent has, when
+   * it accepts patches) and that revision the node's previous one: the patch from it instead.
    */
-  answerBody(state: DesiredState): Buffer {
+  answerBody(state: DesiredState, patchFrom?: string): Buffer {
+    const base = patchFrom === undefined ? undefined : this.previous.get(state.node);
+    if (base && base.revision === patchFrom && base.revision !== state.revision)
+      return this.answers.patchBody(base, state);
     return this.answers.body(state);
   }
 

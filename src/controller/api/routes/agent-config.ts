@@ -1,11 +1,13 @@
 /**
  * `GET /agent/v1/config`: an agent's long poll for its desired state. Answers at once with the
  * state when its revision differs from `have` (or `have` is absent); otherwise holds the request
- * until the node's revision changes or `wait` seconds pass (204, no body). Served on the API and
+ * until the node's revision changes or `wait` seconds pass (204, no body). With `patch=1` the answer
+ * may be a patch of the `have` state (model/desired-state-patch.ts). Served on the API and
  * the enrollment listeners, with the node's own credential.
  */
 import { z } from "zod";
 import { desiredStateSchema } from "../../../model/desired-state.js";
+import { desiredStatePatchSchema } from "../../../model/desired-state-patch.js";
 import { DomainError } from "../../errors.js";
 import { MAX_WAIT_SECONDS, type NextResult } from "../../notify/notifier.js";
 import { type AnyRoute, agentRoute } from "../route.js";
@@ -25,9 +27,11 @@ export function agentConfigRoutes(s: Services): AnyRoute[] {
         /** The revision the agent has; absent: send the state at once. */
         have: z.string().min(1).max(128).optional(),
         wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(DEFAULT_WAIT_SECONDS),
+        /** `1`: the agent can apply a patch of `have` (a `NodeConfigPatch`) instead of the whole state. */
+        patch: z.enum(["0", "1"]).optional(),
       }),
-      // The agent wire protocol itself: agents parse the answer with this schema.
-      response: desiredStateSchema,
+      // The agent wire protocol itself: agents parse the answer with these schemas.
+      response: z.union([desiredStateSchema, desiredStatePatchSchema]),
       handler: async ({ principal, query, reply }) => {
         const node = principal.node!;
         // A client that hangs up ends its wait, so held requests never pile up.
@@ -49,7 +53,7 @@ export function agentConfigRoutes(s: Services): AnyRoute[] {
         // Built once per node and revision (the notifier keeps the bytes), sent without
         // serialising again: a change of thousands of nodes must not stringify each state anew.
         reply.type("application/json; charset=utf-8");
-        return s.delivery.notifier.answerBody(result);
+        return s.delivery.notifier.answerBody(result, query.patch === "1" ? query.have : undefined);
       },
     }),
   ];

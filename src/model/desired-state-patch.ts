@@ -1,0 +1,317 @@
+/**
+ * A desired state sent as its difference from the one the agent has (agent wire protocol 1,
+ * hubwire 0.3). A hub with 10,000 spokes has a state of several megabytes; one spoke joining
+ * changes a peer, a route and a firewall set element of it. The agent asks for a patch by sending
+ * the revision it holds (`have`) with `patch=1`; a controller that still knows that revision's
+ * state answers with a `NodeConfigPatch` from it, else with the whole state as before.
+ *
+ * A patch is exact: applied to the state of revision `base` it gives the state of revision
+ * `revision`, field for field and in the same order (so the agent's saved copy is what a full
+ * answer would have been). Arrays are sent as splices in the base's positions; the firewall
+ * script as splices of its text. Interfaces are matched by name.
+ */
+import { z } from "zod";
+import {
+  type DesiredState,
+  DesiredStateRefused,
+  desiredStateFields,
+  desiredStateOf,
+  type FirewallConfig,
+  type InterfaceConfig,
+  interfaceConfigSchema,
+  type PeerConfig,
+  peerConfigSchema,
+  type RouteConfig,
+  refusal,
+  routeConfigSchema,
+} from "./desired-state.js";
+
+/** `[at, deleteCount, insert]`: replace `deleteCount` items of the base from index `at` by `insert`. */
+export type Splice<T> = readonly [at: number, deleteCount: number, insert: readonly T[]];
+
+/** An interface the base has too (by name), with its long lists as splices. */
+export interface InterfacePatch extends Omit<InterfaceConfig, "peers" | "routes"> {
+  readonly peers: readonly Splice<PeerConfig>[];
+  readonly routes: readonly Splice<RouteConfig>[];
+}
+
+export interface DesiredStatePatch
+  extends Omit<DesiredState, "kind" | "interfaces" | "firewall" | "revision"> {
+  readonly kind: "NodeConfigPatch";
+  /** The revision this patch applies to. */
+  readonly base: string;
+  /** The revision of the result. */
+  readonly revision: string;
+  /** The result's interfaces in order: `patch` names one of the base (its splices), else whole. */
+  readonly interfaces: readonly ({ readonly patch: InterfacePatch } | { readonly whole: InterfaceConfig })[];
+  /** Absent: the result has no firewall; `edits`: the base's script with these text splices. */
+  readonly firewall?:
+    | { readonly whole: FirewallConfig }
+    | { readonly table: string; readonly edits: readonly Splice<string>[] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building a patch (controller side)
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Equal peers: every field of PeerConfig (a test fails when a field is added and not here). */
+export function samePeer(a: PeerConfig, b: PeerConfig): boolean {
+  return (
+    a === b ||
+    (a.publicKey === b.publicKey &&
+      a.name === b.name &&
+      a.endpoint === b.endpoint &&
+      a.persistentKeepalive === b.persistentKeepalive &&
+      a.presharedKeyRef === b.presharedKeyRef &&
+      a.override === b.override &&
+      sameList(a.allowedIPs, b.allowedIPs))
+  );
+}
+
+const sameRoute = (a: RouteConfig, b: RouteConfig) => a.prefix === b.prefix && a.metric === b.metric;
+
+/**
+ * Splices that turn `base` into `next`. Items are aligned by `key` (unique in practice: a peer's
+ * public key, a route's prefix and metric); any alignment gives a correct patch, a good one a
+ * small patch. Linear in the lengths.
+ */
+export function listSplices<T>(
+  base: readonly T[],
+  next: readonly T[],
+  key: (item: T) => string,
+  same: (a: T, b: T) => boolean,
+): Splice<T>[] {
+  if (base === next) return [];
+  const inBase = new Map<string, number>();
+  for (let i = 0; i < base.length; i++) inBase.set(key(base[i]!), i);
+  const inNext = new Map<string, number>();
+  for (let j = 0; j < next.length; j++) inNext.set(key(next[j]!), j);
+  const out: [number, number, T[]][] = [];
+  const edit = (at: number, del: number, insert?: T) => {
+    const last = out[out.length - 1];
+    if (last && last[0] + last[1] === at) {
+      last[1] += del;
+      if (insert !== undefined) last[2].push(insert);
+    } else out.push([at, del, insert === undefined ? [] : [insert]]);
+  };
+  let i = 0;
+  let j = 0;
+  while (i < base.length || j < next.length) {
+    if (i === base.length) edit(i, 0, next[j++]);
+    else if (j === next.length) edit(i++, 1);
+    else {
+      const a = base[i]!;
+      const b = next[j]!;
+      const ka = key(a);
+      const kb = key(b);
+      if (ka === kb) {
+        if (!same(a, b)) edit(i, 1, b);
+        i++;
+        j++;
+      } else if ((inBase.get(kb) ?? -1) < i) edit(i, 0, next[j++]);
+      else if ((inNext.get(ka) ?? -1) < j) edit(i++, 1);
+      else edit(i++, 1); // both appear later on the other side: moved; re-inserted when reached
+    }
+  }
+  return out;
+}
+
+/** Text splices turning `base` into `next`: per changed line when the line count is kept. */
+export function textSplices(base: string, next: string): Splice<string>[] {
+  if (base === next) return [];
+  const a = base.split("\n");
+  const b = next.split("\n");
+  if (a.length !== b.length) return [trimmedSplice(base, next, 0)];
+  const out: Splice<string>[] = [];
+  let offset = 0;
+  for (let l = 0; l < a.length; l++) {
+    if (a[l] !== b[l]) out.push(trimmedSplice(a[l]!, b[l]!, offset));
+    offset += a[l]!.length + 1;
+  }
+  return out;
+}
+
+function trimmedSplice(a: string, b: string, offset: number): Splice<string> {
+  let head = 0;
+  const shorter = Math.min(a.length, b.length);
+  while (head < shorter && a.charCodeAt(head) === b.charCodeAt(head)) head++;
+  let tail = 0;
+  while (tail < shorter - head && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail))
+    tail++;
+  return [offset + head, a.length - head - tail, [b.slice(head, b.length - tail)]];
+}
+
+const peerKey = (p: PeerConfig) => p.publicKey;
+const routeKey = (r: RouteConfig) => `${r.prefix} ${r.metric}`;
+
+/** The patch from `base` to `next` (states of one node). */
+export function diffDesiredStates(base: DesiredState, next: DesiredState): DesiredStatePatch {
+  const { interfaces, firewall, kind: _kind, revision, ...head } = next;
+  const byName = new Map(base.interfaces.map((i) => [i.name, i]));
+  return {
+    ...head,
+    kind: "NodeConfigPatch",
+    base: base.revision,
+    revision,
+    interfaces: interfaces.map((iface) => {
+      const was = byName.get(iface.name);
+      if (!was) return { whole: iface };
+      const { peers, routes, ...fields } = iface;
+      return {
+        patch: {
+          ...fields,
+          peers: listSplices(was.peers, peers, peerKey, samePeer),
+          routes: listSplices(was.routes, routes, routeKey, sameRoute),
+        },
+      };
+    }),
+    ...(firewall === undefined
+      ? {}
+      : {
+          firewall:
+            base.firewall && base.firewall.table === firewall.table
+              ? { table: firewall.table, edits: textSplices(base.firewall.script, firewall.script) }
+              : { whole: firewall },
+        }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and applying a patch (agent side)
+
+const splice = <T extends z.ZodType>(item: T) =>
+  z.tuple([z.number().int().min(0), z.number().int().min(0), z.array(item)]);
+
+/** The wire schema of a patch: what it inserts is checked as a whole state's items are. */
+export const desiredStatePatchSchema = z
+  .object({
+    ...desiredStateFields,
+    kind: z.literal("NodeConfigPatch"),
+    base: z.string().min(1).max(128),
+    interfaces: z
+      .array(
+        z.union([
+          z.strictObject({
+            patch: interfaceConfigSchema.extend({
+              peers: z.array(splice(peerConfigSchema)).max(100_000),
+              routes: z.array(splice(routeConfigSchema)).max(200_000),
+            }),
+          }),
+          z.strictObject({ whole: interfaceConfigSchema }),
+        ]),
+      )
+      .max(1024),
+    firewall: z
+      .union([
+        z.strictObject({ whole: desiredStateFields.firewall.unwrap() }),
+        z.strictObject({
+          table: z.string().min(1).max(64),
+          edits: z.array(splice(z.string().max(16 * 1024 * 1024))).max(100_000),
+        }),
+      ])
+      .optional(),
+  })
+  .meta({ description: "A node's desired state as a patch of the revision the agent has" });
+
+function applySplices<T>(base: readonly T[], edits: readonly Splice<T>[], what: string): T[] {
+  const out: T[] = [];
+  let at = 0;
+  for (const [from, del, insert] of edits) {
+    if (from < at || from + del > base.length)
+      throw new DesiredStateRefused(
+        `desired state patch refused: ${what}: splice at ${from} is out of order or range`,
+      );
+    for (let k = at; k < from; k++) out.push(base[k]!);
+    for (const item of insert) out.push(item);
+    at = from + del;
+  }
+  for (let k = at; k < base.length; k++) out.push(base[k]!);
+  return out;
+}
+
+function applyTextSplices(base: string, edits: readonly Splice<string>[]): string {
+  let out = "";
+  let at = 0;
+  for (const [from, del, insert] of edits) {
+    if (from < at || from + del > base.length)
+      throw new DesiredStateRefused(
+        `desired state patch refused: firewall: splice at ${from} is out of order or range`,
+      );
+    out += base.slice(at, from) + insert.join("");
+    at = from + del;
+  }
+  return out + base.slice(at);
+}
+
+/**
+ * The state `patch` describes, from `base` (the state of revision `patch.base`); throws
+ * {@link DesiredStateRefused} when it does not apply (another base, a splice out of range).
+ */
+export function applyDesiredStatePatch(base: DesiredState, patch: DesiredStatePatch): DesiredState {
+  if (patch.base !== base.revision)
+    throw new DesiredStateRefused(
+      `desired state patch refused: it applies to revision ${patch.base}, this agent has ${base.revision}`,
+    );
+  const { interfaces, firewall, kind: _kind, base: _base, ...head } = patch;
+  const byName = new Map(base.interfaces.map((i) => [i.name, i]));
+  const result: DesiredState = {
+    ...head,
+    kind: "NodeConfig",
+    interfaces: interfaces.map((entry) => {
+      if ("whole" in entry) return entry.whole;
+      const { peers, routes, ...fields } = entry.patch;
+      const was = byName.get(fields.name);
+      if (!was)
+        throw new DesiredStateRefused(
+          `desired state patch refused: interface ${fields.name} is not in the base`,
+        );
+      return {
+        ...fields,
+        peers: applySplices(was.peers, peers, `interfaces.${fields.name}.peers`),
+        routes: applySplices(was.routes, routes, `interfaces.${fields.name}.routes`),
+      };
+    }),
+    ...(firewall === undefined
+      ? {}
+      : {
+          firewall:
+            "whole" in firewall
+              ? firewall.whole
+              : {
+                  table: firewall.table,
+                  script: applyTextSplices(
+                    base.firewall?.table === firewall.table
+                      ? base.firewall.script
+                      : refuse(`the base has no firewall table ${firewall.table}`),
+                    firewall.edits,
+                  ),
+                },
+        }),
+  };
+  return result;
+}
+
+function refuse(why: string): never {
+  throw new DesiredStateRefused(`desired state patch refused: ${why}`);
+}
+
+/** A controller's answer to a long poll: a whole state, or a patch (of `base` only). */
+export function parseDesiredStateAnswer(text: string, base: DesiredState | undefined): DesiredState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new DesiredStateRefused(`desired state is not JSON: ${(e as Error).message}`);
+  }
+  if ((value as { kind?: unknown } | null)?.kind !== "NodeConfigPatch") return desiredStateOf(value);
+  if (!base) refuse("a patch came, but this agent asked for the whole state");
+  const parsed = desiredStatePatchSchema.safeParse(value);
+  if (!parsed.success) throw refusal("desired state patch refused", parsed.error);
+  return applyDesiredStatePatch(base, parsed.data);
+}
