@@ -14,6 +14,7 @@ import { expectOk } from "../../controller/testing/expect-api.js";
 import { scratchDir } from "../../controller/testing/scratch-dir.js";
 import { ensureTls } from "../../controller/tls/index.js";
 import { DesiredStateRefused } from "../../model/index.js";
+import { fakeKey } from "../../testing/topology.js";
 import { ConfigClient, ConfigClientError } from "./config-client.js";
 
 const dirs = await scratchDir("hubwire-config-client-");
@@ -93,6 +94,43 @@ describe("ConfigClient", () => {
       appliedRevision: string;
     };
     expect(view).toMatchObject({ online: true, appliedRevision: state!.revision });
+  });
+
+  it("gives the state it holds, and turns the patch the controller answers into the whole next state", async () => {
+    const { c, db, url } = await controller();
+    // 70 spokes on hub-fra: enough peers for the controller to send the hub patches.
+    const spokes = (third: number) =>
+      Array.from({ length: 70 }, (_, i) => ({
+        apiVersion: "hubwire/v1",
+        kind: "Node",
+        metadata: { name: `many-${i}` },
+        spec: {
+          network: "corp",
+          role: "spoke",
+          tunnelAddress: `10.100.${third}.${i + 1}`,
+          hubs: ["hub-fra"],
+          publicKey: fakeKey(7000 + i),
+        },
+      }));
+    expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: { items: spokes(30) } }));
+    const credential = (await nodeCredential(db, "hub-fra")).token;
+    const cc = client({ urls: [url], credential, waitSeconds: 5, backoff: FAST });
+    const base = (await cc.next(undefined))!;
+    // Which kind of answer the controller built for the poll below.
+    const notifier = c.delivery.notifier;
+    const answerBody = notifier.answerBody.bind(notifier);
+    const sent: string[] = [];
+    notifier.answerBody = (state, patchFrom) => {
+      const body = answerBody(state, patchFrom);
+      sent.push((JSON.parse(body.toString("utf8")) as { kind: string }).kind);
+      return body;
+    };
+    const next = cc.next(base);
+    expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: { items: spokes(31).slice(3, 4) } }));
+    const got = await next;
+    expect(sent).toEqual(["NodeConfigPatch"]);
+    const whole = (await c.call({ kind: "bearer", token: credential }, "GET", "/agent/v1/config")).json();
+    expect(got).toStrictEqual(whole);
   });
 
   it("retries while the controller is stopped and gets its state once it is back", async () => {

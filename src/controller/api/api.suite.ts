@@ -20,6 +20,7 @@ import { hardeningApiSuite } from "./hardening.suite.js";
 import { idempotenceApiSuite } from "./idempotence.suite.js";
 import { listsApiSuite } from "./lists.suite.js";
 import { opsApiSuite } from "./ops.suite.js";
+import { patchDeliveryApiSuite } from "./patch-delivery.suite.js";
 import { resourcesApiSuite } from "./resources.suite.js";
 import { secretsApiSuite } from "./secrets.suite.js";
 import { uiApiSuite } from "./ui.suite.js";
@@ -43,6 +44,7 @@ export function apiSuite(freshDatabase: FreshDatabase): void {
   enrollmentExportApiSuite(make);
   secretsApiSuite(make);
   deliveryApiSuite(make);
+  patchDeliveryApiSuite(make);
   uiApiSuite(make);
   hardeningApiSuite(make);
   guardApiSuite(make);
