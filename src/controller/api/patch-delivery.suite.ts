@@ -51,11 +51,25 @@ export function patchDeliveryApiSuite(make: MakeController): void {
       expect(answer.body.length * 10).toBeLessThan(whole.body.length);
       expect(parseDesiredStateAnswer(answer.body, base)).toStrictEqual(next);
 
+      // And again from there (the compiler updates its states in place; the base must not move).
+      const again = c.call(
+        hub,
+        "GET",
+        `/agent/v1/config?have=${encodeURIComponent(next.revision)}&patch=1&wait=30`,
+      );
+      expectOk(
+        await c.call(c.admin, "POST", "/api/v1/apply", { body: { items: spokes(70, 23).slice(6, 7) } }),
+      );
+      const second = await again;
+      expect(second.json()).toMatchObject({ kind: "NodeConfigPatch", base: next.revision });
+      const third = (await c.call(hub, "GET", "/agent/v1/config")).json() as DesiredState;
+      expect(parseDesiredStateAnswer(second.body, next)).toStrictEqual(third);
+
       // Without patch=1, and from a revision the controller no longer keeps: the whole state.
       const plain = await c.call(hub, "GET", `/agent/v1/config?have=${have}`);
-      expect(plain.json()).toMatchObject({ kind: "NodeConfig", revision: next.revision });
+      expect(plain.json()).toMatchObject({ kind: "NodeConfig", revision: third.revision });
       const stale = await c.call(hub, "GET", "/agent/v1/config?have=gone&patch=1");
-      expect(stale.json()).toMatchObject({ kind: "NodeConfig", revision: next.revision });
+      expect(stale.json()).toMatchObject({ kind: "NodeConfig", revision: third.revision });
       // A spoke (few peers) is always sent whole.
       const spoke = await nodeCredential(c.db, "patch-5");
       const spokeState = (await c.call(spoke, "GET", "/agent/v1/config")).json() as DesiredState;

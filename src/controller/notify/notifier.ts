@@ -62,6 +62,8 @@ export class ConfigNotifier {
   private readonly answers = new AnswerCache();
   /** The state before the current one, of nodes with many peers (what a patch is built from). */
   private readonly previous = new Map<string, DesiredState>();
+  /** The current state of nodes with many peers, as last seen (becomes `previous` when it moves). */
+  private readonly latest = new Map<string, DesiredState>();
   private snapshot?: Snapshot;
   private unwatch?: () => void;
   private listening?: Listening;
@@ -83,7 +85,6 @@ export class ConfigNotifier {
   /** Follows the intent store, listens for other replicas (PostgreSQL) and loads the intent. */
   async start(): Promise<void> {
     this.unwatch = this.intent.watch((snap, event) => {
-      const before = this.snapshot;
       this.snapshot = snap;
       const now = this.options.now().getTime();
       const changed = this.revisions.update(
@@ -92,7 +93,7 @@ export class ConfigNotifier {
         now,
       );
       this.answers.drop(changed);
-      this.keepPrevious(before, snap, changed);
+      this.keepPrevious(snap, changed);
       if (event.cause === "commit") this.announce(snap.revision);
       this.checkHubs(snap, changed);
     });
@@ -109,14 +110,21 @@ export class ConfigNotifier {
     const first = this.keepNewer(await this.intent.current());
     // The first load may have happened before we watched: take the states now.
     this.answers.drop(this.revisions.update(first.compiled, undefined, this.options.now().getTime()));
+    this.keepPrevious(first, first.compiled.keys());
   }
 
-  /** Remembers the outgoing state of each changed node with many peers (see {@link PATCH_MIN_PEERS}). */
-  private keepPrevious(before: Snapshot | undefined, snap: Snapshot, changed: readonly string[]): void {
+  /**
+   * Remembers the outgoing state of each changed node with many peers (see {@link PATCH_MIN_PEERS}).
+   * From `latest`, not from the snapshot before: the compiler updates its states map in place.
+   */
+  private keepPrevious(snap: Snapshot, changed: Iterable<string>): void {
     for (const node of changed) {
-      const was = before?.compiled.get(node);
-      if (was && snap.compiled.has(node) && peerCount(was) >= PATCH_MIN_PEERS) this.previous.set(node, was);
-      else this.previous.delete(node);
+      const now = snap.compiled.get(node);
+      const was = this.latest.get(node);
+      if (was && now && was.revision !== now.revision) this.previous.set(node, was);
+      else if (!now) this.previous.delete(node);
+      if (now && peerCount(now) >= PATCH_MIN_PEERS) this.latest.set(node, now);
+      else this.latest.delete(node);
     }
   }
 
@@ -172,6 +180,7 @@ export class ConfigNotifier {
     this.revisions.releaseAll();
     this.answers.clear();
     this.previous.clear();
+    this.latest.clear();
     this.unwatch?.();
     if (this.timer) clearInterval(this.timer);
     await this.listening?.close();
