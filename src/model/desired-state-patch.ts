@@ -76,10 +76,14 @@ export function samePeer(a: PeerConfig, b: PeerConfig): boolean {
 
 const sameRoute = (a: RouteConfig, b: RouteConfig) => a.prefix === b.prefix && a.metric === b.metric;
 
+/** How far ahead `listSplices` looks for an item before it builds the key maps. */
+const LOOKAHEAD = 8;
+
 /**
  * Splices that turn `base` into `next`. Items are aligned by `key` (unique in practice: a peer's
  * public key, a route's prefix and metric); any alignment gives a correct patch, a good one a
- * small patch. Linear in the lengths.
+ * small patch. Equal runs cost one comparison per item; where the lists part, a few items ahead are
+ * looked at first, and only a change larger than that builds the maps of keys (linear).
  */
 export function listSplices<T>(
   base: readonly T[],
@@ -88,10 +92,21 @@ export function listSplices<T>(
   same: (a: T, b: T) => boolean,
 ): Splice<T>[] {
   if (base === next) return [];
-  const inBase = new Map<string, number>();
-  for (let i = 0; i < base.length; i++) inBase.set(key(base[i]!), i);
-  const inNext = new Map<string, number>();
-  for (let j = 0; j < next.length; j++) inNext.set(key(next[j]!), j);
+  let maps: { inBase: Map<string, number>; inNext: Map<string, number> } | undefined;
+  const indexes = () => {
+    if (!maps) {
+      maps = { inBase: new Map(), inNext: new Map() };
+      for (let i = 0; i < base.length; i++) maps.inBase.set(key(base[i]!), i);
+      for (let j = 0; j < next.length; j++) maps.inNext.set(key(next[j]!), j);
+    }
+    return maps;
+  };
+  /** Whether `k` is the key of one of the few items of `list` after `from` (it is nearer than k's). */
+  const soon = (list: readonly T[], from: number, k: string) => {
+    for (let n = from + 1; n < list.length && n <= from + LOOKAHEAD; n++)
+      if (key(list[n]!) === k) return true;
+    return false;
+  };
   const out: [number, number, T[]][] = [];
   const edit = (at: number, del: number, insert?: T) => {
     const last = out[out.length - 1];
@@ -108,33 +123,58 @@ export function listSplices<T>(
     else {
       const a = base[i]!;
       const b = next[j]!;
+      if (a === b) {
+        i++;
+        j++;
+        continue;
+      }
       const ka = key(a);
       const kb = key(b);
       if (ka === kb) {
         if (!same(a, b)) edit(i, 1, b);
         i++;
         j++;
-      } else if ((inBase.get(kb) ?? -1) < i) edit(i, 0, next[j++]);
-      else if ((inNext.get(ka) ?? -1) < j) edit(i++, 1);
-      else edit(i++, 1); // both appear later on the other side: moved; re-inserted when reached
+      } else if (soon(base, i, kb))
+        edit(i++, 1); // a few base items were removed before b
+      else if (soon(next, j, ka))
+        edit(i, 0, next[j++]); // a few items were inserted before a
+      else {
+        const { inBase, inNext } = indexes();
+        if ((inBase.get(kb) ?? -1) < i) edit(i, 0, next[j++]);
+        else if ((inNext.get(ka) ?? -1) < j) edit(i++, 1);
+        else edit(i++, 1); // both appear later on the other side: moved; re-inserted when reached
+      }
     }
   }
   return out;
 }
 
-/** Text splices turning `base` into `next`: per changed line when the line count is kept. */
+/**
+ * Text splices turning `base` into `next`: the common head and tail are skipped, and the lines
+ * between are spliced one by one when both sides have as many (a set's elements are one line).
+ */
 export function textSplices(base: string, next: string): Splice<string>[] {
   if (base === next) return [];
-  const a = base.split("\n");
-  const b = next.split("\n");
-  if (a.length !== b.length) return [trimmedSplice(base, next, 0)];
+  // Whole lines only: back to the line starts and ends around the differing middle.
+  const [at, del, [insert]] = trimmedSplice(base, next, 0);
+  const from = at === 0 ? 0 : base.lastIndexOf("\n", at - 1) + 1;
+  const endA = lineEnd(base, at + del);
+  const endB = lineEnd(next, at + insert!.length);
+  const a = base.slice(from, endA).split("\n");
+  const b = next.slice(from, endB).split("\n");
+  if (a.length !== b.length) return [[at, del, [insert!]]];
   const out: Splice<string>[] = [];
-  let offset = 0;
+  let offset = from;
   for (let l = 0; l < a.length; l++) {
     if (a[l] !== b[l]) out.push(trimmedSplice(a[l]!, b[l]!, offset));
     offset += a[l]!.length + 1;
   }
   return out;
+}
+
+function lineEnd(text: string, at: number): number {
+  const end = text.indexOf("\n", at);
+  return end === -1 ? text.length : end;
 }
 
 function trimmedSplice(a: string, b: string, offset: number): Splice<string> {
