@@ -27,6 +27,26 @@ describe("desired-state patches", () => {
     );
   });
 
+  it("stay small for one replaced item and for a long insertion or removal", () => {
+    const list = Array.from({ length: 1000 }, (_, i) => ({ k: `r${i}` }));
+    const splice = (a: typeof list, b: typeof list) =>
+      listSplices(
+        a,
+        b,
+        (x) => x.k,
+        (x, y) => x.k === y.k,
+      );
+    const moved = list.map((x, i) => (i === 500 ? { k: "elsewhere" } : x));
+    expect(splice(list, moved)).toEqual([[500, 1, [{ k: "elsewhere" }]]]);
+    const added = Array.from({ length: 50 }, (_, i) => ({ k: `new${i}` }));
+    const grown = [...list.slice(0, 300), ...added, ...list.slice(300)];
+    const inserted = splice(list, grown);
+    // A few items replaced blindly before the key maps align the rest: the patch stays near 50.
+    expect(inserted.reduce((n, [, del, ins]) => n + del + ins.length, 0)).toBeLessThan(50 + 2 * 8 + 1);
+    const shrunk = splice(grown, list);
+    expect(shrunk.reduce((n, [, del, ins]) => n + del + ins.length, 0)).toBeLessThan(50 + 2 * 8 + 1);
+  });
+
   // Short lines of few letters, so that texts share heads, tails and whole lines.
   const text = fc
     .array(fc.constantFrom("a", "b", "\n", "set { x, y }"), { maxLength: 30 })

@@ -74,7 +74,8 @@ export function samePeer(a: PeerConfig, b: PeerConfig): boolean {
   );
 }
 
-const sameRoute = (a: RouteConfig, b: RouteConfig) => a.prefix === b.prefix && a.metric === b.metric;
+const sameRoute = (a: RouteConfig, b: RouteConfig) =>
+  a === b || (a.prefix === b.prefix && a.metric === b.metric);
 
 /** How far ahead `listSplices` looks for an item before it builds the key maps. */
 const LOOKAHEAD = 8;
@@ -82,7 +83,7 @@ const LOOKAHEAD = 8;
 /**
  * Splices that turn `base` into `next`. Items are aligned by `key` (unique in practice: a peer's
  * public key, a route's prefix and metric); any alignment gives a correct patch, a good one a
- * small patch. Equal runs cost one comparison per item; where the lists part, a few items ahead are
+ * small patch. Equal runs cost one comparison per item (`same`, which should check identity first); where the lists part, a few items ahead are
  * looked at first, and only a change larger than that builds the maps of keys (linear).
  */
 export function listSplices<T>(
@@ -117,28 +118,36 @@ export function listSplices<T>(
   };
   let i = 0;
   let j = 0;
+  /** Items replaced in a row without knowing whether they appear elsewhere. */
+  let blind = 0;
   while (i < base.length || j < next.length) {
     if (i === base.length) edit(i, 0, next[j++]);
     else if (j === next.length) edit(i++, 1);
     else {
       const a = base[i]!;
       const b = next[j]!;
-      if (a === b) {
+      if (same(a, b)) {
         i++;
         j++;
+        blind = 0;
         continue;
       }
       const ka = key(a);
       const kb = key(b);
       if (ka === kb) {
-        if (!same(a, b)) edit(i, 1, b);
+        edit(i, 1, b);
         i++;
         j++;
-      } else if (soon(base, i, kb))
+      } else if (soon(base, i, kb)) {
         edit(i++, 1); // a few base items were removed before b
-      else if (soon(next, j, ka))
+      } else if (soon(next, j, ka)) {
         edit(i, 0, next[j++]); // a few items were inserted before a
-      else {
+      } else if (!maps && blind < LOOKAHEAD) {
+        // Most likely one item replaced by another (a route that moved); a longer run of these
+        // means a larger insertion or removal, which the key maps then align.
+        blind++;
+        edit(i++, 1, next[j++]);
+      } else {
         const { inBase, inNext } = indexes();
         if ((inBase.get(kb) ?? -1) < i) edit(i, 0, next[j++]);
         else if ((inNext.get(ka) ?? -1) < j) edit(i++, 1);
