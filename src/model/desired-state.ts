@@ -9,6 +9,8 @@
  * - 1 (hubwire 0.1): first version. Later additions are optional fields that older agents
  *   ignore: `InterfaceConfig.probe` (failover probes, hubwire 0.2), `presharedKeyGeneration`
  *   (hubwire 0.2). A state with another `protocol` is refused by the agent, not guessed at.
+ *   A `NodeConfigPatch` answer (desired-state-patch.ts, hubwire 0.3) is sent only to an agent that
+ *   asks for one (`patch=1`), so older agents still get whole states.
  */
 import { z } from "zod";
 import { dnsLabel } from "./names.js";
