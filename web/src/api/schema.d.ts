@@ -867,6 +867,7 @@ export interface operations {
         parameters: {
             query?: {
                 have?: string;
+                patch?: "0" | "1";
                 wait?: number;
             };
             header?: never;
@@ -915,6 +916,93 @@ export interface operations {
                         }[];
                         /** @constant */
                         kind: "NodeConfig";
+                        network: string;
+                        node: string;
+                        presharedKeyGeneration?: number;
+                        /** @constant */
+                        protocol: 1;
+                        revision: string;
+                        /** @enum {string} */
+                        role: "hub" | "spoke" | "external";
+                    } | {
+                        /** @constant */
+                        apiVersion: "hubwire/v1";
+                        base: string;
+                        firewall?: {
+                            whole: {
+                                script: string;
+                                table: string;
+                            };
+                        } | {
+                            edits: [
+                                number,
+                                number,
+                                string[]
+                            ][];
+                            table: string;
+                        };
+                        forwarding: boolean;
+                        interfaces: ({
+                            patch: {
+                                addresses: string[];
+                                listenPort?: number;
+                                mtu: number;
+                                name: string;
+                                peers: [
+                                    number,
+                                    number,
+                                    {
+                                        allowedIPs: string[];
+                                        endpoint?: string;
+                                        name: string;
+                                        override?: string;
+                                        persistentKeepalive?: number;
+                                        presharedKeyRef?: string;
+                                        publicKey: string;
+                                    }[]
+                                ][];
+                                priority?: number;
+                                probe?: string;
+                                /** @enum {string} */
+                                purpose: "hub-spokes" | "hub-link" | "uplink" | "mesh";
+                                remote?: string;
+                                routes: [
+                                    number,
+                                    number,
+                                    {
+                                        metric: number;
+                                        prefix: string;
+                                    }[]
+                                ][];
+                            };
+                        } | {
+                            whole: {
+                                addresses: string[];
+                                listenPort?: number;
+                                mtu: number;
+                                name: string;
+                                peers: {
+                                    allowedIPs: string[];
+                                    endpoint?: string;
+                                    name: string;
+                                    override?: string;
+                                    persistentKeepalive?: number;
+                                    presharedKeyRef?: string;
+                                    publicKey: string;
+                                }[];
+                                priority?: number;
+                                probe?: string;
+                                /** @enum {string} */
+                                purpose: "hub-spokes" | "hub-link" | "uplink" | "mesh";
+                                remote?: string;
+                                routes: {
+                                    metric: number;
+                                    prefix: string;
+                                }[];
+                            };
+                        })[];
+                        /** @constant */
+                        kind: "NodeConfigPatch";
                         network: string;
                         node: string;
                         presharedKeyGeneration?: number;
