@@ -69,6 +69,20 @@ export async function putBaseline(tx: Tx, b: Baseline): Promise<void> {
     .execute();
 }
 
+/** A new revision with the same peers: only the revision and time move (no 10,000-peer rewrite). */
+export async function touchBaseline(
+  tx: Tx,
+  node: string,
+  revision: string,
+  deliveredAt: string,
+): Promise<void> {
+  await tx
+    .updateTable("delivery_baselines")
+    .set({ revision, delivered_at: deliveredAt })
+    .where("node", "=", node)
+    .execute();
+}
+
 const holdOf = (row: Selectable<DeliveryHoldsTable>): Hold => ({
   node: row.node,
   revision: row.revision,

@@ -28,6 +28,18 @@ export function peersOf(state: DesiredState): PeerSet {
   return out;
 }
 
+/** Whether two peer sets hold the same keys with the same names. */
+export function samePeerSet(a: PeerSet, b: PeerSet): boolean {
+  if (a === b) return true;
+  let count = 0;
+  for (const key in a) {
+    if (b[key] !== a[key]) return false;
+    count++;
+  }
+  for (const _ in b) if (--count < 0) return false;
+  return count === 0;
+}
+
 export interface Assessment {
   /** Peers delivered before. */
   readonly before: number;

@@ -20,10 +20,18 @@ import {
   putBaseline,
   putHold,
   REMOVED_SAMPLE,
+  touchBaseline,
 } from "../db/repo-delivery-guard.js";
 import { DomainError } from "../errors.js";
 import type { Actor } from "../state/intent-store.js";
-import { assess, DEFAULT_GUARD_POLICY, type GuardPolicy, type PeerSet, peersOf } from "./blast-radius.js";
+import {
+  assess,
+  DEFAULT_GUARD_POLICY,
+  type GuardPolicy,
+  type PeerSet,
+  peersOf,
+  samePeerSet,
+} from "./blast-radius.js";
 
 const SYSTEM: Actor = { actor: "system", source: "controller" };
 
@@ -71,8 +79,14 @@ export class DeliveryGuard {
     const verdict = baseline ? assess(baseline.peers, peers, this.policy) : undefined;
     if (!baseline || !verdict!.held) {
       if (deliver) {
-        await putBaseline(tx, { node, revision: state.revision, peers, deliveredAt: at });
-        this.baselines.set(node, { revision: state.revision, peers });
+        // Most changes of a hub move a route or an address, not who its peers are.
+        if (baseline && samePeerSet(baseline.peers, peers)) {
+          await touchBaseline(tx, node, state.revision, at);
+          this.baselines.set(node, { revision: state.revision, peers: baseline.peers });
+        } else {
+          await putBaseline(tx, { node, revision: state.revision, peers, deliveredAt: at });
+          this.baselines.set(node, { revision: state.revision, peers });
+        }
       }
       await this.release(tx, node, state.revision);
       return true;

@@ -66,8 +66,20 @@ export function guardApiSuite(make: MakeController): void {
       await deleteNodes(c, ["edge-rig"]);
       const second = await poll(c, hub, first.revision);
       expect(second.statusCode).toBe(200);
-      const delivered = second.json() as DesiredState;
-      expect(peerNames(delivered)).not.toContain("edge-rig");
+      const moved = second.json() as DesiredState;
+      expect(peerNames(moved)).not.toContain("edge-rig");
+      // A change that keeps the hub's peers (a site subnet moves): delivered; the baseline's
+      // revision moves with it, its peers are not rewritten.
+      expectOk(
+        await c.call(c.admin, "PATCH", "/api/v1/nodes/branch-nyc", {
+          body: { spec: { subnets: ["10.64.19.0/24"] } },
+        }),
+      );
+      const third = await poll(c, hub, moved.revision);
+      expect(third.statusCode).toBe(200);
+      const delivered = third.json() as DesiredState;
+      expect(delivered.revision).not.toBe(moved.revision);
+      expect(peerNames(delivered)).toEqual(peerNames(moved));
       // Three more of the five delivered, in separate writes the hub never saw: 3 > 50 % of 5.
       await deleteNodes(c, ["branch-sha", "branch-ber", "branch-nyc"]);
       const held = await poll(c, hub, delivered.revision);
