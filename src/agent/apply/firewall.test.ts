@@ -97,7 +97,7 @@ describe("setElementChanges", () => {
     let seed = 12345;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
+      return Math.floor((seed / 2 ** 31) * n); // the high bits: an LCG's low bits cycle quickly
     };
     const randomList = () => {
       const out: string[] = [];
