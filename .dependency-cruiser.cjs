@@ -73,7 +73,7 @@ module.exports = {
       comment:
         "the apply planner, its validation and log format do no I/O: they see the live state only as a value.",
       severity: "error",
-      from: { path: "^src/agent/apply/(plan|format|handled-fields|validate)\\.ts$" },
+      from: { path: "^src/agent/apply/(plan|firewall|format|handled-fields|validate)\\.ts$" },
       to: { dependencyTypes: ["core"], pathNot: "^(node:)?crypto$" },
     },
     {

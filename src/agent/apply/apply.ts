@@ -106,8 +106,9 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
     );
   }
   const backend = opts.backend ?? defaultBackend(opts);
-  // A firewall other than the one applied last is replaced whatever the table holds: reading it
-  // (a process, ≈ 10 ms) could not change the plan. Unknown last state, or the same: read.
+  // A firewall other than the one applied last is loaded whatever the table holds, or its sets
+  // are updated by a transaction that checks the table itself: reading it (a process, ≈ 10 ms)
+  // could not change what happens. Unknown last state, or the same: read.
   const replacing =
     desired.firewall !== undefined &&
     opts.previous !== undefined &&

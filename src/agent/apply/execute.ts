@@ -3,11 +3,14 @@
  * change (a missing wireguard-go fails with nothing touched); on a failing step it stops at
  * once — later steps may depend on it — and the caller re-reads the live state.
  */
+
+import { changed } from "../../wgconf/change-lines.js";
 import type { Runner } from "../exec.js";
 import type { PeerSpec, WgBackend } from "../wg/backend.js";
 import { ApplyError } from "./errors.js";
+import { setUpdateScript, stampFirewallScript } from "./firewall.js";
 import { formatStep } from "./format.js";
-import { HUBWIRE_ROUTE_PROTO, type PlanStep, stampFirewallScript } from "./plan.js";
+import { HUBWIRE_ROUTE_PROTO, type PlanStep } from "./plan.js";
 
 /** What the executor needs. */
 export interface ExecuteContext {
@@ -25,6 +28,7 @@ export interface ExecuteContext {
 function commandsFor(step: PlanStep): string[] {
   switch (step.op) {
     case "replace-firewall":
+    case "update-firewall-sets":
     case "delete-firewall":
       return ["nft"];
     case "enable-forwarding":
@@ -62,6 +66,20 @@ async function runStep(step: PlanStep, ctx: ExecuteContext): Promise<void> {
       await runner.run("nft", ["-f", "-"], {
         input: stampFirewallScript(step.table, step.script, step.hash),
       });
+      return;
+    case "update-firewall-sets":
+      try {
+        // One transaction, which fails whole unless the table holds the script applied last.
+        await runner.run("nft", ["-f", "-"], {
+          input: setUpdateScript(step.table, step.fromHash, step.hash, step.changes),
+        });
+      } catch (cause) {
+        const why = ((cause as Error).message.split("\n")[0] ?? "").slice(0, 200);
+        ctx.log?.(changed("firewall", `set update refused (${why}); load table inet ${step.table} instead`));
+        await runner.run("nft", ["-f", "-"], {
+          input: stampFirewallScript(step.table, step.script, step.hash),
+        });
+      }
       return;
     case "delete-firewall":
       await runner.run("nft", ["delete", "table", "inet", step.table]);

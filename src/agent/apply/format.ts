@@ -7,6 +7,13 @@ export function formatStep(s: PlanStep): string {
   switch (s.op) {
     case "replace-firewall":
       return changed("firewall", `load table inet ${s.table} (sha256 ${s.hash.slice(0, 12)})`);
+    case "update-firewall-sets": {
+      const n = (k: "add" | "remove") => s.changes.reduce((sum, c) => sum + c[k].length, 0);
+      return changed(
+        "firewall",
+        `update sets of table inet ${s.table} (${s.changes.map((c) => c.set).join(", ") || "none"}: +${n("add")} -${n("remove")} intervals; sha256 ${s.fromHash.slice(0, 12)} → ${s.hash.slice(0, 12)})`,
+      );
+    }
     case "delete-firewall":
       return removed(`firewall: table inet ${s.table}`);
     case "enable-forwarding":

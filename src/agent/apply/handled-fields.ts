@@ -20,7 +20,7 @@ export const HANDLED_FIELDS = {
     revision: "recorded in the state directory",
     forwarding: "enable-forwarding (IPv4, and IPv6 when the state has IPv6); never switched off",
     interfaces: "per interface below; extra owned interfaces are deleted",
-    firewall: "replace-firewall / delete-firewall",
+    firewall: "replace-firewall / update-firewall-sets / delete-firewall",
     presharedKeyGeneration: "the daemon fetches the preshared keys again when it changes",
   },
   interface: {
@@ -45,7 +45,11 @@ export const HANDLED_FIELDS = {
     override: "log only",
   },
   route: { prefix: "add-route / remove-route", metric: "add-route / remove-route" },
-  firewallConfig: { table: "replace-firewall", script: "replace-firewall (hash in the table comment)" },
+  firewallConfig: {
+    table: "replace-firewall",
+    script:
+      "replace-firewall, or update-firewall-sets when only set elements changed (hash in a marker chain)",
+  },
 } as const satisfies {
   state: Record<keyof DesiredState, string>;
   interface: Record<keyof InterfaceConfig, string>;

@@ -2,6 +2,7 @@
 export * from "./apply.js";
 export * from "./errors.js";
 export * from "./execute.js";
+export * from "./firewall.js";
 export * from "./format.js";
 export * from "./handled-fields.js";
 export * from "./live.js";

@@ -6,6 +6,7 @@
  */
 import type { Runner } from "../exec.js";
 import type { WgBackend } from "../wg/backend.js";
+import { MARKER_LINE } from "./firewall.js";
 import {
   HUBWIRE_ROUTE_PROTO,
   isOwnedName,
@@ -94,7 +95,7 @@ function forwardingOf(entries: readonly IpNetconf[]): LiveState["forwarding"] {
 }
 
 /**
- * The hubwire table's presence and the script hash recorded in its comment, in one `nft`
+ * The hubwire table's presence and the script hash its marker chain names, in one `nft`
  * process: `-t` (terse) leaves set elements out, so a hub's 10,000-address sets are neither
  * printed nor parsed; listing the family's ruleset (not the table) never fails for a missing
  * table, so absence is not read from a (localised) error message.
@@ -105,11 +106,11 @@ export async function readFirewall(runner: Runner, table: string): Promise<LiveF
   const head = `\ntable inet ${table} {\n`;
   const at = text.indexOf(head);
   if (at < 0) return { exists: false, hash: null };
-  // The table comment is the first statement inside the table block.
-  const comment = /\s*comment "hubwire sha256=([0-9a-f]{64})"/y;
-  comment.lastIndex = at + head.length;
-  const m = comment.exec(text);
-  return { exists: true, hash: m?.[1] ?? null };
+  // The table's block ends at the first line that is only a closing brace.
+  const end = text.indexOf("\n}", at + head.length);
+  const block = text.slice(at + head.length - 1, end < 0 ? text.length : end + 1);
+  const hashes = [...block.matchAll(MARKER_LINE)].map((m) => m[1]!);
+  return { exists: true, hash: hashes.length === 1 ? hashes[0]! : null };
 }
 
 const noop = () => {};
@@ -126,8 +127,9 @@ export async function readLiveState(
     firewallTable?: string;
     wantFirewall: boolean;
     /**
-     * The apply replaces the table whatever it holds (its script differs from the one applied
-     * last): not read, reported absent — the read would only have been compared to decide that.
+     * The desired script differs from the one applied last: the table is not read but reported
+     * `unread`. The apply then loads it whatever it holds, or updates its sets in a transaction
+     * that itself checks the table holds the script applied last (see `firewall.ts`).
      */
     firewallReplaced?: boolean;
     /** Read forwarding only when the desired state wants it on (it is never switched off). */
@@ -157,7 +159,9 @@ export async function readLiveState(
     // nft is only needed on nodes with a firewall; elsewhere it may not be installed.
     !opts.firewallReplaced && (opts.wantFirewall || runner.has("nft"))
       ? readFirewall(runner, table)
-      : Promise.resolve<LiveFirewall>({ exists: false, hash: null }),
+      : Promise.resolve<LiveFirewall>(
+          opts.firewallReplaced ? { exists: false, hash: null, unread: true } : { exists: false, hash: null },
+        ),
   ]);
   opts.onStarted?.();
   const [devices, { addrs: addrList, routes, forwarding }, firewall] = await reads;

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { DesiredState } from "../../model/index.js";
 import { diffStates, formatChange } from "../../wgconf/diff.js";
+import { firewallHash } from "./firewall.js";
 import { formatStep } from "./format.js";
 import { HANDLED_FIELDS } from "./handled-fields.js";
-import { firewallHash, isOwnedName, type LiveState, planApply, stampFirewallScript } from "./plan.js";
+import { isOwnedName, type LiveState, planApply } from "./plan.js";
 
 const GOLDEN = join(import.meta.dirname, "../../compile/testdata/golden");
 const ME = "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=";
@@ -198,6 +199,52 @@ describe("planApply", () => {
     expect(planApply(noFirewall, live, { publicKey: ME }).map((s) => s.op)).toEqual(["delete-firewall"]);
   });
 
+  it("updates the sets of a firewall whose script differs from the last one only in set elements", () => {
+    const previous = hub();
+    // One spoke's address moves: it stands in r0_from4 and r1_to4 (the same side of two rules).
+    const script = previous.firewall!.script.replaceAll("10.100.1.29/32", "10.100.1.30/32");
+    const d: DesiredState = { ...previous, firewall: { ...previous.firewall!, script } };
+    const unread = { exists: false, hash: null, unread: true };
+    const fromHash = firewallHash(previous.firewall!.script);
+    const steps = planApply(d, { ...liveOf(previous), firewall: unread }, { publicKey: ME, previous });
+    expect(steps).toEqual([
+      {
+        op: "update-firewall-sets",
+        table: "hubwire",
+        fromHash,
+        hash: firewallHash(script),
+        changes: [
+          { set: "r0_from4", remove: ["10.100.1.29"], add: ["10.100.1.30"] },
+          { set: "r1_to4", remove: ["10.100.1.29"], add: ["10.100.1.30"] },
+        ],
+        script,
+      },
+    ]);
+    expect(formatStep(steps[0]!)).toBe(
+      `~ firewall: update sets of table inet hubwire (r0_from4, r1_to4: +2 -2 intervals; sha256 ${fromHash.slice(0, 12)} → ${firewallHash(script).slice(0, 12)})`,
+    );
+    // Read and holding the last script: the same update; holding another one, or gone: loaded whole.
+    const read = (firewall: LiveState["firewall"]) =>
+      planApply(d, { ...liveOf(previous), firewall }, { publicKey: ME, previous }).map((s) => s.op);
+    expect(read({ exists: true, hash: fromHash })).toEqual(["update-firewall-sets"]);
+    expect(read({ exists: true, hash: "0".repeat(64) })).toEqual(["replace-firewall"]);
+    expect(read({ exists: true, hash: null })).toEqual(["replace-firewall"]);
+    expect(read({ exists: false, hash: null })).toEqual(["replace-firewall"]);
+    // Without the last state, or with a rule that changed too: loaded whole.
+    expect(
+      planApply(d, { ...liveOf(previous), firewall: unread }, { publicKey: ME }).map((s) => s.op),
+    ).toEqual(["replace-firewall"]);
+    const ruleChanged: DesiredState = {
+      ...d,
+      firewall: { ...d.firewall!, script: script.replace("dport { 22, 443 }", "dport { 22 }") },
+    };
+    expect(
+      planApply(ruleChanged, { ...liveOf(previous), firewall: unread }, { publicKey: ME, previous }).map(
+        (s) => s.op,
+      ),
+    ).toEqual(["replace-firewall"]);
+  });
+
   it("sets key, port, MTU, up and addresses only when they differ", () => {
     const d = hub();
     const live = liveOf(d);
@@ -237,19 +284,6 @@ describe("planApply", () => {
     expect(steps.every((s) => s.op === "change-peer")).toBe(true);
     expect(steps.map(formatStep).join("\n")).not.toContain("FpCyhws9");
     expect(formatStep(steps[0]!)).toContain("presharedKey (none) → (set)");
-  });
-});
-
-describe("stampFirewallScript", () => {
-  it("puts the hash comment first in the defining table block", () => {
-    const d = hub();
-    const out = stampFirewallScript("hubwire", d.firewall!.script, "ab".repeat(32));
-    expect(out).toContain(
-      `delete table inet hubwire\ntable inet hubwire {\n  comment "hubwire sha256=${"ab".repeat(32)}"\n`,
-    );
-    expect(() => stampFirewallScript("other", d.firewall!.script, "x")).toThrow(
-      /does not define table inet other/,
-    );
   });
 });
 

@@ -4,10 +4,10 @@
  * and the steps are run elsewhere (`execute.ts`). An unchanged peer yields no step, so it
  * keeps its session; the same desired state planned against its own result yields [].
  */
-import { createHash } from "node:crypto";
-import type { DesiredState, InterfaceConfig, PeerConfig } from "../../model/index.js";
+import type { DesiredState, FirewallConfig, InterfaceConfig, PeerConfig } from "../../model/index.js";
 import { type FieldChange, show } from "../../wgconf/change-lines.js";
 import type { LivePeer } from "../../wgconf/index.js";
+import { firewallHash, type SetElementChange, setElementChanges } from "./firewall.js";
 
 /**
  * Routing protocol number on every route hubwire installs (`ip route … proto 157`), so the
@@ -46,10 +46,17 @@ export interface LiveRoute {
   readonly metric: number;
 }
 
-/** The hubwire nftables table: whether it exists and the script hash in its comment. */
+/** The hubwire nftables table: whether it exists and the hash its marker chain names. */
 export interface LiveFirewall {
   readonly exists: boolean;
+  /** Null: no marker, or more than one. */
   readonly hash: string | null;
+  /**
+   * Not read, since the desired script differs from the one applied last (`exists` and `hash`
+   * then say nothing): the table is changed whatever it holds, and a set-element update checks
+   * in its own transaction that the table holds the script applied last.
+   */
+  readonly unread?: boolean;
 }
 
 /** What the planner compares the desired state with. */
@@ -70,9 +77,11 @@ export interface PlanContext {
   /** Preshared keys by `presharedKeyRef`; a ref missing here means "no preshared key". */
   readonly presharedKeys?: ReadonlyMap<string, string>;
   /**
-   * The desired state applied last. Used only for endpoints: WireGuard moves a peer's endpoint
-   * when it roams, so a live endpoint differing from the desired one is rewritten only when the
-   * desired endpoint itself changed or the device has none.
+   * The desired state applied last. Used for endpoints: WireGuard moves a peer's endpoint when it
+   * roams, so a live endpoint differing from the desired one is rewritten only when the desired
+   * endpoint itself changed or the device has none. And for the firewall: a script that differs
+   * from the last one only in set elements is applied as a set-element update, which the live
+   * table must confirm (see `firewall.ts`), never on the strength of this value alone.
    */
   readonly previous?: DesiredState;
 }
@@ -100,6 +109,16 @@ export type PlanStep =
       readonly script: string;
       readonly hash: string;
     }
+  | {
+      readonly op: "update-firewall-sets";
+      readonly table: string;
+      /** Of the script applied last, which the table must hold for the update to run. */
+      readonly fromHash: string;
+      readonly hash: string;
+      readonly changes: readonly SetElementChange[];
+      /** The whole desired script, loaded instead when the table does not hold `fromHash`. */
+      readonly script: string;
+    }
   | { readonly op: "delete-firewall"; readonly table: string }
   | { readonly op: "enable-forwarding"; readonly family: "ipv4" | "ipv6" }
   | { readonly op: "create-interface"; readonly iface: string }
@@ -126,21 +145,24 @@ export type PlanStep =
   | { readonly op: "remove-route"; readonly iface: string; readonly prefix: string; readonly metric: number }
   | { readonly op: "delete-interface"; readonly iface: string };
 
-/** SHA-256 of a firewall script, as recorded in the table's comment. */
-export function firewallHash(script: string): string {
-  return createHash("sha256").update(script).digest("hex");
-}
-
 /**
- * The script that is loaded: the compiler's, with the hash as the table's comment, inserted as
- * the first statement of its last `table inet NAME {` block (the one that defines the table).
+ * The step for a desired firewall the table does not hold: a set-element update when the script
+ * differs from the one applied last only in set elements and the table, if it was read, holds
+ * that one; else the whole table is loaded.
  */
-export function stampFirewallScript(table: string, script: string, hash: string): string {
-  const head = `table inet ${table} {\n`;
-  const at = script.lastIndexOf(head);
-  if (at < 0) throw new Error(`firewall script does not define table inet ${table}`);
-  const cut = at + head.length;
-  return `${script.slice(0, cut)}  comment "hubwire sha256=${hash}"\n${script.slice(cut)}`;
+function firewallStep(
+  fw: FirewallConfig,
+  hash: string,
+  live: LiveFirewall,
+  previous: FirewallConfig | undefined,
+): PlanStep {
+  const replace: PlanStep = { op: "replace-firewall", table: fw.table, script: fw.script, hash };
+  if (previous === undefined || previous.table !== fw.table) return replace;
+  const fromHash = firewallHash(previous.script);
+  if (!live.unread && (!live.exists || live.hash !== fromHash)) return replace;
+  const changes = setElementChanges(previous.script, fw.script);
+  if (changes === undefined) return replace;
+  return { op: "update-firewall-sets", table: fw.table, fromHash, hash, changes, script: fw.script };
 }
 
 /** `host:port` with IPv6 in brackets, as `wg` prints it; hostnames are kept as they are. */
@@ -328,8 +350,8 @@ export function planApply(desired: DesiredState, live: LiveState, ctx: PlanConte
   const fw = desired.firewall;
   if (fw !== undefined) {
     const hash = firewallHash(fw.script);
-    if (!live.firewall.exists || live.firewall.hash !== hash)
-      steps.push({ op: "replace-firewall", table: fw.table, script: fw.script, hash });
+    if (live.firewall.unread || !live.firewall.exists || live.firewall.hash !== hash)
+      steps.push(firewallStep(fw, hash, live.firewall, ctx.previous?.firewall));
   } else if (live.firewall.exists) steps.push({ op: "delete-firewall", table: "hubwire" });
   // Forwarding is only ever switched on: other software on the node may rely on it too.
   if (desired.forwarding) {
