@@ -181,7 +181,7 @@ export function intentStoreSuite(freshDatabase: FreshDatabase): void {
       expect: "create",
     });
     expect(outcome.nodes).toContain("spoke-700");
-    expect((stored?.spec as { tunnelAddress?: string }).tunnelAddress).toMatch(/^\d+\./);
+    expect((stored!.spec as { tunnelAddress?: string }).tunnelAddress).toMatch(/^\d+\./);
     const row = await db.transaction((tx) => getResource(tx, "Node", "spoke-700"));
     expect(stored?.spec).toEqual(row?.spec);
     expect(stored?.metadata).toEqual(row?.metadata);
