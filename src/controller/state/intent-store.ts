@@ -26,6 +26,7 @@ import { allResources, type ResourceInput } from "../db/repo-resources.js";
 import { DomainError } from "../errors.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { type RestorableStatus, restoredStatus } from "./enrollment-restore.js";
+import { LayeredMap } from "./layered-map.js";
 import { noteDerived } from "./lineage.js";
 import { Pacer } from "./pace.js";
 import { PendingRows, type WriteRows } from "./pending-rows.js";
@@ -440,7 +441,7 @@ export class IntentStore {
     options: ApplyOptions,
     records: readonly Resource[] = [],
   ): Promise<Staged<StagedOutcome>> {
-    const proposed = new Map(snap.resources);
+    const proposed = new LayeredMap(snap.resources);
     for (const r of records) proposed.set(resourceKey(r.kind, r.metadata.name), r);
     const proposedChanges: EffectiveChange[] = [];
     /** New Enrollments whose exported state is restored, by key (audited on their own). */
