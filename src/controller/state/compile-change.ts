@@ -14,6 +14,7 @@ import {
   ValidationError,
 } from "../../model/index.js";
 import { DomainError } from "../errors.js";
+import { LayeredMap } from "./layered-map.js";
 import { noteDerived } from "./lineage.js";
 import { needsAddress, withAddresses } from "./pinning.js";
 import { resourceKey, Snapshot } from "./snapshot.js";
@@ -92,7 +93,7 @@ export function compileChange(
       only = { ...only, after: withAddresses(node, pins) };
       effective[0] = only;
       const key = resourceKey("Node", node.metadata.name);
-      next = new Map(proposed).set(key, only.after!);
+      next = new LayeredMap(proposed).set(key, only.after!);
       noteDerived(next, proposed, [key]);
     }
   }
@@ -131,7 +132,7 @@ function whole(
   let next = proposed;
   let candidate = buildOrRefuse(snap, next);
   if (candidate.allocations.length > 0) {
-    const pinned = new Map(proposed);
+    const pinned = new LayeredMap(proposed);
     next = pinned;
     const byKey = new Map(
       effective.flatMap((e, i) =>

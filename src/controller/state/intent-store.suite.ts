@@ -9,7 +9,7 @@ import { buildIntent, spokeNode } from "../../testing/topology.js";
 import type { Db } from "../db/open.js";
 import { listAudit } from "../db/repo-audit.js";
 import { getRevision } from "../db/repo-meta.js";
-import { allResources } from "../db/repo-resources.js";
+import { allResources, getResource } from "../db/repo-resources.js";
 import { type FreshDatabase, harness } from "../db/suite-harness.js";
 import { DomainError } from "../errors.js";
 import { type Change, IntentStore } from "./intent-store.js";
@@ -108,6 +108,83 @@ export function intentStoreSuite(freshDatabase: FreshDatabase): void {
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(((results[1] as PromiseRejectedResult).reason as DomainError).code).toBe("already-exists");
     expect((await store.current()).compiled.has("spoke-300")).toBe(false);
+  });
+
+  it("writes a batch's rows as each write in turn would: same resource twice, audit order, transact between", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    const relabelled = (i: number, tier: string): Resource => {
+      const n = spokeNode(i, 2);
+      return { ...n, metadata: { ...n.metadata, labels: { tier } } };
+    };
+    const seenByTransact: Array<number | undefined> = [];
+    const results = await Promise.allSettled([
+      store.apply(actor, [put(spokeNode(600, 2))], { expect: "create" }),
+      store.apply(actor, [put(relabelled(600, "one"))], { expect: "replace" }),
+      store.apply(actor, [put(spokeNode(601, 2))], { expect: "create" }),
+      // Reads the tables inside the batch: the rows of the writes before it are there.
+      store.transact(actor, async (tx) => {
+        seenByTransact.push((await getResource(tx, "Node", "spoke-600"))?.generation);
+        return { changes: [put(relabelled(600, "two"))], result: "t" };
+      }),
+      store.apply(actor, [{ op: "delete", kind: "Node", name: "spoke-601" }], { expect: "delete" }),
+      store.apply(actor, [put(spokeNode(601, 2))], { expect: "create" }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill("fulfilled"));
+    const revisions = new Set(
+      results.map((r) => {
+        const v = (r as PromiseFulfilledResult<unknown>).value as {
+          revision?: number;
+          outcome?: { revision: number };
+        };
+        return v.revision ?? v.outcome!.revision;
+      }),
+    );
+    expect(revisions.size).toBeLessThanOrEqual(2);
+    expect(seenByTransact).toEqual([2]);
+    const row600 = await db.transaction((tx) => getResource(tx, "Node", "spoke-600"));
+    expect(row600?.generation).toBe(3);
+    expect(row600?.metadata.labels).toEqual({ tier: "two" });
+    const labels = await db.kysely
+      .selectFrom("resource_labels")
+      .selectAll()
+      .where("name", "=", "spoke-600")
+      .execute();
+    expect(labels.map((l) => `${l.key}=${l.value}`)).toEqual(["tier=two"]);
+    // Deleted and created again: a new resource (generation 1).
+    expect((await db.transaction((tx) => getResource(tx, "Node", "spoke-601")))?.generation).toBe(1);
+    const audit = await db.transaction((tx) => listAudit(tx, { kind: "Node", limit: 100 }));
+    const ours = audit.items
+      .filter((e) => e.name === "spoke-600" || e.name === "spoke-601")
+      .reverse()
+      .map((e) => `${e.action} ${e.name}`);
+    expect(ours).toEqual([
+      "create spoke-600",
+      "update spoke-600",
+      "create spoke-601",
+      "update spoke-600",
+      "delete spoke-601",
+      "create spoke-601",
+    ]);
+    const fresh = await new IntentStore(db).current();
+    expect(fresh.resources.get("Node/spoke-600")).toEqual(
+      (await store.current()).resources.get("Node/spoke-600"),
+    );
+  });
+
+  it("applyOne answers with the resource as stored, pinned addresses included", async () => {
+    const db = await h.db();
+    const store = await seeded(db);
+    const n = spokeNode(700, 2);
+    const { tunnelAddress: _a, tunnelAddress6: _b, ...spec } = n.spec as Record<string, unknown>;
+    const { stored, outcome } = await store.applyOne(actor, put({ ...n, spec } as Resource), {
+      expect: "create",
+    });
+    expect(outcome.nodes).toContain("spoke-700");
+    expect((stored!.spec as { tunnelAddress?: string }).tunnelAddress).toMatch(/^\d+\./);
+    const row = await db.transaction((tx) => getResource(tx, "Node", "spoke-700"));
+    expect(stored?.spec).toEqual(row?.spec);
+    expect(stored?.metadata).toEqual(row?.metadata);
   });
 
   it("a dry run in a batch changes nothing and reports what it would", async () => {

@@ -6,25 +6,30 @@
  * 10,000 nodes); anything else by a full compile.
  *
  * Group commit: every write waiting when the writer is free is taken as one batch
- * (up to MAX_BATCH), each in its own savepoint, and the batch is committed in one
- * transaction under the writers' lock with one new revision. A write refused by
- * validation rolls back to its savepoint and is answered with its own error; the
- * others still commit. Every answer waits for the commit (fsync included).
+ * (up to MAX_BATCH) and committed in one transaction under the writers' lock with
+ * one new revision. A write refused by validation is answered with its own error and
+ * leaves nothing behind; the others still commit. An `apply` decides everything before
+ * it writes a row, so its rows (resources, labels, audit entries) join the batch's
+ * multi-row statements (pending-rows.ts); a write that writes through the transaction
+ * itself (`transact`, `attach`) runs in its own savepoint, after what is pending was
+ * written. Every answer waits for the commit (fsync included).
  */
 import { sql } from "kysely";
 import { diffResources, type ResourceChange } from "../../compile/index.js";
 import { MAX_RESOURCES_PER_REQUEST, type Resource, tooManyResources } from "../../model/index.js";
 import type { JsonObject } from "../db/json.js";
 import type { Db, Tx } from "../db/open.js";
-import { appendAudit, appendAudits, type NewAuditEntry } from "../db/repo-audit.js";
+import { appendAudit, type NewAuditEntry } from "../db/repo-audit.js";
 import { getRevision, nextRevision, setMeta } from "../db/repo-meta.js";
 import { allAttachments, putAttachment } from "../db/repo-node-status.js";
-import { allResources, deleteResource, putResources, type ResourceInput } from "../db/repo-resources.js";
+import { allResources, type ResourceInput } from "../db/repo-resources.js";
 import { DomainError } from "../errors.js";
 import { type Change, compileChange, type EffectiveChange } from "./compile-change.js";
 import { type RestorableStatus, restoredStatus } from "./enrollment-restore.js";
+import { LayeredMap } from "./layered-map.js";
 import { noteDerived } from "./lineage.js";
 import { Pacer } from "./pace.js";
+import { PendingRows, type WriteRows } from "./pending-rows.js";
 import { pinnedPut } from "./pinning.js";
 import { presharedKeyGeneration } from "./preshared-keys.js";
 import { fromRow, toRow } from "./rows.js";
@@ -114,15 +119,29 @@ export const MAX_BATCH = 256;
 interface Staged<T> {
   readonly successor?: (revision: number) => Snapshot;
   readonly nodes: readonly string[];
+  /** Rows the commit writes for it (with the batch's other rows, see pending-rows.ts). */
+  readonly rows?: WriteRows;
   answer(revision: number): T;
 }
 
 interface Write<T> {
   /** `revision`: the one the batch makes if anything in it writes (audit entries name it). */
   run(tx: Tx, snapshot: Snapshot, revision: number): Promise<Staged<T>>;
+  /**
+   * Whether `run` reads or writes tables through `tx` (so it needs the rows before it written,
+   * and a savepoint to undo its own when refused); false: it only returns rows.
+   */
+  readonly usesTx: boolean;
   resolve(value: T): void;
   reject(error: unknown): void;
 }
+
+/** An apply's outcome with the intent it leaves, for answers that show the resource as stored. */
+interface StagedOutcome extends ApplyOutcome {
+  readonly resources: ReadonlyMap<string, Resource>;
+}
+
+const outcomeOf = ({ resources: _resources, ...outcome }: StagedOutcome): ApplyOutcome => outcome;
 
 export class IntentStore {
   private snapshot?: Snapshot;
@@ -173,7 +192,28 @@ export class IntentStore {
     if (changes.length > MAX_RESOURCES_PER_REQUEST) {
       return Promise.reject(new DomainError("payload-too-large", tooManyResources(changes.length)));
     }
-    return this.enqueue((tx, snap, revision) => this.stage(tx, snap, revision, actor, changes, options));
+    return this.enqueue(false, (_tx, snap, revision) =>
+      this.stage(snap, revision, actor, changes, options),
+    ).then(outcomeOf);
+  }
+
+  /**
+   * `apply` of one change, also giving the resource as this write left it (status included;
+   * undefined when deleted): what a route answers with, without reading it back.
+   */
+  async applyOne(
+    actor: Actor,
+    change: Change,
+    options: ApplyOptions = {},
+  ): Promise<{ outcome: ApplyOutcome; stored: Resource | undefined }> {
+    const key =
+      change.op === "put"
+        ? resourceKey(change.resource.kind, change.resource.metadata.name)
+        : resourceKey(change.kind, change.name);
+    const staged = await this.enqueue(false, (_tx, snap, revision) =>
+      this.stage(snap, revision, actor, [change], options),
+    );
+    return { outcome: outcomeOf(staged), stored: staged.resources.get(key) };
   }
 
   /**
@@ -182,7 +222,7 @@ export class IntentStore {
    * hubs woken like for any commit. Nothing happens when it is attached there already.
    */
   attach(actor: Actor, node: string, hub: string): Promise<ApplyOutcome | undefined> {
-    return this.enqueue(async (tx, snap, revision): Promise<Staged<ApplyOutcome | undefined>> => {
+    return this.enqueue(true, async (tx, snap, revision): Promise<Staged<ApplyOutcome | undefined>> => {
       const before = snap.compiler.attachmentOf(node);
       if (!before?.hubs.includes(hub) || before.active === hub) return { nodes: [], answer: () => undefined };
       const at = this.now().toISOString();
@@ -244,10 +284,13 @@ export class IntentStore {
     actor: Actor,
     fn: (tx: Tx, snapshot: Snapshot) => Promise<TransactPlan<T>>,
   ): Promise<{ result: T; outcome: ApplyOutcome }> {
-    return this.enqueue(async (tx, snap, revision) => {
+    return this.enqueue(true, async (tx, snap, revision) => {
       const plan = await fn(tx, snap);
-      const staged = await this.stage(tx, snap, revision, actor, plan.changes, {}, plan.records ?? []);
-      return { ...staged, answer: (revision) => ({ result: plan.result, outcome: staged.answer(revision) }) };
+      const staged = await this.stage(snap, revision, actor, plan.changes, {}, plan.records ?? []);
+      return {
+        ...staged,
+        answer: (revision) => ({ result: plan.result, outcome: outcomeOf(staged.answer(revision)) }),
+      };
     });
   }
 
@@ -277,9 +320,12 @@ export class IntentStore {
     });
   }
 
-  private enqueue<T>(run: (tx: Tx, snapshot: Snapshot, revision: number) => Promise<Staged<T>>): Promise<T> {
+  private enqueue<T>(
+    usesTx: boolean,
+    run: (tx: Tx, snapshot: Snapshot, revision: number) => Promise<Staged<T>>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ run, resolve, reject } as Write<unknown>);
+      this.waiting.push({ run, usesTx, resolve, reject } as Write<unknown>);
       if (!this.draining) {
         this.draining = true;
         // One turn of the event loop first: requests already read from their sockets reach the
@@ -327,13 +373,19 @@ export class IntentStore {
         const before = snap.revision;
         const outcomes: Outcome[] = [];
         const nodes = new Set<string>();
+        const pending = new PendingRows();
         let last: ((revision: number) => Snapshot) | undefined;
         for (const [i, write] of batch.entries()) {
           const savepoint = sql.raw(`hubwire_write_${i}`);
-          if (!single) await sql`savepoint ${savepoint}`.execute(tx);
+          // Only a write that touches the tables itself can leave rows behind when refused.
+          const guarded = write.usesTx && !single;
+          if (write.usesTx) await pending.flush(tx);
+          if (guarded) await sql`savepoint ${savepoint}`.execute(tx);
           try {
             const staged = await write.run(tx, snap, before + 1);
-            if (!single) await sql`release savepoint ${savepoint}`.execute(tx);
+            if (staged.rows) await pending.add(tx, staged.rows);
+            if (write.usesTx) await pending.flush(tx);
+            if (guarded) await sql`release savepoint ${savepoint}`.execute(tx);
             if (staged.successor) {
               last = staged.successor;
               snap = staged.successor(before); // what the next write of the batch is checked against
@@ -343,11 +395,14 @@ export class IntentStore {
           } catch (error) {
             // A refusal (domain error) leaves the compiler as it was; anything else fails the batch.
             if (!(error instanceof DomainError) || single) throw error;
-            await sql`rollback to savepoint ${savepoint}`.execute(tx);
-            await sql`release savepoint ${savepoint}`.execute(tx);
+            if (guarded) {
+              await sql`rollback to savepoint ${savepoint}`.execute(tx);
+              await sql`release savepoint ${savepoint}`.execute(tx);
+            }
             outcomes.push({ write, error });
           }
         }
+        await pending.flush(tx);
         const revision = last ? await nextRevision(tx) : before;
         // Under the writers' lock nothing else moves it: the audit entries named this revision.
         if (last && revision !== before + 1)
@@ -372,9 +427,12 @@ export class IntentStore {
     }
   }
 
-  /** One apply's changes against `snap`: validated, compiled, and its rows and audit written through `tx`. */
+  /**
+   * One apply's changes against `snap`: validated and compiled, with the rows and audit entries
+   * to write. Refusals (DomainError) come before any row is decided, and nothing here touches the
+   * database: the commit writes the rows.
+   */
   private async stage(
-    tx: Tx,
     snap: Snapshot,
     /** The revision this change makes if its batch commits. */
     revision: number,
@@ -382,8 +440,8 @@ export class IntentStore {
     changes: readonly Change[],
     options: ApplyOptions,
     records: readonly Resource[] = [],
-  ): Promise<Staged<ApplyOutcome>> {
-    const proposed = new Map(snap.resources);
+  ): Promise<Staged<StagedOutcome>> {
+    const proposed = new LayeredMap(snap.resources);
     for (const r of records) proposed.set(resourceKey(r.kind, r.metadata.name), r);
     const proposedChanges: EffectiveChange[] = [];
     /** New Enrollments whose exported state is restored, by key (audited on their own). */
@@ -412,11 +470,12 @@ export class IntentStore {
         proposedChanges.push({ change, before });
       }
     }
-    const unchanged = (revision: number): ApplyOutcome => ({
+    const unchanged = (revision: number): StagedOutcome => ({
       revision,
       dryRun: !!options.dryRun,
       changes: [],
       nodes: [],
+      resources: snap.resources,
     });
     if (proposedChanges.length === 0 && records.length === 0) return { nodes: [], answer: unchanged };
     noteDerived(proposed, snap.resources, [
@@ -440,13 +499,17 @@ export class IntentStore {
       ),
     );
     if (options.dryRun) {
-      return { nodes: [], answer: (revision) => ({ revision, dryRun: true, changes: plan, nodes }) };
+      return {
+        nodes: [],
+        answer: (revision) => ({ revision, dryRun: true, changes: plan, nodes, resources: snap.resources }),
+      };
     }
 
     const at = this.now().toISOString();
     // Thousands of writes in one apply: a few multi-row statements (one round trip each on
     // PostgreSQL), in the order of the changes; the audit entries in that order too.
     const puts: ResourceInput[] = records.map(toRow);
+    const deletes: Array<{ kind: string; name: string }> = [];
     const audits: NewAuditEntry[] = [];
     const pacer = new Pacer();
     for (const { change, before, after } of effective) {
@@ -454,7 +517,7 @@ export class IntentStore {
       const stored =
         change.op === "put" ? next.get(resourceKey(after!.kind, after!.metadata.name))! : undefined;
       if (stored) puts.push(toRow(stored));
-      else await deleteResource(tx, before!.kind, before!.metadata.name);
+      else deletes.push({ kind: before!.kind, name: before!.metadata.name });
       const action = change.op === "delete" ? "delete" : before ? "update" : "create";
       const target = (after ?? before)!;
       audits.push({
@@ -484,12 +547,11 @@ export class IntentStore {
         });
       }
     }
-    await putResources(tx, puts);
-    await appendAudits(tx, audits);
     return {
       nodes,
       successor,
-      answer: (revision) => ({ revision, dryRun: false, changes: plan, nodes }),
+      rows: { deletes, puts, audits },
+      answer: (revision) => ({ revision, dryRun: false, changes: plan, nodes, resources: next }),
     };
   }
 }

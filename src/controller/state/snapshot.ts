@@ -5,8 +5,9 @@
  */
 import { type Compiled, groupResources, IncrementalCompiler } from "../../compile/index.js";
 import { type DesiredState, type Resource, ValidationError } from "../../model/index.js";
+import { changedSince, lineageId } from "./lineage.js";
 import { withPresharedKeyGeneration } from "./preshared-keys.js";
-import { type Rotation, rotationsIn, withGrace } from "./rotation-grace.js";
+import { type Rotation, rotationOf, rotationsIn, withGrace } from "./rotation-grace.js";
 
 export const resourceKey = (kind: string, name: string): string => `${kind}/${name}`;
 
@@ -31,8 +32,10 @@ export class Snapshot {
     readonly allocations: Compiled["allocations"] = [],
     /** How many times the preshared-key secret was rotated (preshared-keys.ts). */
     readonly pskGeneration = 0,
+    /** The rotations of `resources` when known (undefined: found by a walk over them). */
+    rotations?: ReadonlyMap<string, Rotation>,
   ) {
-    this.rotations = rotationsIn(resources.values());
+    this.rotations = rotations ?? rotationsIn(resources.values());
     const graced = withGrace(raw, this.rotations);
     this.compiled = withPresharedKeyGeneration(graced.states, pskGeneration);
     this.graced = graced.affected;
@@ -71,11 +74,45 @@ export class Snapshot {
       prev.compiler.currentStates,
       [],
       prev.pskGeneration,
+      rotationsAfter(prev, resources),
     );
   }
 
   /** This snapshot, labelled with the revision its write produced. */
   at(revision: number): Snapshot {
-    return new Snapshot(revision, this.resources, this.compiler, this.raw, [], this.pskGeneration);
+    return new Snapshot(
+      revision,
+      this.resources,
+      this.compiler,
+      this.raw,
+      [],
+      this.pskGeneration,
+      this.rotations,
+    );
   }
+}
+
+/**
+ * The rotations of `resources` from `prev`'s and the keys a write changed (lineage.ts), not by a
+ * walk over every resource (one per write at 10,000 nodes); undefined when the keys are not known.
+ */
+function rotationsAfter(
+  prev: Snapshot,
+  resources: ReadonlyMap<string, Resource>,
+): ReadonlyMap<string, Rotation> | undefined {
+  if (resources === prev.resources) return prev.rotations;
+  const keys = changedSince(resources, lineageId(prev.resources));
+  if (keys === undefined) return undefined;
+  let out: Map<string, Rotation> | undefined;
+  for (const key of keys) {
+    if (!key.startsWith("Node/")) continue;
+    const name = key.slice("Node/".length);
+    const r = resources.get(key);
+    const rotation = r && rotationOf(r);
+    if (!rotation && !prev.rotations.has(name)) continue;
+    out ??= new Map(prev.rotations);
+    if (rotation) out.set(name, rotation);
+    else out.delete(name);
+  }
+  return out ?? prev.rotations;
 }

@@ -2,7 +2,8 @@
  * CRUD for every resource kind: list (filters, cursor pagination), get,
  * create, replace, merge-patch, delete. Every change goes through the intent
  * store, so it is validated as a whole and audited; list and get read the
- * database directly, so any replica answers with the latest data.
+ * database directly, so any replica answers with the latest data. A create or
+ * replace answers with the resource as that write stored it (no read back).
  */
 import { z } from "zod";
 import {
@@ -132,9 +133,13 @@ export function resourceRoutes(s: Services): AnyRoute[] {
         response: schema,
         handler: async ({ body, principal, request, reply }) => {
           const resource = parseBody(kind, body);
-          await s.intent.apply(s.actor(principal, request), [{ op: "put", resource }], { expect: "create" });
+          const { stored } = await s.intent.applyOne(
+            s.actor(principal, request),
+            { op: "put", resource },
+            { expect: "create" },
+          );
           reply.code(201);
-          return read(resource.metadata.name);
+          return stored ?? read(resource.metadata.name);
         },
       }),
       route({
@@ -149,8 +154,12 @@ export function resourceRoutes(s: Services): AnyRoute[] {
         response: schema,
         handler: async ({ params, body, principal, request }) => {
           const resource = parseBody(kind, body, params.name);
-          await s.intent.apply(s.actor(principal, request), [{ op: "put", resource }], { expect: "replace" });
-          return read(params.name);
+          const { stored } = await s.intent.applyOne(
+            s.actor(principal, request),
+            { op: "put", resource },
+            { expect: "replace" },
+          );
+          return stored ?? read(params.name);
         },
       }),
       route({
