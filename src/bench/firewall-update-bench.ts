@@ -18,10 +18,10 @@ import { localRunner } from "../agent/exec.js";
 import { compile } from "../compile/index.js";
 import { buildIntent } from "../testing/topology.js";
 import { createBenchHost } from "./netns-host.js";
+import { median } from "./rounds.js";
 
 const SPOKES = Number(process.env.BENCH_FW_SPOKES ?? 1000);
 const ROUNDS = Number(process.env.BENCH_FW_ROUNDS ?? 15);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function hubScript(spokes: number): string {
   const result = compile(buildIntent({ spokes, hubs: 1 }).intent);

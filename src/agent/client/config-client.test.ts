@@ -8,13 +8,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buildApp } from "../../controller/app.js";
 import { revokeNodeCredentialOf } from "../../controller/auth/node-credentials.js";
 import { type Db, openDatabase } from "../../controller/db/open.js";
-import { nodeCredential, sampleReport } from "../../controller/testing/agents.js";
+import { corpSpokes, nodeCredential, sampleReport } from "../../controller/testing/agents.js";
 import { type Controller, corpYaml, startController } from "../../controller/testing/api-harness.js";
 import { expectOk } from "../../controller/testing/expect-api.js";
 import { scratchDir } from "../../controller/testing/scratch-dir.js";
 import { ensureTls } from "../../controller/tls/index.js";
 import { DesiredStateRefused } from "../../model/index.js";
-import { fakeKey } from "../../testing/topology.js";
 import { ConfigClient, ConfigClientError } from "./config-client.js";
 
 const dirs = await scratchDir("hubwire-config-client-");
@@ -99,19 +98,7 @@ describe("ConfigClient", () => {
   it("gives the state it holds, and turns the patch the controller answers into the whole next state", async () => {
     const { c, db, url } = await controller();
     // 70 spokes on hub-fra: enough peers for the controller to send the hub patches.
-    const spokes = (third: number) =>
-      Array.from({ length: 70 }, (_, i) => ({
-        apiVersion: "hubwire/v1",
-        kind: "Node",
-        metadata: { name: `many-${i}` },
-        spec: {
-          network: "corp",
-          role: "spoke",
-          tunnelAddress: `10.100.${third}.${i + 1}`,
-          hubs: ["hub-fra"],
-          publicKey: fakeKey(7000 + i),
-        },
-      }));
+    const spokes = (third: number) => corpSpokes(70, third);
     expectOk(await c.call(c.admin, "POST", "/api/v1/apply", { body: { items: spokes(30) } }));
     const credential = (await nodeCredential(db, "hub-fra")).token;
     const cc = client({ urls: [url], credential, waitSeconds: 5, backoff: FAST });

@@ -5,25 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { type DesiredState, parseDesiredStateAnswer } from "../../model/index.js";
-import { fakeKey } from "../../testing/topology.js";
-import { nodeCredential } from "../testing/agents.js";
+import { corpSpokes, nodeCredential } from "../testing/agents.js";
 import { corpController, type MakeController } from "../testing/api-harness.js";
 import { expectOk } from "../testing/expect-api.js";
 
-/** Spokes on hub-fra only, enough of them for the hub to keep its previous state for patches. */
-const spokes = (count: number, third: number) =>
-  Array.from({ length: count }, (_, i) => ({
-    apiVersion: "hubwire/v1",
-    kind: "Node",
-    metadata: { name: `patch-${i}`, labels: { tier: "branch" } },
-    spec: {
-      network: "corp",
-      role: "spoke",
-      tunnelAddress: `10.100.${third}.${i + 1}`,
-      hubs: ["hub-fra"],
-      publicKey: fakeKey(5000 + i),
-    },
-  }));
+const spokes = (count: number, third: number) => corpSpokes(count, third);
 
 export function patchDeliveryApiSuite(make: MakeController): void {
   describe("GET /agent/v1/config?patch=1", () => {
@@ -71,7 +57,7 @@ export function patchDeliveryApiSuite(make: MakeController): void {
       const stale = await c.call(hub, "GET", "/agent/v1/config?have=gone&patch=1");
       expect(stale.json()).toMatchObject({ kind: "NodeConfig", revision: third.revision });
       // A spoke (few peers) is always sent whole.
-      const spoke = await nodeCredential(c.db, "patch-5");
+      const spoke = await nodeCredential(c.db, "many-5");
       const spokeState = (await c.call(spoke, "GET", "/agent/v1/config")).json() as DesiredState;
       expectOk(
         await c.call(c.admin, "POST", "/api/v1/apply", { body: { items: spokes(70, 22).slice(5, 6) } }),

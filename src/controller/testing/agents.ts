@@ -1,5 +1,6 @@
 /** Helpers for tests of the agent API: node credentials and sample status reports. */
-import type { StatusReport } from "../../model/index.js";
+import type { Node, StatusReport } from "../../model/index.js";
+import { fakeKey } from "../../testing/topology.js";
 import { issueNodeCredential } from "../auth/node-credentials.js";
 import type { Db } from "../db/open.js";
 import type { Credential } from "./api-harness.js";
@@ -34,4 +35,24 @@ export function sampleReport(
       },
     ],
   };
+}
+
+/**
+ * `count` spokes of the corp example's network on hub-fra only, tunnel addresses `10.100.THIRD.i+1`
+ * (another `third` moves them all): enough of them give the hub the peers for patch delivery.
+ */
+export function corpSpokes(count: number, third: number): Node[] {
+  return Array.from({ length: count }, (_, i) => ({
+    apiVersion: "hubwire/v1",
+    kind: "Node",
+    metadata: { name: `many-${i}`, labels: { tier: "branch" } },
+    spec: {
+      network: "corp",
+      role: "spoke",
+      tunnelAddress: `10.100.${third}.${i + 1}`,
+      subnets: [],
+      hubs: ["hub-fra"],
+      publicKey: fakeKey(7000 + i),
+    },
+  }));
 }
