@@ -1,8 +1,8 @@
 /** Patches of arbitrary lists and texts give exactly the target; peers compare on every field. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { PeerConfig } from "./desired-state.js";
-import { listSplices, samePeer, textSplices } from "./desired-state-patch.js";
+import type { PeerConfig, RouteConfig } from "./desired-state.js";
+import { listSplices, samePeer, sameRoute, textSplices } from "./desired-state-patch.js";
 
 describe("desired-state patches", () => {
   it("splice any list into any other, whatever the keys", () => {
@@ -86,5 +86,12 @@ describe("desired-state patches", () => {
       expect(samePeer(peer, changed), k).toBe(false);
     }
     expect(samePeer(peer, { ...peer, allowedIPs: [...peer.allowedIPs] })).toBe(true);
+  });
+
+  it("compare every field of a route", () => {
+    const route: Required<RouteConfig> = { prefix: "10.0.0.0/24", metric: 100 };
+    expect(sameRoute(route, { ...route })).toBe(true);
+    expect(sameRoute(route, { ...route, prefix: "10.0.1.0/24" })).toBe(false);
+    expect(sameRoute(route, { ...route, metric: 200 })).toBe(false);
   });
 });

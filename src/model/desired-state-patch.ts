@@ -74,7 +74,8 @@ export function samePeer(a: PeerConfig, b: PeerConfig): boolean {
   );
 }
 
-const sameRoute = (a: RouteConfig, b: RouteConfig) =>
+/** Equal routes: every field of RouteConfig (tested as samePeer is). */
+export const sameRoute = (a: RouteConfig, b: RouteConfig) =>
   a === b || (a.prefix === b.prefix && a.metric === b.metric);
 
 /** How far ahead `listSplices` looks for an item before it builds the key maps. */
