@@ -36,7 +36,10 @@ interface AuditRow {
 const PG_TITLE = "controller crash safety on PostgreSQL";
 const pg = await withPostgres(PG_TITLE);
 const PASSWORD = "crash-test-password-42";
-const BURST = 200;
+/** Writes at most (the kill comes long before). */
+const BURST = 1000;
+/** Clients writing at once: a batch gathers several of them. */
+const WORKERS = 40;
 /** The kill comes once this many writes were acknowledged: well inside the burst. */
 const KILL_AFTER = 60;
 
@@ -90,22 +93,27 @@ async function crashAndRecover(dataDir: string, databaseUrl?: string): Promise<v
   });
   expect(seed.status, seed.body.toString()).toBe(200);
 
-  // The burst: all at once, each on its own connection; kill -9 after KILL_AFTER acknowledgements.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: BURST });
+  // The burst: WORKERS clients each sending writes one after another (so some are always in
+  // flight, however fast batches commit); kill -9 after KILL_AFTER acknowledgements.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
   const acked: Array<{ path: string; name: string }> = [];
   const refused: string[] = [];
   let failed = 0;
+  let next = 0;
   await Promise.all(
-    Array.from({ length: BURST }, async (_, i) => {
-      const { path, resource } = write(i);
-      try {
-        const res = await request(first.url, "POST", path, { token, body: resource, agent });
-        if (res.status >= 200 && res.status < 300) {
-          acked.push({ path, name: resource.metadata.name });
-          if (acked.length === KILL_AFTER) first.child.kill("SIGKILL");
-        } else refused.push(`${res.status} ${res.body}`);
-      } catch {
-        failed++; // the connection died with the controller: not acknowledged
+    Array.from({ length: WORKERS }, async () => {
+      while (next < BURST) {
+        const { path, resource } = write(next++);
+        try {
+          const res = await request(first.url, "POST", path, { token, body: resource, agent });
+          if (res.status >= 200 && res.status < 300) {
+            acked.push({ path, name: resource.metadata.name });
+            if (acked.length === KILL_AFTER) first.child.kill("SIGKILL");
+          } else refused.push(`${res.status} ${res.body}`);
+        } catch {
+          failed++; // the connection died with the controller: not acknowledged
+          return;
+        }
       }
     }),
   );
