@@ -269,14 +269,16 @@ export const desiredStatePatchSchema = z
   })
   .meta({ description: "A node's desired state as a patch of the revision the agent has" });
 
+/** A splice starts at or after the previous one's end and stays inside the base. */
+function inOrder(from: number, del: number, at: number, length: number, what: string): void {
+  if (from < at || from + del > length) refuse(`${what}: splice at ${from} is out of order or range`);
+}
+
 function applySplices<T>(base: readonly T[], edits: readonly Splice<T>[], what: string): T[] {
   const out: T[] = [];
   let at = 0;
   for (const [from, del, insert] of edits) {
-    if (from < at || from + del > base.length)
-      throw new DesiredStateRefused(
-        `desired state patch refused: ${what}: splice at ${from} is out of order or range`,
-      );
+    inOrder(from, del, at, base.length, what);
     for (let k = at; k < from; k++) out.push(base[k]!);
     for (const item of insert) out.push(item);
     at = from + del;
@@ -289,10 +291,7 @@ function applyTextSplices(base: string, edits: readonly Splice<string>[]): strin
   let out = "";
   let at = 0;
   for (const [from, del, insert] of edits) {
-    if (from < at || from + del > base.length)
-      throw new DesiredStateRefused(
-        `desired state patch refused: firewall: splice at ${from} is out of order or range`,
-      );
+    inOrder(from, del, at, base.length, "firewall");
     out += base.slice(at, from) + insert.join("");
     at = from + del;
   }
@@ -305,22 +304,17 @@ function applyTextSplices(base: string, edits: readonly Splice<string>[]): strin
  */
 export function applyDesiredStatePatch(base: DesiredState, patch: DesiredStatePatch): DesiredState {
   if (patch.base !== base.revision)
-    throw new DesiredStateRefused(
-      `desired state patch refused: it applies to revision ${patch.base}, this agent has ${base.revision}`,
-    );
+    refuse(`it applies to revision ${patch.base}, this agent has ${base.revision}`);
   const { interfaces, firewall, kind: _kind, base: _base, ...head } = patch;
   const byName = new Map(base.interfaces.map((i) => [i.name, i]));
-  const result: DesiredState = {
+  return {
     ...head,
     kind: "NodeConfig",
     interfaces: interfaces.map((entry) => {
       if ("whole" in entry) return entry.whole;
       const { peers, routes, ...fields } = entry.patch;
       const was = byName.get(fields.name);
-      if (!was)
-        throw new DesiredStateRefused(
-          `desired state patch refused: interface ${fields.name} is not in the base`,
-        );
+      if (!was) refuse(`interface ${fields.name} is not in the base`);
       return {
         ...fields,
         peers: applySplices(was.peers, peers, `interfaces.${fields.name}.peers`),
@@ -344,7 +338,6 @@ export function applyDesiredStatePatch(base: DesiredState, patch: DesiredStatePa
                 },
         }),
   };
-  return result;
 }
 
 function refuse(why: string): never {
