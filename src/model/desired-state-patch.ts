@@ -187,13 +187,28 @@ function lineEnd(text: string, at: number): number {
   return end === -1 ? text.length : end;
 }
 
+/**
+ * Characters compared at once while trimming: equality of two substrings is a native comparison
+ * (a hub's script is ≈ 630 KB at 10,000 spokes; compared a character at a time from JavaScript
+ * that took ≈ 8 ms per hub answer, by chunks ≈ 0.5 ms).
+ */
+const CHUNK = 512;
+
 function trimmedSplice(a: string, b: string, offset: number): Splice<string> {
-  let head = 0;
   const shorter = Math.min(a.length, b.length);
+  let head = 0;
+  while (head + CHUNK <= shorter && a.substring(head, head + CHUNK) === b.substring(head, head + CHUNK))
+    head += CHUNK;
   while (head < shorter && a.charCodeAt(head) === b.charCodeAt(head)) head++;
+  const room = shorter - head;
   let tail = 0;
-  while (tail < shorter - head && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail))
-    tail++;
+  while (
+    tail + CHUNK <= room &&
+    a.substring(a.length - tail - CHUNK, a.length - tail) ===
+      b.substring(b.length - tail - CHUNK, b.length - tail)
+  )
+    tail += CHUNK;
+  while (tail < room && a.charCodeAt(a.length - 1 - tail) === b.charCodeAt(b.length - 1 - tail)) tail++;
   return [offset + head, a.length - head - tail, [b.slice(head, b.length - tail)]];
 }
 

@@ -31,11 +31,20 @@ import {
   type PeerSet,
   peersOf,
   samePeerSet,
+  samePeersInPlace,
 } from "./blast-radius.js";
 
 const SYSTEM: Actor = { actor: "system", source: "controller" };
 
 export type { Hold };
+
+/**
+ * A hub's baseline as this process knows it: its peers as read from the row, or the state this
+ * process delivered (its peers are computed from it only when a check needs the set).
+ */
+type Baseline =
+  | { readonly revision: string; readonly peers: PeerSet; readonly state?: undefined }
+  | { readonly revision: string; readonly state: DesiredState; readonly peers?: undefined };
 
 export class DeliveryGuard {
   /** One check per hub at a time in this process (replicas agree through the rows). */
@@ -46,7 +55,7 @@ export class DeliveryGuard {
    * revision matches, its peers (10,000 of them on a large hub) are not parsed again. A row written
    * by another replica, or a write rolled back, just misses.
    */
-  private readonly baselines = new Map<string, { readonly revision: string; readonly peers: PeerSet }>();
+  private readonly baselines = new Map<string, Baseline>();
   /** Each state's peer set, computed once (the commit's check and the delivery both need it). */
   private readonly peerSets = new WeakMap<DesiredState, PeerSet>();
 
@@ -75,26 +84,26 @@ export class DeliveryGuard {
       await this.release(tx, node, state.revision);
       return true;
     }
+    if (baseline?.state !== undefined && samePeersInPlace(baseline.state, state)) {
+      // The peers last delivered, where they were: nothing is removed, and the sets need not be built.
+      if (deliver) await this.remember(tx, node, state, at, { samePeers: true });
+      await this.release(tx, node, state.revision);
+      return true;
+    }
+    const before = baseline && this.peersIn(baseline);
     const peers = this.peersOf(state);
-    const verdict = baseline ? assess(baseline.peers, peers, this.policy) : undefined;
-    if (!baseline || !verdict!.held) {
-      if (deliver) {
-        // Most changes of a hub move a route or an address, not who its peers are.
-        if (baseline && samePeerSet(baseline.peers, peers)) {
-          await touchBaseline(tx, node, state.revision, at);
-          this.baselines.set(node, { revision: state.revision, peers: baseline.peers });
-        } else {
-          await putBaseline(tx, { node, revision: state.revision, peers, deliveredAt: at });
-          this.baselines.set(node, { revision: state.revision, peers });
-        }
-      }
+    const verdict = before ? assess(before, peers, this.policy) : undefined;
+    if (!before || !verdict!.held) {
+      // Most changes of a hub move a route or an address, not who its peers are.
+      if (deliver)
+        await this.remember(tx, node, state, at, { samePeers: !!before && samePeerSet(before, peers) });
       await this.release(tx, node, state.revision);
       return true;
     }
     const hold: Hold = {
       node,
       revision: state.revision,
-      baselineRevision: baseline.revision,
+      baselineRevision: baseline!.revision,
       peersBefore: verdict!.before,
       removed: verdict!.removed.length,
       removedNames: verdict!.removed.slice(0, REMOVED_SAMPLE),
@@ -107,25 +116,43 @@ export class DeliveryGuard {
         action: "delivery-held",
         kind: "Node",
         name: node,
-        before: { revision: baseline.revision, peers: verdict!.before },
+        before: { revision: baseline!.revision, peers: verdict!.before },
         after: hold as unknown as JsonObject,
       });
     }
     return false;
   }
 
-  /** Hub `node`'s stored baseline (revision and peers), its peers from memory when known. */
-  private async baselineOf(
+  /**
+   * `state` is delivered to hub `node`: it becomes the baseline. With the same peers as the stored
+   * baseline only the row's revision moves (a 10,000-peer row is not rewritten).
+   */
+  private async remember(
     tx: Tx,
     node: string,
-  ): Promise<{ readonly revision: string; readonly peers: PeerSet } | undefined> {
+    state: DesiredState,
+    at: string,
+    { samePeers }: { samePeers: boolean },
+  ): Promise<void> {
+    if (samePeers) await touchBaseline(tx, node, state.revision, at);
+    else
+      await putBaseline(tx, { node, revision: state.revision, peers: this.peersOf(state), deliveredAt: at });
+    this.baselines.set(node, { revision: state.revision, state });
+  }
+
+  private peersIn(baseline: Baseline): PeerSet {
+    return baseline.peers ?? this.peersOf(baseline.state);
+  }
+
+  /** Hub `node`'s stored baseline (revision and peers), from memory when this process knows it. */
+  private async baselineOf(tx: Tx, node: string): Promise<Baseline | undefined> {
     const revision = await getBaselineRevision(tx, node);
     if (revision === undefined) return undefined;
     const known = this.baselines.get(node);
     if (known?.revision === revision) return known;
     const row = await getBaseline(tx, node);
     if (!row) return undefined;
-    const read = { revision: row.revision, peers: row.peers };
+    const read: Baseline = { revision: row.revision, peers: row.peers };
     this.baselines.set(node, read);
     return read;
   }
