@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PeerConfig, RouteConfig } from "../model/index.js";
-import { DIGEST_LENGTH, type Fragment, fragmentOf, type NodeChange } from "./hub-fragments.js";
+import { type Fragment, fragmentOf, type NodeChange } from "./hub-fragments.js";
 import type { NetworkPlan } from "./network-plan.js";
 import type { ResolvedNode } from "./resolved.js";
 import { lowerBoundByName } from "./sorted.js";
@@ -24,8 +24,6 @@ export interface Assembly {
    * them is the only O(n) step of a patch, and it must stay a tight loop.
    */
   readonly counts: number[][];
-  /** The fragments' digests, concatenated. */
-  digests: string;
   /** Hash of each block of BLOCK fragments' digests; undefined: not computed since it changed. */
   readonly blockHashes: Array<string | undefined>;
 }
@@ -64,17 +62,21 @@ function inPlaceBlocks(
   return blocks;
 }
 
-/** Concatenated block hashes: the part of a hub's revision that stands for all its fragments. */
+/**
+ * Concatenated block hashes: the part of a hub's revision that stands for all its fragments.
+ * A block's hash is of its fragments' digests joined, read from the fragments themselves (a
+ * concatenation of all 10,000 digests kept for slicing was copied whole on every patch).
+ */
 export function blocksDigest(a: Assembly): string {
   const count = Math.ceil(a.fragments.length / BLOCK);
-  const width = BLOCK * DIGEST_LENGTH;
   let out = "";
   for (let b = 0; b < count; b++) {
     let h = a.blockHashes[b];
     if (h === undefined) {
-      h = createHash("sha256")
-        .update(a.digests.slice(b * width, (b + 1) * width))
-        .digest("base64");
+      let text = "";
+      const end = Math.min(a.fragments.length, (b + 1) * BLOCK);
+      for (let i = b * BLOCK; i < end; i++) text += a.fragments[i]!.digest;
+      h = createHash("sha256").update(text).digest("base64");
       a.blockHashes[b] = h;
     }
     out += h;
@@ -90,7 +92,6 @@ export function assembleAll(plan: NetworkPlan, hub: ResolvedNode, cache: Fragmen
     spokeRoutes: [],
     linkRoutes: plan.hubNames.map(() => []),
     counts: [[], [], ...plan.hubNames.map(() => [])],
-    digests: "",
     blockHashes: [],
   };
   const perHub = cache.forHub(hub.name);
@@ -110,7 +111,6 @@ export function assembleAll(plan: NetworkPlan, hub: ResolvedNode, cache: Fragmen
       for (let i = 0; i < routes.length; i++) list.push(routes[i]!);
     }
   }
-  a.digests = a.fragments.map((f) => f.digest).join("");
   return a;
 }
 
@@ -175,9 +175,5 @@ export function patch(
       inPlace(list, index, drop, added ? [countsOf(added, hubCount)[k]!] : []),
     ),
     blockHashes: inPlaceBlocks(prev.blockHashes, index, drop === 1 && added !== undefined),
-    digests:
-      prev.digests.slice(0, index * DIGEST_LENGTH) +
-      (added?.digest ?? "") +
-      prev.digests.slice((index + drop) * DIGEST_LENGTH),
   };
 }

@@ -32,8 +32,7 @@ export interface NodeChange {
   readonly after?: ResolvedNode;
 }
 
-/** Fragment digests have a fixed length, so a patch can splice the concatenation by offset. */
-export const DIGEST_LENGTH = 22 + 22 + 3;
+// Fragment digests have a fixed length (22 + 22 + 3), so a block's concatenation is unambiguous.
 const NO_PEER = "-".repeat(22);
 
 const nodeDigests = new WeakMap<ResolvedNode, { routing: string; peer: string }>();
