@@ -9,7 +9,7 @@
  * computed once per rule list and shared by every hub of the network.
  */
 import { createHash } from "node:crypto";
-import { DEFAULT_INPUT_ALLOW, type FirewallConfig } from "../model/index.js";
+import { DEFAULT_INPUT_ALLOW, type FirewallConfig, noteScriptParts } from "../model/index.js";
 import { formatPrefix } from "../netaddr/index.js";
 import type { NetworkPlan } from "./network-plan.js";
 import type { ResolvedNetwork, ResolvedNode } from "./resolved.js";
@@ -295,15 +295,17 @@ export function compileFirewall(
     ? `    iifname { ${quoted(links)} } accept comment "judged by the hub where it entered"\n`
     : "";
   // `+` keeps the shared body as one piece of a rope instead of copying it per hub.
-  const script =
-    `table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\ntable inet ${FIREWALL_TABLE} {\n` +
-    body(plan) +
+  const head = `table inet ${FIREWALL_TABLE}\ndelete table inet ${FIREWALL_TABLE}\ntable inet ${FIREWALL_TABLE} {\n`;
+  const shared = body(plan);
+  const tail =
     "\n  chain forward {\n    type filter hook forward priority filter; policy accept;\n" +
     fromLinks +
     `    iifname { ${names} } jump net\n    oifname { ${names} } jump net\n  }\n` +
     inputChain(input) +
     "}\n";
-  return { table: FIREWALL_TABLE, script };
+  const firewall = { table: FIREWALL_TABLE, script: head + shared + tail };
+  noteScriptParts(firewall, head, shared, tail);
+  return firewall;
 }
 
 /**

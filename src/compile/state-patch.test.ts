@@ -91,6 +91,24 @@ describe("patches of compiled states", () => {
     roundTrip(before, after);
   });
 
+  it("are the same whether the scripts' parts are known (compiled) or not (read back)", () => {
+    const { intent } = buildIntent({ spokes: 40, hubs: 2 });
+    const before = states(intent);
+    const after = states(withNode(intent, spokeNode(7, 2, 2)));
+    for (const hub of ["hub-0", "hub-1"]) {
+      const base = before.get(hub)!;
+      const next = after.get(hub)!;
+      // Copies made from JSON carry no record of how their scripts were built.
+      const stored = (s: DesiredState) => JSON.parse(JSON.stringify(s)) as DesiredState;
+      const compiled = diffDesiredStates(base, next);
+      const read = diffDesiredStates(stored(base), stored(next));
+      // The bodies' splices, shifted past the head, are the splices of the whole texts.
+      expect(compiled.firewall).toStrictEqual(read.firewall);
+      expect(roundTrip(base, next)).toStrictEqual(roundTrip(stored(base), stored(next)));
+      expect(parseDesiredStateAnswer(JSON.stringify(read), base)).toStrictEqual(next);
+    }
+  });
+
   it("are refused when they do not apply to the state the agent has", () => {
     const { intent } = buildIntent({ spokes: 20, hubs: 2 });
     const before = states(intent).get("hub-0")!;
