@@ -127,7 +127,8 @@ export function listSplices<T>(
     else {
       const a = base[i]!;
       const b = next[j]!;
-      if (same(a, b)) {
+      // Identity first, inline: most items of a hub's next state are the objects of the last one.
+      if (a === b || same(a, b)) {
         i++;
         j++;
         blind = 0;
