@@ -7,9 +7,9 @@
  * as hubs are machines of their own. Once the controller holds a long poll
  * for every node: (a) one change that affects all of them is applied (the network's persistent
  * keepalive), and the time from sending that request until each agent has the new revision is
- * measured (p50 / p99 / max); (b) `BENCH_SPOKE_CHANGES` (default 100, so that p99 of their 300 arrivals is not simply the slowest) changes of one spoke's tunnel
- * address, one after another, each timed until the nodes it affects (the spoke and its hubs) have it,
- * all arrival times pooled; the controller's peak RSS (VmHWM in /proc/PID/status) over the whole
+ * measured (p50 / p99 / max); (b) `BENCH_SPOKE_CHANGES` (default 100: the p99 of their 300
+ * arrivals is not simply the slowest) changes of one spoke's tunnel address, one after another,
+ * each timed until the nodes it affects (the spoke and its hubs) have it, all arrival times pooled; the controller's peak RSS (VmHWM in /proc/PID/status) over the whole
  * round. Then every agent sends one status report, and the UI's status reads are timed over all
  * nodes. Medians over `BENCH_ROUNDS` rounds (default 3).
  *
