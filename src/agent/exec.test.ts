@@ -18,6 +18,46 @@ describe("localRunner", () => {
     expect((missing as Error).message).toBe("hubwire-no-such-command: not found");
   });
 
+  it("keeps a co-process: answers arrive as written, its end is reported", async () => {
+    let out = "";
+    let got: () => void = () => {};
+    const echoed = new Promise<void>((resolve) => {
+      got = resolve;
+    });
+    let exited: (code: number | null) => void = () => {};
+    const ended = new Promise<number | null>((resolve) => {
+      exited = resolve;
+    });
+    const proc = runner.coprocess!("cat", [], {
+      stdout: (chunk) => {
+        out += chunk;
+        if (out === "one\ntwo\n") got();
+      },
+      stderr: () => {},
+      exit: (code) => exited(code),
+    });
+    proc.write("one\n");
+    proc.write("two\n");
+    // Its handles are unref'd: this timer keeps the test's process alive meanwhile.
+    const timer = setTimeout(() => {}, 5_000);
+    await echoed;
+    proc.stop();
+    expect([0, null]).toContain(await ended); // stdin closed and SIGTERM: whichever ends it first
+    clearTimeout(timer);
+    const missing: (number | null)[] = [];
+    await new Promise<void>((resolve) => {
+      runner.coprocess!("hubwire-no-such-command", [], {
+        stdout: () => {},
+        stderr: () => {},
+        exit: (code) => {
+          missing.push(code);
+          resolve();
+        },
+      });
+    });
+    expect(missing).toEqual([-1]);
+  });
+
   it("looks commands up on its own PATH", () => {
     expect(runner.has("sh")).toBe(true);
     expect(localRunner({ path: "/nonexistent" }).has("sh")).toBe(false);

@@ -61,6 +61,12 @@ export interface Runner {
    * on stdout or stderr to `onLine`, until it exits or is stopped.
    */
   watch(cmd: string, args: readonly string[], onLine: (line: string) => void): Watched;
+  /**
+   * Starts a long-running command that reads requests on stdin and answers on stdout and stderr
+   * (`nft -i`, see `apply/nft-session.ts`), so that each request costs no process start. Absent on
+   * runners that cannot keep one (test fakes): callers then run one command per request.
+   */
+  coprocess?(cmd: string, args: readonly string[], on: CoprocessHandlers): Coprocess;
   /** Whether `cmd` is an executable on this runner's PATH. */
   has(cmd: string): boolean;
 }
@@ -70,6 +76,22 @@ export interface Watched {
   /** Settles when the command has exited (its exit code; null when killed by a signal). */
   readonly exited: Promise<number | null>;
   /** Ends the command (SIGTERM). */
+  stop(): void;
+}
+
+/** Where a {@link Coprocess}'s output goes, as it arrives (UTF-8 chunks, not lines). */
+export interface CoprocessHandlers {
+  stdout(chunk: string): void;
+  stderr(chunk: string): void;
+  /** It exited (its exit code; null when killed by a signal; -1 when it could not start). */
+  exit(code: number | null): void;
+}
+
+/** A command started by {@link Runner.coprocess}. Its handles never keep this process alive. */
+export interface Coprocess {
+  /** Writes `text` to its stdin. */
+  write(text: string): void;
+  /** Ends it: stdin closed, then SIGTERM. */
   stop(): void;
 }
 
@@ -168,6 +190,35 @@ function makeRunner(opts: RunnerOptions): Runner {
       return {
         exited,
         stop: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+        },
+      };
+    },
+    coprocess(cmd, args, on) {
+      const [file, ...rest] = argvOf(cmd, args);
+      const child = spawn(file!, rest, { env, stdio: ["pipe", "pipe", "pipe"] });
+      let exited = false;
+      const exit = (code: number | null) => {
+        if (exited) return;
+        exited = true;
+        on.exit(code);
+      };
+      child.on("error", () => exit(-1));
+      child.on("exit", (code) => exit(code));
+      child.stdin.on("error", () => {}); // a dead child's stdin: seen as its exit
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => on.stdout(chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => on.stderr(chunk));
+      // An idle co-process must not keep the agent (or a test worker) running; when this process
+      // ends, its stdin reaches end of file and it exits too.
+      child.unref();
+      for (const stream of [child.stdin, child.stdout, child.stderr])
+        (stream as unknown as { unref?: () => void }).unref?.();
+      return {
+        write: (text) => {
+          if (!exited) child.stdin.write(text);
+        },
+        stop: () => {
+          child.stdin.end();
           if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
         },
       };

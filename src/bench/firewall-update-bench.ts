@@ -2,18 +2,21 @@
  * The hub firewall's nft step alone (issue 12): a hub's table for BENCH_FW_SPOKES spokes (1,000)
  * of the synthetic topology (`src/testing/topology.ts`), changed by one spoke joining, applied
  * either by loading the whole table (`nft -f` of the stamped script, as before) or by the
- * set-element update the agent now uses; both timed as the `nft` process the agent runs, in a
- * network namespace, alternating (whole there and back, then update there and back) for
- * BENCH_FW_ROUNDS rounds (15). Also times the element diff itself. Needs root and nft; prints a
+ * set-element update, timed as the `nft` process the agent ran for it, and the same update sent
+ * to a long-lived `nft -i` session as the agent now does (`apply/nft-session.ts`), in a network
+ * namespace, alternating (whole there and back, update there and back, session there and back)
+ * for BENCH_FW_ROUNDS rounds (15). Also times the element diff itself. Needs root and nft; prints a
  * SKIP line otherwise. Command: `node dist/bench/firewall-update-bench.js`.
  */
 import { performance } from "node:perf_hooks";
 import {
   firewallHash,
   setElementChanges,
+  setUpdateLine,
   setUpdateScript,
   stampFirewallScript,
 } from "../agent/apply/firewall.js";
+import { NftSession } from "../agent/apply/nft-session.js";
 import { localRunner } from "../agent/exec.js";
 import { compile } from "../compile/index.js";
 import { buildIntent } from "../testing/topology.js";
@@ -58,6 +61,10 @@ async function main(): Promise<void> {
     after: setUpdateScript("hubwire", hb, ha, up),
     before: setUpdateScript("hubwire", ha, hb, down),
   };
+  const line = {
+    after: setUpdateLine("hubwire", hb, ha, up),
+    before: setUpdateLine("hubwire", ha, hb, down),
+  };
   const host = await createBenchHost(`hwfw${process.pid}`);
   try {
     const nft = async (input: string) => {
@@ -65,17 +72,29 @@ async function main(): Promise<void> {
       await host.runner.run("nft", ["-f", "-"], { input });
       return performance.now() - t;
     };
+    const session = new NftSession(host.runner);
+    const viaSession = async (text: string) => {
+      const t = performance.now();
+      const { stderr } = await session.run(text);
+      if (stderr !== "") throw new Error(`nft session refused the update: ${stderr}`);
+      return performance.now() - t;
+    };
     await nft(whole.before);
+    await session.run("list ruleset inet"); // started before timing, as the agent's is warm
     const wholeTimes: number[] = [];
     const updateTimes: number[] = [];
+    const sessionTimes: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       wholeTimes.push(await nft(whole.after), await nft(whole.before));
       updateTimes.push(await nft(update.after), await nft(update.before));
+      sessionTimes.push(await viaSession(line.after), await viaSession(line.before));
     }
-    const [w, u] = [median(wholeTimes), median(updateTimes)];
+    session.stop();
+    const [w, u, s] = [median(wholeTimes), median(updateTimes), median(sessionTimes)];
     process.stdout.write(
       `BENCH firewall-update spokes=${SPOKES} rounds=${ROUNDS}: whole table (${whole.after.length} B) median ${w.toFixed(1)} ms, ` +
         `set update (${update.after.length} B) median ${u.toFixed(1)} ms, ratio ${(w / u).toFixed(2)}; ` +
+        `set update through the nft session median ${s.toFixed(1)} ms, ratio to nft -f ${(u / s).toFixed(1)}; ` +
         `element diff median ${median(diffTimes).toFixed(2)} ms (first ${diffTimes[0]!.toFixed(2)} ms)\n`,
     );
   } finally {

@@ -203,8 +203,9 @@ for (const backendKind of BACKENDS)
 
     it("replaces a firewall that differs from the last applied one without reading the table; reads it otherwise", async () => {
       const last = states.get("hub")!;
+      // `nft -t list ruleset inet`, run on its own or sent to the nft session.
       const reads = (r: { commands: string[][] }) =>
-        r.commands.filter((c) => c[0] === "nft" && c[1] === "-t");
+        r.commands.filter((c) => c[0] === "nft" && c.includes("list") && c.includes("ruleset"));
       intent = { ...intent, defaultAction: "deny" };
       states = compileLab(intent);
       const changed = await apply(hub, states.get("hub")!, { previous: last });

@@ -10,6 +10,7 @@ import { WgUapiBackend } from "../wg/uapi-backend.js";
 import { ApplyError } from "./errors.js";
 import { executePlan } from "./execute.js";
 import { readLiveState } from "./live.js";
+import { NftSession } from "./nft-session.js";
 import { type LiveState, type PlanStep, planApply } from "./plan.js";
 import { validateDesiredState } from "./validate.js";
 
@@ -106,6 +107,9 @@ async function applyNow(desired: DesiredState, opts: ApplyOptions): Promise<Appl
     );
   }
   const backend = opts.backend ?? defaultBackend(opts);
+  // A node with a firewall changes it through its nft session: started now, if it is not
+  // running, so that nft's start overlaps the reads instead of preceding the firewall step.
+  if (desired.firewall !== undefined) NftSession.of(runner)?.warm();
   // A firewall other than the one applied last is loaded whatever the table holds, or its sets
   // are updated by a transaction that checks the table itself: reading it (a process, ≈ 10 ms)
   // could not change what happens. Unknown last state, or the same: read.

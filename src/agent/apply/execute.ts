@@ -8,8 +8,9 @@ import { changed } from "../../wgconf/change-lines.js";
 import type { Runner } from "../exec.js";
 import type { PeerSpec, WgBackend } from "../wg/backend.js";
 import { ApplyError } from "./errors.js";
-import { setUpdateScript, stampFirewallScript } from "./firewall.js";
+import { setUpdateLine, setUpdateScript, stampFirewallScript } from "./firewall.js";
 import { formatStep } from "./format.js";
+import { NftSession, NftSessionError } from "./nft-session.js";
 import { HUBWIRE_ROUTE_PROTO, type PlanStep } from "./plan.js";
 
 /** What the executor needs. */
@@ -67,20 +68,16 @@ async function runStep(step: PlanStep, ctx: ExecuteContext): Promise<void> {
         input: stampFirewallScript(step.table, step.script, step.hash),
       });
       return;
-    case "update-firewall-sets":
-      try {
-        // One transaction, which fails whole unless the table holds the script applied last.
-        await runner.run("nft", ["-f", "-"], {
-          input: setUpdateScript(step.table, step.fromHash, step.hash, step.changes),
-        });
-      } catch (cause) {
-        const why = ((cause as Error).message.split("\n")[0] ?? "").slice(0, 200);
-        ctx.log?.(changed("firewall", `set update refused (${why}); load table inet ${step.table} instead`));
-        await runner.run("nft", ["-f", "-"], {
-          input: stampFirewallScript(step.table, step.script, step.hash),
-        });
-      }
+    case "update-firewall-sets": {
+      const refused = await updateSets(step, ctx);
+      if (refused === undefined) return;
+      const why = (refused.split("\n")[0] ?? "").slice(0, 200);
+      ctx.log?.(changed("firewall", `set update refused (${why}); load table inet ${step.table} instead`));
+      await runner.run("nft", ["-f", "-"], {
+        input: stampFirewallScript(step.table, step.script, step.hash),
+      });
       return;
+    }
     case "delete-firewall":
       await runner.run("nft", ["delete", "table", "inet", step.table]);
       return;
@@ -137,6 +134,37 @@ async function runStep(step: PlanStep, ctx: ExecuteContext): Promise<void> {
     case "delete-interface":
       await backend.delete(step.iface);
       return;
+  }
+}
+
+/**
+ * Runs a set-element update: one transaction, which fails whole unless the table holds the
+ * script applied last. Through the runner's nft session when it has one (no process started),
+ * else, or when the session fails, as `nft -f -` — the same compare-and-swap, so running it
+ * again after a session died mid-request is safe: if the first one took, this one is refused
+ * and the table is loaded whole. Undefined when it took; else what nft said.
+ */
+async function updateSets(
+  step: Extract<PlanStep, { op: "update-firewall-sets" }>,
+  ctx: ExecuteContext,
+): Promise<string | undefined> {
+  const session = NftSession.of(ctx.runner);
+  if (session !== undefined) {
+    try {
+      const { stderr } = await session.run(setUpdateLine(step.table, step.fromHash, step.hash, step.changes));
+      return stderr === "" ? undefined : stderr;
+    } catch (e) {
+      if (!(e instanceof NftSessionError)) throw e;
+      ctx.log?.(`nft session: ${e.message}; running nft -f instead`);
+    }
+  }
+  try {
+    await ctx.runner.run("nft", ["-f", "-"], {
+      input: setUpdateScript(step.table, step.fromHash, step.hash, step.changes),
+    });
+    return undefined;
+  } catch (cause) {
+    return (cause as Error).message;
   }
 }
 

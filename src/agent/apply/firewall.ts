@@ -302,11 +302,33 @@ export function setUpdateScript(
   toHash: string,
   changes: readonly SetElementChange[],
 ): string {
+  return `${setUpdateCommands(table, fromHash, toHash, changes).join("\n")}\n`;
+}
+
+/**
+ * The same transaction as {@link setUpdateScript} as one line of `;`-separated commands, which
+ * `nft -i` runs as one transaction (see `nft-session.ts`).
+ */
+export function setUpdateLine(
+  table: string,
+  fromHash: string,
+  toHash: string,
+  changes: readonly SetElementChange[],
+): string {
+  return setUpdateCommands(table, fromHash, toHash, changes).join("; ");
+}
+
+function setUpdateCommands(
+  table: string,
+  fromHash: string,
+  toHash: string,
+  changes: readonly SetElementChange[],
+): string[] {
   const lines = [`delete chain inet ${table} ${markerChain(fromHash)}`];
   for (const c of changes)
     if (c.remove.length > 0) lines.push(`delete element inet ${table} ${c.set} { ${c.remove.join(", ")} }`);
   for (const c of changes)
     if (c.add.length > 0) lines.push(`add element inet ${table} ${c.set} { ${c.add.join(", ")} }`);
   lines.push(`add chain inet ${table} ${markerChain(toHash)} { comment "${MARKER_COMMENT}"; }`);
-  return `${lines.join("\n")}\n`;
+  return lines;
 }

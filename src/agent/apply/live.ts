@@ -7,6 +7,7 @@
 import type { Runner } from "../exec.js";
 import type { WgBackend } from "../wg/backend.js";
 import { MARKER_LINE } from "./firewall.js";
+import { NftSession, NftSessionError } from "./nft-session.js";
 import {
   HUBWIRE_ROUTE_PROTO,
   isOwnedName,
@@ -101,7 +102,7 @@ function forwardingOf(entries: readonly IpNetconf[]): LiveState["forwarding"] {
  * table, so absence is not read from a (localised) error message.
  */
 export async function readFirewall(runner: Runner, table: string): Promise<LiveFirewall> {
-  const listing = (await runner.run("nft", ["-t", "list", "ruleset", "inet"])).stdout;
+  const listing = await listRuleset(runner);
   const text = `\n${listing}`;
   const head = `\ntable inet ${table} {\n`;
   const at = text.indexOf(head);
@@ -111,6 +112,24 @@ export async function readFirewall(runner: Runner, table: string): Promise<LiveF
   const block = text.slice(at + head.length - 1, end < 0 ? text.length : end + 1);
   const hashes = [...block.matchAll(MARKER_LINE)].map((m) => m[1]!);
   return { exists: true, hash: hashes.length === 1 ? hashes[0]! : null };
+}
+
+/**
+ * `nft -t list ruleset inet`, through the runner's nft session when it has one (no process
+ * started), else — or when the session fails — as its own process. Throws when nft refuses.
+ */
+async function listRuleset(runner: Runner): Promise<string> {
+  const session = NftSession.of(runner);
+  if (session !== undefined) {
+    try {
+      const { stdout, stderr } = await session.run("list ruleset inet");
+      if (stderr !== "") throw new Error(`nft -t list ruleset inet: ${stderr.trim()}`);
+      return stdout;
+    } catch (e) {
+      if (!(e instanceof NftSessionError)) throw e;
+    }
+  }
+  return (await runner.run("nft", ["-t", "list", "ruleset", "inet"])).stdout;
 }
 
 const noop = () => {};

@@ -139,9 +139,10 @@ spec: { network: corp, role: spoke, tunnelAddress: 10.100.1.99, hubs: [hub-fra],
     const { url, credential, state } = await pskController();
     const dir = await stateDir();
     const signal = new AbortController().signal;
-    const fetched = await new PresharedKeys({ client: () => client(url, credential), dir, log, signal }).for(
-      state,
-    );
+    const first = new PresharedKeys({ client: () => client(url, credential), dir, log, signal });
+    const fetched = await first.for(state);
+    // The apply does not wait for the write; the saving of the last applied state does.
+    await first.saved();
     const restarted = new PresharedKeys({
       client: () => client("http://127.0.0.1:9", credential),
       dir,
@@ -150,6 +151,30 @@ spec: { network: corp, role: spoke, tunnelAddress: 10.100.1.99, hubs: [hub-fra],
     });
     expect(await restarted.for(state)).toEqual(fetched);
     expect(lines).toContain("could not fetch preshared keys; using saved ones");
+  });
+
+  it("reports a failed save once, through saved(), and fetches the keys again next time", async () => {
+    const { url, credential, state } = await pskController();
+    const real = await stateDir();
+    let fail = true;
+    const dir: StateDir = {
+      ...real,
+      writePresharedKeys: (k) => (fail ? Promise.reject(new Error("disk full")) : real.writePresharedKeys(k)),
+    };
+    const keys = new PresharedKeys({
+      client: () => client(url, credential),
+      dir,
+      log,
+      signal: new AbortController().signal,
+    });
+    expect((await keys.for(state)).size).toBeGreaterThan(0); // usable before the write settles
+    await expect(keys.saved()).rejects.toThrow(/could not save preshared keys: disk full/);
+    await expect(keys.saved()).resolves.toBeUndefined();
+    fail = false;
+    await keys.for(state);
+    expect(keys.fetches).toBe(2);
+    await keys.saved();
+    expect((await real.readPresharedKeys()).size).toBeGreaterThan(0);
   });
 });
 

@@ -109,7 +109,8 @@ async function run(o: AgentOptions, started: (rotation: KeyRotation) => void): P
     client: () => client,
     applier,
     failover,
-    runner,
+    // None given: this machine's devices are read through their UAPI sockets (no `wg` process).
+    ...(o.runner ? { runner: o.runner } : {}),
     version: o.version,
     log,
     signal,

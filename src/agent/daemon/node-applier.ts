@@ -89,6 +89,8 @@ export class NodeApplier {
         ...(this.applied ? { previous: this.applied } : {}),
         log: (line) => deps.log.info({ revision: desired.revision }, line),
       });
+      // Before the state naming them becomes the last applied one (see `PresharedKeys.saved`).
+      await deps.keys.saved();
       this.applied = desired;
       this.error = null;
       const routes = carriers(routed);

@@ -19,7 +19,8 @@ export class StatusReporter {
       readonly client: () => ConfigClient;
       readonly applier: NodeApplier;
       readonly failover: FailoverMonitor;
-      readonly runner: Runner;
+      /** Where commands run; absent: this machine, whose WireGuard is read over UAPI. */
+      readonly runner?: Runner;
       readonly version: string;
       readonly log: AgentLog;
       readonly signal: AbortSignal;
