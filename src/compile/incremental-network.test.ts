@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { networkSpec } from "../model/resources.js";
 import type { Network, Node, PeerOverride } from "../model/index.js";
+import { networkSpec } from "../model/resources.js";
 import { buildIntent, spokeNode } from "../testing/topology.js";
 import { renderJson } from "../wgconf/index.js";
 import { compile } from "./compile.js";
@@ -89,7 +89,9 @@ describe("IncrementalCompiler.upsertNetwork", () => {
             for (const s of steps) {
               const network = intent.networks[0]!;
               if (s.op === "mtu" || s.op === "keepalive" || s.op === "description") {
-                const field = { mtu: "mtu", keepalive: "persistentKeepalive", description: "description" }[s.op];
+                const field = { mtu: "mtu", keepalive: "persistentKeepalive", description: "description" }[
+                  s.op
+                ];
                 const changed: Network = { ...network, spec: { ...network.spec, [field]: s.value } };
                 intent = { ...intent, networks: [changed] };
                 const revisions = new Map([...inc.currentStates].map(([n, st]) => [n, st.revision]));

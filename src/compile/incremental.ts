@@ -20,8 +20,8 @@ import { type CompileResult, compileNode, compileWithPlans, type NetworkWork } f
 import { carryElements } from "./firewall.js";
 import type { FragmentCache } from "./hub-state.js";
 import { type EffectiveNode, groupResources, type Intent } from "./intent.js";
-import { type CompileOptions, makePlan, type NetworkPlan } from "./network-plan.js";
 import { onlyPatchableFields } from "./network-fields.js";
+import { type CompileOptions, makePlan, type NetworkPlan } from "./network-plan.js";
 import { updateNetworkFields } from "./network-update.js";
 import { NodeIndex } from "./node-index.js";
 import { resolveIntent, toResolvedNode } from "./resolve.js";
