@@ -13,6 +13,7 @@ import { type ListenHandlers, type Listening, listenPostgres } from "./pg-listen
 import { createPostgresKysely, serializableTransaction } from "./postgres.js";
 import type { Database, DialectName } from "./schema.js";
 import { ImmediateSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-immediate.js";
+import { type ReadRow, sqliteReader } from "./sqlite-reader.js";
 import { withStatementCache } from "./sqlite-statements.js";
 
 /** What repository functions run on: a transaction (Kysely's `Transaction` is a `Kysely`). */
@@ -47,6 +48,12 @@ export interface Db {
    * `channel` over a dedicated connection, so replicas can wake each other (see pg-listen.ts).
    */
   readonly listen?: (channel: string, handlers: ListenHandlers) => Promise<Listening>;
+  /**
+   * SQLite only (undefined on PostgreSQL): one row of a read-only statement with `?` parameters,
+   * run at once on a dedicated read connection (sqlite-reader.ts), committed data only. For the
+   * hot reads of agent requests; `sql` is a constant text (each distinct one stays prepared).
+   */
+  readonly readRow?: ReadRow;
   /** Closes connections; later calls do nothing. */
   close(): Promise<void>;
 }
@@ -90,8 +97,19 @@ export async function openDatabase(options: OpenOptions): Promise<Db> {
   }
   const kysely = await openSqlite(options.dataDir);
   const transaction = <T>(fn: (tx: Tx) => Promise<T>) => kysely.transaction().execute(fn);
-  return ready(kysely, "sqlite", transaction, (_lock, fn) => transaction(fn));
+  const db = await ready(kysely, "sqlite", transaction, (_lock, fn) => transaction(fn));
+  const reader = sqliteReader(sqliteFile(options.dataDir), SQLITE_BUSY_TIMEOUT_MS);
+  return {
+    ...db,
+    readRow: reader.get,
+    close: () => {
+      reader.close();
+      return db.close();
+    },
+  };
 }
+
+const sqliteFile = (dataDir: string) => join(dataDir, "hubwire.db");
 
 function checkPostgresUrl(databaseUrl: string): void {
   let protocol: string;
@@ -112,7 +130,7 @@ function checkPostgresUrl(databaseUrl: string): void {
 
 async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const file = join(dataDir, "hubwire.db");
+  const file = sqliteFile(dataDir);
   // Password and token hashes live here: create it private (SQLite gives -wal/-shm the same mode).
   await (await open(file, "a", 0o600)).close();
   let sqlite: BetterSqlite3.Database;

@@ -1,0 +1,50 @@
+/** Shared tests of repo-node-credentials.ts, run against every dialect. */
+import { describe, expect, it } from "vitest";
+import {
+  deleteNodeCredential,
+  putNodeCredential,
+  readNodeCredential,
+  revokeNodeCredential,
+} from "./repo-node-credentials.js";
+import type { Harness } from "./suite-harness.js";
+
+const T0 = "2026-01-01T00:00:00.000Z";
+const T1 = "2026-01-01T01:00:00.000Z";
+
+export function nodeCredentialsSuite(h: Harness): void {
+  describe("node credentials", () => {
+    it("reads each write as soon as it is committed, on this handle and on another replica's", async () => {
+      const open = await h.fresh();
+      const writer = await open();
+      const replica = await open();
+      for (const db of [writer, replica]) expect(await readNodeCredential(db, "spoke-a")).toBeUndefined();
+
+      expect(await writer.transaction((tx) => putNodeCredential(tx, "spoke-a", "h1", T0))).toBe(true);
+      const issued = { node: "spoke-a", secret_hash: "h1", issued_at: T0, revoked_at: null };
+      for (const db of [writer, replica]) expect(await readNodeCredential(db, "spoke-a")).toEqual(issued);
+
+      // Revoked on the other replica: the next read on either sees it.
+      expect(await replica.transaction((tx) => revokeNodeCredential(tx, "spoke-a", T1))).toBe(true);
+      for (const db of [writer, replica])
+        expect(await readNodeCredential(db, "spoke-a")).toEqual({ ...issued, revoked_at: T1 });
+
+      await writer.transaction((tx) => deleteNodeCredential(tx, "spoke-a"));
+      for (const db of [writer, replica]) expect(await readNodeCredential(db, "spoke-a")).toBeUndefined();
+    });
+
+    it("does not see a write whose transaction has not committed, nor one rolled back", async () => {
+      const db = await h.db();
+      let inside: unknown = "not read";
+      await expect(
+        db.transaction(async (tx) => {
+          await putNodeCredential(tx, "spoke-b", "h2", T0);
+          // Outside the transaction (SQLite: the read connection; PostgreSQL: another pooled one).
+          if (db.readRow) inside = await readNodeCredential(db, "spoke-b");
+          throw new Error("roll back");
+        }),
+      ).rejects.toThrow("roll back");
+      if (db.readRow) expect(inside).toBeUndefined();
+      expect(await readNodeCredential(db, "spoke-b")).toBeUndefined();
+    });
+  });
+}
