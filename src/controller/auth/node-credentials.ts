@@ -64,7 +64,7 @@ export async function authenticateNode(db: Db, request: FastifyRequest): Promise
   // Read on every request, by design: a credential cache would have to learn of a revocation on
   // another replica (PostgreSQL) before the next request, which nothing short of this read can
   // promise. What is made cheap instead is the read (readNodeCredential: a prepared statement on
-  // SQLite's read connection, a query compiled once on PostgreSQL).
+  // SQLite, a query compiled once on PostgreSQL).
   const row = await readNodeCredential(db, parsed.node);
   if (!row || row.revoked_at !== null || !safeEqualHex(row.secret_hash, hashSecret(parsed.secret))) {
     throw denied();

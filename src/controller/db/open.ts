@@ -13,7 +13,7 @@ import { type ListenHandlers, type Listening, listenPostgres } from "./pg-listen
 import { createPostgresKysely, serializableTransaction } from "./postgres.js";
 import type { Database, DialectName } from "./schema.js";
 import { ImmediateSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-immediate.js";
-import { type ReadRow, sqliteReader } from "./sqlite-reader.js";
+import { type ReadRow, sqliteRowReader } from "./sqlite-row-reader.js";
 import { withStatementCache } from "./sqlite-statements.js";
 
 /** What repository functions run on: a transaction (Kysely's `Transaction` is a `Kysely`). */
@@ -50,8 +50,8 @@ export interface Db {
   readonly listen?: (channel: string, handlers: ListenHandlers) => Promise<Listening>;
   /**
    * SQLite only (undefined on PostgreSQL): one row of a read-only statement with `?` parameters,
-   * run at once on a dedicated read connection (sqlite-reader.ts), committed data only. For the
-   * hot reads of agent requests; `sql` is a constant text (each distinct one stays prepared).
+   * committed data only, without Kysely's per-query cost (sqlite-row-reader.ts). For the hot
+   * reads of agent requests; `sql` is a constant text (each distinct one stays prepared).
    */
   readonly readRow?: ReadRow;
   /** Closes connections; later calls do nothing. */
@@ -95,21 +95,11 @@ export async function openDatabase(options: OpenOptions): Promise<Db> {
     );
     return { ...db, listen: (channel, handlers) => listenPostgres(url, channel, handlers) };
   }
-  const kysely = await openSqlite(options.dataDir);
+  const { kysely, sqlite } = await openSqlite(options.dataDir);
   const transaction = <T>(fn: (tx: Tx) => Promise<T>) => kysely.transaction().execute(fn);
   const db = await ready(kysely, "sqlite", transaction, (_lock, fn) => transaction(fn));
-  const reader = sqliteReader(sqliteFile(options.dataDir), SQLITE_BUSY_TIMEOUT_MS);
-  return {
-    ...db,
-    readRow: reader.get,
-    close: () => {
-      reader.close();
-      return db.close();
-    },
-  };
+  return { ...db, readRow: sqliteRowReader(sqlite, kysely) };
 }
-
-const sqliteFile = (dataDir: string) => join(dataDir, "hubwire.db");
 
 function checkPostgresUrl(databaseUrl: string): void {
   let protocol: string;
@@ -128,9 +118,11 @@ function checkPostgresUrl(databaseUrl: string): void {
   }
 }
 
-async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
+async function openSqlite(
+  dataDir: string,
+): Promise<{ kysely: Kysely<Database>; sqlite: BetterSqlite3.Database }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const file = sqliteFile(dataDir);
+  const file = join(dataDir, "hubwire.db");
   // Password and token hashes live here: create it private (SQLite gives -wal/-shm the same mode).
   await (await open(file, "a", 0o600)).close();
   let sqlite: BetterSqlite3.Database;
@@ -150,9 +142,10 @@ async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
     sqlite.close();
     throw new Error(`cannot set up SQLite database ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return new Kysely<Database>({
+  const kysely = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
   });
+  return { kysely, sqlite };
 }
 
 async function ready(

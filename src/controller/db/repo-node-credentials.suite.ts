@@ -34,17 +34,27 @@ export function nodeCredentialsSuite(h: Harness): void {
 
     it("does not see a write whose transaction has not committed, nor one rolled back", async () => {
       const db = await h.db();
-      let inside: unknown = "not read";
+      let during: Promise<unknown> | undefined;
       await expect(
         db.transaction(async (tx) => {
           await putNodeCredential(tx, "spoke-b", "h2", T0);
-          // Outside the transaction (SQLite: the read connection; PostgreSQL: another pooled one).
-          if (db.readRow) inside = await readNodeCredential(db, "spoke-b");
+          // Asked while the transaction is open, not awaited in it (SQLite: it waits for the
+          // connection the transaction holds; PostgreSQL: another pooled connection).
+          during = readNodeCredential(db, "spoke-b");
           throw new Error("roll back");
         }),
       ).rejects.toThrow("roll back");
-      if (db.readRow) expect(inside).toBeUndefined();
+      expect(await during).toBeUndefined();
       expect(await readNodeCredential(db, "spoke-b")).toBeUndefined();
+
+      // SQLite: a read asked during a transaction waits for it, so it sees what it committed.
+      if (db.dialect !== "sqlite") return;
+      let pending: Promise<unknown> | undefined;
+      await db.transaction(async (tx) => {
+        await putNodeCredential(tx, "spoke-c", "h3", T0);
+        pending = readNodeCredential(db, "spoke-c");
+      });
+      expect(await pending).toMatchObject({ node: "spoke-c" });
     });
   });
 }

@@ -41,8 +41,8 @@ const credentialQueries = new WeakMap<Tx, string>();
 
 /**
  * The credential row of `node` as committed now, read the cheapest way the database allows: on
- * SQLite a prepared statement on the read connection (Db.readRow); elsewhere the query Kysely
- * compiled once, run as is. Either way the row itself is read on every call — nothing is cached
+ * SQLite a prepared statement run at once (Db.readRow); elsewhere the query Kysely compiled
+ * once, run as is. Either way the row itself is read on every call — nothing is cached
  * that a revocation (on this replica or another) could outlive.
  */
 export async function readNodeCredential(db: Db, node: string): Promise<NodeCredentialRecord | undefined> {
