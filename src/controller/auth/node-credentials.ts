@@ -63,8 +63,8 @@ export async function authenticateNode(db: Db, request: FastifyRequest): Promise
   if (!parsed) throw denied();
   // Read on every request, by design: a credential cache would have to learn of a revocation on
   // another replica (PostgreSQL) before the next request, which nothing short of this read can
-  // promise. What is made cheap instead is the read (readNodeCredential: a prepared statement on
-  // SQLite, a query compiled once on PostgreSQL).
+  // promise. What is made cheap instead is the read (readNodeCredential: on SQLite one prepared
+  // statement for the requests of one event-loop turn, on PostgreSQL a query compiled once).
   const row = await readNodeCredential(db, parsed.node);
   if (!row || row.revoked_at !== null || !safeEqualHex(row.secret_hash, hashSecret(parsed.secret))) {
     throw denied();

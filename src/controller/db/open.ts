@@ -13,7 +13,7 @@ import { type ListenHandlers, type Listening, listenPostgres } from "./pg-listen
 import { createPostgresKysely, serializableTransaction } from "./postgres.js";
 import type { Database, DialectName } from "./schema.js";
 import { ImmediateSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-immediate.js";
-import { type ReadRow, sqliteRowReader } from "./sqlite-row-reader.js";
+import { type ReadByKey, sqliteRowReader } from "./sqlite-row-reader.js";
 import { withStatementCache } from "./sqlite-statements.js";
 
 /** What repository functions run on: a transaction (Kysely's `Transaction` is a `Kysely`). */
@@ -49,11 +49,11 @@ export interface Db {
    */
   readonly listen?: (channel: string, handlers: ListenHandlers) => Promise<Listening>;
   /**
-   * SQLite only (undefined on PostgreSQL): one row of a read-only statement with `?` parameters,
-   * committed data only, without Kysely's per-query cost (sqlite-row-reader.ts). For the hot
-   * reads of agent requests; `sql` is a constant text (each distinct one stays prepared).
+   * SQLite only (undefined on PostgreSQL): one row by key, committed data only, without Kysely's
+   * per-query cost and batched per turn of the event loop (sqlite-row-reader.ts). For the hot
+   * reads of agent requests.
    */
-  readonly readRow?: ReadRow;
+  readonly readByKey?: ReadByKey;
   /** Closes connections; later calls do nothing. */
   close(): Promise<void>;
 }
@@ -98,7 +98,7 @@ export async function openDatabase(options: OpenOptions): Promise<Db> {
   const { kysely, sqlite } = await openSqlite(options.dataDir);
   const transaction = <T>(fn: (tx: Tx) => Promise<T>) => kysely.transaction().execute(fn);
   const db = await ready(kysely, "sqlite", transaction, (_lock, fn) => transaction(fn));
-  return { ...db, readRow: sqliteRowReader(sqlite, kysely) };
+  return { ...db, readByKey: sqliteRowReader(sqlite, kysely) };
 }
 
 function checkPostgresUrl(databaseUrl: string): void {

@@ -32,6 +32,21 @@ export function nodeCredentialsSuite(h: Harness): void {
       for (const db of [writer, replica]) expect(await readNodeCredential(db, "spoke-a")).toBeUndefined();
     });
 
+    it("answers lookups asked together each with its own row (batched on SQLite)", async () => {
+      const db = await h.db();
+      await db.transaction(async (tx) => {
+        for (let i = 0; i < 50; i += 2) await putNodeCredential(tx, `spoke-${i}`, `h${i}`, T0);
+      });
+      const names = Array.from({ length: 50 }, (_, i) => `spoke-${i % 50}`).concat(["spoke-4", "spoke-5"]);
+      const rows = await Promise.all(names.map((n) => readNodeCredential(db, n)));
+      rows.forEach((row, k) => {
+        const i = Number(names[k]!.slice(6));
+        if (i % 2 === 0)
+          expect(row).toEqual({ node: names[k], secret_hash: `h${i}`, issued_at: T0, revoked_at: null });
+        else expect(row).toBeUndefined();
+      });
+    });
+
     it("does not see a write whose transaction has not committed, nor one rolled back", async () => {
       const db = await h.db();
       let during: Promise<unknown> | undefined;

@@ -41,14 +41,15 @@ const credentialQueries = new WeakMap<Tx, string>();
 
 /**
  * The credential row of `node` as committed now, read the cheapest way the database allows: on
- * SQLite a prepared statement run at once (Db.readRow); elsewhere the query Kysely compiled
- * once, run as is. Either way the row itself is read on every call — nothing is cached
+ * SQLite a prepared statement shared by the lookups of one turn of the event loop (Db.readByKey);
+ * elsewhere the query Kysely compiled once, run as is. Either way the row itself is read on every call — nothing is cached
  * that a revocation (on this replica or another) could outlive.
  */
 export async function readNodeCredential(db: Db, node: string): Promise<NodeCredentialRecord | undefined> {
-  if (db.readRow)
-    return db.readRow<NodeCredentialRecord>(
-      "select node, secret_hash, issued_at, revoked_at from node_credentials where node = ?",
+  if (db.readByKey)
+    return db.readByKey<NodeCredentialRecord>(
+      "select node, secret_hash, issued_at, revoked_at from node_credentials where node in (select value from json_each(?))",
+      "node",
       node,
     );
   let text = credentialQueries.get(db.kysely);
