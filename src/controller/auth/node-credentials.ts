@@ -14,7 +14,7 @@ import {
 } from "../db/repo-node-credentials.js";
 import { DomainError } from "../errors.js";
 import type { Principal } from "./principal.js";
-import { hashSecret, newSecret, safeEqualHex } from "./secrets.js";
+import { hashSecret, matchesSecretHash, newSecret } from "./secrets.js";
 
 /** `hwn_` + node name (a DNS label: no `_`) + `_` + 43 base64url characters (32 bytes). */
 const CREDENTIAL = /^hwn_([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)_([A-Za-z0-9_-]{43})$/;
@@ -66,7 +66,7 @@ export async function authenticateNode(db: Db, request: FastifyRequest): Promise
   // promise. What is made cheap instead is the read (readNodeCredential: on SQLite one prepared
   // statement for the requests of one event-loop turn, on PostgreSQL a query compiled once).
   const row = await readNodeCredential(db, parsed.node);
-  if (!row || row.revoked_at !== null || !safeEqualHex(row.secret_hash, hashSecret(parsed.secret))) {
+  if (!row || row.revoked_at !== null || !matchesSecretHash(row.secret_hash, parsed.secret)) {
     throw denied();
   }
   return { kind: "node", id: parsed.node, actor: `node:${parsed.node}`, role: "viewer", node: parsed.node };
