@@ -26,7 +26,10 @@ export interface Fragment {
   readonly digest: string;
 }
 
-/** One node replaced, added (no `before`) or removed (no `after`) since the last assembly. */
+/**
+ * One node replaced, added (no `before`) or removed (no `after`) since the last assembly; neither:
+ * no fragment changed (a network field no fragment carries, see network-fields.ts).
+ */
 export interface NodeChange {
   readonly before?: ResolvedNode;
   readonly after?: ResolvedNode;

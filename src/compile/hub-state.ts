@@ -27,7 +27,7 @@ export interface HubInterfaces {
  * spoke go where the spoke is active (metric 100); other paths stay as
  * fallbacks with higher metrics for the agent's failover. With `change`, the
  * previous assembly of this hub is patched instead of rebuilt (the caller
- * guarantees nothing else changed since).
+ * guarantees nothing else changed since); an empty `change` reuses it as it is.
  */
 export function hubInterfaces(
   plan: NetworkPlan,
@@ -36,7 +36,14 @@ export function hubInterfaces(
   change?: NodeChange,
 ): HubInterfaces {
   const prev = cache.assemblies.get(hub.name);
-  const a = prev && change ? patch(prev, plan, hub, cache, change) : assembleAll(plan, hub, cache);
+  // The assembly's arrays are never changed once handed out, so an unchanged one is reused whole.
+  const unchanged = change !== undefined && !change.before && !change.after;
+  const a =
+    prev && change
+      ? unchanged
+        ? prev
+        : patch(prev, plan, hub, cache, change)
+      : assembleAll(plan, hub, cache);
   cache.assemblies.set(hub.name, a);
   const interfaces: InterfaceConfig[] = [
     {

@@ -5,23 +5,30 @@
  * nodes whose destination class included it, and mesh peers. The result is
  * identical to a full compile of the same intent (a test holds it to that).
  *
- * Changes the incremental path cannot express exactly — hubs, networks,
- * policies, unpinned tunnel addresses, enrollments — fall back to a full
- * compile, so callers never need to know which path ran.
+ * A Network change of fields that are a per-node field update (MTU,
+ * keepalive: network-fields.ts) recompiles each node of the network from
+ * its current plan and reuses the hubs' assemblies.
+ *
+ * Changes the incremental path cannot express exactly — hubs, other network
+ * fields, policies, unpinned tunnel addresses, enrollments — fall back to a
+ * full compile, so callers never need to know which path ran.
  */
-import type { DesiredState, Enrollment, Issue, Node } from "../model/index.js";
+import type { DesiredState, Enrollment, Issue, Network, Node } from "../model/index.js";
 import { allocateFromPools, formatIp, PoolExhaustedError, type Prefix } from "../netaddr/index.js";
 import { addressPoolsFor } from "./address-pools.js";
 import { type CompileResult, compileNode, compileWithPlans, type NetworkWork } from "./compile.js";
 import { carryElements } from "./firewall.js";
 import type { FragmentCache } from "./hub-state.js";
 import { type EffectiveNode, groupResources, type Intent } from "./intent.js";
+import { onlyPatchableFields } from "./network-fields.js";
 import { type CompileOptions, makePlan, type NetworkPlan } from "./network-plan.js";
+import { updateNetworkFields } from "./network-update.js";
 import { NodeIndex } from "./node-index.js";
 import { resolveIntent, toResolvedNode } from "./resolve.js";
 import type { ResolvedIntent, ResolvedNetwork, ResolvedNode } from "./resolved.js";
 import { type ResolvedRule, type ResolvedSide, updateSide } from "./selectors.js";
 import { lowerBoundByName } from "./sorted.js";
+import { checkNetwork } from "./validate-network.js";
 import { checkNode, type NetworkFacts } from "./validate-nodes.js";
 
 export interface UpdateResult {
@@ -246,6 +253,54 @@ export class IncrementalCompiler {
     this.index.add(ns.net.name, resolved);
     this.intent = next;
     return this.apply(ns, prevResolved, resolved);
+  }
+
+  /**
+   * Whether upsertNetwork(network) takes the incremental path: the network is compiled, only
+   * patchable fields differ, and IPAM chooses no node's address (a full compile reports those
+   * allocations for the caller to pin; this path does not).
+   */
+  patchesNetwork(network: Network): boolean {
+    const prev = this.intent.networks.find((n) => n.metadata.name === network.metadata.name);
+    const ns = this.networks.get(network.metadata.name);
+    return (
+      prev !== undefined &&
+      ns !== undefined &&
+      onlyPatchableFields(prev, network) &&
+      !ns.net.nodes.some((n) => n.allocated)
+    );
+  }
+
+  /**
+   * Creates or replaces one Network. A change of fields that are a per-node field update
+   * (network-fields.ts: MTU, keepalive) recompiles the network's nodes from its current plan;
+   * anything else, or a network with nodes IPAM still addresses, is a full compile.
+   */
+  upsertNetwork(network: Network): UpdateOutcome {
+    const name = network.metadata.name;
+    const prev = this.intent.networks.find((n) => n.metadata.name === name);
+    const networks = prev
+      ? this.intent.networks.map((n) => (n === prev ? network : n))
+      : [...this.intent.networks, network];
+    const next = { ...this.intent, networks };
+    const ns = this.networks.get(name);
+    if (!prev || !ns || !this.patchesNetwork(network)) return this.fallback(next);
+    // The network's own checks read none of the patchable fields; run them all the same, and let a
+    // full compile report what they find (every issue, as it would word them).
+    const facts = checkNetwork(network, []);
+    if (!facts) return this.fallback(next);
+    const update = updateNetworkFields(ns.plan, ns.cache, network, this.options);
+    if (update.issues.length > 0) return this.fallback(next);
+    this.intent = next;
+    ns.net = update.plan.net;
+    ns.plan = update.plan;
+    ns.facts = { ...ns.facts, resource: network };
+    const changed: string[] = [];
+    for (const [node, state] of update.states) {
+      if (this.states.get(node)?.revision !== state.revision) changed.push(node);
+      this.states.set(node, state);
+    }
+    return { ok: true, states: this.states, changed: changed.sort(), incremental: true };
   }
 
   /** Removes one Node. */

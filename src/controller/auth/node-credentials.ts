@@ -2,19 +2,19 @@
  * A node's own credential for the agent API (SPEC §4): issued when its enrollment is approved,
  * presented as `Authorization: Bearer hwn_NODE_SECRET`. Only the secret's SHA-256 is stored; the
  * node name in the credential finds the row. Revocation takes effect on the next request, since
- * every request reads the row (the agent API has no cache to outlive a revocation).
+ * every request reads the row as committed (the agent API has no cache to outlive a revocation).
  */
 import type { FastifyRequest } from "fastify";
 import type { Db, Tx } from "../db/open.js";
 import {
   deleteNodeCredential,
-  getNodeCredential,
   putNodeCredential,
+  readNodeCredential,
   revokeNodeCredential,
 } from "../db/repo-node-credentials.js";
 import { DomainError } from "../errors.js";
 import type { Principal } from "./principal.js";
-import { hashSecret, newSecret, safeEqualHex } from "./secrets.js";
+import { hashSecret, matchesSecretHash, newSecret } from "./secrets.js";
 
 /** `hwn_` + node name (a DNS label: no `_`) + `_` + 43 base64url characters (32 bytes). */
 const CREDENTIAL = /^hwn_([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)_([A-Za-z0-9_-]{43})$/;
@@ -61,8 +61,12 @@ export async function authenticateNode(db: Db, request: FastifyRequest): Promise
   const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "");
   const parsed = match ? parseNodeCredential(match[1]!) : undefined;
   if (!parsed) throw denied();
-  const row = await getNodeCredential(db.kysely, parsed.node);
-  if (!row || row.revoked_at !== null || !safeEqualHex(row.secret_hash, hashSecret(parsed.secret))) {
+  // Read on every request, by design: a credential cache would have to learn of a revocation on
+  // another replica (PostgreSQL) before the next request, which nothing short of this read can
+  // promise. What is made cheap instead is the read (readNodeCredential: on SQLite one prepared
+  // statement for the requests of one event-loop turn, on PostgreSQL a query compiled once).
+  const row = await readNodeCredential(db, parsed.node);
+  if (!row || row.revoked_at !== null || !matchesSecretHash(row.secret_hash, parsed.secret)) {
     throw denied();
   }
   return { kind: "node", id: parsed.node, actor: `node:${parsed.node}`, role: "viewer", node: parsed.node };

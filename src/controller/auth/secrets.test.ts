@@ -4,6 +4,7 @@ import {
   burnPasswordCheck,
   hashPassword,
   hashSecret,
+  matchesSecretHash,
   needsRehash,
   newApiToken,
   newSecret,
@@ -81,6 +82,16 @@ describe("high-entropy secrets", () => {
     expect(safeEqualHex("zz", "zz")).toBe(false);
     expect(safeEqualHex("abc", "abc")).toBe(false);
     expect(safeEqualHex("", "")).toBe(true);
+  });
+
+  it("match a secret against its stored hash, and nothing malformed", () => {
+    const h = hashSecret("x");
+    expect(matchesSecretHash(h, "x")).toBe(true);
+    expect(matchesSecretHash(h.toUpperCase(), "x")).toBe(true);
+    expect(matchesSecretHash(h, "y")).toBe(false);
+    expect(matchesSecretHash(h.slice(0, -2), "x")).toBe(false);
+    expect(matchesSecretHash(`${h.slice(0, -1)}z`, "x")).toBe(false);
+    expect(matchesSecretHash("", "")).toBe(false);
   });
 });
 

@@ -107,6 +107,17 @@ export function safeEqualHex(a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(a.toLowerCase(), "hex"), Buffer.from(b.toLowerCase(), "hex"));
 }
 
+/**
+ * Whether `secret`'s SHA-256 is `storedHash` (hex, as {@link hashSecret} makes it), in constant
+ * time: {@link safeEqualHex} of the two without making and re-parsing a second hex text — this runs
+ * on every agent request. A stored value that is not 64 hex digits never matches.
+ */
+export function matchesSecretHash(storedHash: string, secret: string): boolean {
+  if (storedHash.length !== 64 || !isHex(storedHash)) return false;
+  const presented = createHash("sha256").update(secret, "utf8").digest();
+  return timingSafeEqual(Buffer.from(storedHash, "hex"), presented);
+}
+
 function isHex(s: string): boolean {
   return s.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(s);
 }

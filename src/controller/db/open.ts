@@ -13,6 +13,7 @@ import { type ListenHandlers, type Listening, listenPostgres } from "./pg-listen
 import { createPostgresKysely, serializableTransaction } from "./postgres.js";
 import type { Database, DialectName } from "./schema.js";
 import { ImmediateSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from "./sqlite-immediate.js";
+import { type ReadByKey, sqliteRowReader } from "./sqlite-row-reader.js";
 import { withStatementCache } from "./sqlite-statements.js";
 
 /** What repository functions run on: a transaction (Kysely's `Transaction` is a `Kysely`). */
@@ -47,6 +48,12 @@ export interface Db {
    * `channel` over a dedicated connection, so replicas can wake each other (see pg-listen.ts).
    */
   readonly listen?: (channel: string, handlers: ListenHandlers) => Promise<Listening>;
+  /**
+   * SQLite only (undefined on PostgreSQL): one row by key, committed data only, without Kysely's
+   * per-query cost and batched per turn of the event loop (sqlite-row-reader.ts). For the hot
+   * reads of agent requests.
+   */
+  readonly readByKey?: ReadByKey;
   /** Closes connections; later calls do nothing. */
   close(): Promise<void>;
 }
@@ -88,9 +95,10 @@ export async function openDatabase(options: OpenOptions): Promise<Db> {
     );
     return { ...db, listen: (channel, handlers) => listenPostgres(url, channel, handlers) };
   }
-  const kysely = await openSqlite(options.dataDir);
+  const { kysely, sqlite } = await openSqlite(options.dataDir);
   const transaction = <T>(fn: (tx: Tx) => Promise<T>) => kysely.transaction().execute(fn);
-  return ready(kysely, "sqlite", transaction, (_lock, fn) => transaction(fn));
+  const db = await ready(kysely, "sqlite", transaction, (_lock, fn) => transaction(fn));
+  return { ...db, readByKey: sqliteRowReader(sqlite, kysely) };
 }
 
 function checkPostgresUrl(databaseUrl: string): void {
@@ -110,7 +118,9 @@ function checkPostgresUrl(databaseUrl: string): void {
   }
 }
 
-async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
+async function openSqlite(
+  dataDir: string,
+): Promise<{ kysely: Kysely<Database>; sqlite: BetterSqlite3.Database }> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, "hubwire.db");
   // Password and token hashes live here: create it private (SQLite gives -wal/-shm the same mode).
@@ -132,9 +142,10 @@ async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
     sqlite.close();
     throw new Error(`cannot set up SQLite database ${file}: ${(error as Error).message}`, { cause: error });
   }
-  return new Kysely<Database>({
+  const kysely = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }),
   });
+  return { kysely, sqlite };
 }
 
 async function ready(

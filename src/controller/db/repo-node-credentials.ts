@@ -2,8 +2,8 @@
  * Node credentials for the agent API, stored by the hash of their secret. One row per node:
  * `putNodeCredential` replaces an earlier one, so re-issuing invalidates what was issued before.
  */
-import type { Selectable } from "kysely";
-import type { Tx } from "./open.js";
+import { CompiledQuery, type Selectable } from "kysely";
+import type { Db, Tx } from "./open.js";
 import type { NodeCredentialsTable } from "./schema.js";
 
 export type NodeCredentialRecord = Selectable<NodeCredentialsTable>;
@@ -34,6 +34,31 @@ export async function putNodeCredential(
 /** The credential row of `node`, revoked or not; undefined when none was ever issued. */
 export async function getNodeCredential(tx: Tx, node: string): Promise<NodeCredentialRecord | undefined> {
   return tx.selectFrom("node_credentials").selectAll().where("node", "=", node).executeTakeFirst();
+}
+
+/** The read of readNodeCredential, as SQL text per database handle (compiled once, not per request). */
+const credentialQueries = new WeakMap<Tx, string>();
+
+/**
+ * The credential row of `node` as committed now, read the cheapest way the database allows: on
+ * SQLite a prepared statement shared by the lookups of one turn of the event loop (Db.readByKey);
+ * elsewhere the query Kysely compiled once, run as is. Either way the row itself is read on every call — nothing is cached
+ * that a revocation (on this replica or another) could outlive.
+ */
+export async function readNodeCredential(db: Db, node: string): Promise<NodeCredentialRecord | undefined> {
+  if (db.readByKey)
+    return db.readByKey<NodeCredentialRecord>(
+      "select node, secret_hash, issued_at, revoked_at from node_credentials where node in (select value from json_each(?))",
+      "node",
+      node,
+    );
+  let text = credentialQueries.get(db.kysely);
+  if (text === undefined) {
+    text = db.kysely.selectFrom("node_credentials").selectAll().where("node", "=", node).compile().sql;
+    credentialQueries.set(db.kysely, text);
+  }
+  const result = await db.kysely.executeQuery<NodeCredentialRecord>(CompiledQuery.raw(text, [node]));
+  return result.rows[0];
 }
 
 /** Revokes the credential of `node` at `at`; false when there is none or it was already revoked. */

@@ -6,6 +6,7 @@
  */
 import { repoAuthSuite } from "./repo-auth.suite.js";
 import { logSuite } from "./repo-log.suite.js";
+import { nodeCredentialsSuite } from "./repo-node-credentials.suite.js";
 import { resourcesSuite } from "./repo-resources.suite.js";
 import { type FreshDatabase, harness } from "./suite-harness.js";
 import { transactionsSuite } from "./transactions.suite.js";
@@ -16,5 +17,6 @@ export function repoSuite(freshDatabase: FreshDatabase): void {
   resourcesSuite(h);
   logSuite(h);
   repoAuthSuite(h);
+  nodeCredentialsSuite(h);
   transactionsSuite(h);
 }

@@ -1,7 +1,8 @@
 /**
  * How a write's new intent is compiled, cheapest first: controller records alone need no compile
- * unless an enrollment becomes or stops being Approved; one Node created, replaced or deleted goes
- * to the incremental compiler; anything else is compiled whole. Addresses IPAM chooses are pinned
+ * unless an enrollment becomes or stops being Approved; one Node created, replaced or deleted, or
+ * one Network replaced, goes to the incremental compiler (which compiles whole what it cannot
+ * patch); anything else is compiled whole. Addresses IPAM chooses are pinned
  * into the Nodes written (pinning.ts), so they never move afterwards. Nothing given is modified:
  * the intent and changes as written, pins included, come back in the result.
  */
@@ -102,11 +103,21 @@ export function compileChange(
   // (an enrollment no longer Approved no longer supplies its node's key) needs a full compile.
   // Node records carry status only (their spec changes are in `changes`).
   const recordsMatter = records.some((r) => (r.kind === "Enrollment" ? !approved(r) : r.kind !== "Node"));
-  if (!dryRun && only && !recordsMatter && (only.after ?? only.before)!.kind === "Node") {
+  // One Network replaced in fields that are a field update on each node (MTU, keepalive) goes
+  // incremental too; any other network change is compiled whole here, which pins what IPAM chose.
+  const incremental =
+    only !== undefined &&
+    ((only.after ?? only.before)!.kind === "Node" ||
+      (only.before?.kind === "Network" &&
+        only.after?.kind === "Network" &&
+        snap.compiler.patchesNetwork(only.after)));
+  if (!dryRun && only && !recordsMatter && incremental) {
     const result =
-      only.change.op === "put"
-        ? snap.compiler.upsertNode(only.after as Node)
-        : snap.compiler.removeNode(only.before!.metadata.name);
+      only.after?.kind === "Network"
+        ? snap.compiler.upsertNetwork(only.after)
+        : only.change.op === "put"
+          ? snap.compiler.upsertNode(only.after as Node)
+          : snap.compiler.removeNode(only.before!.metadata.name);
     if (!result.ok) throw new DomainError("validation-failed", describe(result.issues.length), result.issues);
     snap.compiler.noteEnrollments(enrollmentsOf(records));
     const nodes = new Set(result.changed);
