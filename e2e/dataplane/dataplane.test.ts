@@ -293,6 +293,17 @@ describeWith(["root", "netns", "wireguard-go", "wg", "nft", "ip", "ping"], "data
     await eventually("spoke-c back", async () =>
       (await pings(f.hosts.sc, tunnel("spoke-a"))) ? true : undefined,
     );
+    // Traffic flows once the peer is up, before the rest of that apply (routes, saved state) is
+    // done: wait until spoke-c reports the revision applied, so no apply spills into the next test.
+    await eventually("spoke-c has applied its desired revision", async () => {
+      const s = await f.api.ok<StatusView & { desiredRevision: string | null; applyError: string | null }>(
+        "GET",
+        "/api/v1/node-status/spoke-c",
+      );
+      return s.appliedRevision !== null && s.appliedRevision === s.desiredRevision && !s.applyError
+        ? true
+        : undefined;
+    });
   }, 60_000);
 
   it("keeps traffic flowing for 60 s without the controller, then reconnects and re-applies nothing", async () => {
