@@ -181,3 +181,18 @@ export async function settle(page: Page): Promise<void> {
     .catch(() => undefined);
   await page.waitForTimeout(150);
 }
+
+/**
+ * Clicks the open dialog's Save and waits for the URL the app goes to on success. If the dialog
+ * stays, fails with what it shows (field errors, the alert), not with a bare navigation timeout.
+ */
+export async function saveDialogAndExpectUrl(page: Page, url: RegExp): Promise<void> {
+  const dialog = page.locator(".ant-modal:visible");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  try {
+    await page.waitForURL(url, { timeout: 30_000 });
+  } catch (e) {
+    const shown = await dialog.innerText({ timeout: 1_000 }).catch(() => "(no dialog open)");
+    throw new Error(`no navigation to ${url} after Save; the dialog shows:\n${shown}`, { cause: e });
+  }
+}

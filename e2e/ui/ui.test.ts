@@ -25,6 +25,7 @@ import {
   keyLikeText,
   login,
   missingKeys,
+  saveDialogAndExpectUrl,
   settle,
   startUiLab,
   type UiLab,
@@ -113,11 +114,9 @@ describeWith(["chromium"], "web UI in a browser", () => {
       await page.locator("tr.ant-table-row", { hasText: "10.50.0.0/16" }).waitFor();
       expect((await lab.api("GET", "/api/v1/networks/lab")).status).toBe(200);
 
-      const createNode = async (fill: () => Promise<void>) => {
+      const openNodeForm = async () => {
         await page.goto(`${lab.url}/nodes`);
         await page.getByRole("button", { name: "New node" }).click();
-        await fill();
-        await page.getByRole("button", { name: "Save" }).click();
       };
       const pick = async (field: string, option: string) => {
         await page.locator(`#${field}`).click();
@@ -127,22 +126,32 @@ describeWith(["chromium"], "web UI in a browser", () => {
           })
           .click();
       };
-      await createNode(async () => {
-        await page.locator("#name").fill("hub-1");
-        await pick("network", "lab");
-        await pick("role", "Hub");
-        await page.locator("#endpoint").fill("203.0.113.50:51820");
-      });
-      await page.waitForURL(/\/nodes\/hub-1$/);
-      await createNode(async () => {
-        await page.locator("#name").fill("site-1");
-        await pick("network", "lab");
-        await pick("hubs", "hub-1");
-        await page.keyboard.press("Escape");
-        await page.locator("#subnets").fill("10.60.1.0/24");
-        await page.keyboard.press("Enter");
-      });
-      await page.waitForURL(/\/nodes\/site-1$/);
+      /** The chosen values a select shows, as the user reads them. */
+      const shown = async (field: string) =>
+        (await page.locator(".ant-select", { has: page.locator(`#${field}`) }).innerText())
+          .split("\n")
+          .map((line) => line.trim())
+          .filter(Boolean);
+      await openNodeForm();
+      await page.locator("#name").fill("hub-1");
+      await pick("network", "lab");
+      await pick("role", "Hub");
+      await page.locator("#endpoint").fill("203.0.113.50:51820");
+      await saveDialogAndExpectUrl(page, /\/nodes\/hub-1$/);
+      await openNodeForm();
+      await page.locator("#name").fill("site-1");
+      await pick("network", "lab");
+      await pick("hubs", "hub-1");
+      // Close the hubs list by going to the next field, as a user does (Escape could reach the dialog).
+      await page.locator("#subnets").click();
+      await page.locator("#subnets").fill("10.60.1.0/24");
+      await page.keyboard.press("Enter");
+      // Each pick is on screen before saving, so a lost keystroke fails here and says which.
+      await expect.poll(() => page.locator("#name").inputValue()).toBe("site-1");
+      await expect.poll(() => shown("network")).toEqual(["lab"]);
+      await expect.poll(() => shown("hubs")).toEqual(["hub-1"]);
+      await expect.poll(() => shown("subnets")).toEqual(["10.60.1.0/24"]);
+      await saveDialogAndExpectUrl(page, /\/nodes\/site-1$/);
       await page.getByRole("link", { name: "1. hub-1" }).waitFor();
       const site = (await lab.api("GET", "/api/v1/nodes/site-1")).json<{
         spec: { hubs: string[]; subnets: string[] };
