@@ -97,6 +97,38 @@ describe("PresharedKeys", () => {
     expect(keys.fetches).toBe(3);
   });
 
+  it("keeps the last applied state's keys saved until a newer state is applied (a crash re-applies it offline)", async () => {
+    const { url, credential, state } = await pskController();
+    const dir = await stateDir();
+    const keys = new PresharedKeys({
+      client: () => client(url, credential),
+      dir,
+      log,
+      signal: new AbortController().signal,
+    });
+    const [iface, ...rest] = state.interfaces;
+    const dropped = iface!.peers[0]!.presharedKeyRef!;
+    keys.applied(await keys.for(state));
+    // The next state drops a pair and moves to a new generation: all keys are fetched and saved.
+    const next = {
+      ...state,
+      revision: "without-one",
+      presharedKeyGeneration: 1,
+      interfaces: [{ ...iface!, peers: iface!.peers.slice(1) }, ...rest],
+    };
+    const nextKeys = await keys.for(next);
+    expect(nextKeys.has(dropped)).toBe(false);
+    await keys.saved();
+    expect((await dir.readPresharedKeys()).has(dropped)).toBe(true);
+    // Once `next` is applied, the following save no longer keeps the dropped pair's key.
+    keys.applied(nextKeys);
+    await keys.for({ ...next, revision: "again", presharedKeyGeneration: 2 });
+    await keys.saved();
+    const saved = await dir.readPresharedKeys();
+    expect(saved.has(dropped)).toBe(false);
+    expect([...saved.keys()].sort()).toEqual([...nextKeys.keys()].sort());
+  });
+
   it("asks only for the key a new spoke brings, and keeps the others", async () => {
     const { url, credential, state, c } = await pskController();
     const asked: Array<readonly string[] | undefined> = [];

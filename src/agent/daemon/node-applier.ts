@@ -92,6 +92,7 @@ export class NodeApplier {
       // Before the state naming them becomes the last applied one (see `PresharedKeys.saved`).
       await deps.keys.saved();
       this.applied = desired;
+      deps.keys.applied(await presharedKeys);
       this.error = null;
       const routes = carriers(routed);
       if (move && this.installedRoutes !== undefined && routes !== this.installedRoutes) {

@@ -23,6 +23,11 @@ export class PresharedKeys {
   fetches = 0;
   /** The last write of fetched keys, after those before it; see {@link saved}. */
   private saving: Promise<void> = Promise.resolve();
+  /**
+   * The keys of the state last applied, which a restart without the controller re-applies until a
+   * newer one is applied; undefined until then (the saved file holds them).
+   */
+  private inUse: ReadonlyMap<string, string> | undefined;
 
   constructor(
     private readonly deps: {
@@ -49,8 +54,21 @@ export class PresharedKeys {
     });
   }
 
+  /** The state whose keys `for` gave as `keys` is now the last applied one. */
+  applied(keys: ReadonlyMap<string, string>): void {
+    this.inUse = keys;
+  }
+
   private save(keys: Map<string, string>): void {
-    const write = this.saving.catch(() => {}).then(() => this.deps.dir.writePresharedKeys(keys));
+    // The file keeps the last applied state's keys beside the new ones until that state is
+    // replaced: a crash between this write and the next applied state's leaves a restart without
+    // the controller re-applying the old one, which may name a pair the new one dropped.
+    const write = this.saving
+      .catch(() => {})
+      .then(async () => {
+        const inUse = this.inUse ?? (await this.deps.dir.readPresharedKeys().catch(() => new Map())); // unreadable: none to keep
+        await this.deps.dir.writePresharedKeys(new Map([...inUse, ...keys]));
+      });
     this.saving = write.catch((error: unknown) => {
       if (this.keys === keys) {
         this.keys = undefined;
