@@ -132,7 +132,8 @@ export class WgUapiBackend implements WgBackend {
     const names = await this.socketNames();
     // Requested once every socket has its request written (or failed) and the kernel's dump
     // has started; each part counts once.
-    let waiting = names.length + 1;
+    // (No kernel WireGuard: nothing to dump, one part fewer.)
+    let waiting = names.length + (this.kernel ? 1 : 0);
     const part = () => {
       let counted = false;
       return () => {
@@ -141,6 +142,7 @@ export class WgUapiBackend implements WgBackend {
         if (--waiting === 0) opts.onRequested?.();
       };
     };
+    if (waiting === 0) opts.onRequested?.();
     const [viaSocket, kernel] = await Promise.all([
       Promise.all(
         names.map((n) => {
@@ -148,7 +150,7 @@ export class WgUapiBackend implements WgBackend {
           return this.get(n, sent).finally(sent);
         }),
       ),
-      this.kernel ? this.cli.showAll({ onRequested: part() }) : (part()(), Promise.resolve([])),
+      this.kernel ? this.cli.showAll({ onRequested: part() }) : Promise.resolve([]),
     ]);
     const devices = viaSocket.filter((d): d is LiveDevice => d !== undefined);
     const seen = new Set(devices.map((d) => d.name));
