@@ -417,6 +417,14 @@ describe("peer overrides", () => {
     expect(routes).toContain("10.65.1.0/24");
     expect(routes).not.toContain("10.64.1.0/24");
   });
+
+  it("carry the overridden AllowedIPs in address order, as generated peers do (not as text)", () => {
+    const s = states([...base, override({ nodes: ["hub-a"], allowedIPs: ["10.100.1.1/32", "9.9.9.0/24"] })]);
+    expect(peerOf(ifaceOf(s.get("hub-a"), "hw_corp"), "s1")!.allowedIPs).toEqual([
+      "9.9.9.0/24",
+      "10.100.1.1/32",
+    ]);
+  });
 });
 
 describe("revisions", () => {

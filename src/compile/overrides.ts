@@ -7,9 +7,21 @@
  * overlapping AllowedIPs, so each touched interface is checked again.
  */
 import type { InterfaceConfig, Issue, PeerConfig, PeerOverride } from "../model/index.js";
-import { findOverlaps, formatPrefix, type Prefix, parsePrefix } from "../netaddr/index.js";
+import { comparePrefixes, findOverlaps, formatPrefix, type Prefix, parsePrefix } from "../netaddr/index.js";
 import { issueFor } from "./intent.js";
 import { METRIC } from "./peers.js";
+
+/** An override's prefixes in the order generated peers carry theirs: by address, then length. */
+function inPrefixOrder(texts: readonly string[]): string[] {
+  const parsed = texts.map((text) => ({ text, parse: parsePrefix(text) }));
+  // A prefix that does not parse is reported by validation; keep the others' order meaningful.
+  if (parsed.some((x) => !x.parse.ok)) return [...texts].sort();
+  return parsed
+    .sort((a, b) =>
+      comparePrefixes((a.parse as { prefix: Prefix }).prefix, (b.parse as { prefix: Prefix }).prefix),
+    )
+    .map((x) => x.text);
+}
 
 export function applyOverrides(
   node: string,
@@ -30,7 +42,7 @@ export function applyOverrides(
         ...p,
         publicKey: s.publicKey ?? p.publicKey,
         endpoint: s.endpoint ?? p.endpoint,
-        allowedIPs: s.allowedIPs ? [...s.allowedIPs].sort() : p.allowedIPs,
+        allowedIPs: s.allowedIPs ? inPrefixOrder(s.allowedIPs) : p.allowedIPs,
         persistentKeepalive: s.persistentKeepalive ?? p.persistentKeepalive,
         override: o.metadata.name,
       };
