@@ -14,7 +14,7 @@ import { METRIC } from "./peers.js";
 /** An override's prefixes in the order generated peers carry theirs: by address, then length. */
 function inPrefixOrder(texts: readonly string[]): string[] {
   const parsed = texts.map((text) => ({ text, parse: parsePrefix(text) }));
-  // A prefix that does not parse is reported by validation; keep the others' order meaningful.
+  // A prefix that does not parse fails validation, which reports it; its list just keeps text order.
   if (parsed.some((x) => !x.parse.ok)) return [...texts].sort();
   return parsed
     .sort((a, b) =>
